@@ -1,0 +1,1 @@
+"""Agent and supervisor console (Textual); a network client of the service."""

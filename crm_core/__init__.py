@@ -1,0 +1,1 @@
+"""The embedded CRM: members, cards, orders and the loyalty points ledger."""

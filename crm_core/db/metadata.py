@@ -1,0 +1,11 @@
+"""The full schema: importing this module registers every CRM table on ``Base.metadata``."""
+
+from __future__ import annotations
+
+from crm_core.db.base import Base
+from crm_core.loyalty import models as _loyalty_models
+from crm_core.members import models as _member_models
+from crm_core.orders import models as _order_models
+
+metadata = Base.metadata
+MODEL_MODULES = (_member_models, _order_models, _loyalty_models)

@@ -1,0 +1,53 @@
+"""The CRM's services wired together by keyword; the service's composition root builds one."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from crm_core.db.engine import Database
+from crm_core.db.types import utcnow
+from crm_core.loyalty.reports import PointsReports
+from crm_core.loyalty.rule_service import RuleService
+from crm_core.loyalty.services import Clock, PointsService
+from crm_core.members.cards import CardService
+from crm_core.members.directory import PhoneDirectory
+from crm_core.members.services import MemberService
+from crm_core.orders.services import OrderService
+
+
+@dataclass(frozen=True)
+class Crm:
+    """Every CRM service over one database."""
+
+    db: Database
+    members: MemberService
+    directory: PhoneDirectory
+    cards: CardService
+    points: PointsService
+    reports: PointsReports
+    rules: RuleService
+    orders: OrderService
+
+    async def close(self) -> None:
+        """Release the database."""
+        await self.directory.close()
+        await self.db.dispose()
+
+
+def build_crm(
+    *, database_url: str, default_region: str = "CN", points_validity_days: int = 730,
+    clock: Clock = utcnow, echo: bool = False,
+) -> Crm:
+    """All CRM services over the database at ``database_url``."""
+    db = Database(database_url, echo=echo)
+    points = PointsService(db=db, validity_days=points_validity_days, clock=clock)
+    return Crm(
+        db=db,
+        members=MemberService(db=db, points=points, default_region=default_region),
+        directory=PhoneDirectory(db=db, default_region=default_region),
+        cards=CardService(db=db),
+        points=points,
+        reports=PointsReports(db=db),
+        rules=RuleService(db=db),
+        orders=OrderService(db=db, points=points),
+    )

@@ -1,0 +1,1 @@
+"""The telephony service and composition root of ctidesk."""

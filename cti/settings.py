@@ -1,0 +1,317 @@
+"""Typed settings of the service: the schema with defaults, and the layered loader.
+
+Layers, lowest first: defaults in code, ``config/ctidesk.toml``, the ``--config`` file,
+the secrets file, then ``CTIDESK_<SECTION>_<KEY>`` environment variables.
+"""
+
+from __future__ import annotations
+
+import json
+import os
+import stat
+import tomllib
+import typing
+from collections.abc import Mapping
+from pathlib import Path
+from typing import Any
+
+import phonenumbers
+from pydantic import (
+    BaseModel,
+    ConfigDict,
+    Field,
+    PrivateAttr,
+    SecretStr,
+    ValidationError,
+    field_validator,
+)
+
+ENV_PREFIX = "CTIDESK_"
+CONFIG_ENV = "CTIDESK_CONFIG"
+DEFAULT_SOURCE = "default"
+SECRET_KEYS = frozenset({"ami.secret", "agi.secret"})
+MASK = "********"
+
+
+class SettingsError(Exception):
+    """Settings could not be loaded; the message has one line per problem."""
+
+
+class _Section(BaseModel):
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+
+class DatabaseSettings(_Section):
+    """The CRM database."""
+
+    url: str = Field(
+        "sqlite+aiosqlite:///var/ctidesk.db",
+        min_length=1,
+        description="SQLAlchemy async URL (sqlite+aiosqlite or postgresql+asyncpg).",
+    )
+    echo: bool = Field(False, description="Log every SQL statement.")
+
+
+class AmiSettings(_Section):
+    """The Asterisk Manager Interface connection."""
+
+    host: str = Field("127.0.0.1", min_length=1, description="AMI host.")
+    port: int = Field(5038, ge=1, le=65535, description="AMI TCP port.")
+    username: str = Field("ctidesk", min_length=1, description="AMI user from manager.conf.")
+    secret: SecretStr | None = Field(
+        None, description="AMI password; environment or secrets file only."
+    )
+    connect_timeout: float = Field(5.0, gt=0, description="Seconds allowed to connect and log in.")
+    ping_interval: float = Field(10.0, gt=0, description="Seconds between keep-alive pings.")
+
+
+class AgiSettings(_Section):
+    """The FastAGI server the IVR flows run on."""
+
+    host: str = Field("127.0.0.1", min_length=1, description="FastAGI listen address.")
+    port: int = Field(4573, ge=1, le=65535, description="FastAGI TCP port.")
+    secret: SecretStr | None = Field(
+        None, description="FastAGI secret; environment or secrets file only."
+    )
+
+
+class ApiSettings(_Section):
+    """The REST + WebSocket API."""
+
+    host: str = Field("127.0.0.1", min_length=1, description="API listen address.")
+    port: int = Field(8280, ge=1, le=65535, description="API TCP port.")
+    token_ttl_hours: int = Field(12, ge=1, description="Lifetime of an agent's API token, hours.")
+
+
+class PhoneSettings(_Section):
+    """Phone number handling."""
+
+    default_region: str = Field("CN", description="ISO region for normalising numbers to E.164.")
+    inbound_media: dict[str, str] = Field(
+        default_factory=dict, description="Dialled number (DID) → advertising medium name."
+    )
+
+    @field_validator("default_region")
+    @classmethod
+    def _known_region(cls, region: str) -> str:
+        if region.upper() not in phonenumbers.SUPPORTED_REGIONS:
+            raise ValueError(f"unknown region {region!r}; use an ISO code such as 'CN'")
+        return region.upper()
+
+    @field_validator("inbound_media")
+    @classmethod
+    def _dids_are_numbers(cls, media: dict[str, str]) -> dict[str, str]:
+        for did in media:
+            if not did.removeprefix("+").isdigit():
+                raise ValueError(f"DID {did!r} must be digits, optionally after '+'")
+        return media
+
+
+class LoyaltySettings(_Section):
+    """Loyalty points rules."""
+
+    points_validity_days: int = Field(730, ge=1, description="Days a points grant stays valid.")
+    expiring_soon_days: int = Field(30, ge=0, description="Window for 'points expiring soon'.")
+
+
+class SecretsSettings(_Section):
+    """Where secrets are read from besides the environment."""
+
+    file: str = Field("", description="Path of the TOML secrets file (mode 600); empty = none.")
+
+
+class Settings(_Section):
+    """All settings of the service; build it with `load_settings`."""
+
+    database: DatabaseSettings = Field(
+        default_factory=DatabaseSettings, description="CRM database."
+    )
+    ami: AmiSettings = Field(default_factory=AmiSettings, description="Asterisk Manager Interface.")
+    agi: AgiSettings = Field(default_factory=AgiSettings, description="FastAGI server.")
+    api: ApiSettings = Field(default_factory=ApiSettings, description="REST + WebSocket API.")
+    phone: PhoneSettings = Field(default_factory=PhoneSettings, description="Phone numbers.")
+    loyalty: LoyaltySettings = Field(default_factory=LoyaltySettings, description="Loyalty.")
+    secrets: SecretsSettings = Field(default_factory=SecretsSettings, description="Secrets file.")
+
+    _sources: dict[str, str] = PrivateAttr(default_factory=dict)
+
+    def source_of(self, key: str) -> str:
+        """Where the value of `key` ("section.key") came from: default, file path or env var."""
+        return self._sources.get(key, DEFAULT_SOURCE)
+
+    def describe(self) -> list[tuple[str, str, str]]:
+        """(key, value, source) rows for `ctidesk config show`, secrets masked."""
+        rows: list[tuple[str, str, str]] = []
+        for section_name in type(self).model_fields:
+            section = getattr(self, section_name)
+            for field_name in type(section).model_fields:
+                key = f"{section_name}.{field_name}"
+                rows.append((key, _show(getattr(section, field_name)), self.source_of(key)))
+        return rows
+
+
+def _show(value: object) -> str:
+    if isinstance(value, SecretStr):
+        return MASK
+    if value is None:
+        return "(not set)"
+    if isinstance(value, bool):
+        return str(value).lower()
+    if isinstance(value, dict):
+        pairs = ", ".join(f"{_quote(k)} = {_quote(v)}" for k, v in value.items())
+        return "{ " + pairs + " }" if pairs else "{}"
+    return str(value)
+
+
+def _quote(text: object) -> str:
+    return json.dumps(str(text), ensure_ascii=False)
+
+
+def _section_fields() -> dict[str, dict[str, Any]]:
+    """Section name → field name → annotation."""
+    return {
+        name: {key: field.annotation for key, field in info.annotation.model_fields.items()}
+        for name, info in Settings.model_fields.items()
+        if isinstance(info.annotation, type) and issubclass(info.annotation, BaseModel)
+    }
+
+
+def _read_toml(path: Path, what: str) -> dict[str, Any]:
+    try:
+        with path.open("rb") as stream:
+            return tomllib.load(stream)
+    except FileNotFoundError:
+        raise SettingsError(f"{what} {path} does not exist") from None
+    except OSError as error:
+        raise SettingsError(f"{what} {path} cannot be read: {error.strerror}") from None
+    except tomllib.TOMLDecodeError as error:
+        raise SettingsError(f"{what} {path} is not valid TOML: {error}") from None
+
+
+class _Layers:
+    """Merged raw values, where each came from, and the problems found so far."""
+
+    def __init__(self) -> None:
+        self.fields = _section_fields()
+        self.values: dict[str, dict[str, Any]] = {section: {} for section in self.fields}
+        self.sources: dict[str, str] = {}
+        self.problems: list[str] = []
+
+    def set(self, section: str, key: str, value: Any, source: str) -> None:
+        if section not in self.fields:
+            self.problems.append(f"{section}: unknown section (from {source})")
+        elif key not in self.fields[section]:
+            self.problems.append(f"{section}.{key}: unknown key (from {source})")
+        else:
+            self.values[section][key] = value
+            self.sources[f"{section}.{key}"] = source
+
+    def add_file(self, path: Path, data: dict[str, Any], *, secrets_only: bool) -> None:
+        source = str(path)
+        for section, table in data.items():
+            if section not in self.fields:
+                self.problems.append(f"{section}: unknown section (from {source})")
+                continue
+            if not isinstance(table, dict):
+                self.problems.append(f"{section}: expected a [{section}] table (from {source})")
+                continue
+            for key, value in table.items():
+                name = f"{section}.{key}"
+                if secrets_only and name not in SECRET_KEYS:
+                    self.problems.append(
+                        f"{name}: only secrets belong in the secrets file {source}"
+                    )
+                elif not secrets_only and name in SECRET_KEYS:
+                    self.problems.append(
+                        f"{name}: secrets are not allowed in settings file {source}; set "
+                        f"{ENV_PREFIX}{section.upper()}_{key.upper()} or use the secrets file"
+                    )
+                else:
+                    if name == "secrets.file" and value and not Path(value).is_absolute():
+                        value = str(path.parent / value)
+                    self.set(section, key, value, source)
+
+    def add_environ(self, environ: Mapping[str, str]) -> None:
+        for var, text in sorted(environ.items()):
+            if not var.startswith(ENV_PREFIX) or var == CONFIG_ENV:
+                continue
+            section, _, key = var.removeprefix(ENV_PREFIX).lower().partition("_")
+            annotation = self.fields.get(section, {}).get(key)
+            value: Any = text
+            if typing.get_origin(annotation) in (dict, list):
+                try:
+                    value = tomllib.loads(f"value = {text}")["value"]
+                except tomllib.TOMLDecodeError as error:
+                    self.problems.append(f"{section}.{key}: not a TOML value (from {var}): {error}")
+                    continue
+            self.set(section, key, value, var)
+
+    def validation_problems(self, error: ValidationError) -> list[str]:
+        lines = []
+        for detail in error.errors(include_url=False):
+            location = [str(part) for part in detail["loc"]]
+            key = ".".join(location[:2])
+            where = self.sources.get(key, DEFAULT_SOURCE)
+            inner = f" at {'.'.join(location[2:])}" if len(location) > 2 else ""
+            got = f", got {detail['input']!r}" if "secret" not in key else ""
+            problem = detail["msg"].removeprefix("Value error, ")
+            lines.append(f"{key}: {problem}{inner}{got} (from {where})")
+        return lines
+
+
+def default_settings_file() -> Path:
+    """The documented defaults file shipped in the repository."""
+    return Path(__file__).resolve().parents[1] / "config" / "ctidesk.toml"
+
+
+def _read_secrets_file(path: Path) -> dict[str, Any]:
+    try:
+        mode = path.stat().st_mode
+    except FileNotFoundError:
+        raise SettingsError(f"secrets file {path} does not exist") from None
+    if mode & 0o077:
+        raise SettingsError(
+            f"secrets file {path} is accessible by group or others "
+            f"(mode {stat.S_IMODE(mode):04o}); run: chmod 600 {path}"
+        )
+    return _read_toml(path, "secrets file")
+
+
+def load_settings(
+    config_file: Path | None = None,
+    environ: Mapping[str, str] | None = None,
+    defaults_file: Path | None = None,
+) -> Settings:
+    """Load settings: defaults ← defaults file ← config file ← secrets file ← environment.
+
+    `config_file` falls back to $CTIDESK_CONFIG; `environ` to the process environment;
+    `defaults_file` to `default_settings_file()`, skipped if that file is absent.
+    Raises `SettingsError` naming every bad key, its source and what is wrong.
+    """
+    environ = os.environ if environ is None else environ
+    layers = _Layers()
+    if defaults_file is None and default_settings_file().is_file():
+        defaults_file = default_settings_file()
+    if defaults_file is not None:
+        layers.add_file(
+            defaults_file, _read_toml(defaults_file, "defaults file"), secrets_only=False
+        )
+    if config_file is None and environ.get(CONFIG_ENV):
+        config_file = Path(environ[CONFIG_ENV])
+    if config_file is not None:
+        layers.add_file(config_file, _read_toml(config_file, "config file"), secrets_only=False)
+    secrets_file = environ.get(f"{ENV_PREFIX}SECRETS_FILE", layers.values["secrets"].get("file"))
+    if isinstance(secrets_file, str) and secrets_file:
+        secrets_path = Path(secrets_file)
+        layers.add_file(secrets_path, _read_secrets_file(secrets_path), secrets_only=True)
+    layers.add_environ(environ)
+    try:
+        settings = Settings.model_validate(layers.values)
+    except ValidationError as error:
+        raise SettingsError(
+            "\n".join(layers.problems + layers.validation_problems(error))
+        ) from None
+    if layers.problems:
+        raise SettingsError("\n".join(layers.problems))
+    settings._sources = layers.sources
+    return settings

@@ -1,0 +1,1 @@
+"""FastAGI IVR flows: points self-service, post-call survey, menus, voicemail."""

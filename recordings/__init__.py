@@ -1,0 +1,1 @@
+"""Call recordings: naming, index, retention, access and export."""
