@@ -35,8 +35,12 @@ class Crm:
 
 
 def build_crm(
-    *, database_url: str, default_region: str = "CN", points_validity_days: int = 730,
-    clock: Clock = utcnow, echo: bool = False,
+    *,
+    database_url: str,
+    default_region: str = "CN",
+    points_validity_days: int = 730,
+    clock: Clock = utcnow,
+    echo: bool = False,
 ) -> Crm:
     """All CRM services over the database at ``database_url``."""
     db = Database(database_url, echo=echo)

@@ -91,9 +91,7 @@ def validate(request: PostingRequest) -> None:
         )
     needs_reason = request.operation in (Operation.GIFT, Operation.ADJUST)
     if needs_reason and not (request.reason and request.reason.strip()):
-        raise InvalidPointsError(
-            f"a {request.operation.value} needs a reason", field="reason"
-        )
+        raise InvalidPointsError(f"a {request.operation.value} needs a reason", field="reason")
 
 
 def _posting(entry: PointsEntry, member_number: str, *, replayed: bool) -> Posting:
@@ -115,9 +113,7 @@ def lock_account(session: Session, member_number: str) -> tuple[Member, PointsAc
     member = session.scalars(select(Member).where(Member.number == member_number)).one_or_none()
     if member is None:
         raise NotFoundError(f"no member {member_number!r}", member_number=member_number)
-    account = session.get(
-        PointsAccount, member.id, with_for_update=True, populate_existing=True
-    )
+    account = session.get(PointsAccount, member.id, with_for_update=True, populate_existing=True)
     if account is None:  # every member gets an account when created
         raise NotFoundError(f"member {member_number} has no points account")
     return member, account
@@ -179,7 +175,7 @@ def expire_overdue(
             level_at_posting=member.level,
         )
         session.add(entry)
-        session.flush([entry])
+        session.flush()
         session.add(LotConsumption(entry_id=entry.id, lot_id=lot.id, points=lot.remaining))
         lot.remaining = 0
         postings.append(_posting(entry, member.number, replayed=False))
@@ -236,7 +232,7 @@ def post(
         level_at_posting=member.level,
     )
     session.add(entry)
-    session.flush([entry])
+    session.flush()
     if is_grant:
         granted_at = request.granted_at or now
         expires_at = request.expires_at or granted_at + validity

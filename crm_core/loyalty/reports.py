@@ -37,8 +37,7 @@ class _Figures:
             self.adjusted_down -= points
 
     def frozen(self, period: str) -> PeriodFigures:
-        return PeriodFigures(period, self.issued, self.redeemed, self.expired,
-                             self.adjusted_down)
+        return PeriodFigures(period, self.issued, self.redeemed, self.expired, self.adjusted_down)
 
 
 class PointsReports:
@@ -48,8 +47,12 @@ class PointsReports:
         self._db = db
 
     async def ledger(
-        self, *, member_number: str | None = None, since: datetime | None = None,
-        until: datetime | None = None, operation: Operation | None = None,
+        self,
+        *,
+        member_number: str | None = None,
+        since: datetime | None = None,
+        until: datetime | None = None,
+        operation: Operation | None = None,
         limit: int = 200,
     ) -> list[LedgerLine]:
         """Ledger lines, newest first, filtered by member, time ``[since, until)`` and operation."""
@@ -73,14 +76,21 @@ class PointsReports:
         if operation is not None:
             query = query.where(PointsEntry.operation == operation)
         async with self._db.read() as session:
-            rows = (await session.execute(query)).tuples().all()
+            rows = (await session.execute(query)).all()
         return [
             LedgerLine(
-                entry_id=entry.id, created_at=entry.created_at, member_number=number,
-                operation=entry.operation, order_ref=order_ref,
-                rule=entry.rule_detail or rule_name, points=entry.points,
-                valid_after=entry.valid_after, cumulative_after=entry.cumulative_after,
-                operator=entry.operator, reason=entry.reason, item=entry.item,
+                entry_id=entry.id,
+                created_at=entry.created_at,
+                member_number=number,
+                operation=entry.operation,
+                order_ref=order_ref,
+                rule=entry.rule_detail or rule_name,
+                points=entry.points,
+                valid_after=entry.valid_after,
+                cumulative_after=entry.cumulative_after,
+                operator=entry.operator,
+                reason=entry.reason,
+                item=entry.item,
             )
             for entry, number, order_ref, rule_name in rows
         ]
@@ -94,8 +104,13 @@ class PointsReports:
         if period not in PERIOD_FORMAT:
             raise InvalidInputError(f"period must be one of {sorted(PERIOD_FORMAT)}")
         query = (
-            select(PointsEntry.created_at, PointsEntry.operation, PointsEntry.points,
-                   PointsEntry.level_at_posting, PointsEntry.item)
+            select(
+                PointsEntry.created_at,
+                PointsEntry.operation,
+                PointsEntry.points,
+                PointsEntry.level_at_posting,
+                PointsEntry.item,
+            )
             .where(PointsEntry.created_at >= since, PointsEntry.created_at < until)
             .execution_options(yield_per=5000)
         )
@@ -111,7 +126,8 @@ class PointsReports:
                     mix[item or "(unspecified)"] -= points
         return PointsStatistics(
             periods=tuple(per_period[key].frozen(key) for key in sorted(per_period)),
-            by_level={level: per_level[level].frozen(f"level {level}")
-                      for level in sorted(per_level)},
+            by_level={
+                level: per_level[level].frozen(f"level {level}") for level in sorted(per_level)
+            },
             redemption_mix=dict(sorted(mix.items(), key=lambda kv: -kv[1])),
         )

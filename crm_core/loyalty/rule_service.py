@@ -89,10 +89,17 @@ def _key(rule: PointsRule) -> tuple[str, object]:
 def rule_view(rule: PointsRule) -> RuleView:
     """The data object of a rule row."""
     return RuleView(
-        rule_id=rule.id, kind=rule.kind, name=rule.name, valid_from=rule.valid_from,
-        valid_to=rule.valid_to, threshold_cents=rule.threshold_cents,
-        product_code=rule.product_code, category=rule.category, event=rule.event,
-        multiplier=rule.multiplier, offset_points=rule.offset_points,
+        rule_id=rule.id,
+        kind=rule.kind,
+        name=rule.name,
+        valid_from=rule.valid_from,
+        valid_to=rule.valid_to,
+        threshold_cents=rule.threshold_cents,
+        product_code=rule.product_code,
+        category=rule.category,
+        event=rule.event,
+        multiplier=rule.multiplier,
+        offset_points=rule.offset_points,
     )
 
 
@@ -110,11 +117,28 @@ def order_rules_at(session: Session, at: datetime) -> tuple[list[AmountTier], li
     for rule in rules:
         window = Window(rule.valid_from, rule.valid_to)
         if rule.kind is RuleKind.ORDER_AMOUNT:
-            tiers.append(AmountTier(rule.id, rule.name, window, rule.threshold_cents or 0,
-                                    rule.multiplier, rule.offset_points))
+            tiers.append(
+                AmountTier(
+                    rule.id,
+                    rule.name,
+                    window,
+                    rule.threshold_cents or 0,
+                    rule.multiplier,
+                    rule.offset_points,
+                )
+            )
         else:
-            lines.append(LineRule(rule.id, rule.name, window, rule.product_code, rule.category,
-                                  rule.multiplier, rule.offset_points))
+            lines.append(
+                LineRule(
+                    rule.id,
+                    rule.name,
+                    window,
+                    rule.product_code,
+                    rule.category,
+                    rule.multiplier,
+                    rule.offset_points,
+                )
+            )
     return tiers, lines
 
 
@@ -132,22 +156,30 @@ class RuleService:
             same_kind = session.scalars(select(PointsRule).where(PointsRule.kind == rule_in.kind))
             window = Window(rule_in.valid_from, rule_in.valid_to)
             clashes = conflicting(
-                rule_in.key(), window,
+                rule_in.key(),
+                window,
                 ((_key(r), Window(r.valid_from, r.valid_to), r.id) for r in same_kind),
             )
             if clashes:
                 raise OverlappingRuleError(
                     f"rule {rule_in.name!r} overlaps rule(s) {clashes} for the same "
-                    f"{rule_in.key()[0]} in time", rule_ids=clashes,
+                    f"{rule_in.key()[0]} in time",
+                    rule_ids=clashes,
                 )
             rule = PointsRule(
-                kind=rule_in.kind, name=rule_in.name, valid_from=rule_in.valid_from,
+                kind=rule_in.kind,
+                name=rule_in.name,
+                valid_from=rule_in.valid_from,
                 valid_to=rule_in.valid_to,
-                threshold_cents=(int(rule_in.threshold * 100)
-                                 if rule_in.threshold is not None else None),
-                product_code=rule_in.product_code, category=rule_in.category,
-                event=rule_in.event, multiplier=rule_in.multiplier,
-                offset_points=rule_in.offset_points, created_by=actor,
+                threshold_cents=(
+                    int(rule_in.threshold * 100) if rule_in.threshold is not None else None
+                ),
+                product_code=rule_in.product_code,
+                category=rule_in.category,
+                event=rule_in.event,
+                multiplier=rule_in.multiplier,
+                offset_points=rule_in.offset_points,
+                created_by=actor,
             )
             session.add(rule)
             session.flush()
@@ -171,15 +203,19 @@ class RuleService:
 
         return await self._db.run_write(work)
 
-    async def list(self, *, kind: Literal["all"] | RuleKind = "all",
-                   at: datetime | None = None) -> list[RuleView]:
+    async def list(
+        self, *, kind: Literal["all"] | RuleKind = "all", at: datetime | None = None
+    ) -> list[RuleView]:
         """Rules, optionally only of one kind or only those valid at ``at``."""
-        query = select(PointsRule).order_by(PointsRule.kind, PointsRule.threshold_cents,
-                                            PointsRule.id)
+        query = select(PointsRule).order_by(
+            PointsRule.kind, PointsRule.threshold_cents, PointsRule.id
+        )
         if kind != "all":
             query = query.where(PointsRule.kind == kind)
         if at is not None:
-            query = query.where(PointsRule.valid_from <= at,
-                                (PointsRule.valid_to.is_(None)) | (PointsRule.valid_to > at))
+            query = query.where(
+                PointsRule.valid_from <= at,
+                (PointsRule.valid_to.is_(None)) | (PointsRule.valid_to > at),
+            )
         async with self._db.read() as session:
             return [rule_view(rule) for rule in await session.scalars(query)]

@@ -130,8 +130,9 @@ def points_for_order(
     if reached:
         tier = max(reached, key=lambda t: t.threshold_cents)
         parts.append(
-            RulePart(tier.rule_id, tier.name,
-                     _scaled(total_cents, tier.multiplier, tier.offset_points))
+            RulePart(
+                tier.rule_id, tier.name, _scaled(total_cents, tier.multiplier, tier.offset_points)
+            )
         )
     active_line_rules = [rule for rule in line_rules if rule.window.contains(ordered_at)]
     by_product = {r.product_code: r for r in active_line_rules if r.product_code is not None}
@@ -140,8 +141,11 @@ def points_for_order(
         rule = by_product.get(line.product_code) or by_category.get(line.category)
         if rule is not None:
             parts.append(
-                RulePart(rule.rule_id, rule.name,
-                         _scaled(line.amount_cents, rule.multiplier, rule.offset_points))
+                RulePart(
+                    rule.rule_id,
+                    rule.name,
+                    _scaled(line.amount_cents, rule.multiplier, rule.offset_points),
+                )
             )
     return OrderPoints(total=sum(part.points for part in parts), parts=tuple(parts))
 

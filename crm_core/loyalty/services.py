@@ -7,7 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from functools import partial
 
-from sqlalchemy import func, select
+from sqlalchemy import Select, func, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
@@ -74,74 +74,128 @@ class PointsService:
             return await self._db.run_write(partial(self.post_in, request=request))
 
     async def gift(
-        self, member_number: str, points: int, *, reason: str, operator: str,
-        idempotency_key: str, expires_at: datetime | None = None,
+        self,
+        member_number: str,
+        points: int,
+        *,
+        reason: str,
+        operator: str,
+        idempotency_key: str,
+        expires_at: datetime | None = None,
     ) -> Posting:
         """Give points as a gift (赠送); needs a reason and an operator."""
-        return await self.post(PostingRequest(
-            member_number=member_number, operation=Operation.GIFT, points=points,
-            reason=reason, operator=operator, idempotency_key=idempotency_key,
-            expires_at=expires_at,
-        ))
+        return await self.post(
+            PostingRequest(
+                member_number=member_number,
+                operation=Operation.GIFT,
+                points=points,
+                reason=reason,
+                operator=operator,
+                idempotency_key=idempotency_key,
+                expires_at=expires_at,
+            )
+        )
 
     async def adjust(
-        self, member_number: str, delta: int, *, reason: str, operator: str,
+        self,
+        member_number: str,
+        delta: int,
+        *,
+        reason: str,
+        operator: str,
         idempotency_key: str,
     ) -> Posting:
         """Correct a balance up or down by hand; needs a reason and an operator."""
-        return await self.post(PostingRequest(
-            member_number=member_number, operation=Operation.ADJUST, points=delta,
-            reason=reason, operator=operator, idempotency_key=idempotency_key,
-        ))
+        return await self.post(
+            PostingRequest(
+                member_number=member_number,
+                operation=Operation.ADJUST,
+                points=delta,
+                reason=reason,
+                operator=operator,
+                idempotency_key=idempotency_key,
+            )
+        )
 
     async def redeem(
-        self, member_number: str, points: int, *, item: str, operator: str,
-        idempotency_key: str, reason: str | None = None,
+        self,
+        member_number: str,
+        points: int,
+        *,
+        item: str,
+        operator: str,
+        idempotency_key: str,
+        reason: str | None = None,
     ) -> Posting:
         """Spend valid points on goods or services (积分兑换)."""
         if points <= 0:
             raise InvalidInputError("points to redeem must be positive", points=points)
         if not item.strip():
             raise InvalidInputError("say what the points are redeemed for", field="item")
-        return await self.post(PostingRequest(
-            member_number=member_number, operation=Operation.REDEEM, points=-points,
-            item=item, reason=reason, operator=operator, idempotency_key=idempotency_key,
-        ))
+        return await self.post(
+            PostingRequest(
+                member_number=member_number,
+                operation=Operation.REDEEM,
+                points=-points,
+                item=item,
+                reason=reason,
+                operator=operator,
+                idempotency_key=idempotency_key,
+            )
+        )
 
     def bonus_in(
-        self, session: Session, member_number: str, event: BonusEvent, *, operator: str,
+        self,
+        session: Session,
+        member_number: str,
+        event: BonusEvent,
+        *,
+        operator: str,
         idempotency_key: str,
     ) -> Posting | None:
         """Post the bonus of the event rule valid now, if there is one."""
         rule = active_bonus_rule(session, event, self.clock())
         if rule is None or rule.offset_points <= 0:
             return None
-        return self.post_in(session, PostingRequest(
-            member_number=member_number, operation=Operation.BONUS,
-            points=rule.offset_points, rule_id=rule.id, rule_detail=rule.name,
-            operator=operator, idempotency_key=idempotency_key,
-        ))
+        return self.post_in(
+            session,
+            PostingRequest(
+                member_number=member_number,
+                operation=Operation.BONUS,
+                points=rule.offset_points,
+                rule_id=rule.id,
+                rule_detail=rule.name,
+                operator=operator,
+                idempotency_key=idempotency_key,
+            ),
+        )
 
     # -- expiry -----------------------------------------------------------------------
     async def expire(
-        self, *, as_of: datetime | None = None,
+        self,
+        *,
+        as_of: datetime | None = None,
         progress: Callable[[int, int], None] | None = None,
     ) -> ExpiryReport:
         """Expire every overdue lot (清零); ``progress(done, total)`` is called per batch."""
         now = self.clock()
         as_of = as_of or now
         if as_of > now:
-            raise InvalidInputError("points cannot be expired ahead of time",
-                                    as_of=as_of.isoformat())
+            raise InvalidInputError(
+                "points cannot be expired ahead of time", as_of=as_of.isoformat()
+            )
         async with self._db.read() as session:
-            member_ids = list(await session.scalars(
-                select(PointsLot.member_id)
-                .where(PointsLot.remaining > 0, PointsLot.expires_at <= as_of)
-                .distinct().order_by(PointsLot.member_id)
-            ))
+            member_ids = list(
+                await session.scalars(
+                    select(PointsLot.member_id)
+                    .where(PointsLot.remaining > 0, PointsLot.expires_at <= as_of)
+                    .distinct()
+                    .order_by(PointsLot.member_id)
+                )
+            )
         lots = points = 0
         for start in range(0, len(member_ids), EXPIRY_BATCH_MEMBERS):
-            batch = member_ids[start:start + EXPIRY_BATCH_MEMBERS]
+            batch = member_ids[start : start + EXPIRY_BATCH_MEMBERS]
             postings = await self._db.run_write(partial(_expire_batch, batch, as_of=as_of))
             lots += len(postings)
             points += -sum(p.points for p in postings)
@@ -154,20 +208,27 @@ class PointsService:
         """Valid and cumulative points, and what expires within the next days."""
         now = self.clock()
         async with self._db.read() as session:
-            row = (await session.execute(
-                select(Member.id, PointsAccount.cumulative)
-                .join(PointsAccount, PointsAccount.member_id == Member.id)
-                .where(Member.number == member_number)
-            )).one_or_none()
+            row = (
+                await session.execute(
+                    select(Member.id, PointsAccount.cumulative)
+                    .join(PointsAccount, PointsAccount.member_id == Member.id)
+                    .where(Member.number == member_number)
+                )
+            ).one_or_none()
             if row is None:
                 raise NotFoundError(f"no member {member_number!r}", member_number=member_number)
             member_id, cumulative = row
-            lots = (await session.execute(
-                select(PointsLot.remaining, PointsLot.expires_at)
-                .where(PointsLot.member_id == member_id, PointsLot.remaining > 0,
-                       PointsLot.expires_at > now)
-                .order_by(PointsLot.expires_at)
-            )).all()
+            lots = (
+                await session.execute(
+                    select(PointsLot.remaining, PointsLot.expires_at)
+                    .where(
+                        PointsLot.member_id == member_id,
+                        PointsLot.remaining > 0,
+                        PointsLot.expires_at > now,
+                    )
+                    .order_by(PointsLot.expires_at)
+                )
+            ).all()
         horizon = now + timedelta(days=expiring_within_days)
         expiring: dict[datetime, int] = defaultdict(int)
         for remaining, expires_at in lots:
@@ -182,37 +243,57 @@ class PointsService:
 
     async def check_invariants(self) -> list[InvariantProblem]:
         """Members whose account, open lots and ledger disagree (empty when all is well)."""
+        grant_operations = [Operation.EARN, Operation.BONUS, Operation.GIFT, Operation.ADJUST]
         async with self._db.read() as session:
-            lots = dict((await session.execute(
-                select(PointsLot.member_id, func.sum(PointsLot.remaining))
-                .group_by(PointsLot.member_id)
-            )).tuples().all())
-            entries = dict((await session.execute(
+
+            async def per_member(query: Select[int, int]) -> dict[int, int]:
+                return {
+                    member_id: int(total or 0) for member_id, total in await session.execute(query)
+                }
+
+            lots = await per_member(
+                select(PointsLot.member_id, func.sum(PointsLot.remaining)).group_by(
+                    PointsLot.member_id
+                )
+            )
+            entries = await per_member(
+                select(PointsEntry.member_id, func.sum(PointsEntry.points)).group_by(
+                    PointsEntry.member_id
+                )
+            )
+            grants = await per_member(
                 select(PointsEntry.member_id, func.sum(PointsEntry.points))
+                .where(PointsEntry.operation.in_(grant_operations))
                 .group_by(PointsEntry.member_id)
-            )).tuples().all())
-            grants = dict((await session.execute(
-                select(PointsEntry.member_id, func.sum(PointsEntry.points))
-                .where(PointsEntry.operation.in_(
-                    [Operation.EARN, Operation.BONUS, Operation.GIFT, Operation.ADJUST]))
-                .group_by(PointsEntry.member_id)
-            )).tuples().all())
-            accounts = (await session.execute(
-                select(Member.number, PointsAccount)
-                .join(PointsAccount, PointsAccount.member_id == Member.id)
-            )).tuples().all()
+            )
+            accounts = (
+                await session.execute(
+                    select(Member.number, PointsAccount).join(
+                        PointsAccount, PointsAccount.member_id == Member.id
+                    )
+                )
+            ).all()
         problems = []
         for number, account in accounts:
-            in_lots = int(lots.get(account.member_id) or 0)
-            in_entries = int(entries.get(account.member_id) or 0)
-            granted = int(grants.get(account.member_id) or 0)
-            if not (account.valid == in_lots == in_entries and account.cumulative == granted
-                    and account.valid >= 0 and account.cumulative >= account.valid):
-                problems.append(InvariantProblem(
-                    member_number=number, account_valid=account.valid, lots_remaining=in_lots,
-                    entries_sum=in_entries, account_cumulative=account.cumulative,
-                    grants_minus_corrections=granted,
-                ))
+            in_lots = lots.get(account.member_id, 0)
+            in_entries = entries.get(account.member_id, 0)
+            granted = grants.get(account.member_id, 0)
+            if not (
+                account.valid == in_lots == in_entries
+                and account.cumulative == granted
+                and account.valid >= 0
+                and account.cumulative >= account.valid
+            ):
+                problems.append(
+                    InvariantProblem(
+                        member_number=number,
+                        account_valid=account.valid,
+                        lots_remaining=in_lots,
+                        entries_sum=in_entries,
+                        account_cumulative=account.cumulative,
+                        grants_minus_corrections=granted,
+                    )
+                )
         return problems
 
 

@@ -39,8 +39,9 @@ def card_number(raw: str) -> str:
     """A card number in canonical form (upper case, no spaces)."""
     value = raw.strip().upper().replace(" ", "")
     if not CARD_NUMBER.match(value):
-        raise InvalidInputError(f"{raw!r} is not a card number (4–32 letters, digits, '-')",
-                                card_number=raw)
+        raise InvalidInputError(
+            f"{raw!r} is not a card number (4–32 letters, digits, '-')", card_number=raw
+        )
     return value
 
 
@@ -48,24 +49,30 @@ def chip_uid(raw: str) -> str:
     """A chip UID as upper-case hex without separators (4, 7 or 10 bytes as readers report)."""
     value = re.sub(r"[\s:.-]", "", raw.strip()).upper()
     if not CHIP_UID.match(value):
-        raise InvalidInputError(f"{raw!r} is not a chip UID (4 to 10 bytes in hex)",
-                                chip_uid=raw)
+        raise InvalidInputError(f"{raw!r} is not a chip UID (4 to 10 bytes in hex)", chip_uid=raw)
     return value
 
 
 def _view(session: Session, card: MemberCard) -> CardView:
     member_number = (
         session.scalar(select(Member.number).where(Member.id == card.member_id))
-        if card.member_id else None
+        if card.member_id
+        else None
     )
     replaced_by = (
         session.scalar(select(MemberCard.card_number).where(MemberCard.id == card.replaced_by_id))
-        if card.replaced_by_id else None
+        if card.replaced_by_id
+        else None
     )
     return CardView(
-        card_number=card.card_number, chip_uid=card.chip_uid, card_type=card.card_type,
-        status=card.status, member_number=member_number, replaced_by=replaced_by,
-        issued_at=card.issued_at, status_changed_at=card.status_changed_at,
+        card_number=card.card_number,
+        chip_uid=card.chip_uid,
+        card_type=card.card_type,
+        status=card.status,
+        member_number=member_number,
+        replaced_by=replaced_by,
+        issued_at=card.issued_at,
+        status_changed_at=card.status_changed_at,
     )
 
 
@@ -78,32 +85,39 @@ def _load(session: Session, number: str) -> MemberCard:
     return card
 
 
-def _set_status(session: Session, card: MemberCard, status: CardStatus, *, actor: str,
-                note: str | None = None) -> None:
+def _set_status(
+    session: Session, card: MemberCard, status: CardStatus, *, actor: str, note: str | None = None
+) -> None:
     card.status = status
     card.status_changed_at = utcnow()
-    session.add(CardEvent(card_id=card.id, action=status.value, member_id=card.member_id,
-                          actor=actor, note=note))
+    session.add(
+        CardEvent(
+            card_id=card.id, action=status.value, member_id=card.member_id, actor=actor, note=note
+        )
+    )
 
 
 def _require(card: MemberCard, allowed: set[CardStatus], action: str) -> None:
     if card.status not in allowed:
         raise CardNotUsableError(
             f"card {card.card_number} is {card.status.value}: it cannot be {action}",
-            card_number=card.card_number, status=card.status.value,
+            card_number=card.card_number,
+            status=card.status.value,
         )
 
 
-def _issue(session: Session, number: str, uid: str, card_type: str | None,
-           actor: str) -> MemberCard:
+def _issue(
+    session: Session, number: str, uid: str, card_type: str | None, actor: str
+) -> MemberCard:
     if session.scalar(select(MemberCard.id).where(MemberCard.card_number == number)):
         raise DuplicateCardError(f"card number {number} is already issued", card_number=number)
     if session.scalar(select(MemberCard.id).where(MemberCard.chip_uid == uid)):
         raise DuplicateCardError(f"chip UID {uid} is already on another card", chip_uid=uid)
     if card_type is not None and session.get(MemberType, card_type) is None:
         raise InvalidInputError(f"unknown card type {card_type!r}", card_type=card_type)
-    card = MemberCard(card_number=number, chip_uid=uid, card_type=card_type,
-                      status=CardStatus.ISSUED)
+    card = MemberCard(
+        card_number=number, chip_uid=uid, card_type=card_type, status=CardStatus.ISSUED
+    )
     session.add(card)
     session.flush()
     session.add(CardEvent(card_id=card.id, action="issued", actor=actor))
@@ -116,8 +130,9 @@ class CardService:
     def __init__(self, *, db: Database) -> None:
         self._db = db
 
-    async def issue(self, number: str, uid: str, *, card_type: str | None = None,
-                    actor: str) -> CardView:
+    async def issue(
+        self, number: str, uid: str, *, card_type: str | None = None, actor: str
+    ) -> CardView:
         """Issue a blank card (not yet bound to anyone)."""
         number, uid = card_number(number), chip_uid(uid)
 
@@ -143,31 +158,57 @@ class CardService:
 
     async def report_lost(self, number: str, *, actor: str, note: str | None = None) -> CardView:
         """Block a card reported lost; it no longer identifies its member."""
-        return await self._db.run_write(partial(
-            self._change, card_no=card_number(number), to=CardStatus.LOST,
-            allowed={CardStatus.ISSUED, CardStatus.ACTIVE}, verb="reported lost",
-            actor=actor, note=note))
+        return await self._db.run_write(
+            partial(
+                self._change,
+                card_no=card_number(number),
+                to=CardStatus.LOST,
+                allowed={CardStatus.ISSUED, CardStatus.ACTIVE},
+                verb="reported lost",
+                actor=actor,
+                note=note,
+            )
+        )
 
     async def cancel(self, number: str, *, actor: str, note: str | None = None) -> CardView:
         """Cancel a card for good."""
-        return await self._db.run_write(partial(
-            self._change, card_no=card_number(number), to=CardStatus.CANCELLED,
-            allowed={CardStatus.ISSUED, CardStatus.ACTIVE, CardStatus.LOST}, verb="cancelled",
-            actor=actor, note=note))
+        return await self._db.run_write(
+            partial(
+                self._change,
+                card_no=card_number(number),
+                to=CardStatus.CANCELLED,
+                allowed={CardStatus.ISSUED, CardStatus.ACTIVE, CardStatus.LOST},
+                verb="cancelled",
+                actor=actor,
+                note=note,
+            )
+        )
 
     @staticmethod
-    def _change(session: Session, *, card_no: str, to: CardStatus, allowed: set[CardStatus],
-                verb: str, actor: str, note: str | None) -> CardView:
+    def _change(
+        session: Session,
+        *,
+        card_no: str,
+        to: CardStatus,
+        allowed: set[CardStatus],
+        verb: str,
+        actor: str,
+        note: str | None,
+    ) -> CardView:
         card = _load(session, card_no)
         _require(card, allowed, verb)
         _set_status(session, card, to, actor=actor, note=note)
         return _view(session, card)
 
-    async def replace(self, old_number: str, new_number: str, new_uid: str, *,
-                      actor: str) -> CardView:
+    async def replace(
+        self, old_number: str, new_number: str, new_uid: str, *, actor: str
+    ) -> CardView:
         """Replace an active or lost card with a new one bound to the same member."""
         old_number, new_number, new_uid = (
-            card_number(old_number), card_number(new_number), chip_uid(new_uid))
+            card_number(old_number),
+            card_number(new_number),
+            chip_uid(new_uid),
+        )
 
         def work(session: Session) -> CardView:
             old = _load(session, old_number)
@@ -175,11 +216,17 @@ class CardService:
             new = _issue(session, new_number, new_uid, old.card_type, actor)
             new.member_id = old.member_id
             new.bound_at = utcnow()
-            _set_status(session, new, CardStatus.ACTIVE, actor=actor,
-                        note=f"replaces {old.card_number}")
+            _set_status(
+                session, new, CardStatus.ACTIVE, actor=actor, note=f"replaces {old.card_number}"
+            )
             old.replaced_by_id = new.id
-            _set_status(session, old, CardStatus.REPLACED, actor=actor,
-                        note=f"replaced by {new.card_number}")
+            _set_status(
+                session,
+                old,
+                CardStatus.REPLACED,
+                actor=actor,
+                note=f"replaced by {new.card_number}",
+            )
             return _view(session, new)
 
         return await self._db.run_write(work)
@@ -188,34 +235,44 @@ class CardService:
         """A card by its printed number or its chip UID, whatever its status."""
         if (number is None) == (uid is None):
             raise InvalidInputError("give a card number or a chip UID")
-        condition = (MemberCard.card_number == card_number(number) if number is not None
-                     else MemberCard.chip_uid == chip_uid(uid or ""))
+        condition = (
+            MemberCard.card_number == card_number(number)
+            if number is not None
+            else MemberCard.chip_uid == chip_uid(uid or "")
+        )
         async with self._db.read() as session:
             card = (await session.scalars(select(MemberCard).where(condition))).one_or_none()
             if card is None:
                 raise NotFoundError("no such card", card_number=number, chip_uid=uid)
             return await session.run_sync(_view, card)
 
-    async def member_for_card(self, *, number: str | None = None,
-                              uid: str | None = None) -> str:
+    async def member_for_card(self, *, number: str | None = None, uid: str | None = None) -> str:
         """The member number an *active* card identifies; other statuses are refused."""
         card = await self.lookup(number=number, uid=uid)
         if card.status is not CardStatus.ACTIVE or card.member_number is None:
             raise CardNotUsableError(
-                f"card {card.card_number} is {card.status.value}", status=card.status.value,
-                card_number=card.card_number, replaced_by=card.replaced_by)
+                f"card {card.card_number} is {card.status.value}",
+                status=card.status.value,
+                card_number=card.card_number,
+                replaced_by=card.replaced_by,
+            )
         return card.member_number
 
     async def cards_of(self, member_number: str) -> list[CardView]:
         """Every card a member has had, newest first."""
         async with self._db.read() as session:
             member_id = await session.scalar(
-                select(Member.id).where(Member.number == member_number))
+                select(Member.id).where(Member.number == member_number)
+            )
             if member_id is None:
                 raise NotFoundError(f"no member {member_number!r}", member_number=member_number)
-            cards = (await session.scalars(
-                select(MemberCard).where(MemberCard.member_id == member_id)
-                .order_by(MemberCard.issued_at.desc(), MemberCard.id.desc()))).all()
+            cards = (
+                await session.scalars(
+                    select(MemberCard)
+                    .where(MemberCard.member_id == member_id)
+                    .order_by(MemberCard.issued_at.desc(), MemberCard.id.desc())
+                )
+            ).all()
             return [await session.run_sync(_view, card) for card in cards]
 
 

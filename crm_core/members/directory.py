@@ -51,9 +51,7 @@ class PhoneDirectory:
             async with self._opening:
                 if self._sqlite is None:
                     path = make_url(self._db.url).database or ""
-                    connection = await aiosqlite.connect(
-                        path, timeout=SQLITE_BUSY_TIMEOUT_S
-                    )
+                    connection = await aiosqlite.connect(path, timeout=SQLITE_BUSY_TIMEOUT_S)
                     await connection.execute("PRAGMA query_only=ON")
                     self._sqlite = connection
         return self._sqlite
@@ -71,8 +69,8 @@ class PhoneDirectory:
             connection = await self._sqlite_connection()
             rows = await connection.execute_fetchall(SQLITE_LOOKUP, (e164,))
             return [MemberBrief(*row) for row in rows]
-        async with self._db.engine.connect() as connection:
-            result = await connection.execute(CORE_LOOKUP, {"e164": e164})
+        async with self._db.engine.connect() as core:
+            result = await core.execute(CORE_LOOKUP, {"e164": e164})
             return [MemberBrief(*row) for row in result]
 
     async def close(self) -> None:

@@ -41,8 +41,14 @@ class CardStatus(enum.StrEnum):
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(cls, name=name, native_enum=False, length=16, validate_strings=True,
-                values_callable=lambda e: [m.value for m in e])
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=16,
+        validate_strings=True,
+        values_callable=lambda e: [m.value for m in e],
+    )
 
 
 class NumberSequence(Base):
@@ -67,9 +73,7 @@ class Member(Base):
     """A member (会员): a person or an organisation with a loyalty account."""
 
     __tablename__ = "members"
-    __table_args__ = (
-        CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),
-    )
+    __table_args__ = (CheckConstraint("level BETWEEN 1 AND 5", name="level_range"),)
 
     id: Mapped[int] = mapped_column(primary_key=True)
     number: Mapped[str] = mapped_column(String(12), unique=True)
@@ -128,9 +132,7 @@ class MemberChange(Base):
     __tablename__ = "member_changes"
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    member_id: Mapped[int] = mapped_column(
-        ForeignKey("members.id", ondelete="CASCADE"), index=True
-    )
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"), index=True)
     field: Mapped[str] = mapped_column(String(64))
     old_value: Mapped[str | None] = mapped_column(String(1000))
     new_value: Mapped[str | None] = mapped_column(String(1000))

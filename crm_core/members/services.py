@@ -116,16 +116,16 @@ class MemberService:
 
     def _check_type(self, session: Session, member_type: str | None) -> None:
         if member_type is not None and session.get(MemberType, member_type) is None:
-            raise InvalidInputError(f"unknown member type {member_type!r}",
-                                    member_type=member_type)
+            raise InvalidInputError(f"unknown member type {member_type!r}", member_type=member_type)
 
     # -- writing ----------------------------------------------------------------------
     async def create(self, data: MemberCreate | dict[str, Any], *, actor: str) -> MemberView:
         """Register a member: number, phones, account, and the event bonuses that apply."""
         fields = parse(MemberCreate, data)
         phones = self._phones(fields.phones or [])
-        return await self._db.run_write(partial(self.create_in, fields=fields, phones=phones,
-                                                actor=actor))
+        return await self._db.run_write(
+            partial(self.create_in, fields=fields, phones=phones, actor=actor)
+        )
 
     def create_in(
         self, session: Session, *, fields: MemberCreate, phones: list[str], actor: str
@@ -135,11 +135,14 @@ class MemberService:
         if fields.external_ref and session.scalar(
             select(Member.id).where(Member.external_ref == fields.external_ref)
         ):
-            raise ConflictError(f"a member with external ref {fields.external_ref!r} exists",
-                                external_ref=fields.external_ref)
+            raise ConflictError(
+                f"a member with external ref {fields.external_ref!r} exists",
+                external_ref=fields.external_ref,
+            )
         referrer = load_member(session, fields.referred_by) if fields.referred_by else None
-        values = fields.model_dump(exclude={"phones", "referred_by", "custom_fields", "kind"},
-                                   exclude_none=True)
+        values = fields.model_dump(
+            exclude={"phones", "referred_by", "custom_fields", "kind"}, exclude_none=True
+        )
         member = Member(
             number=next_member_number(session, fields.kind),
             kind=fields.kind,
@@ -152,15 +155,29 @@ class MemberService:
         session.flush()
         session.add(PointsAccount(member_id=member.id, valid=0, cumulative=0))
         session.flush()
-        self._points.bonus_in(session, member.number, BonusEvent.REGISTRATION,
-                              operator=actor, idempotency_key=f"registration:{member.number}")
+        self._points.bonus_in(
+            session,
+            member.number,
+            BonusEvent.REGISTRATION,
+            operator=actor,
+            idempotency_key=f"registration:{member.number}",
+        )
         if fields.kind is MemberKind.ORGANISATION:
-            self._points.bonus_in(session, member.number, BonusEvent.NEW_ORGANISATION_MEMBER,
-                                  operator=actor,
-                                  idempotency_key=f"new-organisation:{member.number}")
+            self._points.bonus_in(
+                session,
+                member.number,
+                BonusEvent.NEW_ORGANISATION_MEMBER,
+                operator=actor,
+                idempotency_key=f"new-organisation:{member.number}",
+            )
         if referrer is not None:
-            self._points.bonus_in(session, referrer.number, BonusEvent.REFERRAL,
-                                  operator=actor, idempotency_key=f"referral:{member.number}")
+            self._points.bonus_in(
+                session,
+                referrer.number,
+                BonusEvent.REFERRAL,
+                operator=actor,
+                idempotency_key=f"referral:{member.number}",
+            )
         return member_view(member)
 
     async def update(
@@ -174,8 +191,14 @@ class MemberService:
         )
 
     def update_in(
-        self, session: Session, *, number: str, fields: MemberUpdate,
-        phones: list[str] | None, actor: str, at: datetime | None = None,
+        self,
+        session: Session,
+        *,
+        number: str,
+        fields: MemberUpdate,
+        phones: list[str] | None,
+        actor: str,
+        at: datetime | None = None,
     ) -> MemberView:
         """Apply changes inside a caller's unit of work; returns the member as it now is."""
         member = load_member(session, number)
@@ -210,10 +233,16 @@ class MemberService:
             moment = at or self._points.clock()
             member.updated_at = moment
             for name, old, new in changes:
-                session.add(MemberChange(
-                    member_id=member.id, field=name, old_value=_text(old),
-                    new_value=_text(new), changed_by=actor, changed_at=moment,
-                ))
+                session.add(
+                    MemberChange(
+                        member_id=member.id,
+                        field=name,
+                        old_value=_text(old),
+                        new_value=_text(new),
+                        changed_by=actor,
+                        changed_at=moment,
+                    )
+                )
         session.flush()
         return member_view(member)
 
@@ -235,10 +264,13 @@ class MemberService:
     async def get(self, number: str) -> MemberView:
         """The member with this number."""
         async with self._db.read() as session:
-            member = (await session.scalars(
-                select(Member).where(Member.number == number)
-                .options(selectinload(Member.phones))
-            )).one_or_none()
+            member = (
+                await session.scalars(
+                    select(Member)
+                    .where(Member.number == number)
+                    .options(selectinload(Member.phones))
+                )
+            ).one_or_none()
             if member is None:
                 raise NotFoundError(f"no member {number!r}", member_number=number)
             return member_view(member)
@@ -250,8 +282,11 @@ class MemberService:
             if member_id is None:
                 raise NotFoundError(f"no member {number!r}", member_number=number)
             rows = await session.scalars(
-                select(MemberChange).where(MemberChange.member_id == member_id)
+                select(MemberChange)
+                .where(MemberChange.member_id == member_id)
                 .order_by(MemberChange.changed_at, MemberChange.id)
             )
-            return [ChangeView(c.field, c.old_value, c.new_value, c.changed_by, c.changed_at)
-                    for c in rows]
+            return [
+                ChangeView(c.field, c.old_value, c.new_value, c.changed_by, c.changed_at)
+                for c in rows
+            ]

@@ -113,32 +113,44 @@ class OrderService:
     async def record(self, data: OrderIn | dict[str, Any], *, operator: str) -> OrderResult:
         """Record an order and post its points; a repeated identical order changes nothing."""
         order_in = parse(OrderIn, data)
-        return await self._db.run_write(partial(self.record_in, order_in=order_in,
-                                                operator=operator))
+        return await self._db.run_write(
+            partial(self.record_in, order_in=order_in, operator=operator)
+        )
 
     def record_in(self, session: Session, *, order_in: OrderIn, operator: str) -> OrderResult:
         """Record inside a caller's unit of work (seeding, imports)."""
         content_hash = order_in.content_hash()
         existing = session.scalars(
-            select(Order).where(Order.order_ref == order_in.order_ref)).one_or_none()
+            select(Order).where(Order.order_ref == order_in.order_ref)
+        ).one_or_none()
         if existing is not None:
             if existing.content_hash != content_hash:
                 raise ConflictError(
                     f"order {order_in.order_ref} was already recorded with other content",
-                    order_ref=order_in.order_ref)
+                    order_ref=order_in.order_ref,
+                )
             return self._result(session, existing, order_in.member_number, replayed=True)
         member_id = session.scalar(select(Member.id).where(Member.number == order_in.member_number))
         if member_id is None:
-            raise NotFoundError(f"no member {order_in.member_number!r}",
-                                member_number=order_in.member_number)
+            raise NotFoundError(
+                f"no member {order_in.member_number!r}", member_number=order_in.member_number
+            )
         order = Order(
-            order_ref=order_in.order_ref, member_id=member_id, ordered_at=order_in.ordered_at,
+            order_ref=order_in.order_ref,
+            member_id=member_id,
+            ordered_at=order_in.ordered_at,
             total_cents=sum(_cents(line.amount) for line in order_in.lines),
-            channel=order_in.channel, content_hash=content_hash,
+            channel=order_in.channel,
+            content_hash=content_hash,
             lines=[
-                OrderLine(position=i, product_code=line.product_code,
-                          product_name=line.product_name, category=line.category,
-                          quantity=line.quantity, amount_cents=_cents(line.amount))
+                OrderLine(
+                    position=i,
+                    product_code=line.product_code,
+                    product_name=line.product_name,
+                    category=line.category,
+                    quantity=line.quantity,
+                    amount_cents=_cents(line.amount),
+                )
                 for i, line in enumerate(order_in.lines)
             ],
         )
@@ -146,48 +158,92 @@ class OrderService:
         session.flush()
         tiers, line_rules = order_rules_at(session, order_in.ordered_at)
         earned = points_for_order(
-            ordered_at=order_in.ordered_at, total_cents=order.total_cents,
-            lines=[LineInput(line.product_code, line.category, line.quantity, line.amount_cents)
-                   for line in order.lines],
-            tiers=tiers, line_rules=line_rules,
+            ordered_at=order_in.ordered_at,
+            total_cents=order.total_cents,
+            lines=[
+                LineInput(line.product_code, line.category, line.quantity, line.amount_cents)
+                for line in order.lines
+            ],
+            tiers=tiers,
+            line_rules=line_rules,
         )
         expires_at = order_in.ordered_at + self._points.validity
         if earned.total > 0 and expires_at > self._points.clock():
-            posting = self._points.post_in(session, PostingRequest(
-                member_number=order_in.member_number, operation=Operation.EARN,
-                points=earned.total, operator=operator,
-                idempotency_key=f"order:{order_in.order_ref}", order_id=order.id,
-                rule_id=earned.main_rule_id, rule_detail=earned.describe()[:400],
-                granted_at=order_in.ordered_at,
-            ))
-            return OrderResult(order.order_ref, order_in.member_number, order.total_cents,
-                               posting.points, earned.describe(), posting.valid_after)
-        return OrderResult(order.order_ref, order_in.member_number, order.total_cents, 0,
-                           earned.describe() or None, None)
+            posting = self._points.post_in(
+                session,
+                PostingRequest(
+                    member_number=order_in.member_number,
+                    operation=Operation.EARN,
+                    points=earned.total,
+                    operator=operator,
+                    idempotency_key=f"order:{order_in.order_ref}",
+                    order_id=order.id,
+                    rule_id=earned.main_rule_id,
+                    rule_detail=earned.describe()[:400],
+                    granted_at=order_in.ordered_at,
+                ),
+            )
+            return OrderResult(
+                order.order_ref,
+                order_in.member_number,
+                order.total_cents,
+                posting.points,
+                earned.describe(),
+                posting.valid_after,
+            )
+        return OrderResult(
+            order.order_ref,
+            order_in.member_number,
+            order.total_cents,
+            0,
+            earned.describe() or None,
+            None,
+        )
 
     @staticmethod
-    def _result(session: Session, order: Order, member_number: str, *,
-                replayed: bool) -> OrderResult:
+    def _result(
+        session: Session, order: Order, member_number: str, *, replayed: bool
+    ) -> OrderResult:
         entry = session.scalars(
             select(PointsEntry).where(PointsEntry.idempotency_key == f"order:{order.order_ref}")
         ).one_or_none()
         return OrderResult(
-            order.order_ref, member_number, order.total_cents,
-            entry.points if entry else 0, entry.rule_detail if entry else None,
-            entry.valid_after if entry else None, replayed=replayed,
+            order.order_ref,
+            member_number,
+            order.total_cents,
+            entry.points if entry else 0,
+            entry.rule_detail if entry else None,
+            entry.valid_after if entry else None,
+            replayed=replayed,
         )
 
     async def orders_of(self, member_number: str, *, limit: int = 20) -> list[OrderView]:
         """A member's latest orders with their lines (newest first)."""
         async with self._db.read() as session:
-            query = (select(Order).join(Member, Member.id == Order.member_id)
-                     .where(Member.number == member_number)
-                     .options(selectinload(Order.lines))
-                     .order_by(Order.ordered_at.desc()).limit(limit))
+            query = (
+                select(Order)
+                .join(Member, Member.id == Order.member_id)
+                .where(Member.number == member_number)
+                .options(selectinload(Order.lines))
+                .order_by(Order.ordered_at.desc())
+                .limit(limit)
+            )
             return [
-                OrderView(order.order_ref, order.ordered_at, order.total_cents, order.channel,
-                          tuple(OrderLineView(line.product_code, line.product_name,
-                                              line.category, line.quantity, line.amount_cents)
-                                for line in order.lines))
+                OrderView(
+                    order.order_ref,
+                    order.ordered_at,
+                    order.total_cents,
+                    order.channel,
+                    tuple(
+                        OrderLineView(
+                            line.product_code,
+                            line.product_name,
+                            line.category,
+                            line.quantity,
+                            line.amount_cents,
+                        )
+                        for line in order.lines
+                    ),
+                )
                 for order in await session.scalars(query)
             ]

@@ -1,0 +1,132 @@
+#!/usr/bin/env bash
+# Prepare a development/CI machine for ctidesk. Idempotent; works from any cwd.
+#
+#   scripts/setup.sh                   python3 >= 3.11 with venv, .venv, pip install -e '.[dev]'
+#   scripts/setup.sh --with-postgres   ... and the PostgreSQL server binaries (Debian package)
+#
+# Installing system packages (apt-get) needs root; without root the script says what to install.
+# The tests start their own throwaway PostgreSQL server (tests/support/postgres.py); the default
+# cluster the Debian package may start on port 5432 is left alone and never relied on.
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+VENV="$ROOT/.venv"
+STAMP="$VENV/.ctidesk-installed"
+MIN_PY="3.11"
+
+log() { printf '[setup] %s\n' "$*"; }
+die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
+
+usage() {
+    sed -n '2,9s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+}
+
+with_postgres=0
+for arg in "$@"; do
+    case "$arg" in
+        --with-postgres) with_postgres=1 ;;
+        -h|--help) usage; exit 0 ;;
+        *) usage >&2; die "unknown argument: $arg" ;;
+    esac
+done
+
+is_root() { [ "$(id -u)" -eq 0 ]; }
+
+# apt-get install, running apt-get update only when the plain install fails (fresh machines
+# have empty package lists; warm ones need no network round trip).
+apt_install() {
+    is_root || die "need root to install Debian packages: $*  (run: sudo apt-get install -y $*)"
+    command -v apt-get >/dev/null || die "apt-get not found; install these yourself: $*"
+    log "apt-get install -y $*"
+    if ! DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" </dev/null; then
+        log "install failed; running apt-get update and retrying"
+        DEBIAN_FRONTEND=noninteractive apt-get update -q </dev/null
+        DEBIAN_FRONTEND=noninteractive apt-get install -y -q "$@" </dev/null
+    fi
+}
+
+# A python with version >= MIN_PY whose venv can bootstrap pip (Debian's python3 without
+# python3-venv lacks ensurepip).
+py_ok() {
+    "$1" - "$MIN_PY" >/dev/null 2>&1 <<'PY'
+import sys
+import ensurepip  # noqa: F401  (absent on Debian until python3-venv is installed)
+import venv  # noqa: F401
+want = tuple(int(x) for x in sys.argv[1].split("."))
+sys.exit(0 if sys.version_info[:2] >= want else 1)
+PY
+}
+
+find_python() {
+    local cand path
+    for cand in "${PYTHON:-}" python3 python3.13 python3.12 python3.11; do
+        [ -n "$cand" ] || continue
+        path="$(command -v "$cand" 2>/dev/null)" || continue
+        if py_ok "$path"; then
+            printf '%s\n' "$path"
+            return 0
+        fi
+    done
+    return 1
+}
+
+venv_ok() {
+    [ -x "$VENV/bin/python" ] && py_ok "$VENV/bin/python" \
+        && "$VENV/bin/python" -m pip --version >/dev/null 2>&1
+}
+
+# ---------------------------------------------------------------------------- python + venv
+cd "$ROOT"
+if venv_ok; then
+    log "using existing $VENV ($("$VENV/bin/python" -V 2>&1))"
+else
+    if ! PY="$(find_python)"; then
+        if is_root; then
+            log "no python3 >= $MIN_PY with venv support found; installing it"
+            apt_install python3 python3-venv python3-dev
+            PY="$(find_python)" || die "python3 >= $MIN_PY with venv still not available after apt-get install (Debian bookworm or newer is required)"
+        else
+            die "need python3 >= $MIN_PY with the venv module (Debian: apt-get install python3 python3-venv python3-dev, as root), or set PYTHON=/path/to/python3.11+"
+        fi
+    fi
+    if [ -e "$VENV" ]; then
+        log "$VENV is unusable; recreating it with $PY ($("$PY" -V 2>&1))"
+        "$PY" -m venv --clear "$VENV"
+    else
+        log "creating $VENV with $PY ($("$PY" -V 2>&1))"
+        "$PY" -m venv "$VENV"
+    fi
+    rm -f "$STAMP"
+fi
+
+# ---------------------------------------------------------------------------- project + dev tools
+if [ -f "$STAMP" ] && [ "$STAMP" -nt "$ROOT/pyproject.toml" ]; then
+    log "ctidesk already installed in .venv (pyproject.toml unchanged since)"
+else
+    log "pip install -e '.[dev]' into .venv"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "$ROOT[dev]" </dev/null
+    touch "$STAMP"
+fi
+
+# ---------------------------------------------------------------------------- PostgreSQL
+if [ "$with_postgres" -eq 1 ]; then
+    if compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
+        log "PostgreSQL server binaries present: $(compgen -G '/usr/lib/postgresql/*/bin' | sort -V | tail -n 1)"
+    else
+        if ! is_root; then
+            die "PostgreSQL server binaries missing (/usr/lib/postgresql/*/bin/initdb); as root run: apt-get install -y postgresql"
+        fi
+        log "PostgreSQL server binaries missing; installing the Debian package"
+        apt_install postgresql
+        compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null \
+            || die "apt-get install postgresql did not provide /usr/lib/postgresql/*/bin/initdb"
+    fi
+    if is_root && ! id -u postgres >/dev/null 2>&1; then
+        die "running as root but there is no 'postgres' OS user for the test server (reinstall the postgresql-common package)"
+    fi
+    # The package may have created and started a default cluster (port 5432). We leave it
+    # alone: the test session starts its own throwaway server on a free port.
+    log "tests start their own throwaway PostgreSQL server (any default cluster is ignored)"
+fi
+
+log "done"

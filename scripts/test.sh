@@ -1,0 +1,38 @@
+#!/usr/bin/env bash
+# The full check: setup (with PostgreSQL), ruff, ruff format, mypy, import-linter, pytest.
+# Fails fast. Arguments are passed to pytest, e.g. scripts/test.sh tests/unit -x
+set -euo pipefail
+
+ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
+cd "$ROOT"
+BIN="$ROOT/.venv/bin"
+
+section() { printf '\n==== %s ====\n' "$*"; }
+
+section "setup"
+bash "$ROOT/scripts/setup.sh" --with-postgres
+
+section "ruff check"
+"$BIN/ruff" check .
+
+section "ruff format --check"
+"$BIN/ruff" format --check .
+
+section "mypy"
+"$BIN/mypy"
+
+section "lint-imports"
+"$BIN/lint-imports"
+
+section "pytest $*"
+# `python -m pytest` puts the repo root on sys.path, so tests can import tests.support.*
+status=0
+"$BIN/python" -m pytest "$@" || status=$?
+if [ "$status" -eq 5 ]; then
+    printf '\nFAIL: pytest collected no tests (exit code 5); a test run must run tests.\n' >&2
+    exit 1
+elif [ "$status" -ne 0 ]; then
+    printf '\nFAIL: pytest exited with %s\n' "$status" >&2
+    exit "$status"
+fi
+printf '\n==== all checks passed ====\n'

@@ -1,0 +1,106 @@
+"""Fixtures shared by every test: a migrated SQLite CRM, a real PostgreSQL, a steerable clock."""
+
+from __future__ import annotations
+
+import asyncio
+import itertools
+import shutil
+from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
+from pathlib import Path
+
+import pytest
+
+from crm_core.db.migrate import upgrade
+from crm_core.wiring import Crm, build_crm
+from tests.support.postgres import PostgresServer
+
+START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+
+
+class Clock:
+    """A clock the test moves by hand; services read it through ``clock()``."""
+
+    def __init__(self, now: datetime = START) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def advance(self, **delta: float) -> datetime:
+        """Move forward by ``timedelta(**delta)`` and return the new time."""
+        self.now += timedelta(**delta)
+        return self.now
+
+
+@pytest.fixture
+def clock() -> Clock:
+    """A clock standing at 2026-03-02 09:00 UTC."""
+    return Clock()
+
+
+@pytest.fixture(scope="session")
+def sqlite_template(tmp_path_factory: pytest.TempPathFactory) -> Path:
+    """A SQLite file migrated once per session; tests get a copy."""
+    path = tmp_path_factory.mktemp("template") / "crm.db"
+    asyncio.run(upgrade(f"sqlite+aiosqlite:///{path}"))
+    return path
+
+
+@pytest.fixture
+def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
+    """The URL of a fresh, migrated SQLite database of this test's own."""
+    path = tmp_path / "crm.db"
+    shutil.copyfile(sqlite_template, path)
+    return f"sqlite+aiosqlite:///{path}"
+
+
+@pytest.fixture(scope="session")
+def postgres() -> Iterator[PostgresServer]:
+    """One real PostgreSQL server for the whole session, stopped by pid at the end."""
+    server = PostgresServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+_pg_names = itertools.count(1)
+
+
+@pytest.fixture(scope="session")
+def postgres_template(postgres: PostgresServer) -> str:
+    """A migrated database used as the template of every test's database."""
+    asyncio.run(upgrade(postgres.create_database("crm_template")))
+    return "crm_template"
+
+
+@pytest.fixture
+def postgres_url(postgres: PostgresServer, postgres_template: str) -> str:
+    """The URL of a fresh, migrated PostgreSQL database of this test's own."""
+    return postgres.create_database(f"crm_test_{next(_pg_names)}", template=postgres_template)
+
+
+@pytest.fixture
+async def crm(sqlite_url: str, clock: Clock) -> AsyncIterator[Crm]:
+    """CRM services over a fresh SQLite database, on the test's clock."""
+    services = build_crm(database_url=sqlite_url, clock=clock)
+    yield services
+    await services.close()
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def any_url(request: pytest.FixtureRequest) -> str:
+    """A fresh migrated database on SQLite, then on PostgreSQL: the test runs on both."""
+    fixture = "sqlite_url" if request.param == "sqlite" else "postgres_url"
+    url = request.getfixturevalue(fixture)
+    assert isinstance(url, str)
+    return url
+
+
+@pytest.fixture
+async def any_crm(any_url: str, clock: Clock) -> AsyncIterator[Crm]:
+    """CRM services over SQLite and then over PostgreSQL: the test runs on both."""
+    services = build_crm(database_url=any_url, clock=clock)
+    yield services
+    await services.close()
