@@ -32,8 +32,13 @@ def _root(
     ctx: typer.Context,
     config_file: Annotated[
         Path | None,
-        typer.Option("--config", "-c", help="Settings file on top of config/ctidesk.toml.",
-                     envvar="CTIDESK_CONFIG", show_envvar=True),
+        typer.Option(
+            "--config",
+            "-c",
+            help="Settings file on top of config/ctidesk.toml.",
+            envvar="CTIDESK_CONFIG",
+            show_envvar=True,
+        ),
     ] = None,
 ) -> None:
     """Call-centre CTI service, agent console and embedded CRM."""

@@ -2,6 +2,125 @@
 
 from __future__ import annotations
 
-import typer
+from typing import Annotated
 
-app = typer.Typer(help="Member cards: issue, bind, lost, replace, cancel, show.", no_args_is_help=True)
+import typer
+from rich.table import Table
+
+from crm_core.members.schemas import CardView
+from cti.cli.common import console, fail, run_with_crm
+
+app = typer.Typer(
+    help="Member cards: issue, bind, lost, replace, cancel, show.", no_args_is_help=True
+)
+
+Actor = Annotated[str, typer.Option("--actor", "-a", help="Who does this (login).")]
+STATUS_COLOUR = {
+    "active": "green",
+    "issued": "cyan",
+    "lost": "yellow",
+    "replaced": "dim",
+    "cancelled": "red",
+}
+
+
+def _print(card: CardView) -> None:
+    colour = STATUS_COLOUR.get(card.status.value, "white")
+    owner = f" → member {card.member_number}" if card.member_number else ""
+    successor = f" (replaced by {card.replaced_by})" if card.replaced_by else ""
+    console.print(
+        f"card [bold]{card.card_number}[/] chip {card.chip_uid} "
+        f"[{colour}]{card.status.value}[/]{owner}{successor}"
+    )
+
+
+@app.command("issue")
+def issue(
+    ctx: typer.Context,
+    card_number: str,
+    chip_uid: str,
+    actor: Actor,
+    card_type: Annotated[str | None, typer.Option("--type", help="Card type code.")] = None,
+) -> None:
+    """Issue a new, unbound card."""
+    _print(
+        run_with_crm(
+            ctx,
+            lambda crm: crm.cards.issue(card_number, chip_uid, card_type=card_type, actor=actor),
+        )
+    )
+
+
+@app.command("bind")
+def bind(ctx: typer.Context, card_number: str, member: str, actor: Actor) -> None:
+    """Register an issued card to a member; it becomes active."""
+    _print(run_with_crm(ctx, lambda crm: crm.cards.bind(card_number, member, actor=actor)))
+
+
+@app.command("lost")
+def lost(
+    ctx: typer.Context,
+    card_number: str,
+    actor: Actor,
+    note: Annotated[str | None, typer.Option(help="Free text.")] = None,
+) -> None:
+    """Report a card lost: it stops identifying its member."""
+    _print(
+        run_with_crm(ctx, lambda crm: crm.cards.report_lost(card_number, actor=actor, note=note))
+    )
+
+
+@app.command("replace")
+def replace(
+    ctx: typer.Context, card_number: str, new_card_number: str, new_chip_uid: str, actor: Actor
+) -> None:
+    """Replace a card: the old one stops working, the member and points stay."""
+    _print(
+        run_with_crm(
+            ctx,
+            lambda crm: crm.cards.replace(card_number, new_card_number, new_chip_uid, actor=actor),
+        )
+    )
+
+
+@app.command("cancel")
+def cancel(
+    ctx: typer.Context,
+    card_number: str,
+    actor: Actor,
+    note: Annotated[str | None, typer.Option(help="Free text.")] = None,
+) -> None:
+    """Cancel a card for good."""
+    _print(run_with_crm(ctx, lambda crm: crm.cards.cancel(card_number, actor=actor, note=note)))
+
+
+@app.command("show")
+def show(
+    ctx: typer.Context,
+    card_number: Annotated[str | None, typer.Argument(help="Printed card number.")] = None,
+    uid: Annotated[str | None, typer.Option(help="Chip UID instead.")] = None,
+) -> None:
+    """Show a card by number or chip UID."""
+    if (card_number is None) == (uid is None):
+        fail("give a card number or --uid")
+    _print(run_with_crm(ctx, lambda crm: crm.cards.lookup(number=card_number, uid=uid)))
+
+
+@app.command("of")
+def cards_of(ctx: typer.Context, member: str) -> None:
+    """Every card a member has had."""
+    cards = run_with_crm(ctx, lambda crm: crm.cards.cards_of(member))
+    table = Table(
+        "card", "chip UID", "type", "status", "replaced by", "since", title=f"cards of {member}"
+    )
+    for card in cards:
+        colour = STATUS_COLOUR.get(card.status.value, "white")
+        table.add_row(
+            card.card_number,
+            card.chip_uid,
+            card.card_type or "",
+            f"[{colour}]{card.status.value}[/]",
+            card.replaced_by or "",
+            f"{card.status_changed_at:%Y-%m-%d}",
+        )
+    console.print(table)

@@ -62,5 +62,11 @@ def run_with_crm(ctx: typer.Context, work: Callable[[Crm], Awaitable[T]]) -> T:
         return asyncio.run(runner())
     except CrmError as error:
         details = ", ".join(f"{k}={v}" for k, v in error.details.items() if k != "problems")
-        fail(f"{error.message}" + (f" [dim]({error.error_id}; {details})[/]" if details
-                                   else f" [dim]({error.error_id})[/]"))
+        fail(
+            f"{error.message}"
+            + (
+                f" [dim]({error.error_id}; {details})[/]"
+                if details
+                else f" [dim]({error.error_id})[/]"
+            )
+        )
