@@ -8,6 +8,14 @@ BIN="$ROOT/.venv/bin"
 
 bash "$ROOT/scripts/setup.sh"
 
+# The demo has a database of its own, rebuilt on every run, so the demo can be run again
+# and never touches the database of a real installation (var/ctidesk.db by default).
+DEMO_DB="$ROOT/var/demo/ctidesk.db"
+export CTIDESK_DATABASE_URL="${CTIDESK_DATABASE_URL:-sqlite+aiosqlite:///$DEMO_DB}"
+if [ "$CTIDESK_DATABASE_URL" = "sqlite+aiosqlite:///$DEMO_DB" ]; then
+    rm -f "$DEMO_DB" "$DEMO_DB-wal" "$DEMO_DB-shm"
+fi
+
 printf '\n==== ctidesk db upgrade ====\n'
 "$BIN/ctidesk" db upgrade
 printf '\n==== ctidesk db seed --demo ====\n'
