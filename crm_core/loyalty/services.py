@@ -12,6 +12,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crm_core.db.engine import Database
+from crm_core.db.statements import StatementRunner
 from crm_core.db.types import utcnow
 from crm_core.errors import InvalidInputError, NotFoundError
 from crm_core.loyalty import ledger
@@ -299,9 +300,8 @@ class PointsService:
 
 def _expire_batch(member_ids: list[int], session: Session, *, as_of: datetime) -> list[Posting]:
     postings: list[Posting] = []
+    run = StatementRunner(session)
     for member_id in member_ids:
-        member = session.get(Member, member_id)
-        assert member is not None
-        _, account = ledger.lock_account(session, member.number)
-        postings.extend(ledger.expire_overdue(session, member, account, as_of=as_of))
+        account = ledger.lock_account_by_id(run, member_id)
+        postings.extend(ledger.expire_overdue(run, account, as_of=as_of))
     return postings
