@@ -5,7 +5,8 @@ Reads are async sessions. Writes are plain synchronous functions over a SQLAlche
 
 - on SQLite in one dedicated writer thread over the stdlib driver, starting with
   ``BEGIN IMMEDIATE`` — one thread hop per unit of work instead of one per statement
-  (see notes/performance-facts.md), and writers queue instead of failing half-way;
+  (see notes/performance-facts.md), writers queue instead of failing half-way, and
+  under load several units share one commit (:mod:`crm_core.db.writer`);
 - on PostgreSQL through ``AsyncSession.run_sync`` on asyncpg; writers lock the rows
   they change (``FOR UPDATE``).
 
@@ -14,9 +15,7 @@ The same write code therefore runs unchanged on both databases.
 
 from __future__ import annotations
 
-import asyncio
 from collections.abc import AsyncIterator, Callable
-from concurrent.futures import ThreadPoolExecutor
 from contextlib import asynccontextmanager
 from pathlib import Path
 from typing import Any, TypeVar
@@ -31,6 +30,8 @@ from sqlalchemy.ext.asyncio import (
     create_async_engine,
 )
 from sqlalchemy.orm import Session, sessionmaker
+
+from crm_core.db.writer import SqliteWriter
 
 SQLITE_BUSY_TIMEOUT_S = 30.0
 T = TypeVar("T")
@@ -89,8 +90,7 @@ class Database:
         self._readers = async_sessionmaker(self.engine, expire_on_commit=False)
         self._writers = async_sessionmaker(self.engine, expire_on_commit=False)
         self._sync_engine: Engine | None = None
-        self._sync_sessions: sessionmaker[Session] | None = None
-        self._writer_thread: ThreadPoolExecutor | None = None
+        self._writer: SqliteWriter | None = None
         if self.is_sqlite:
             self._sync_engine = create_sync_engine(
                 _sync_sqlite_url(url),
@@ -99,8 +99,7 @@ class Database:
             )
             _install_sqlite_hooks(self._sync_engine)
             writer = self._sync_engine.execution_options(sqlite_begin="IMMEDIATE")
-            self._sync_sessions = sessionmaker(writer, expire_on_commit=False)
-            self._writer_thread = ThreadPoolExecutor(1, thread_name_prefix="ctidesk-db-writer")
+            self._writer = SqliteWriter(sessionmaker(writer, expire_on_commit=False))
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -115,17 +114,13 @@ class Database:
             yield session
 
     async def run_write(self, work: Callable[[Session], T]) -> T:
-        """Run ``work(session)`` as one transaction: committed if it returns, rolled back if not."""
-        if self._sync_sessions is not None and self._writer_thread is not None:
-            sessions = self._sync_sessions
+        """Run ``work(session)`` as one transaction: committed if it returns, rolled back if not.
 
-            def unit_of_work() -> T:
-                with sessions() as session, session.begin():
-                    return work(session)
-
-            return await asyncio.get_running_loop().run_in_executor(
-                self._writer_thread, unit_of_work
-            )
+        ``work`` must act on the database only and return its outcome: on SQLite it may
+        run twice (see :mod:`crm_core.db.writer`).
+        """
+        if self._writer is not None:
+            return await self._writer.run(work)
         async with self._writers() as async_session, async_session.begin():
             return await async_session.run_sync(work)
 
@@ -134,5 +129,5 @@ class Database:
         await self.engine.dispose()
         if self._sync_engine is not None:
             self._sync_engine.dispose()
-        if self._writer_thread is not None:
-            self._writer_thread.shutdown(wait=True)
+        if self._writer is not None:
+            self._writer.close()
