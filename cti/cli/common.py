@@ -9,6 +9,7 @@ from typing import NoReturn, TypeVar
 
 import typer
 from rich.console import Console
+from sqlalchemy.exc import DBAPIError
 
 from crm_core.errors import CrmError
 from crm_core.wiring import Crm, build_crm
@@ -60,6 +61,10 @@ def run_with_crm(ctx: typer.Context, work: Callable[[Crm], Awaitable[T]]) -> T:
 
     try:
         return asyncio.run(runner())
+    except DBAPIError as error:
+        if "no such table" in str(error.orig) or "does not exist" in str(error.orig):
+            fail("the database has no CRM schema yet: run `ctidesk db upgrade` first")
+        fail(f"database error: {error.orig}")
     except CrmError as error:
         details = ", ".join(f"{k}={v}" for k, v in error.details.items() if k != "problems")
         fail(
