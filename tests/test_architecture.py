@@ -11,8 +11,7 @@ ROOT = Path(__file__).resolve().parents[1]
 
 def test_import_contracts_are_kept() -> None:
     linter = Path(sys.executable).with_name("lint-imports")
-    result = subprocess.run([str(linter)], cwd=ROOT, capture_output=True, text=True,
-                            check=False)
+    result = subprocess.run([str(linter)], cwd=ROOT, capture_output=True, text=True, check=False)
     assert result.returncode == 0, result.stdout + result.stderr
     assert "0 broken" in result.stdout
 
@@ -23,6 +22,7 @@ def test_the_crm_core_loads_without_the_service_or_the_console() -> None:
         "bad = [m for m in ('cti', 'agent_tui', 'ivr', 'recordings', 'typer', 'textual')"
         " if m in sys.modules]; print(bad)"
     )
-    result = subprocess.run([sys.executable, "-c", probe], cwd=ROOT, capture_output=True,
-                            text=True, check=True)
+    result = subprocess.run(
+        [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
+    )
     assert result.stdout.strip() == "[]"

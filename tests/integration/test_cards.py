@@ -14,12 +14,13 @@ from tests.integration.helpers import new_member, snapshot
 async def test_a_card_from_issue_to_replacement(any_crm: Crm) -> None:
     await any_crm.members.add_member_type("gold", "Gold card")
     number = await new_member(any_crm)
-    await any_crm.points.gift(number, 800, reason="welcome", operator="op",
-                              idempotency_key="g")
-    issued = await any_crm.cards.issue("gc-000123", "04 a2 2b 1a", card_type="gold",
-                                       actor="desk1")
+    await any_crm.points.gift(number, 800, reason="welcome", operator="op", idempotency_key="g")
+    issued = await any_crm.cards.issue("gc-000123", "04 a2 2b 1a", card_type="gold", actor="desk1")
     assert (issued.card_number, issued.chip_uid, issued.status) == (
-        "GC-000123", "04A22B1A", CardStatus.ISSUED)
+        "GC-000123",
+        "04A22B1A",
+        CardStatus.ISSUED,
+    )
     with pytest.raises(CardNotUsableError):  # not bound yet: identifies nobody
         await any_crm.cards.member_for_card(uid="04A22B1A")
     bound = await any_crm.cards.bind("GC-000123", number, actor="desk1")
@@ -39,7 +40,9 @@ async def test_a_card_from_issue_to_replacement(any_crm: Crm) -> None:
     assert await any_crm.cards.member_for_card(uid="04A22B1B") == number
     assert (await any_crm.points.summary(number)).valid == 800  # points stay with the member
     assert [c.card_number for c in await any_crm.cards.cards_of(number)] == [
-        "GC-000124", "GC-000123"]
+        "GC-000124",
+        "GC-000123",
+    ]
 
 
 async def test_cancelled_cards_cannot_be_bound_or_used(any_crm: Crm) -> None:
@@ -65,8 +68,13 @@ async def test_duplicate_and_malformed_cards_are_refused(any_crm: Crm) -> None:
         await any_crm.cards.issue("GC-2000", "AABBCCEE", actor="a")
     with pytest.raises(DuplicateCardError):
         await any_crm.cards.issue("GC-2001", "aa:bb:cc:dd", actor="a")
-    for card_number, uid in (("G", "AABBCC00"), ("GC\r\n2002", "AABBCC00"),
-                             ("GC-2002", "XYZ"), ("GC-2002", "AABBC"), ("GC-2002", "../etc")):
+    for card_number, uid in (
+        ("G", "AABBCC00"),
+        ("GC\r\n2002", "AABBCC00"),
+        ("GC-2002", "XYZ"),
+        ("GC-2002", "AABBC"),
+        ("GC-2002", "../etc"),
+    ):
         with pytest.raises(InvalidInputError):
             await any_crm.cards.issue(card_number, uid, actor="a")
     with pytest.raises(InvalidInputError):

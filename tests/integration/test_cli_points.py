@@ -20,12 +20,29 @@ def invoke(runner: CliRunner, *args: str) -> tuple[int, str]:
 
 
 def test_points_from_rules_to_statistics(run: CliRunner) -> None:
-    assert invoke(run, "points", "rules", "add-tier", "base", "--threshold", "0",
-                  "--from", "2020-01-01")[0] == 0
-    assert invoke(run, "points", "rules", "add-event", "welcome", "registration", "1000",
-                  "--from", "2020-01-01")[0] == 0
-    code, out = invoke(run, "points", "rules", "add-tier", "again", "--threshold", "0",
-                       "--from", "2021-01-01")
+    assert (
+        invoke(
+            run, "points", "rules", "add-tier", "base", "--threshold", "0", "--from", "2020-01-01"
+        )[0]
+        == 0
+    )
+    assert (
+        invoke(
+            run,
+            "points",
+            "rules",
+            "add-event",
+            "welcome",
+            "registration",
+            "1000",
+            "--from",
+            "2020-01-01",
+        )[0]
+        == 0
+    )
+    code, out = invoke(
+        run, "points", "rules", "add-tier", "again", "--threshold", "0", "--from", "2021-01-01"
+    )
     assert code == 1 and "overlaps" in out
     code, out = invoke(run, "points", "rules", "list")
     assert code == 0 and "welcome" in out and "registration" in out
@@ -46,11 +63,13 @@ def test_postings_and_their_errors(run: CliRunner, sqlite_url: str) -> None:
             await crm.close()
 
     number = asyncio.run(member())
-    code, out = invoke(run, "points", "gift", number, "500", "-o", "sup1", "--reason",
-                       "goodwill", "--key", "k1")
+    code, out = invoke(
+        run, "points", "gift", number, "500", "-o", "sup1", "--reason", "goodwill", "--key", "k1"
+    )
     assert code == 0 and "valid 500" in out
-    code, out = invoke(run, "points", "gift", number, "500", "-o", "sup1", "--reason",
-                       "goodwill", "--key", "k1")
+    code, out = invoke(
+        run, "points", "gift", number, "500", "-o", "sup1", "--reason", "goodwill", "--key", "k1"
+    )
     assert code == 0 and "already posted" in out
     code, out = invoke(run, "points", "redeem", number, "501", "-o", "a1", "--item", "mug")
     assert code == 1 and "insufficient-points" in out

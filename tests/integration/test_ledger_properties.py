@@ -34,7 +34,8 @@ steps = st.lists(
         st.tuples(st.just("advance"), st.integers(1, 200), st.booleans().map(int)),
         st.tuples(st.just("retry"), st.just(0), st.just(0)),
     ),
-    min_size=1, max_size=25,
+    min_size=1,
+    max_size=25,
 )
 
 
@@ -84,8 +85,14 @@ async def run_steps(crm: Crm, clock: Clock, member: str, plan: list[Step]) -> No
                 continue
             kind, amount, expires_at, key = last
         if kind == "gift":
-            posting = await crm.points.gift(member, amount, reason="r", operator="op",
-                                            idempotency_key=key, expires_at=expires_at)
+            posting = await crm.points.gift(
+                member,
+                amount,
+                reason="r",
+                operator="op",
+                idempotency_key=key,
+                expires_at=expires_at,
+            )
             if not posting.replayed:
                 model.expire(now)
                 model.lots.append([expires_at, amount])
@@ -94,11 +101,13 @@ async def run_steps(crm: Crm, clock: Clock, member: str, plan: list[Step]) -> No
             points = amount if kind == "redeem" else -amount
             try:
                 if kind == "redeem":
-                    posting = await crm.points.redeem(member, points, item="x", operator="op",
-                                                      idempotency_key=key)
+                    posting = await crm.points.redeem(
+                        member, points, item="x", operator="op", idempotency_key=key
+                    )
                 else:
-                    posting = await crm.points.adjust(member, amount, reason="fix",
-                                                      operator="op", idempotency_key=key)
+                    posting = await crm.points.adjust(
+                        member, amount, reason="fix", operator="op", idempotency_key=key
+                    )
             except InsufficientPointsError:
                 model.expire(now)
                 assert model.valid < points
@@ -108,8 +117,9 @@ async def run_steps(crm: Crm, clock: Clock, member: str, plan: list[Step]) -> No
                     if kind == "adjust":
                         model.cumulative -= points
         elif kind == "adjust":
-            posting = await crm.points.adjust(member, amount, reason="fix", operator="op",
-                                              idempotency_key=key)
+            posting = await crm.points.adjust(
+                member, amount, reason="fix", operator="op", idempotency_key=key
+            )
             if not posting.replayed:
                 model.expire(now)
                 model.lots.append([now + VALIDITY, amount])
@@ -130,7 +140,8 @@ async def run_steps(crm: Crm, clock: Clock, member: str, plan: list[Step]) -> No
 
 
 PROPERTY_SETTINGS = settings(
-    max_examples=40, deadline=None,
+    max_examples=40,
+    deadline=None,
     suppress_health_check=[HealthCheck.function_scoped_fixture, HealthCheck.too_slow],
 )
 

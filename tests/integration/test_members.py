@@ -12,28 +12,47 @@ from tests.integration.helpers import brochure_rules, new_member, snapshot
 
 
 async def test_numbers_follow_the_member_kind(any_crm: Crm) -> None:
-    first = await any_crm.members.create({"name": "李娜", "phones": ["13812345678"]},
-                                         actor="a")
+    first = await any_crm.members.create({"name": "李娜", "phones": ["13812345678"]}, actor="a")
     company = await any_crm.members.create(
         {"name": "上海星辰贸易有限公司", "kind": "organisation", "phones": ["021-6123-4567"]},
-        actor="a")
+        actor="a",
+    )
     second = await any_crm.members.create({"name": "Wang Wei"}, actor="a")
     assert (first.number, company.number, second.number) == (
-        "I-00000001", "E-00000001", "I-00000002")
+        "I-00000001",
+        "E-00000001",
+        "I-00000002",
+    )
     assert [p.e164 for p in company.phones] == ["+862161234567"]
 
 
 async def test_all_spec_fields_round_trip(any_crm: Crm) -> None:
     await any_crm.members.add_member_type("gold", "金卡 Gold card")
-    created = await any_crm.members.create({
-        "name": "张敏", "gender": "female", "birthday": "1988-05-17",
-        "phones": ["13812345678", "+86 139 0000 1111", "138 1234 5678"],
-        "email": "zhang.min@example.cn", "address": "南京西路 1266 号", "province": "上海",
-        "city": "上海", "region": "华东", "education": "本科", "income_band": "20-30万",
-        "job_title": "采购经理", "employer": "恒隆", "level": 4, "member_type": "gold",
-        "owner": "mgr.chen", "customer_category": "VIP", "purchase_intent": "车载 GPS",
-        "product_interest": "GPS 导航仪", "custom_fields": {"wechat": "zm1988", "kids": 2},
-    }, actor="a")
+    created = await any_crm.members.create(
+        {
+            "name": "张敏",
+            "gender": "female",
+            "birthday": "1988-05-17",
+            "phones": ["13812345678", "+86 139 0000 1111", "138 1234 5678"],
+            "email": "zhang.min@example.cn",
+            "address": "南京西路 1266 号",
+            "province": "上海",
+            "city": "上海",
+            "region": "华东",
+            "education": "本科",
+            "income_band": "20-30万",
+            "job_title": "采购经理",
+            "employer": "恒隆",
+            "level": 4,
+            "member_type": "gold",
+            "owner": "mgr.chen",
+            "customer_category": "VIP",
+            "purchase_intent": "车载 GPS",
+            "product_interest": "GPS 导航仪",
+            "custom_fields": {"wechat": "zm1988", "kids": 2},
+        },
+        actor="a",
+    )
     fetched = await any_crm.members.get(created.number)
     assert fetched == created
     assert [p.e164 for p in fetched.phones] == ["+8613812345678", "+8613900001111"]
@@ -44,9 +63,11 @@ async def test_changes_are_kept_in_the_history(any_crm: Crm, clock: Clock) -> No
     await any_crm.members.add_member_type("gold", "Gold card")
     number = await new_member(any_crm, level=2, owner="mgr.chen")
     clock.advance(days=3)
-    await any_crm.members.update(number, {"level": 5, "member_type": "gold",
-                                          "owner": "mgr.li", "phones": ["13900001111"]},
-                                 actor="sup.wang")
+    await any_crm.members.update(
+        number,
+        {"level": 5, "member_type": "gold", "owner": "mgr.li", "phones": ["13900001111"]},
+        actor="sup.wang",
+    )
     await any_crm.members.update(number, {"level": 5}, actor="sup.wang")  # no change
     history = await any_crm.members.history(number)
     assert [(c.field, c.old_value, c.new_value, c.changed_by) for c in history] == [
@@ -74,26 +95,27 @@ async def test_lookup_by_caller_number_in_any_trunk_form(any_crm: Crm) -> None:
 async def test_registration_and_referral_bonuses(any_crm: Crm) -> None:
     await brochure_rules(any_crm)
     referrer = await new_member(any_crm)
-    newcomer = await new_member(any_crm, name="Li Lei", phone="13900001111",
-                                referred_by=referrer)
-    company = await any_crm.members.create({"name": "星辰贸易", "kind": "organisation"},
-                                           actor="a")
+    newcomer = await new_member(any_crm, name="Li Lei", phone="13900001111", referred_by=referrer)
+    company = await any_crm.members.create({"name": "星辰贸易", "kind": "organisation"}, actor="a")
     assert (await any_crm.points.summary(referrer)).valid == 1000 + 2000
     assert (await any_crm.points.summary(newcomer)).valid == 1000
     assert (await any_crm.points.summary(company.number)).valid == 1000 + 500
 
 
-@pytest.mark.parametrize(("body", "error"), [
-    ({"name": "x", "phones": ["12345"]}, InvalidPhoneError),
-    ({"name": "x", "level": 6}, InvalidInputError),
-    ({"name": "x", "level": 0}, InvalidInputError),
-    ({"name": ""}, InvalidInputError),
-    ({"name": "x", "email": "not-mail"}, InvalidInputError),
-    ({"name": "x", "birthday": "2999-01-01"}, InvalidInputError),
-    ({"name": "x", "member_type": "platinum"}, InvalidInputError),
-    ({"name": "x", "colour": "red"}, InvalidInputError),
-    ({"name": "x", "referred_by": "I-99999999"}, NotFoundError),
-])
+@pytest.mark.parametrize(
+    ("body", "error"),
+    [
+        ({"name": "x", "phones": ["12345"]}, InvalidPhoneError),
+        ({"name": "x", "level": 6}, InvalidInputError),
+        ({"name": "x", "level": 0}, InvalidInputError),
+        ({"name": ""}, InvalidInputError),
+        ({"name": "x", "email": "not-mail"}, InvalidInputError),
+        ({"name": "x", "birthday": "2999-01-01"}, InvalidInputError),
+        ({"name": "x", "member_type": "platinum"}, InvalidInputError),
+        ({"name": "x", "colour": "red"}, InvalidInputError),
+        ({"name": "x", "referred_by": "I-99999999"}, NotFoundError),
+    ],
+)
 async def test_bad_members_are_refused_and_nothing_changes(
     any_crm: Crm, body: dict[str, object], error: type[Exception]
 ) -> None:
@@ -108,8 +130,12 @@ async def test_bad_updates_are_refused_and_nothing_changes(any_crm: Crm) -> None
     number = await new_member(any_crm)
     await any_crm.members.create({"name": "other", "external_ref": "SHOP-1"}, actor="a")
     before = await snapshot(any_crm.db)
-    for changes in ({"phones": ["13900001111", "bad"]}, {"level": 9}, {"name": None},
-                    {"member_type": "nope"}):
+    for changes in (
+        {"phones": ["13900001111", "bad"]},
+        {"level": 9},
+        {"name": None},
+        {"member_type": "nope"},
+    ):
         with pytest.raises(InvalidInputError):
             await any_crm.members.update(number, changes, actor="a")
     with pytest.raises(NotFoundError):

@@ -17,8 +17,7 @@ async def test_migrated_schema_matches_the_models(any_url: str) -> None:
         async with engine.connect() as connection:
 
             def differences(sync_connection: Connection) -> list[object]:
-                context = MigrationContext.configure(
-                    sync_connection, opts={"compare_type": True})
+                context = MigrationContext.configure(sync_connection, opts={"compare_type": True})
                 return list(compare_metadata(context, metadata))
 
             assert await connection.run_sync(differences) == []

@@ -7,8 +7,9 @@ import pytest
 from crm_core.members.phones import InvalidPhoneError, caller_number_to_e164, normalise
 
 
-@pytest.mark.parametrize("raw", ["13812345678", "138-1234-5678", "+86 138 1234 5678",
-                                 "(+86) 13812345678"])
+@pytest.mark.parametrize(
+    "raw", ["13812345678", "138-1234-5678", "+86 138 1234 5678", "(+86) 13812345678"]
+)
 def test_mobile_numbers_normalise_to_e164(raw: str) -> None:
     assert normalise(raw, "CN") == "+8613812345678"
 
@@ -24,8 +25,9 @@ def test_invalid_numbers_are_refused(raw: str) -> None:
         normalise(raw, "CN")
 
 
-@pytest.mark.parametrize("caller", ["13812345678", "013812345678", "8613812345678",
-                                    "008613812345678", "+8613812345678"])
+@pytest.mark.parametrize(
+    "caller", ["13812345678", "013812345678", "8613812345678", "008613812345678", "+8613812345678"]
+)
 def test_every_form_a_trunk_delivers_finds_the_same_number(caller: str) -> None:
     assert caller_number_to_e164(caller, "CN") == "+8613812345678"
 

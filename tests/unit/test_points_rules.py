@@ -23,10 +23,20 @@ BROCHURE = [
 ]
 
 
-def earn(total_cents: int, *lines: LineInput, line_rules: list[LineRule] | None = None,
-         at: datetime = T0, tiers: list[AmountTier] = BROCHURE) -> int:
-    return points_for_order(ordered_at=at, total_cents=total_cents, lines=lines, tiers=tiers,
-                            line_rules=line_rules or []).total
+def earn(
+    total_cents: int,
+    *lines: LineInput,
+    line_rules: list[LineRule] | None = None,
+    at: datetime = T0,
+    tiers: list[AmountTier] = BROCHURE,
+) -> int:
+    return points_for_order(
+        ordered_at=at,
+        total_cents=total_cents,
+        lines=lines,
+        tiers=tiers,
+        line_rules=line_rules or [],
+    ).total
 
 
 def test_the_highest_tier_reached_applies_alone() -> None:
@@ -50,10 +60,18 @@ def test_no_tier_reached_earns_nothing_from_tiers() -> None:
 def test_line_rules_add_a_bonus_and_product_beats_category() -> None:
     jewellery = LineRule(10, "jewellery", ALWAYS, None, "jewellery", Decimal(1), 0)
     ring = LineRule(11, "ring R1", ALWAYS, "R1", None, Decimal(3), 50)
-    lines = (LineInput("R1", "jewellery", 1, 100_000), LineInput("N2", "jewellery", 1, 20_000),
-             LineInput("T", "home", 2, 30_000))
-    result = points_for_order(ordered_at=T0, total_cents=150_000, lines=lines,
-                              tiers=BROCHURE, line_rules=[jewellery, ring])
+    lines = (
+        LineInput("R1", "jewellery", 1, 100_000),
+        LineInput("N2", "jewellery", 1, 20_000),
+        LineInput("T", "home", 2, 30_000),
+    )
+    result = points_for_order(
+        ordered_at=T0,
+        total_cents=150_000,
+        lines=lines,
+        tiers=BROCHURE,
+        line_rules=[jewellery, ring],
+    )
     assert [(p.rule_id, p.points) for p in result.parts] == [(1, 1500), (11, 3050), (10, 200)]
     assert result.total == 1500 + 3050 + 200
     assert result.main_rule_id == 1
