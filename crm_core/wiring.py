@@ -28,6 +28,12 @@ class Crm:
     rules: RuleService
     orders: OrderService
 
+    def set_clock(self, clock: Clock) -> Clock:
+        """Make every service read time from ``clock``; returns the clock it replaces."""
+        previous = self.points.clock
+        self.points.clock = self.cards.clock = self.rules.clock = clock
+        return previous
+
     async def close(self) -> None:
         """Release the database."""
         await self.directory.close()
@@ -49,9 +55,9 @@ def build_crm(
         db=db,
         members=MemberService(db=db, points=points, default_region=default_region),
         directory=PhoneDirectory(db=db, default_region=default_region),
-        cards=CardService(db=db),
+        cards=CardService(db=db, clock=clock),
         points=points,
         reports=PointsReports(db=db),
-        rules=RuleService(db=db),
+        rules=RuleService(db=db, clock=clock),
         orders=OrderService(db=db, points=points),
     )

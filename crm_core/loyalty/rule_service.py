@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from datetime import datetime
 from decimal import Decimal
 from typing import Literal
@@ -145,8 +145,9 @@ def order_rules_at(session: Session, at: datetime) -> tuple[list[AmountTier], li
 class RuleService:
     """Points rules (积分规则) and their validity windows."""
 
-    def __init__(self, *, db: Database) -> None:
+    def __init__(self, *, db: Database, clock: Callable[[], datetime] = utcnow) -> None:
         self._db = db
+        self.clock = clock
 
     async def define(self, data: RuleIn | dict[str, object], *, actor: str) -> RuleView:
         """Add a rule; one that overlaps a rule for the same thing is refused."""
@@ -180,6 +181,7 @@ class RuleService:
                 multiplier=rule_in.multiplier,
                 offset_points=rule_in.offset_points,
                 created_by=actor,
+                created_at=self.clock(),
             )
             session.add(rule)
             session.flush()
@@ -189,7 +191,7 @@ class RuleService:
 
     async def end(self, rule_id: int, *, at: datetime | None = None) -> RuleView:
         """Close a rule's window at ``at`` (now by default); history keeps using it."""
-        moment = at or utcnow()
+        moment = at or self.clock()
 
         def work(session: Session) -> RuleView:
             rule = session.get(PointsRule, rule_id)

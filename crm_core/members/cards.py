@@ -7,6 +7,7 @@ binds a new one to the same member; points live on the member, never on a card.
 from __future__ import annotations
 
 import re
+from datetime import datetime
 from functools import partial
 
 from sqlalchemy import select
@@ -15,6 +16,7 @@ from sqlalchemy.orm import Session
 from crm_core.db.engine import Database
 from crm_core.db.types import utcnow
 from crm_core.errors import ConflictError, InvalidInputError, NotFoundError
+from crm_core.loyalty.services import Clock
 from crm_core.members.models import CardEvent, CardStatus, Member, MemberCard, MemberType
 from crm_core.members.schemas import CardView
 from crm_core.members.services import load_member
@@ -86,13 +88,24 @@ def _load(session: Session, number: str) -> MemberCard:
 
 
 def _set_status(
-    session: Session, card: MemberCard, status: CardStatus, *, actor: str, note: str | None = None
+    session: Session,
+    card: MemberCard,
+    status: CardStatus,
+    *,
+    actor: str,
+    at: datetime,
+    note: str | None = None,
 ) -> None:
     card.status = status
-    card.status_changed_at = utcnow()
+    card.status_changed_at = at
     session.add(
         CardEvent(
-            card_id=card.id, action=status.value, member_id=card.member_id, actor=actor, note=note
+            card_id=card.id,
+            action=status.value,
+            member_id=card.member_id,
+            actor=actor,
+            note=note,
+            created_at=at,
         )
     )
 
@@ -107,7 +120,7 @@ def _require(card: MemberCard, allowed: set[CardStatus], action: str) -> None:
 
 
 def _issue(
-    session: Session, number: str, uid: str, card_type: str | None, actor: str
+    session: Session, number: str, uid: str, card_type: str | None, actor: str, at: datetime
 ) -> MemberCard:
     if session.scalar(select(MemberCard.id).where(MemberCard.card_number == number)):
         raise DuplicateCardError(f"card number {number} is already issued", card_number=number)
@@ -116,19 +129,25 @@ def _issue(
     if card_type is not None and session.get(MemberType, card_type) is None:
         raise InvalidInputError(f"unknown card type {card_type!r}", card_type=card_type)
     card = MemberCard(
-        card_number=number, chip_uid=uid, card_type=card_type, status=CardStatus.ISSUED
+        card_number=number,
+        chip_uid=uid,
+        card_type=card_type,
+        status=CardStatus.ISSUED,
+        issued_at=at,
+        status_changed_at=at,
     )
     session.add(card)
     session.flush()
-    session.add(CardEvent(card_id=card.id, action="issued", actor=actor))
+    session.add(CardEvent(card_id=card.id, action="issued", actor=actor, created_at=at))
     return card
 
 
 class CardService:
     """The life cycle of member cards."""
 
-    def __init__(self, *, db: Database) -> None:
+    def __init__(self, *, db: Database, clock: Clock = utcnow) -> None:
         self._db = db
+        self.clock = clock
 
     async def issue(
         self, number: str, uid: str, *, card_type: str | None = None, actor: str
@@ -137,7 +156,7 @@ class CardService:
         number, uid = card_number(number), chip_uid(uid)
 
         def work(session: Session) -> CardView:
-            return _view(session, _issue(session, number, uid, card_type, actor))
+            return _view(session, _issue(session, number, uid, card_type, actor, self.clock()))
 
         return await self._db.run_write(work)
 
@@ -150,8 +169,8 @@ class CardService:
             _require(card, {CardStatus.ISSUED}, "bound")
             member = load_member(session, member_number)
             card.member_id = member.id
-            card.bound_at = utcnow()
-            _set_status(session, card, CardStatus.ACTIVE, actor=actor)
+            card.bound_at = now = self.clock()
+            _set_status(session, card, CardStatus.ACTIVE, actor=actor, at=now)
             return _view(session, card)
 
         return await self._db.run_write(work)
@@ -184,8 +203,8 @@ class CardService:
             )
         )
 
-    @staticmethod
     def _change(
+        self,
         session: Session,
         *,
         card_no: str,
@@ -197,7 +216,7 @@ class CardService:
     ) -> CardView:
         card = _load(session, card_no)
         _require(card, allowed, verb)
-        _set_status(session, card, to, actor=actor, note=note)
+        _set_status(session, card, to, actor=actor, note=note, at=self.clock())
         return _view(session, card)
 
     async def replace(
@@ -213,11 +232,17 @@ class CardService:
         def work(session: Session) -> CardView:
             old = _load(session, old_number)
             _require(old, {CardStatus.ACTIVE, CardStatus.LOST}, "replaced")
-            new = _issue(session, new_number, new_uid, old.card_type, actor)
+            now = self.clock()
+            new = _issue(session, new_number, new_uid, old.card_type, actor, now)
             new.member_id = old.member_id
-            new.bound_at = utcnow()
+            new.bound_at = now
             _set_status(
-                session, new, CardStatus.ACTIVE, actor=actor, note=f"replaces {old.card_number}"
+                session,
+                new,
+                CardStatus.ACTIVE,
+                actor=actor,
+                at=now,
+                note=f"replaces {old.card_number}",
             )
             old.replaced_by_id = new.id
             _set_status(
@@ -225,6 +250,7 @@ class CardService:
                 old,
                 CardStatus.REPLACED,
                 actor=actor,
+                at=now,
                 note=f"replaced by {new.card_number}",
             )
             return _view(session, new)

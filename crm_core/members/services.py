@@ -148,7 +148,10 @@ class MemberService:
         values = fields.model_dump(
             exclude={"phones", "referred_by", "custom_fields", "kind"}, exclude_none=True
         )
+        now = self._points.clock()
         member = Member(
+            created_at=now,
+            updated_at=now,
             number=next_member_number(session, fields.kind),
             kind=fields.kind,
             custom_fields=dict(fields.custom_fields or {}),

@@ -142,6 +142,7 @@ class OrderService:
             total_cents=sum(_cents(line.amount) for line in order_in.lines),
             channel=order_in.channel,
             content_hash=content_hash,
+            created_at=self._points.clock(),
             lines=[
                 OrderLine(
                     position=i,
