@@ -29,7 +29,7 @@ from sqlalchemy.ext.asyncio import (
     async_sessionmaker,
     create_async_engine,
 )
-from sqlalchemy.orm import Session, sessionmaker
+from sqlalchemy.orm import Session
 
 from crm_core.db.writer import SqliteWriter
 
@@ -99,7 +99,7 @@ class Database:
             )
             _install_sqlite_hooks(self._sync_engine)
             writer = self._sync_engine.execution_options(sqlite_begin="IMMEDIATE")
-            self._writer = SqliteWriter(sessionmaker(writer, expire_on_commit=False))
+            self._writer = SqliteWriter(writer, database_file=str(_sqlite_file(url) or ""))
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:

@@ -31,6 +31,8 @@ Params = Mapping[str, Any]
 
 
 def _to_sqlite(value: Any) -> Any:
+    if value is None or type(value) is int:
+        return value
     if isinstance(value, datetime):
         if value.tzinfo is None:
             raise ValueError("naive datetime given where an aware UTC time is required")

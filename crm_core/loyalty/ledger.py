@@ -121,7 +121,15 @@ _ACCOUNT = select(
     ACCOUNTS.c.cumulative,
     _NEXT_EXPIRY.label("next_expiry"),
 ).join(ACCOUNTS, ACCOUNTS.c.member_id == MEMBERS.c.id)
-_ACCOUNT_BY_NUMBER = _ACCOUNT.where(MEMBERS.c.number == bindparam("number"))
+_SEEN_KEY = (
+    select(ENTRIES.c.request_hash)
+    .where(ENTRIES.c.idempotency_key == bindparam("key"))
+    .scalar_subquery()
+)
+# Locks the account and, in the same statement, tells whether the key was used before.
+_ACCOUNT_BY_NUMBER = _ACCOUNT.add_columns(_SEEN_KEY.label("seen_hash")).where(
+    MEMBERS.c.number == bindparam("number")
+)
 _ACCOUNT_BY_ID = _ACCOUNT.where(MEMBERS.c.id == bindparam("member_id"))
 _INSERT_ENTRY = insert(ENTRIES).returning(ENTRIES.c.id)
 _INSERT_LOT = insert(LOTS)
@@ -166,6 +174,7 @@ class LockedAccount:
     valid: int
     cumulative: int
     next_expiry: datetime | None
+    seen_hash: str | None = None
 
 
 _ENTRY_BY_KEY = select(
@@ -190,9 +199,12 @@ def _locked(run: StatementRunner, statement: Select[Any], params: dict[str, Any]
     return run.one_or_none(statement, params)
 
 
-def lock_account(run: StatementRunner, member_number: str) -> LockedAccount:
-    """The member's account, locked for the rest of the transaction."""
-    row = _locked(run, _ACCOUNT_BY_NUMBER, {"number": member_number})
+def lock_account(run: StatementRunner, member_number: str, key: str = "") -> LockedAccount:
+    """The member's account, locked for the rest of the transaction.
+
+    ``seen_hash`` is the content hash of the posting that used ``key`` before, if any.
+    """
+    row = _locked(run, _ACCOUNT_BY_NUMBER, {"number": member_number, "key": key})
     if row is None:
         raise NotFoundError(f"no member {member_number!r}", member_number=member_number)
     return LockedAccount(*row)
@@ -308,10 +320,11 @@ def post(
     """Apply one posting inside the caller's transaction (see the module docstring)."""
     validate(request)
     run = StatementRunner(session)
-    account = lock_account(run, request.member_number)
+    account = lock_account(run, request.member_number, request.idempotency_key)
     request_hash = request.content_hash()
-    first = run.one_or_none(_ENTRY_BY_KEY, {"key": request.idempotency_key})
-    if first is not None:
+    if account.seen_hash is not None:
+        first = run.one_or_none(_ENTRY_BY_KEY, {"key": request.idempotency_key})
+        assert first is not None
         entry_id, operation, points, valid_after, cumulative_after, created_at, key, seen = first
         if seen != request_hash:
             raise IdempotencyConflictError(
