@@ -63,14 +63,28 @@ def _compile(statement: ClauseElement, keys: tuple[str, ...]) -> _Compiled:
 
 
 class StatementRunner:
-    """Executes statements inside the session's transaction; fast on SQLite."""
+    """Executes statements inside the current transaction; fast on SQLite.
 
-    def __init__(self, session: Session) -> None:
-        self.connection: Connection = session.connection()
-        self.is_sqlite = self.connection.dialect.name == "sqlite"
-        self._driver: sqlite3.Connection | None = (
-            self.connection.connection.driver_connection if self.is_sqlite else None
-        )
+    Made from a SQLAlchemy connection (``StatementRunner.of(session)`` for a session's)
+    or, on SQLite, straight from the driver connection the transaction runs on.
+    """
+
+    def __init__(
+        self, *, connection: Connection | None = None, driver: sqlite3.Connection | None = None
+    ) -> None:
+        if driver is None:
+            if connection is None:
+                raise ValueError("a StatementRunner needs a connection or a driver connection")
+            if connection.dialect.name == "sqlite":
+                driver = connection.connection.driver_connection
+        self.connection = connection
+        self._driver = driver
+        self.is_sqlite = driver is not None
+
+    @classmethod
+    def of(cls, session: Session) -> StatementRunner:
+        """A runner inside ``session``'s transaction."""
+        return cls(connection=session.connection())
 
     def _sqlite_rows(self, statement: Executable, params: Params) -> list[tuple[Any, ...]]:
         assert self._driver is not None
@@ -92,6 +106,7 @@ class StatementRunner:
         """Every row of a query (or of a RETURNING clause)."""
         if self.is_sqlite:
             return self._sqlite_rows(statement, params)
+        assert self.connection is not None
         return [tuple(row) for row in self.connection.execute(statement, dict(params))]
 
     def one_or_none(self, statement: Executable, params: Params) -> tuple[Any, ...] | None:
@@ -113,6 +128,7 @@ class StatementRunner:
         if not rows:
             return
         if self._driver is None:
+            assert self.connection is not None
             self.connection.execute(statement, [dict(row) for row in rows])
             return
         sql, literals, _ = _compile(statement, tuple(sorted(rows[0])))  # type: ignore[arg-type]

@@ -22,18 +22,32 @@ import threading
 from collections.abc import Callable, Iterator
 from concurrent.futures import Future
 from contextlib import contextmanager
+from dataclasses import dataclass
 from typing import Any, TypeVar
 
 from sqlalchemy import Connection, Engine
 from sqlalchemy.orm import Session
+
+from crm_core.db.statements import StatementRunner
 
 T = TypeVar("T")
 MAX_GROUP = 64
 CHECKPOINT_EVERY_COMMITS = 500
 CHECKPOINT_EVERY_S = 1.0
 
-_Work = tuple[Callable[[Session], Any], "Future[Any]"]
 _STOP = object()
+
+
+@dataclass(frozen=True)
+class _Unit:
+    """A queued unit of work: over a session, or over statements alone (no ORM)."""
+
+    work: Callable[[Any], Any]
+    future: Future[Any]
+    statements_only: bool
+
+    def run_in(self, session: Session) -> Any:
+        return self.work(StatementRunner.of(session) if self.statements_only else session)
 
 
 class SqliteWriter:
@@ -43,14 +57,22 @@ class SqliteWriter:
         self._engine = engine
         self._connection: Connection | None = None
         self._checkpointer = _Checkpointer(database_file)
-        self._queue: queue.SimpleQueue[_Work | object] = queue.SimpleQueue()
+        self._queue: queue.SimpleQueue[_Unit | object] = queue.SimpleQueue()
         self._thread = threading.Thread(target=self._serve, name="ctidesk-db-writer", daemon=True)
         self._thread.start()
 
     async def run(self, work: Callable[[Session], T]) -> T:
-        """Run ``work(session)`` in a transaction (or savepoint of a group) and return it."""
+        """Run ``work(session)`` in a transaction (or as part of a group) and return it."""
+        return await self._submit(work, statements_only=False)
+
+    async def run_statements(self, work: Callable[[StatementRunner], T]) -> T:
+        """Like :meth:`run` for work done with Core statements alone: when it runs by
+        itself it skips the ORM session and SQLAlchemy's transaction handling."""
+        return await self._submit(work, statements_only=True)
+
+    async def _submit(self, work: Callable[[Any], T], *, statements_only: bool) -> T:
         future: Future[T] = Future()
-        self._queue.put((work, future))
+        self._queue.put(_Unit(work, future, statements_only))
         return await asyncio.wrap_future(future)
 
     def close(self) -> None:
@@ -60,18 +82,22 @@ class SqliteWriter:
             self._thread.join()
         self._checkpointer.close()
 
-    @contextmanager
-    def _sessions(self) -> Iterator[Session]:
-        """A session in a new transaction on the writer's own connection, kept open
-        between transactions (a pool checkout per unit of work cost ~100 µs)."""
+    def _writer_connection(self) -> Connection:
         if self._connection is None or self._connection.invalidated:
             self._connection = self._engine.connect()
             self._connection.exec_driver_sql("PRAGMA wal_autocheckpoint=0")
             self._connection.commit()
         self._checkpointer.committing()
-        with self._connection.begin():
+        return self._connection
+
+    @contextmanager
+    def _sessions(self) -> Iterator[Session]:
+        """A session in a new transaction on the writer's own connection, kept open
+        between transactions (a pool checkout per unit of work cost ~100 µs)."""
+        connection = self._writer_connection()
+        with connection.begin():
             session = Session(
-                bind=self._connection, expire_on_commit=False, join_transaction_mode="rollback_only"
+                bind=connection, expire_on_commit=False, join_transaction_mode="rollback_only"
             )
             try:
                 yield session
@@ -91,7 +117,8 @@ class SqliteWriter:
             first = self._queue.get()
             if first is _STOP:
                 return
-            group: list[_Work] = [first]  # type: ignore[list-item]
+            assert isinstance(first, _Unit)
+            group = [first]
             stop = False
             while len(group) < MAX_GROUP:
                 try:
@@ -101,40 +128,53 @@ class SqliteWriter:
                 if item is _STOP:
                     stop = True
                     break
-                group.append(item)  # type: ignore[arg-type]
-            if len(group) == 1:
-                self._alone(*group[0])
-            else:
-                self._together(group)
+                assert isinstance(item, _Unit)
+                group.append(item)
+            live = [unit for unit in group if unit.future.set_running_or_notify_cancel()]
+            if len(live) == 1:
+                self._transaction(live[0])
+            elif live:
+                self._together(live)
             if stop:
                 return
 
-    def _alone(self, work: Callable[[Session], Any], future: Future[Any]) -> None:
-        if future.set_running_or_notify_cancel():
-            self._transaction(work, future)
-
-    def _together(self, group: list[_Work]) -> None:
-        live = [(work, future) for work, future in group if future.set_running_or_notify_cancel()]
+    def _together(self, group: list[_Unit]) -> None:
         try:
             with self._sessions() as session:
-                results = [work(session) for work, _ in live]
+                results = [unit.run_in(session) for unit in group]
         except Exception:
             # One unit failed (or the commit did): nothing of the group was written.
             # Run each alone, so only the failing one fails and its caller gets why.
-            for work, future in live:
-                self._transaction(work, future)
+            for unit in group:
+                self._transaction(unit)
             return
-        for (_, future), result in zip(live, results, strict=True):
-            future.set_result(result)
+        for unit, result in zip(group, results, strict=True):
+            unit.future.set_result(result)
 
-    def _transaction(self, work: Callable[[Session], Any], future: Future[Any]) -> None:
+    def _transaction(self, unit: _Unit) -> None:
         try:
-            with self._sessions() as session:
-                result = work(session)
+            if unit.statements_only:
+                result = self._driver_transaction(unit.work)
+            else:
+                with self._sessions() as session:
+                    result = unit.work(session)
         except BaseException as error:
-            future.set_exception(error)
+            unit.future.set_exception(error)
         else:
-            future.set_result(result)
+            unit.future.set_result(result)
+
+    def _driver_transaction(self, work: Callable[[StatementRunner], Any]) -> Any:
+        driver = self._writer_connection().connection.driver_connection
+        assert isinstance(driver, sqlite3.Connection)
+        driver.execute("BEGIN IMMEDIATE")
+        try:
+            result = work(StatementRunner(driver=driver))
+            driver.execute("COMMIT")
+        except BaseException:
+            if driver.in_transaction:
+                driver.execute("ROLLBACK")
+            raise
+        return result
 
 
 class _Checkpointer:

@@ -24,7 +24,6 @@ from datetime import datetime, timedelta
 from typing import Any
 
 from sqlalchemy import Select, bindparam, func, insert, select, update
-from sqlalchemy.orm import Session
 
 from crm_core.db.statements import StatementRunner
 from crm_core.errors import NotFoundError
@@ -315,11 +314,10 @@ def _consume(
 
 
 def post(
-    session: Session, request: PostingRequest, *, now: datetime, validity: timedelta
+    run: StatementRunner, request: PostingRequest, *, now: datetime, validity: timedelta
 ) -> Posting:
     """Apply one posting inside the caller's transaction (see the module docstring)."""
     validate(request)
-    run = StatementRunner(session)
     account = lock_account(run, request.member_number, request.idempotency_key)
     request_hash = request.content_hash()
     if account.seen_hash is not None:

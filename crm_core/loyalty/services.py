@@ -62,17 +62,20 @@ class PointsService:
     # -- postings ---------------------------------------------------------------------
     def post_in(self, session: Session, request: PostingRequest) -> Posting:
         """Post inside a caller's unit of work (member creation, orders)."""
-        return ledger.post(session, request, now=self.clock(), validity=self.validity)
+        return self._post(StatementRunner.of(session), request)
+
+    def _post(self, run: StatementRunner, request: PostingRequest) -> Posting:
+        return ledger.post(run, request, now=self.clock(), validity=self.validity)
 
     async def post(self, request: PostingRequest) -> Posting:
         """Post in a transaction of its own; a concurrent duplicate key resolves to a replay."""
         ledger.validate(request)
         try:
-            return await self._db.run_write(partial(self.post_in, request=request))
+            return await self._db.run_statements(partial(self._post, request=request))
         except IntegrityError:
             # Another transaction committed the same key between our check and insert
             # (different members, so different account locks): read it back.
-            return await self._db.run_write(partial(self.post_in, request=request))
+            return await self._db.run_statements(partial(self._post, request=request))
 
     async def gift(
         self,
@@ -300,7 +303,7 @@ class PointsService:
 
 def _expire_batch(member_ids: list[int], session: Session, *, as_of: datetime) -> list[Posting]:
     postings: list[Posting] = []
-    run = StatementRunner(session)
+    run = StatementRunner.of(session)
     for member_id in member_ids:
         account = ledger.lock_account_by_id(run, member_id)
         postings.extend(ledger.expire_overdue(run, account, as_of=as_of))
