@@ -2,7 +2,8 @@
 
 On SQLite the directory keeps its own read-only driver connection and sends one
 prepared statement straight to it: one hop to the driver's thread, no ORM, no pool
-checkout (see notes/performance-facts.md). Other databases go through SQLAlchemy Core.
+checkout (see notes/performance-facts.md). On PostgreSQL it keeps a small asyncpg
+pool of its own (prepared statements cached per connection, no pre-ping round trip).
 """
 
 from __future__ import annotations
@@ -11,6 +12,7 @@ import asyncio
 from functools import lru_cache
 
 import aiosqlite
+import asyncpg
 from sqlalchemy import bindparam, select
 from sqlalchemy.engine import make_url
 
@@ -19,6 +21,11 @@ from crm_core.members.models import Member, MemberPhone
 from crm_core.members.phones import caller_number_to_e164
 from crm_core.members.schemas import MemberBrief
 
+POSTGRES_LOOKUP = (
+    "SELECT members.number, members.name, members.level, members.member_type "
+    "FROM member_phones JOIN members ON members.id = member_phones.member_id "
+    "WHERE member_phones.e164 = $1 ORDER BY members.id"
+)
 SQLITE_LOOKUP = (
     "SELECT members.number, members.name, members.level, members.member_type "
     "FROM member_phones JOIN members ON members.id = member_phones.member_id "
@@ -37,6 +44,10 @@ def _e164(caller_number: str, region: str) -> str | None:
     return caller_number_to_e164(caller_number, region)
 
 
+async def _nothing_to_reset(_connection: asyncpg.Connection) -> None:
+    """Lookups leave no session state, so a released connection needs no reset round trip."""
+
+
 class PhoneDirectory:
     """Finds the members behind a caller number as telephony delivers it."""
 
@@ -44,6 +55,7 @@ class PhoneDirectory:
         self._db = db
         self.default_region = default_region
         self._sqlite: aiosqlite.Connection | None = None
+        self._postgres: asyncpg.Pool | None = None
         self._opening = asyncio.Lock()
 
     async def _sqlite_connection(self) -> aiosqlite.Connection:
@@ -69,12 +81,31 @@ class PhoneDirectory:
             connection = await self._sqlite_connection()
             rows = await connection.execute_fetchall(SQLITE_LOOKUP, (e164,))
             return [MemberBrief(*row) for row in rows]
+        if self._db.engine.dialect.name == "postgresql":
+            pool = await self._postgres_pool()
+            return [MemberBrief(*row) for row in await pool.fetch(POSTGRES_LOOKUP, e164)]
         async with self._db.engine.connect() as core:
             result = await core.execute(CORE_LOOKUP, {"e164": e164})
             return [MemberBrief(*row) for row in result]
+
+    async def _postgres_pool(self) -> asyncpg.Pool:
+        if self._postgres is None:
+            async with self._opening:
+                if self._postgres is None:
+                    url = self._db.engine.url.set(drivername="postgresql")
+                    self._postgres = await asyncpg.create_pool(
+                        url.render_as_string(hide_password=False),
+                        min_size=1,
+                        max_size=4,
+                        reset=_nothing_to_reset,
+                    )
+        return self._postgres
 
     async def close(self) -> None:
         """Close the directory's own connection."""
         if self._sqlite is not None:
             await self._sqlite.close()
             self._sqlite = None
+        if self._postgres is not None:
+            await self._postgres.close()
+            self._postgres = None

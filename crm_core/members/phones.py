@@ -42,7 +42,13 @@ def caller_number_to_e164(raw: str, default_region: str) -> str | None:
     if digits.startswith("00"):
         candidates.append("+" + digits[2:])
     elif digits.isdigit():
-        candidates.append("+" + digits)
+        international = "+" + digits
+        # A number that starts with the region's own country code (8613…) is most likely
+        # international without the plus: try that reading first (one parse, not two).
+        if digits.startswith(str(phonenumbers.country_code_for_region(default_region))):
+            candidates.insert(0, international)
+        else:
+            candidates.append(international)
     for candidate in candidates:
         try:
             parsed = phonenumbers.parse(candidate, default_region)
