@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from crm_core.calls import models as _call_models
 from crm_core.db.base import Base
 from crm_core.loyalty import models as _loyalty_models
 from crm_core.members import models as _member_models
 from crm_core.orders import models as _order_models
+from crm_core.staff import models as _staff_models
 
 metadata = Base.metadata
-MODEL_MODULES = (_member_models, _order_models, _loyalty_models)
+MODEL_MODULES = (_member_models, _order_models, _loyalty_models, _staff_models, _call_models)

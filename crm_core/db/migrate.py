@@ -25,13 +25,12 @@ def alembic_config(url: str) -> Config:
 
 
 def head_revision() -> str:
-    """The newest migration in the code."""
-    head = ScriptDirectory.from_config(alembic_config("sqlite://")).get_current_head()
-    assert head is not None
-    return head
+    """The newest migration(s) in the code, ``+``-joined if the history has branched."""
+    heads = ScriptDirectory.from_config(alembic_config("sqlite://")).get_heads()
+    return "+".join(sorted(heads))
 
 
-async def upgrade(url: str, revision: str = "head") -> None:
+async def upgrade(url: str, revision: str = "heads") -> None:
     """Migrate the database at ``url`` up to ``revision``."""
     config = alembic_config(url)
     await asyncio.to_thread(command.upgrade, config, revision)
@@ -44,7 +43,8 @@ async def current_revision(url: str) -> str | None:
         async with engine.connect() as connection:
 
             def read(sync_connection: Connection) -> str | None:
-                return MigrationContext.configure(sync_connection).get_current_revision()
+                heads = MigrationContext.configure(sync_connection).get_current_heads()
+                return "+".join(sorted(heads)) or None
 
             return await connection.run_sync(read)
     finally:

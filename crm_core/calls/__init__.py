@@ -1,0 +1,1 @@
+"""The call log: one record per call, and the disposition codes agents close calls with."""

@@ -1,0 +1,1 @@
+"""Staff: agents, supervisors and administrators, their queues and API tokens."""
