@@ -2,12 +2,26 @@
 
 from __future__ import annotations
 
+from crm_core.activities import models as _activity_models
 from crm_core.calls import models as _call_models
 from crm_core.db.base import Base
+from crm_core.knowledge import models as _knowledge_models
 from crm_core.loyalty import models as _loyalty_models
 from crm_core.members import models as _member_models
 from crm_core.orders import models as _order_models
+from crm_core.service_desk import models as _service_desk_models
 from crm_core.staff import models as _staff_models
+from crm_core.surveys import models as _survey_models
 
 metadata = Base.metadata
-MODEL_MODULES = (_member_models, _order_models, _loyalty_models, _staff_models, _call_models)
+MODEL_MODULES = (
+    _member_models,
+    _order_models,
+    _loyalty_models,
+    _staff_models,
+    _call_models,
+    _service_desk_models,
+    _survey_models,
+    _activity_models,
+    _knowledge_models,
+)

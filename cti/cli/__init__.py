@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cti.cli import cards, config, db, members, points
+from cti.cli import cards, config, db, kb, members, points, users
 from cti.cli.common import AppContext, console, fail
 from cti.settings import SettingsError, load_settings
 
@@ -24,6 +24,8 @@ app.add_typer(db.app, name="db")
 app.add_typer(members.app, name="members")
 app.add_typer(cards.app, name="cards")
 app.add_typer(points.app, name="points")
+app.add_typer(users.app, name="users")
+app.add_typer(kb.app, name="kb")
 app.add_typer(config.app, name="config")
 
 

@@ -1,0 +1,1 @@
+"""Activities on a member (calls, SMS, e-mail, visits, notes) and message templates."""

@@ -1,0 +1,1 @@
+"""The knowledge base: articles, categories and full-text search."""

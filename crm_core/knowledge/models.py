@@ -1,0 +1,3 @@
+"""Tables of knowledge (filled in by the knowledge work)."""
+
+from __future__ import annotations

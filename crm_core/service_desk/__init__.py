@@ -1,0 +1,1 @@
+"""Service requests, work orders, SLAs, service queues, assets and active service plans."""

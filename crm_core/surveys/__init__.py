@@ -1,0 +1,1 @@
+"""Questionnaires, their versions, responses and analysis."""

@@ -1,0 +1,3 @@
+"""Tables of surveys (filled in by the surveys work)."""
+
+from __future__ import annotations
