@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
+from crm_core.db.reader import SqliteReader
 from crm_core.db.statements import StatementRunner
 from crm_core.db.writer import SqliteWriter
 
@@ -92,6 +93,7 @@ class Database:
         self._writers = async_sessionmaker(self.engine, expire_on_commit=False)
         self._sync_engine: Engine | None = None
         self._writer: SqliteWriter | None = None
+        self._reader: SqliteReader | None = None
         if self.is_sqlite:
             self._sync_engine = create_sync_engine(
                 _sync_sqlite_url(url),
@@ -100,7 +102,9 @@ class Database:
             )
             _install_sqlite_hooks(self._sync_engine)
             writer = self._sync_engine.execution_options(sqlite_begin="IMMEDIATE")
-            self._writer = SqliteWriter(writer, database_file=str(_sqlite_file(url) or ""))
+            database_file = str(_sqlite_file(url) or "")
+            self._writer = SqliteWriter(writer, database_file=database_file)
+            self._reader = SqliteReader(database_file, busy_timeout_s=SQLITE_BUSY_TIMEOUT_S)
 
     @asynccontextmanager
     async def read(self) -> AsyncIterator[AsyncSession]:
@@ -138,6 +142,15 @@ class Database:
                 lambda sync_connection: work(StatementRunner(connection=sync_connection))
             )
 
+    async def run_read(self, work: Callable[[StatementRunner], T]) -> T:
+        """Run ``work`` with Core statements in one read-only snapshot (many-query reads)."""
+        if self._reader is not None:
+            return await self._reader.run(work)
+        async with self.engine.connect() as connection:
+            return await connection.run_sync(
+                lambda sync_connection: work(StatementRunner(connection=sync_connection))
+            )
+
     async def dispose(self) -> None:
         """Close every pooled connection and the writer thread."""
         await self.engine.dispose()
@@ -145,3 +158,5 @@ class Database:
             self._sync_engine.dispose()
         if self._writer is not None:
             self._writer.close()
+        if self._reader is not None:
+            self._reader.close()

@@ -80,6 +80,7 @@ class StatementRunner:
         self.connection = connection
         self._driver = driver
         self.is_sqlite = driver is not None
+        self.statements = 0  # how many statements ran: reads promise a small constant
 
     @classmethod
     def of(cls, session: Session) -> StatementRunner:
@@ -104,6 +105,7 @@ class StatementRunner:
 
     def all(self, statement: Executable, params: Params) -> Sequence[tuple[Any, ...]]:
         """Every row of a query (or of a RETURNING clause)."""
+        self.statements += 1
         if self.is_sqlite:
             return self._sqlite_rows(statement, params)
         assert self.connection is not None
@@ -127,6 +129,7 @@ class StatementRunner:
         """Execute a DML statement once per parameter set."""
         if not rows:
             return
+        self.statements += 1
         if self._driver is None:
             assert self.connection is not None
             self.connection.execute(statement, [dict(row) for row in rows])
