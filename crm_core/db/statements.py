@@ -4,18 +4,20 @@ SQLAlchemy costs about 60 µs a statement over SQLite's own 10–20 µs (measure
 bench/points_ledger.py). A :class:`StatementRunner` takes statements built once at
 import time; on PostgreSQL it executes them through SQLAlchemy as usual, on SQLite it
 compiles each one once (named parameters) and hands the SQL to the ``sqlite3``
-connection of the same transaction, converting the only non-native type we use
-(timezone-aware UTC datetimes, stored as SQLAlchemy stores them) both ways.
+connection of the same transaction, converting the types SQLite has no native form
+for as SQLAlchemy stores them: timezone-aware UTC datetimes (both ways; the only
+such type used in parameters), dates, JSON and booleans (in results).
 """
 
 from __future__ import annotations
 
+import json
 import sqlite3
-from collections.abc import Mapping, Sequence
-from datetime import UTC, datetime
+from collections.abc import Callable, Mapping, Sequence
+from datetime import UTC, date, datetime
 from typing import Any
 
-from sqlalchemy import Connection, Executable
+from sqlalchemy import JSON, Boolean, Connection, Date, Executable
 from sqlalchemy.dialects import sqlite
 from sqlalchemy.orm import Session
 from sqlalchemy.sql import ClauseElement
@@ -24,7 +26,8 @@ from crm_core.db.types import UTCDateTime
 
 SQLITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's storage format for DATETIME
 _NAMED_SQLITE = sqlite.dialect(paramstyle="named")
-_Compiled = tuple[str, dict[str, Any], tuple[bool, ...]]
+Converter = Callable[[Any], Any] | None
+_Compiled = tuple[str, dict[str, Any], tuple[Converter, ...]]
 _compiled: dict[tuple[int, tuple[str, ...]], _Compiled] = {}
 
 Params = Mapping[str, Any]
@@ -46,8 +49,33 @@ def _from_sqlite(value: Any) -> Any:
     return None if value is None else datetime.fromisoformat(value).replace(tzinfo=UTC)
 
 
+def _date(value: Any) -> Any:
+    return None if value is None else date.fromisoformat(value)
+
+
+def _json(value: Any) -> Any:
+    return None if value is None else json.loads(value)
+
+
+def _bool(value: Any) -> Any:
+    return None if value is None else bool(value)
+
+
+def _converter(column_type: Any) -> Converter:
+    """How to turn what sqlite3 returns for a column of this type into the Python value."""
+    if isinstance(column_type, UTCDateTime):
+        return _from_sqlite
+    if isinstance(column_type, Date):
+        return _date
+    if isinstance(column_type, JSON):
+        return _json
+    if isinstance(column_type, Boolean):
+        return _bool
+    return None
+
+
 def _compile(statement: ClauseElement, keys: tuple[str, ...]) -> _Compiled:
-    """SQL with named parameters, the values of literal binds, and which columns are times."""
+    """SQL with named parameters, the values of literal binds, and result converters."""
     cache_key = (id(statement), keys)
     found = _compiled.get(cache_key)
     if found is None:
@@ -56,9 +84,9 @@ def _compile(statement: ClauseElement, keys: tuple[str, ...]) -> _Compiled:
         if columns is None:
             returning = getattr(statement, "_returning", ())
             columns = returning
-        times = tuple(isinstance(column.type, UTCDateTime) for column in columns)
+        converters = tuple(_converter(column.type) for column in columns)
         literals = {k: _to_sqlite(v) for k, v in compiled.params.items() if v is not None}
-        found = _compiled[cache_key] = (compiled.string, literals, times)
+        found = _compiled[cache_key] = (compiled.string, literals, converters)
     return found
 
 
@@ -89,15 +117,16 @@ class StatementRunner:
 
     def _sqlite_rows(self, statement: Executable, params: Params) -> list[tuple[Any, ...]]:
         assert self._driver is not None
-        sql, literals, times = _compile(statement, tuple(sorted(params)))  # type: ignore[arg-type]
+        sql, literals, converters = _compile(statement, tuple(sorted(params)))  # type: ignore[arg-type]
         cursor = self._driver.execute(
             sql, {**literals, **{k: _to_sqlite(v) for k, v in params.items()}}
         )
         rows = cursor.fetchall()
-        if any(times):
+        if any(converters):
             rows = [
                 tuple(
-                    _from_sqlite(v) if is_time else v for v, is_time in zip(row, times, strict=True)
+                    value if convert is None else convert(value)
+                    for value, convert in zip(row, converters, strict=True)
                 )
                 for row in rows
             ]
