@@ -1,0 +1,40 @@
+"""What the 360° view returns."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import datetime
+
+from crm_core.calls.models import Direction
+from crm_core.loyalty.schemas import PointsSummary
+from crm_core.members.schemas import CardView, MemberView
+from crm_core.orders.services import OrderView
+
+
+@dataclass(frozen=True)
+class CallBrief:
+    """One of the member's last calls."""
+
+    linked_id: str
+    direction: Direction
+    caller: str
+    queue: str | None
+    agent: str | None
+    started_at: datetime
+    answered_at: datetime | None
+    ended_at: datetime | None
+    talk_seconds: int
+    abandoned: bool
+    disposition_code: str | None
+    disposition_note: str | None
+
+
+@dataclass(frozen=True)
+class Member360:
+    """A member's profile with everything around it, as the screen pop shows it."""
+
+    profile: MemberView
+    cards: tuple[CardView, ...]
+    points: PointsSummary
+    last_orders: tuple[OrderView, ...]
+    last_calls: tuple[CallBrief, ...]

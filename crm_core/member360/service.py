@@ -1,0 +1,114 @@
+"""The 360° view as one service call: a fixed handful of statements in one snapshot."""
+
+from __future__ import annotations
+
+from collections import defaultdict
+from collections.abc import Callable
+from datetime import datetime, timedelta
+from typing import Any
+
+from crm_core.calls.models import Direction
+from crm_core.db.engine import Database
+from crm_core.db.statements import StatementRunner
+from crm_core.db.types import utcnow
+from crm_core.errors import NotFoundError
+from crm_core.loyalty.schemas import ExpiringLot, PointsSummary
+from crm_core.member360 import queries as q
+from crm_core.member360.schemas import CallBrief, Member360
+from crm_core.members.models import CardStatus, MemberKind
+from crm_core.members.schemas import CardView, MemberView, PhoneView
+from crm_core.orders.services import OrderLineView, OrderView
+
+Clock = Callable[[], datetime]
+
+
+def _profile(run: StatementRunner, number: str) -> tuple[int, MemberView]:
+    row = run.one_or_none(q.PROFILE, {"number": number})
+    if row is None:
+        raise NotFoundError(f"no member {number!r}", member_number=number)
+    values = dict(zip(q.PROFILE_COLUMNS, row, strict=True))
+    member_id = values.pop("id")
+    phones = tuple(PhoneView(*phone) for phone in run.all(q.PHONES_OF, {"member_id": member_id}))
+    values["kind"] = MemberKind(values["kind"])
+    values["custom_fields"] = dict(values["custom_fields"] or {})
+    return member_id, MemberView(phones=phones, **values)
+
+
+def _cards(run: StatementRunner, member_id: int, number: str) -> tuple[CardView, ...]:
+    return tuple(
+        CardView(card_number=card, chip_uid=uid, card_type=card_type, status=CardStatus(status),
+                 member_number=number, replaced_by=successor, issued_at=issued_at,
+                 status_changed_at=changed_at)
+        for card, uid, card_type, status, successor, issued_at, changed_at
+        in run.all(q.CARDS_OF, {"member_id": member_id})
+    )  # fmt: skip
+
+
+def _points(
+    run: StatementRunner, member_id: int, number: str, *, now: datetime, expiring_days: int
+) -> PointsSummary:
+    cumulative = run.one_or_none(q.CUMULATIVE, {"member_id": member_id})
+    lots = run.all(q.LIVE_LOTS_BY_EXPIRY, {"member_id": member_id, "now": now})
+    horizon = now + timedelta(days=expiring_days)
+    return PointsSummary(
+        member_number=number,
+        valid=sum(int(points) for _, points in lots),
+        cumulative=cumulative[0] if cumulative else 0,
+        expiring_soon=tuple(
+            ExpiringLot(int(points), expires_at) for expires_at, points in lots
+            if expires_at <= horizon
+        ),
+    )  # fmt: skip
+
+
+def _orders(run: StatementRunner, member_id: int, limit: int) -> tuple[OrderView, ...]:
+    params = {"member_id": member_id, "limit": limit}
+    lines: dict[int, list[OrderLineView]] = defaultdict(list)
+    for order_id, *line in run.all(q.LINES_OF_LAST_ORDERS, params):
+        lines[order_id].append(OrderLineView(*line))
+    return tuple(
+        OrderView(ref, ordered_at, total, channel, tuple(lines[order_id]))
+        for order_id, ref, ordered_at, total, channel in run.all(q.LAST_ORDERS, params)
+    )
+
+
+def _calls(run: StatementRunner, member_id: int, limit: int) -> tuple[CallBrief, ...]:
+    rows = run.all(q.LAST_CALLS, {"member_id": member_id, "limit": limit})
+    return tuple(CallBrief(row[0], Direction(row[1]), *row[2:]) for row in rows)
+
+
+class Member360Service:
+    """Reads the 360° view of a member."""
+
+    def __init__(
+        self, *, db: Database, clock: Clock = utcnow, expiring_days: int = 30,
+        last_orders: int = 5, last_calls: int = 5,
+    ) -> None:  # fmt: skip
+        self._db = db
+        self.clock = clock
+        self.expiring_days = expiring_days
+        self.last_orders = last_orders
+        self.last_calls = last_calls
+
+    def read_in(self, run: StatementRunner, number: str) -> Member360:
+        """The view, read with ``run`` (one snapshot)."""
+        member_id, profile = _profile(run, number)
+        return Member360(
+            profile=profile,
+            cards=_cards(run, member_id, number),
+            points=_points(run, member_id, number, now=self.clock(),
+                           expiring_days=self.expiring_days),
+            last_orders=_orders(run, member_id, self.last_orders),
+            last_calls=_calls(run, member_id, self.last_calls),
+        )  # fmt: skip
+
+    async def view(self, number: str) -> Member360:
+        """The 360° view of the member with this number."""
+        return await self._db.run_read(lambda run: self.read_in(run, number))
+
+
+def statements_of(read: Callable[[StatementRunner], Any], run: StatementRunner) -> int:
+    """How many statements ``read`` issues (the benchmark reports it)."""
+    before = run.statements
+    read(run)
+    return run.statements - before
