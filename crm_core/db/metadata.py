@@ -25,3 +25,8 @@ MODEL_MODULES = (
     _activity_models,
     _knowledge_models,
 )
+
+
+def include_name(name: str | None, type_: str, parent_names: object) -> bool:
+    """Alembic name filter: leave out tables the migrations manage by hand (search indexes)."""
+    return not (type_ == "table" and name in metadata.info.get("unmanaged_tables", ()))

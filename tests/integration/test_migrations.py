@@ -7,7 +7,7 @@ from alembic.runtime.migration import MigrationContext
 from sqlalchemy import Connection
 
 from crm_core.db.engine import create_engine
-from crm_core.db.metadata import metadata
+from crm_core.db.metadata import include_name, metadata
 from crm_core.db.migrate import current_revision, head_revision, upgrade
 
 
@@ -17,7 +17,9 @@ async def test_migrated_schema_matches_the_models(any_url: str) -> None:
         async with engine.connect() as connection:
 
             def differences(sync_connection: Connection) -> list[object]:
-                context = MigrationContext.configure(sync_connection, opts={"compare_type": True})
+                context = MigrationContext.configure(
+                    sync_connection, opts={"compare_type": True, "include_name": include_name}
+                )
                 return list(compare_metadata(context, metadata))
 
             assert await connection.run_sync(differences) == []

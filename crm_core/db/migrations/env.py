@@ -8,7 +8,7 @@ from alembic import context
 from sqlalchemy import Connection
 
 from crm_core.db.engine import create_engine
-from crm_core.db.metadata import metadata
+from crm_core.db.metadata import include_name, metadata
 
 
 def _run(connection: Connection) -> None:
@@ -17,6 +17,7 @@ def _run(connection: Connection) -> None:
         target_metadata=metadata,
         render_as_batch=connection.dialect.name == "sqlite",
         compare_type=True,
+        include_name=include_name,
     )
     with context.begin_transaction():
         context.run_migrations()
