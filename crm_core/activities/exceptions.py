@@ -1,0 +1,51 @@
+"""Errors of activities and message templates."""
+
+from __future__ import annotations
+
+from crm_core.errors import ConflictError, InvalidInputError, NotFoundError
+
+
+class TemplateSyntaxError(InvalidInputError):
+    """Template text that is not safe to render: unknown field, attribute access, stray brace."""
+
+    error_id = "invalid-template"
+
+
+class DuplicateTemplateError(ConflictError):
+    """A template name that is already taken."""
+
+    error_id = "duplicate-template"
+
+
+class TemplateNotFoundError(NotFoundError):
+    """No template with this name."""
+
+    error_id = "template-not-found"
+
+
+class TemplateInactiveError(ConflictError):
+    """A deactivated template cannot be used."""
+
+    error_id = "template-inactive"
+
+
+class UnknownCallError(InvalidInputError):
+    """An activity linked to a call the call log does not have."""
+
+    error_id = "unknown-call"
+
+
+class CallOfAnotherMemberError(InvalidInputError):
+    """An activity linked to a call that belongs to a different member."""
+
+    error_id = "call-of-another-member"
+
+
+__all__ = [
+    "CallOfAnotherMemberError",
+    "DuplicateTemplateError",
+    "TemplateInactiveError",
+    "TemplateNotFoundError",
+    "TemplateSyntaxError",
+    "UnknownCallError",
+]

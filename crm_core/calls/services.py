@@ -1,0 +1,208 @@
+"""The call log: telephony records calls as they happen, agents close them with a code.
+
+A call is one record per Asterisk linked id. Writing it again merges forward (see
+:mod:`crm_core.calls.merge`): a repeated write changes nothing, a fuller one adds what
+is new, a contradicting one is refused with nothing changed.
+"""
+
+from __future__ import annotations
+
+from functools import partial
+from typing import Any
+
+from sqlalchemy import select
+from sqlalchemy.exc import IntegrityError
+from sqlalchemy.orm import Session
+
+from crm_core.calls.dispositions import check_code_for_queue
+from crm_core.calls.exceptions import (
+    CallNotFoundError,
+    NotYourCallError,
+    UnknownAgentError,
+    UnknownMemberError,
+)
+from crm_core.calls.merge import FIELDS, merge, new_call
+from crm_core.calls.models import CallRecord
+from crm_core.calls.queries import call_view, calls_with_names, search_calls
+from crm_core.calls.schemas import CallIn, CallPage, CallQuery, CallView, DispositionChoice
+from crm_core.db.engine import Database
+from crm_core.db.types import utcnow
+from crm_core.errors import InvalidInputError, NotFoundError
+from crm_core.loyalty.services import Clock
+from crm_core.members.models import Member
+from crm_core.members.phones import caller_number_to_e164
+from crm_core.staff.models import Role, User
+from crm_core.validation import parse
+
+MAX_LAST_CALLS = 100
+NAMES = ("agent_login", "member_number")
+
+
+def _agent(session: Session, login: str) -> User:
+    user = session.scalars(select(User).where(User.login == login)).one_or_none()
+    if user is None:
+        raise UnknownAgentError(f"no agent with login {login!r}", agent_login=login)
+    return user
+
+
+def _member_id(session: Session, number: str) -> int:
+    member_id = session.scalar(select(Member.id).where(Member.number == number))
+    if member_id is None:
+        raise UnknownMemberError(f"no member {number!r}", member_number=number)
+    return member_id
+
+
+def _locked(session: Session, linked_id: str) -> CallRecord | None:
+    return session.scalars(
+        select(CallRecord).where(CallRecord.linked_id == linked_id).with_for_update()
+    ).one_or_none()
+
+
+def _names(session: Session, record: CallRecord) -> tuple[str | None, str | None]:
+    login = (
+        session.scalar(select(User.login).where(User.id == record.agent_id))
+        if record.agent_id is not None
+        else None
+    )
+    number = (
+        session.scalar(select(Member.number).where(Member.id == record.member_id))
+        if record.member_id is not None
+        else None
+    )
+    return login, number
+
+
+class CallLogService:
+    """Writes and reads the call log."""
+
+    def __init__(self, *, db: Database, clock: Clock = utcnow, default_region: str = "CN") -> None:
+        self._db = db
+        self.clock = clock
+        self.default_region = default_region
+
+    # -- writing ----------------------------------------------------------------------
+    async def record(self, data: CallIn | dict[str, Any]) -> CallView:
+        """Create or merge forward the record of a call, by its linked id."""
+        call = parse(CallIn, data)
+        caller_e164 = caller_number_to_e164(call.caller, self.default_region)
+        work = partial(self._record, call=call, caller_e164=caller_e164)
+        try:
+            return await self._db.run_write(work)
+        except IntegrityError:
+            # Two first writes of one call raced to insert (PostgreSQL): the loser merges.
+            return await self._db.run_write(work)
+
+    def _record(self, session: Session, *, call: CallIn, caller_e164: str | None) -> CallView:
+        incoming = call.model_dump(include=set(FIELDS))
+        record = _locked(session, call.linked_id)
+        if record is None:
+            values = new_call(incoming)
+            agent_id = _agent(session, call.agent_login).id if call.agent_login else None
+            member_id = _member_id(session, call.member_number) if call.member_number else None
+            if call.disposition_code is not None:
+                check_code_for_queue(session, call.disposition_code, call.queue)
+            for name in NAMES:
+                del values[name]
+            record = CallRecord(
+                linked_id=call.linked_id,
+                caller_e164=caller_e164,
+                agent_id=agent_id,
+                member_id=member_id,
+                created_at=self.clock(),
+                **values,
+            )
+            session.add(record)
+            session.flush()
+            return call_view(record, call.agent_login, call.member_number)
+        login, number = _names(session, record)
+        stored = {name: getattr(record, name) for name in FIELDS if name not in NAMES}
+        stored.update(agent_login=login, member_number=number, abandoned=record.abandoned)
+        changes = merge(stored, incoming, linked_id=call.linked_id)
+        if not changes:
+            return call_view(record, login, number)
+        # Every check before the first change: a refused write leaves the record as it was.
+        agent_login = changes.pop("agent_login", None)
+        member_number = changes.pop("member_number", None)
+        agent_id = _agent(session, agent_login).id if agent_login else record.agent_id
+        member_id = _member_id(session, member_number) if member_number else record.member_id
+        if "disposition_code" in changes:
+            check_code_for_queue(
+                session, changes["disposition_code"], changes.get("queue", record.queue)
+            )
+        record.agent_id, record.member_id = agent_id, member_id
+        for name, value in changes.items():
+            setattr(record, name, value)
+        session.flush()
+        return call_view(record, agent_login or login, member_number or number)
+
+    async def set_disposition(
+        self, linked_id: str, code: str, *, note: str | None = None, agent_login: str
+    ) -> CallView:
+        """Close a call with a code valid for its queue (and a note); may be changed later.
+
+        An agent may close only calls that are theirs or have no agent; supervisors and
+        admins may close any call.
+        """
+        choice = parse(
+            DispositionChoice,
+            {"linked_id": linked_id, "code": code, "note": note, "agent_login": agent_login},
+        )
+
+        def work(session: Session) -> CallView:
+            record = _locked(session, choice.linked_id)
+            if record is None:
+                raise CallNotFoundError(f"no call {choice.linked_id!r}", linked_id=choice.linked_id)
+            user = _agent(session, choice.agent_login)
+            if user.role is Role.AGENT and record.agent_id not in (None, user.id):
+                raise NotYourCallError(
+                    f"call {choice.linked_id} was handled by another agent",
+                    linked_id=choice.linked_id,
+                    agent_login=choice.agent_login,
+                )
+            check_code_for_queue(session, choice.code, record.queue)
+            record.disposition_code, record.disposition_note = choice.code, choice.note
+            session.flush()
+            return call_view(record, *_names(session, record))
+
+        return await self._db.run_write(work)
+
+    # -- reading ----------------------------------------------------------------------
+    async def get(self, linked_id: str) -> CallView:
+        """The call with this linked id."""
+        async with self._db.read() as session:
+            row = (
+                await session.execute(calls_with_names().where(CallRecord.linked_id == linked_id))
+            ).one_or_none()
+        if row is None:
+            raise CallNotFoundError(f"no call {linked_id!r}", linked_id=linked_id)
+        record, login, number = row
+        return call_view(record, login, number)
+
+    async def search(self, query: CallQuery | dict[str, Any] | None = None) -> CallPage:
+        """A page of the call log by member, agent, queue, number, direction and time."""
+        filters = parse(CallQuery, query if query is not None else {})
+        async with self._db.read() as session:
+            return await search_calls(session, filters, self.default_region)
+
+    async def last_calls(self, member_number: str, n: int = 5) -> list[CallView]:
+        """A member's last ``n`` calls, newest first (for the screen pop)."""
+        if not 1 <= n <= MAX_LAST_CALLS:
+            raise InvalidInputError(f"n must be 1 to {MAX_LAST_CALLS}", n=n)
+        async with self._db.read() as session:
+            member_id = await session.scalar(
+                select(Member.id).where(Member.number == member_number)
+            )
+            if member_id is None:
+                raise NotFoundError(f"no member {member_number!r}", member_number=member_number)
+            rows = (
+                await session.execute(
+                    calls_with_names()
+                    .where(CallRecord.member_id == member_id)
+                    .order_by(CallRecord.started_at.desc(), CallRecord.id.desc())
+                    .limit(n)
+                )
+            ).all()
+        return [call_view(record, login, number) for record, login, number in rows]
+
+
+__all__ = ["CallLogService"]
