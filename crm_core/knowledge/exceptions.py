@@ -1,0 +1,52 @@
+"""Errors of the knowledge base."""
+
+from __future__ import annotations
+
+from crm_core.errors import ConflictError, CrmError, NotFoundError
+
+
+class ArticleNotFoundError(NotFoundError):
+    """No such article (or, for an agent's view, no such approved article)."""
+
+    error_id = "article-not-found"
+
+
+class CategoryNotFoundError(NotFoundError):
+    """No category with that path."""
+
+    error_id = "category-not-found"
+
+
+class DuplicateCategoryError(ConflictError):
+    """A category with that path already exists."""
+
+    error_id = "duplicate-category"
+
+
+class ArticleStatusError(ConflictError):
+    """The article's status does not allow the action (approving an approved article)."""
+
+    error_id = "article-status"
+
+
+class StaleArticleError(ConflictError):
+    """The article changed since the version the editor started from."""
+
+    error_id = "stale-article"
+
+
+class NotAllowedError(CrmError):
+    """The user may not do this: approving, withdrawing and deleting need a supervisor."""
+
+    status = 403
+    error_id = "not-allowed"
+
+
+__all__ = [
+    "ArticleNotFoundError",
+    "ArticleStatusError",
+    "CategoryNotFoundError",
+    "DuplicateCategoryError",
+    "NotAllowedError",
+    "StaleArticleError",
+]
