@@ -92,7 +92,10 @@ def test_only_argon2id_is_accepted() -> None:
 
 
 @settings(max_examples=25, deadline=None)
-@given(st.text(min_size=8, max_size=40).filter(lambda p: p.strip() and p.isprintable()))
+PRINTABLE = st.characters(categories=("L", "N", "P", "S"), include_characters=" ")
+
+
+@given(st.text(PRINTABLE, min_size=8, max_size=40).filter(lambda p: p.strip() != ""))
 def test_any_accepted_password_round_trips(hashing: PasswordHashing, password: str) -> None:
     kept = check_password(password, login="someone")
     stored = hashing.hash(kept)
