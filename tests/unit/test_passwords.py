@@ -91,10 +91,10 @@ def test_only_argon2id_is_accepted() -> None:
     assert PasswordHashing().hash("correct horse").startswith("$argon2id$v=19$m=65536,t=3,p=4$")
 
 
-@settings(max_examples=25, deadline=None)
 PRINTABLE = st.characters(categories=("L", "N", "P", "S"), include_characters=" ")
 
 
+@settings(max_examples=25, deadline=None)
 @given(st.text(PRINTABLE, min_size=8, max_size=40).filter(lambda p: p.strip() != ""))
 def test_any_accepted_password_round_trips(hashing: PasswordHashing, password: str) -> None:
     kept = check_password(password, login="someone")
