@@ -3,16 +3,24 @@
 from __future__ import annotations
 
 from dataclasses import dataclass
+from datetime import timedelta
 
+from crm_core.activities.services import ActivityService
+from crm_core.activities.template_service import TemplateService
+from crm_core.calls.dispositions import DispositionService
+from crm_core.calls.services import CallLogService
 from crm_core.db.engine import Database
 from crm_core.db.types import utcnow
+from crm_core.knowledge.services import KnowledgeService
 from crm_core.loyalty.reports import PointsReports
 from crm_core.loyalty.rule_service import RuleService
 from crm_core.loyalty.services import Clock, PointsService
+from crm_core.member360.service import Member360Service
 from crm_core.members.cards import CardService
 from crm_core.members.directory import PhoneDirectory
 from crm_core.members.services import MemberService
 from crm_core.orders.services import OrderService
+from crm_core.staff.services import UserService
 
 
 @dataclass(frozen=True)
@@ -27,11 +35,22 @@ class Crm:
     reports: PointsReports
     rules: RuleService
     orders: OrderService
+    users: UserService
+    calls: CallLogService
+    dispositions: DispositionService
+    templates: TemplateService
+    activities: ActivityService
+    knowledge: KnowledgeService
+    member360: Member360Service
 
     def set_clock(self, clock: Clock) -> Clock:
         """Make every service read time from ``clock``; returns the clock it replaces."""
         previous = self.points.clock
-        self.points.clock = self.cards.clock = self.rules.clock = clock
+        for service in (
+            self.points, self.cards, self.rules, self.users, self.calls, self.templates,
+            self.activities, self.knowledge, self.member360,
+        ):  # fmt: skip
+            service.clock = clock
         return previous
 
     async def close(self) -> None:
@@ -45,6 +64,7 @@ def build_crm(
     database_url: str,
     default_region: str = "CN",
     points_validity_days: int = 730,
+    token_ttl: timedelta = timedelta(hours=12),
     clock: Clock = utcnow,
     echo: bool = False,
 ) -> Crm:
@@ -60,4 +80,11 @@ def build_crm(
         reports=PointsReports(db=db),
         rules=RuleService(db=db, clock=clock),
         orders=OrderService(db=db, points=points),
+        users=UserService(db=db, clock=clock, token_ttl=token_ttl),
+        calls=CallLogService(db=db, clock=clock, default_region=default_region),
+        dispositions=DispositionService(db=db),
+        templates=TemplateService(db=db, clock=clock),
+        activities=ActivityService(db=db, points=points, clock=clock),
+        knowledge=KnowledgeService(db=db, clock=clock),
+        member360=Member360Service(db=db, clock=clock),
     )

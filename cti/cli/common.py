@@ -5,6 +5,7 @@ from __future__ import annotations
 import asyncio
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import NoReturn, TypeVar
 
 import typer
@@ -32,6 +33,7 @@ class AppContext:
             database_url=self.settings.database.url,
             default_region=self.settings.phone.default_region,
             points_validity_days=self.settings.loyalty.points_validity_days,
+            token_ttl=timedelta(hours=self.settings.api.token_ttl_hours),
             echo=self.settings.database.echo,
         )
 

@@ -24,7 +24,7 @@ STATUS_COLOUR = {"approved": "green", "draft": "yellow"}
 
 
 def _kb(crm: Crm) -> KnowledgeService:
-    return KnowledgeService(db=crm.db)
+    return crm.knowledge
 
 
 def _highlighted(text: str, spans: tuple[Span, ...]) -> Text:

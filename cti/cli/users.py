@@ -5,7 +5,6 @@ from __future__ import annotations
 import getpass
 import sys
 from collections.abc import Awaitable, Callable
-from datetime import timedelta
 from typing import Annotated, Any, TypeVar
 
 import typer
@@ -16,7 +15,7 @@ from crm_core.staff.models import Role
 from crm_core.staff.schemas import QueueMembership, UserView, queues_from_text
 from crm_core.staff.services import UserService
 from crm_core.wiring import Crm
-from cti.cli.common import app_context, console, fail, run_with_crm
+from cti.cli.common import console, fail, run_with_crm
 
 app = typer.Typer(help="Staff: add, list, disable, change passwords.", no_args_is_help=True)
 T = TypeVar("T")
@@ -32,10 +31,8 @@ PasswordStdin = Annotated[
 
 
 def _with_users(ctx: typer.Context, work: Callable[[UserService], Awaitable[T]]) -> T:
-    hours = app_context(ctx).settings.api.token_ttl_hours
-
     def run(crm: Crm) -> Awaitable[T]:
-        return work(UserService(db=crm.db, token_ttl=timedelta(hours=hours)))
+        return work(crm.users)
 
     return run_with_crm(ctx, run)
 
