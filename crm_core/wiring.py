@@ -20,6 +20,7 @@ from crm_core.members.cards import CardService
 from crm_core.members.directory import PhoneDirectory
 from crm_core.members.services import MemberService
 from crm_core.orders.services import OrderService
+from crm_core.service_desk.desk import ServiceDesk, build_service_desk
 from crm_core.staff.services import UserService
 
 
@@ -42,6 +43,7 @@ class Crm:
     activities: ActivityService
     knowledge: KnowledgeService
     member360: Member360Service
+    service_desk: ServiceDesk
 
     def set_clock(self, clock: Clock) -> Clock:
         """Make every service read time from ``clock``; returns the clock it replaces."""
@@ -51,6 +53,7 @@ class Crm:
             self.activities, self.knowledge, self.member360,
         ):  # fmt: skip
             service.clock = clock
+        self.service_desk.set_clock(clock)
         return previous
 
     async def close(self) -> None:
@@ -87,4 +90,5 @@ def build_crm(
         activities=ActivityService(db=db, points=points, clock=clock),
         knowledge=KnowledgeService(db=db, clock=clock),
         member360=Member360Service(db=db, clock=clock),
+        service_desk=build_service_desk(db=db, default_region=default_region, clock=clock),
     )

@@ -80,6 +80,8 @@ def _compile(statement: ClauseElement, keys: tuple[str, ...]) -> _Compiled:
     found = _compiled.get(cache_key)
     if found is None:
         compiled = statement.compile(dialect=_NAMED_SQLITE, column_keys=list(keys))
+        if "POSTCOMPILE" in compiled.string:
+            raise ValueError("StatementRunner cannot run expanding IN lists; use OR of literals")
         columns = getattr(statement, "selected_columns", None)
         if columns is None:
             returning = getattr(statement, "_returning", ())

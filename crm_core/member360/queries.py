@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
-from sqlalchemy import bindparam, func, select
+from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import aliased
 
 from crm_core.db.metadata import metadata
+from crm_core.service_desk.workflow import OPEN_REQUEST
 
 T = metadata.tables
 MEMBERS = T["members"]
@@ -17,6 +18,9 @@ ORDERS = T["orders"]
 ORDER_LINES = T["order_lines"]
 CALLS = T["call_records"]
 USERS = T["users"]
+REQUESTS = T["service_requests"]
+SERVICE_QUEUES = T["service_queues"]
+ASSETS = T["member_assets"]
 
 PROFILE_COLUMNS = (
     "id", "number", "kind", "name", "level", "member_type", "owner", "gender", "birthday",
@@ -83,4 +87,27 @@ LAST_CALLS = (
     .where(CALLS.c.member_id == bindparam("member_id"))
     .order_by(CALLS.c.started_at.desc(), CALLS.c.id.desc())
     .limit(bindparam("limit"))
+)  # fmt: skip
+_owner = aliased(USERS)
+OPEN_REQUESTS = (
+    select(
+        REQUESTS.c.id, REQUESTS.c.subject, REQUESTS.c.request_type, REQUESTS.c.priority,
+        REQUESTS.c.status, SERVICE_QUEUES.c.name, _owner.c.login, REQUESTS.c.created_at,
+        REQUESTS.c.resolution_due,
+    )
+    .outerjoin(SERVICE_QUEUES, SERVICE_QUEUES.c.id == REQUESTS.c.queue_id)
+    .outerjoin(_owner, _owner.c.id == REQUESTS.c.owner_id)
+    .where(
+        REQUESTS.c.member_id == bindparam("member_id"),
+        # OR of literals rather than IN: StatementRunner compiles statements once.
+        or_(*(REQUESTS.c.status == status.value for status in sorted(OPEN_REQUEST))),
+    )
+    .order_by(REQUESTS.c.priority, REQUESTS.c.created_at.desc())
+    .limit(bindparam("limit"))
+)  # fmt: skip
+ASSETS_OF = (
+    select(ASSETS.c.id, ASSETS.c.product_code, ASSETS.c.product_name, ASSETS.c.serial,
+           ASSETS.c.purchase_date, ASSETS.c.warranty_end)
+    .where(ASSETS.c.member_id == bindparam("member_id"))
+    .order_by(ASSETS.c.purchase_date.desc(), ASSETS.c.id.desc())
 )  # fmt: skip

@@ -9,6 +9,7 @@ from crm_core.calls.models import Direction
 from crm_core.loyalty.schemas import PointsSummary
 from crm_core.members.schemas import CardView, MemberView
 from crm_core.orders.services import OrderView
+from crm_core.service_desk.views import AssetView, RequestBrief
 
 
 @dataclass(frozen=True)
@@ -37,4 +38,6 @@ class Member360:
     cards: tuple[CardView, ...]
     points: PointsSummary
     last_orders: tuple[OrderView, ...]
+    open_requests: tuple[RequestBrief, ...]
     last_calls: tuple[CallBrief, ...]
+    assets: tuple[AssetView, ...]

@@ -18,6 +18,10 @@ from crm_core.member360.schemas import CallBrief, Member360
 from crm_core.members.models import CardStatus, MemberKind
 from crm_core.members.schemas import CardView, MemberView, PhoneView
 from crm_core.orders.services import OrderLineView, OrderView
+from crm_core.service_desk.common import public_number
+from crm_core.service_desk.kinds import RequestType
+from crm_core.service_desk.views import AssetView, RequestBrief
+from crm_core.service_desk.workflow import RequestStatus
 
 Clock = Callable[[], datetime]
 
@@ -77,18 +81,42 @@ def _calls(run: StatementRunner, member_id: int, limit: int) -> tuple[CallBrief,
     return tuple(CallBrief(row[0], Direction(row[1]), *row[2:]) for row in rows)
 
 
+def _requests(
+    run: StatementRunner, member_id: int, number: str, limit: int
+) -> tuple[RequestBrief, ...]:
+    rows = run.all(q.OPEN_REQUESTS, {"member_id": member_id, "limit": limit})
+    return tuple(
+        RequestBrief(
+            number=public_number("SR", row_id), subject=subject,
+            request_type=RequestType(request_type), member_number=number, priority=priority,
+            status=RequestStatus(status), queue=queue, owner=owner, created_at=created_at,
+            resolution_due=due,
+        )
+        for row_id, subject, request_type, priority, status, queue, owner, created_at, due
+        in rows
+    )  # fmt: skip
+
+
+def _assets(run: StatementRunner, member_id: int, number: str) -> tuple[AssetView, ...]:
+    return tuple(
+        AssetView(asset_id, number, *rest)
+        for asset_id, *rest in run.all(q.ASSETS_OF, {"member_id": member_id})
+    )
+
+
 class Member360Service:
     """Reads the 360° view of a member."""
 
     def __init__(
         self, *, db: Database, clock: Clock = utcnow, expiring_days: int = 30,
-        last_orders: int = 5, last_calls: int = 5,
+        last_orders: int = 5, last_calls: int = 5, open_requests: int = 20,
     ) -> None:  # fmt: skip
         self._db = db
         self.clock = clock
         self.expiring_days = expiring_days
         self.last_orders = last_orders
         self.last_calls = last_calls
+        self.open_requests = open_requests
 
     def read_in(self, run: StatementRunner, number: str) -> Member360:
         """The view, read with ``run`` (one snapshot)."""
@@ -99,7 +127,9 @@ class Member360Service:
             points=_points(run, member_id, number, now=self.clock(),
                            expiring_days=self.expiring_days),
             last_orders=_orders(run, member_id, self.last_orders),
+            open_requests=_requests(run, member_id, number, self.open_requests),
             last_calls=_calls(run, member_id, self.last_calls),
+            assets=_assets(run, member_id, number),
         )  # fmt: skip
 
     async def view(self, number: str) -> Member360:
