@@ -22,6 +22,9 @@ from crm_core.members.services import MemberService
 from crm_core.orders.services import OrderService
 from crm_core.service_desk.desk import ServiceDesk, build_service_desk
 from crm_core.staff.services import UserService
+from crm_core.surveys.analysis import SurveyReports
+from crm_core.surveys.responses import ResponseService
+from crm_core.surveys.services import QuestionnaireService
 
 
 @dataclass(frozen=True)
@@ -44,13 +47,17 @@ class Crm:
     knowledge: KnowledgeService
     member360: Member360Service
     service_desk: ServiceDesk
+    questionnaires: QuestionnaireService
+    survey_responses: ResponseService
+    survey_reports: SurveyReports
 
     def set_clock(self, clock: Clock) -> Clock:
         """Make every service read time from ``clock``; returns the clock it replaces."""
         previous = self.points.clock
         for service in (
             self.points, self.cards, self.rules, self.users, self.calls, self.templates,
-            self.activities, self.knowledge, self.member360,
+            self.activities, self.knowledge, self.member360, self.questionnaires,
+            self.survey_responses,
         ):  # fmt: skip
             service.clock = clock
         self.service_desk.set_clock(clock)
@@ -91,4 +98,7 @@ def build_crm(
         knowledge=KnowledgeService(db=db, clock=clock),
         member360=Member360Service(db=db, clock=clock),
         service_desk=build_service_desk(db=db, default_region=default_region, clock=clock),
+        questionnaires=QuestionnaireService(db=db, clock=clock),
+        survey_responses=ResponseService(db=db, clock=clock),
+        survey_reports=SurveyReports(db=db),
     )

@@ -21,6 +21,10 @@ USERS = T["users"]
 REQUESTS = T["service_requests"]
 SERVICE_QUEUES = T["service_queues"]
 ASSETS = T["member_assets"]
+RESPONSES = T["survey_responses"]
+ANSWERS = T["survey_answers"]
+OPTIONS = T["survey_options"]
+QUESTIONNAIRES = T["questionnaires"]
 
 PROFILE_COLUMNS = (
     "id", "number", "kind", "name", "level", "member_type", "owner", "gender", "birthday",
@@ -111,3 +115,19 @@ ASSETS_OF = (
     .where(ASSETS.c.member_id == bindparam("member_id"))
     .order_by(ASSETS.c.purchase_date.desc(), ASSETS.c.id.desc())
 )  # fmt: skip
+_latest_response = (
+    select(RESPONSES.c.id)
+    .where(RESPONSES.c.member_id == bindparam("member_id"), RESPONSES.c.completed_at.is_not(None))
+    .order_by(RESPONSES.c.completed_at.desc(), RESPONSES.c.id.desc())
+    .limit(1)
+    .scalar_subquery()
+)
+# The member's last completed survey with what its score is made of (option scores and
+# ratings, as crm_core.surveys.rules.answer_items counts them).
+LAST_SURVEY = (
+    select(QUESTIONNAIRES.c.code, RESPONSES.c.completed_at, OPTIONS.c.score, ANSWERS.c.rating)
+    .join(QUESTIONNAIRES, QUESTIONNAIRES.c.id == RESPONSES.c.questionnaire_id)
+    .outerjoin(ANSWERS, ANSWERS.c.response_id == RESPONSES.c.id)
+    .outerjoin(OPTIONS, OPTIONS.c.id == ANSWERS.c.option_id)
+    .where(RESPONSES.c.id == _latest_response)
+)

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 from datetime import datetime
+from decimal import Decimal
 
 from crm_core.calls.models import Direction
 from crm_core.loyalty.schemas import PointsSummary
@@ -31,6 +32,15 @@ class CallBrief:
 
 
 @dataclass(frozen=True)
+class SurveyScore:
+    """The member's last completed survey and its score (mean of option scores, ratings)."""
+
+    questionnaire: str
+    completed_at: datetime
+    score: Decimal | None
+
+
+@dataclass(frozen=True)
 class Member360:
     """A member's profile with everything around it, as the screen pop shows it."""
 
@@ -40,4 +50,5 @@ class Member360:
     last_orders: tuple[OrderView, ...]
     open_requests: tuple[RequestBrief, ...]
     last_calls: tuple[CallBrief, ...]
+    last_survey: SurveyScore | None
     assets: tuple[AssetView, ...]

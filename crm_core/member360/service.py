@@ -14,7 +14,7 @@ from crm_core.db.types import utcnow
 from crm_core.errors import NotFoundError
 from crm_core.loyalty.schemas import ExpiringLot, PointsSummary
 from crm_core.member360 import queries as q
-from crm_core.member360.schemas import CallBrief, Member360
+from crm_core.member360.schemas import CallBrief, Member360, SurveyScore
 from crm_core.members.models import CardStatus, MemberKind
 from crm_core.members.schemas import CardView, MemberView, PhoneView
 from crm_core.orders.services import OrderLineView, OrderView
@@ -22,6 +22,7 @@ from crm_core.service_desk.common import public_number
 from crm_core.service_desk.kinds import RequestType
 from crm_core.service_desk.views import AssetView, RequestBrief
 from crm_core.service_desk.workflow import RequestStatus
+from crm_core.surveys.rules import response_score
 
 Clock = Callable[[], datetime]
 
@@ -104,6 +105,17 @@ def _assets(run: StatementRunner, member_id: int, number: str) -> tuple[AssetVie
     )
 
 
+def _last_survey(run: StatementRunner, member_id: int) -> SurveyScore | None:
+    rows = run.all(q.LAST_SURVEY, {"member_id": member_id})
+    if not rows:
+        return None
+    items = [
+        value for _, _, score, rating in rows for value in (score, rating) if value is not None
+    ]
+    code, completed_at = rows[0][0], rows[0][1]
+    return SurveyScore(code, completed_at, response_score(items))
+
+
 class Member360Service:
     """Reads the 360° view of a member."""
 
@@ -129,6 +141,7 @@ class Member360Service:
             last_orders=_orders(run, member_id, self.last_orders),
             open_requests=_requests(run, member_id, number, self.open_requests),
             last_calls=_calls(run, member_id, self.last_calls),
+            last_survey=_last_survey(run, member_id),
             assets=_assets(run, member_id, number),
         )  # fmt: skip
 

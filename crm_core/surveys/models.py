@@ -180,9 +180,7 @@ class SurveyResponse(Base):
     channel: Mapped[Channel] = mapped_column(_enum(Channel, "survey_channel"))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     call_id: Mapped[int | None] = mapped_column(ForeignKey("call_records.id"))
-    # The service desk's tables are built in parallel: the lead adds the foreign key to
-    # service_requests.id when the branches merge.
-    service_request_id: Mapped[int | None] = mapped_column(Integer)
+    service_request_id: Mapped[int | None] = mapped_column(ForeignKey("service_requests.id"))
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     queue: Mapped[str | None] = mapped_column(String(64))
     started_at: Mapped[datetime] = mapped_column(UTCDateTime)

@@ -28,6 +28,7 @@ from crm_core.errors import InvalidInputError, NotFoundError
 from crm_core.loyalty.services import Clock
 from crm_core.members.models import Member
 from crm_core.members.services import load_member
+from crm_core.service_desk.models import ServiceRequest
 from crm_core.staff.models import User
 from crm_core.surveys.exceptions import (
     AlreadySurveyedError,
@@ -88,6 +89,13 @@ def _start(session: Session, request: ResponseStart, now: datetime) -> SurveyRes
         )
     member_id = load_member(session, request.member_number).id if request.member_number else None
     agent_id = _agent_id(session, request.agent) if request.agent else None
+    if request.service_request_id is not None and (
+        session.get(ServiceRequest, request.service_request_id) is None
+    ):
+        raise NotFoundError(
+            f"no service request {request.service_request_id}",
+            service_request_id=request.service_request_id,
+        )
     queue = request.queue
     call = _call(session, request)
     if call is not None:

@@ -10,6 +10,7 @@ from crm_core.db.statements import StatementRunner
 from crm_core.errors import NotFoundError
 from crm_core.members.models import CardStatus
 from crm_core.service_desk.workflow import RequestStatus
+from crm_core.surveys.seed import ensure_phone_service_evaluation
 from crm_core.wiring import Crm
 from tests.conftest import Clock
 from tests.integration.helpers import brochure_rules, new_member, order
@@ -49,8 +50,10 @@ async def test_the_view_shows_every_part_of_the_member(any_crm: Crm, clock: Cloc
     number = await new_member(any_crm, level=4, member_type="gold", city="上海")
     await any_crm.cards.issue("GC-1", "04A22B1A", card_type="gold", actor="desk")
     await any_crm.cards.bind("GC-1", number, actor="desk")
-    await any_crm.points.gift(number, 300, reason="goodwill", operator="sup1",
-                              idempotency_key="g", expires_at=clock() + timedelta(days=10))  # fmt: skip
+    soon = clock() + timedelta(days=10)
+    await any_crm.points.gift(
+        number, 300, reason="goodwill", operator="sup1", idempotency_key="g", expires_at=soon
+    )
     for i in range(7):
         await any_crm.orders.record(
             order(f"O-{i}", number, clock() - timedelta(days=i), ("P", "home", "100")),
@@ -73,8 +76,22 @@ async def test_the_view_shows_every_part_of_the_member(any_crm: Crm, clock: Cloc
     )  # fmt: skip
     await any_crm.service_desk.requests.cancel(done.number, reason="answered", actor="agent7")
     await _calls(any_crm, clock, number, 8)
+    survey = await ensure_phone_service_evaluation(any_crm.questionnaires)
+    await any_crm.survey_responses.submit(
+        {
+            "questionnaire": survey.code, "channel": "ivr", "member_number": number,
+            # first person (unscored) · < 30 s · excellent · good · poor
+            "answers": [
+                {"question_id": question.id, "keypad": digit}
+                for question, digit in zip(survey.questions, "12123", strict=True)
+            ],
+        }
+    )  # fmt: skip
 
     view = await any_crm.member360.view(number)
+    assert view.last_survey is not None and view.last_survey.questionnaire == survey.code
+    assert view.last_survey.score is not None
+    assert view.last_survey.score == (await any_crm.survey_responses.last_completed(number)).score  # type: ignore[union-attr]
     assert (view.profile.number, view.profile.level, view.profile.city) == (number, 4, "上海")
     assert [p.e164 for p in view.profile.phones] == ["+8613812345678"]
     assert [(c.card_number, c.status) for c in view.cards] == [("GC-1", CardStatus.ACTIVE)]

@@ -227,14 +227,25 @@ async def test_a_caller_answers_by_keypad_and_hangs_up_half_way(
 async def test_choice_rating_and_text_questions_by_link(any_crm: Crm, surveys: Surveys) -> None:
     survey = await surveys.questionnaires.create(MARKET_RESEARCH, actor="mgr", publish=True)
     member = await new_member(any_crm)
+    await any_crm.users.add({"login": "agent9", "display_name": "Agent 9", "role": "agent"})
+    request = await any_crm.service_desk.requests.open(
+        {"subject": "GPS 地图", "request_type": "suggestion", "member_number": member},
+        actor="agent9",
+    )
+    request_id = int(request.number.removeprefix("SR-"))
     functions, rating, remarks = survey.questions
     assert [o.keypad for o in functions.options] == [1, 2, 3]
+    with pytest.raises(NotFoundError):  # a service request that does not exist
+        await surveys.responses.submit(
+            {"questionnaire": "gps-interest", "channel": "link", "service_request_id": 4242,
+             "answers": [{"question_id": rating.id, "rating": 4}]}
+        )  # fmt: skip
     submitted = await surveys.responses.submit(
         {
             "questionnaire": "gps-interest",
             "channel": "link",
             "member_number": member.lower(),
-            "service_request_id": 42,
+            "service_request_id": request_id,
             "answers": [
                 {"question_id": functions.id, "keypad": "13"},
                 {"question_id": rating.id, "rating": 4},
@@ -242,7 +253,7 @@ async def test_choice_rating_and_text_questions_by_link(any_crm: Crm, surveys: S
             ],
         }
     )
-    assert submitted.completed and submitted.service_request_id == 42
+    assert submitted.completed and submitted.service_request_id == request_id
     chosen, remark = submitted.answer_to(functions.id), submitted.answer_to(remarks.id)
     assert chosen is not None and [o.label for o in chosen.options] == ["导航", "音乐"]
     assert remark is not None and remark.text == "希望支持离线地图\n谢谢"
