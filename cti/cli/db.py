@@ -28,6 +28,7 @@ from sqlalchemy import Executable, case, func, select
 from crm_core.db.migrate import current_revision, head_revision, upgrade
 from crm_core.io.bulk import BulkSummary, seed_bulk
 from crm_core.io.demo import DEMO_SEED, DemoSummary, seed_demo
+from crm_core.io.demo_desk import DeskSummary, seed_demo_desk
 from crm_core.loyalty.models import PointsAccount, PointsEntry, PointsLot, RuleKind
 from crm_core.loyalty.schemas import RuleView
 from crm_core.members.models import Member, MemberCard, MemberType
@@ -103,12 +104,16 @@ def seed_command(
         if demo:
             size = members or 200
 
-            async def load_demo(crm: Crm) -> DemoSummary:
+            async def load_demo(crm: Crm) -> tuple[DemoSummary, DeskSummary]:
                 # History ends today (09:00 UTC), so the demo's points are current.
                 today = datetime.combine(datetime.now(UTC).date(), clock_time(9), tzinfo=UTC)
-                return await seed_demo(crm, members=size, seed=seed, now=today, progress=report)
+                summary = await seed_demo(crm, members=size, seed=seed, now=today, progress=report)
+                async with crm.db.read() as session:
+                    numbers = list(await session.scalars(select(Member.number)))
+                desk = await seed_demo_desk(crm, members=numbers, now=today)
+                return summary, desk
 
-            summary = run_with_crm(ctx, load_demo)
+            summary, desk = run_with_crm(ctx, load_demo)
         else:
             assert members is not None
             count = members
@@ -120,6 +125,11 @@ def seed_command(
     seconds = time.perf_counter() - started
     if demo:
         console.print(_demo_table(summary, seconds))
+        console.print(
+            f"call centre: {desk.staff} staff (demo.agent, demo.agent2, demo.engineer, "
+            f"demo.sup), {desk.calls} calls, {desk.requests} service requests, "
+            f"{desk.articles} knowledge-base articles"
+        )
         console.print("Next: [bold]ctidesk db summary[/] shows what is in the database.")
     else:
         console.print(
