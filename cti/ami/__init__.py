@@ -1,0 +1,1 @@
+"""The AMI connection: the only place that imports panoramisk."""

@@ -1,0 +1,1 @@
+"""The aiohttp API: REST routes, auth, errors and the WebSocket hub."""
