@@ -1,1 +1,51 @@
 """A pure state machine of channels, calls, bridges, queues and agents (stdlib only)."""
+
+from cti.model.events import (
+    AgentRinging,
+    AgentStateChanged,
+    CallAbandoned,
+    CallAnswered,
+    CallEnded,
+    CallerQueued,
+    CallHeld,
+    CallTransferred,
+    DomainEvent,
+)
+from cti.model.frames import FrameReader, parse_frame, parse_stream
+from cti.model.machine import CallCentreModel
+from cti.model.views import (
+    AgentState,
+    AgentView,
+    BridgeView,
+    CallView,
+    ChannelView,
+    QueueCallerView,
+    QueueMemberView,
+    QueueView,
+    Snapshot,
+)
+
+__all__ = [
+    "AgentRinging",
+    "AgentState",
+    "AgentStateChanged",
+    "AgentView",
+    "BridgeView",
+    "CallAbandoned",
+    "CallAnswered",
+    "CallCentreModel",
+    "CallEnded",
+    "CallHeld",
+    "CallTransferred",
+    "CallView",
+    "CallerQueued",
+    "ChannelView",
+    "DomainEvent",
+    "FrameReader",
+    "QueueCallerView",
+    "QueueMemberView",
+    "QueueView",
+    "Snapshot",
+    "parse_frame",
+    "parse_stream",
+]

@@ -1,0 +1,132 @@
+"""The call-centre state machine: AMI events in, domain events out, snapshots on demand.
+
+Pure: no I/O and no clock. Every event comes with the time it happened, so a recorded
+stream replays to the same model and the same domain events.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Mapping
+
+from cti.model.agents import expire_wrapups, refresh_agent
+from cti.model.calls import end_call
+from cti.model.channel_events import CHANNEL_HANDLERS, Handler
+from cti.model.events import CallEnded, DomainEvent
+from cti.model.queue_events import QUEUE_HANDLERS
+from cti.model.records import Agent, ModelState
+from cti.model.resync import RESYNC_HANDLERS, settle
+from cti.model.snapshots import agent_view, build_snapshot
+from cti.model.views import AgentView, Snapshot
+
+_HANDLERS: dict[str, Handler] = {**CHANNEL_HANDLERS, **QUEUE_HANDLERS, **RESYNC_HANDLERS}
+"""Every AMI event the model reads; anything else (VarSet, Newexten, RTCP…) is skipped."""
+
+
+class CallCentreModel:
+    """Channels, calls, bridges, queues and agents, kept from AMI events.
+
+    ``wrapup_seconds`` maps queue names to their wrap-up time after a call;
+    ``default_wrapup`` applies to other queues and to direct calls.
+    """
+
+    def __init__(
+        self, *, wrapup_seconds: Mapping[str, float] | None = None, default_wrapup: float = 0.0
+    ) -> None:
+        self._wrapup_seconds: Mapping[str, float] = dict(wrapup_seconds or {})
+        self._default_wrapup = default_wrapup
+        self._state = self._empty()
+
+    def _empty(self) -> ModelState:
+        return ModelState(wrapup_seconds=self._wrapup_seconds, default_wrapup=self._default_wrapup)
+
+    def apply(self, event: Mapping[str, str], at: float) -> list[DomainEvent]:
+        """Apply one AMI event that happened at ``at`` (epoch seconds); return what it caused.
+
+        Unknown, duplicate and out-of-order events are tolerated: they change nothing or
+        only what they can.
+        """
+        handler = _HANDLERS.get(event.get("Event") or "")
+        state = self._state
+        if handler is None and at < state.next_wrapup_end:
+            return []
+        out: list[DomainEvent] = []
+        if at >= state.next_wrapup_end:
+            expire_wrapups(state, at, out)
+        if handler is not None:
+            handler(state, event, at, out)
+        return out
+
+    def apply_all(self, events: Iterable[tuple[Mapping[str, str], float]]) -> list[DomainEvent]:
+        """Apply ``(event, at)`` pairs in order; return every domain event they caused."""
+        out: list[DomainEvent] = []
+        for event, at in events:
+            out.extend(self.apply(event, at))
+        return out
+
+    def tick(self, at: float) -> list[DomainEvent]:
+        """Let time pass to ``at`` without an event: wrap-ups that are due end."""
+        out: list[DomainEvent] = []
+        if at >= self._state.next_wrapup_end:
+            expire_wrapups(self._state, at, out)
+        return out
+
+    def end_wrapup(self, agent: str, at: float) -> list[DomainEvent]:
+        """End an agent's wrap-up now (the agent finished the disposition early)."""
+        record = self._state.agents.get(agent)
+        out: list[DomainEvent] = []
+        if record is None or record.wrapup_until is None:
+            return out
+        record.wrapup_until = None
+        record.wrapup_call = None
+        refresh_agent(self._state, record, at, out)
+        return out
+
+    def resync(self, entries: Iterable[Mapping[str, str]], at: float) -> list[DomainEvent]:
+        """Replace the model with one rebuilt from Asterisk's list responses at ``at``.
+
+        Returns the agent state changes and the ends of calls that are gone.
+        """
+        previous = self._state
+        rebuilt = self._empty()
+        ignored: list[DomainEvent] = []
+        for entry in entries:
+            handler = _HANDLERS.get(entry.get("Event") or "")
+            if handler is not None:
+                handler(rebuilt, entry, at, ignored)
+        settle(rebuilt, previous, at)
+        out: list[DomainEvent] = []
+        for call_id in [c for c in previous.calls if c not in rebuilt.calls]:
+            call = previous.calls[call_id]
+            call.channels.clear()
+            end_call(previous, call, at, out)
+        out = [e for e in out if isinstance(e, CallEnded)]
+        rebuilt.ended_calls = previous.ended_calls
+        for agent in previous.agents.values():
+            if agent.interface not in rebuilt.agents:
+                rebuilt.agents[agent.interface] = _signed_out_copy(agent)
+        for agent in rebuilt.agents.values():
+            refresh_agent(rebuilt, agent, at, out)
+        if rebuilt.next_wrapup_end <= at:
+            expire_wrapups(rebuilt, at, out)
+        self._state = rebuilt
+        return out
+
+    def snapshot(self, at: float) -> Snapshot:
+        """The whole model at ``at`` as frozen views (wait times and time in state to ``at``)."""
+        return build_snapshot(self._state, at)
+
+    def agent(self, interface: str, at: float) -> AgentView | None:
+        """One agent's view, or None if the model has never seen the interface."""
+        record = self._state.agents.get(interface)
+        return agent_view(record, at) if record is not None else None
+
+
+def _signed_out_copy(agent: Agent) -> Agent:
+    """An agent no longer in any queue: kept so its state change to signed out is sent."""
+    return Agent(
+        interface=agent.interface,
+        name=agent.name,
+        since=agent.since,
+        state=agent.state,
+        reason=agent.reason,
+    )

@@ -1,0 +1,176 @@
+"""The model's mutable records: what the state machine keeps between AMI events.
+
+Private to ``cti.model``: the outside world reads frozen views (``views.py``).
+"""
+
+from __future__ import annotations
+
+from collections import OrderedDict
+from collections.abc import Mapping
+from dataclasses import dataclass, field
+
+from cti.model.views import AgentState
+
+ENDED_CALLS_REMEMBERED = 4096
+"""How many ended call ids are kept so late events cannot bring a call back."""
+
+
+@dataclass(slots=True)
+class Channel:
+    """One Asterisk channel, keyed by its Uniqueid."""
+
+    uniqueid: str
+    linkedid: str
+    name: str
+    created_at: float
+    state: int = 0
+    caller_number: str = ""
+    caller_name: str = ""
+    connected_number: str = ""
+    connected_name: str = ""
+    context: str = ""
+    exten: str = ""
+    bridge_id: str | None = None
+    on_hold: bool = False
+    music_on_hold: bool = False
+    agent: str | None = None
+
+
+@dataclass(slots=True)
+class Call:
+    """Channels sharing one Linkedid: one call as a person sees it."""
+
+    call_id: str
+    started_at: float
+    channels: set[str] = field(default_factory=set)
+    caller_number: str = ""
+    caller_name: str = ""
+    did: str = ""
+    queue: str | None = None
+    joined_at: float | None = None
+    left_queue_at: float | None = None
+    agent: str | None = None
+    answered_at: float | None = None
+    hold_time: float | None = None
+    ring_time: float | None = None
+    talk_time: float | None = None
+    held: bool = False
+    transferred: bool = False
+    abandoned: bool = False
+    cause: int | None = None
+    cause_text: str = ""
+
+
+@dataclass(slots=True)
+class QueueCaller:
+    """A caller waiting in a queue."""
+
+    uniqueid: str
+    call_id: str
+    position: int
+    joined_at: float
+    caller_number: str
+    caller_name: str
+
+
+@dataclass(slots=True)
+class Member:
+    """An interface's membership of one queue."""
+
+    queue: str
+    interface: str
+    name: str
+    state_interface: str = ""
+    membership: str = "dynamic"
+    penalty: int = 0
+    calls_taken: int = 0
+    in_call: bool = False
+    status: int = 0
+    paused: bool = False
+    paused_reason: str = ""
+
+
+@dataclass(slots=True)
+class Queue:
+    """One queue: its waiting callers (by Uniqueid) and members (by Interface)."""
+
+    name: str
+    strategy: str = ""
+    callers: dict[str, QueueCaller] = field(default_factory=dict)
+    members: dict[str, Member] = field(default_factory=dict)
+    completed: int = 0
+    abandoned: int = 0
+
+
+@dataclass(slots=True)
+class Agent:
+    """A queue member interface seen as a person at a phone."""
+
+    interface: str
+    name: str
+    since: float
+    state: AgentState = AgentState.SIGNED_OUT
+    reason: str = ""
+    queues: set[str] = field(default_factory=set)
+    device_status: int = 0
+    ringing_call: str | None = None
+    ringing_channel: str | None = None
+    ringing_queue: str | None = None
+    talking_call: str | None = None
+    talking_channel: str | None = None
+    wrapup_until: float | None = None
+    wrapup_call: str | None = None
+    last_completed_call: str | None = None
+
+
+@dataclass(slots=True)
+class Bridge:
+    """An Asterisk bridge and the channels (Uniqueids) in it."""
+
+    bridge_id: str
+    bridge_type: str = ""
+    channels: set[str] = field(default_factory=set)
+
+
+@dataclass(slots=True)
+class ModelState:
+    """Everything the state machine knows, in one place the handlers share."""
+
+    wrapup_seconds: Mapping[str, float]
+    default_wrapup: float
+    channels: dict[str, Channel] = field(default_factory=dict)
+    calls: dict[str, Call] = field(default_factory=dict)
+    ended_calls: OrderedDict[str, None] = field(default_factory=OrderedDict)
+    bridges: dict[str, Bridge] = field(default_factory=dict)
+    queues: dict[str, Queue] = field(default_factory=dict)
+    agents: dict[str, Agent] = field(default_factory=dict)
+    device_owner: dict[str, str] = field(default_factory=dict)
+    next_wrapup_end: float = float("inf")
+
+    def remember_ended(self, call_id: str) -> None:
+        """Keep an ended call's id (bounded) so late events do not revive it."""
+        self.ended_calls[call_id] = None
+        if len(self.ended_calls) > ENDED_CALLS_REMEMBERED:
+            self.ended_calls.popitem(last=False)
+
+    def wrapup_for(self, queue: str | None) -> float:
+        """The wrap-up time after a call from this queue, in seconds."""
+        if queue is None:
+            return self.default_wrapup
+        return self.wrapup_seconds.get(queue, self.default_wrapup)
+
+
+def device_key(interface: str) -> str:
+    """The channel-name prefix of an interface's channels.
+
+    ``PJSIP/6001`` names channels ``PJSIP/6001-0000000a``; ``Local/6001@ctx/n`` names them
+    ``Local/6001@ctx-00000001;1``: both give the part before the last ``-``.
+    """
+    if interface.startswith("Local/") and interface.count("/") > 1:
+        return interface.rsplit("/", 1)[0]
+    return interface
+
+
+def channel_device(name: str) -> str:
+    """The device part of a channel name (``PJSIP/6001-0000000a`` → ``PJSIP/6001``)."""
+    return name.rpartition("-")[0] or name
