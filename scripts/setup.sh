@@ -3,6 +3,7 @@
 #
 #   scripts/setup.sh                   python3 >= 3.11 with venv, .venv, pip install -e '.[dev]'
 #   scripts/setup.sh --with-postgres   ... and the PostgreSQL server binaries (Debian package)
+#   scripts/setup.sh --with-asterisk   ... and mmdebstrap, which builds the Asterisk sandbox tree
 #
 # Installing system packages (apt-get) needs root; without root the script says what to install.
 # The tests start their own throwaway PostgreSQL server (tests/support/postgres.py); the default
@@ -18,13 +19,15 @@ log() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-    sed -n '2,9s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+    sed -n '2,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 with_postgres=0
+with_asterisk=0
 for arg in "$@"; do
     case "$arg" in
         --with-postgres) with_postgres=1 ;;
+        --with-asterisk) with_asterisk=1 ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $arg" ;;
     esac
@@ -127,6 +130,22 @@ if [ "$with_postgres" -eq 1 ]; then
     # The package may have created and started a default cluster (port 5432). We leave it
     # alone: the test session starts its own throwaway server on a free port.
     log "tests start their own throwaway PostgreSQL server (any default cluster is ignored)"
+fi
+
+# ---------------------------------------------------------------------------- Asterisk sandbox
+if [ "$with_asterisk" -eq 1 ]; then
+    if command -v mmdebstrap >/dev/null; then
+        log "mmdebstrap present: $(command -v mmdebstrap)"
+    else
+        if ! is_root; then
+            die "mmdebstrap missing; as root run: apt-get install -y mmdebstrap (the sandbox itself needs root too)"
+        fi
+        log "mmdebstrap missing; installing the Debian package"
+        apt_install mmdebstrap
+    fi
+    # The tree itself (Debian sid + Asterisk, ~340 MB) is built on first `ctidesk sandbox up`
+    # or test session, into ${CTIDESK_SANDBOX_DIR:-/var/cache/ctidesk/asterisk-sid}.
+    log "the Asterisk tree is built on first use into ${CTIDESK_SANDBOX_DIR:-/var/cache/ctidesk/asterisk-sid}"
 fi
 
 log "done"

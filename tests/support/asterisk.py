@@ -1,0 +1,215 @@
+"""The real Asterisk sandbox for the test session, and a tiny AMI client for tests.
+
+The sandbox runs from the shared cached tree (built on first use) with its AMI and SIP
+ports on free loopback ports, and is stopped by pid at the end. It needs root.
+
+Usage::
+
+    server = AsteriskServer().start()
+    try:
+        client = await AmiClient.connect(server.ami_host, server.ami_port)
+        await client.login(server.ami_username, server.ami_secret)
+    finally:
+        server.stop()
+"""
+
+from __future__ import annotations
+
+import asyncio
+import atexit
+import contextlib
+import itertools
+import os
+import socket
+import tomllib
+from collections.abc import Callable
+from pathlib import Path
+from typing import Self
+
+from cti.sandbox import Sandbox, SandboxLayout, SandboxState
+
+__all__ = ["SETUP_HINT", "AmiClient", "AmiMessage", "AsteriskServer"]
+
+SETUP_HINT = "run the tests as root after `scripts/setup.sh --with-asterisk`"
+
+AmiMessage = dict[str, str]
+
+
+def _free_port(kind: int = socket.SOCK_STREAM) -> int:
+    with socket.socket(socket.AF_INET, kind) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+class AsteriskServer:
+    """The sandbox Asterisk for one test session; see the module docstring."""
+
+    def __init__(self, layout: SandboxLayout | None = None) -> None:
+        self.sandbox = Sandbox(
+            layout=layout,
+            ami_port=_free_port(),
+            ami_username="ctidesk-test",
+            sip_port=_free_port(socket.SOCK_DGRAM),
+            progress=lambda line: print(f"[asterisk sandbox] {line}", flush=True),
+        )
+        self._state: SandboxState | None = None
+
+    @property
+    def state(self) -> SandboxState:
+        """The running sandbox's state."""
+        if self._state is None:
+            raise RuntimeError("AsteriskServer is not started")
+        return self._state
+
+    @property
+    def pid(self) -> int:
+        return self.state.pid
+
+    @property
+    def ami_host(self) -> str:
+        return self.state.ami_host
+
+    @property
+    def ami_port(self) -> int:
+        return self.state.ami_port
+
+    @property
+    def ami_username(self) -> str:
+        return self.state.ami_username
+
+    @property
+    def ami_secret(self) -> str:
+        """The AMI secret generated for this run (from the sandbox's secrets file)."""
+        with Path(self.state.secrets_file).open("rb") as stream:
+            secret: str = tomllib.load(stream)["ami"]["secret"]
+        return secret
+
+    def start(self) -> Self:
+        """Start the sandbox; refuses to share the tree with a sandbox already running."""
+        if os.geteuid() != 0:
+            raise RuntimeError(f"the Asterisk sandbox needs root; {SETUP_HINT}")
+        running = self.sandbox.status()
+        if running is not None:
+            raise RuntimeError(
+                f"a sandbox already runs from {running.root} (pid {running.pid}); stop it "
+                "with `ctidesk sandbox down` before running the Asterisk tests"
+            )
+        atexit.register(self.stop)
+        self._state = self.sandbox.up().state
+        return self
+
+    def stop(self) -> None:
+        """Stop Asterisk by pid and unmount; idempotent."""
+        atexit.unregister(self.stop)
+        if self._state is not None:
+            self.sandbox.down()
+            self._state = None
+
+    def cli(self, command: str) -> str:
+        """Output of an Asterisk CLI command."""
+        return self.sandbox.cli(command)
+
+
+class AmiClient:
+    """Just enough AMI over asyncio streams for tests: actions, responses, events."""
+
+    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
+        self._reader = reader
+        self._writer = writer
+        self._ids = itertools.count(1)
+        self.events: list[AmiMessage] = []
+        self._responses: dict[str, asyncio.Future[AmiMessage]] = {}
+        self._lists: dict[str, list[AmiMessage]] = {}
+        self._changed = asyncio.Event()
+        self._task: asyncio.Task[None] | None = None
+
+    @classmethod
+    async def connect(cls, host: str, port: int) -> AmiClient:
+        """Connect and read the banner."""
+        reader, writer = await asyncio.open_connection(host, port)
+        banner = await reader.readline()
+        assert banner.startswith(b"Asterisk Call Manager/"), banner
+        client = cls(reader, writer)
+        client._task = asyncio.create_task(client._read_loop())
+        return client
+
+    async def close(self) -> None:
+        """Close the connection."""
+        if self._task is not None:
+            self._task.cancel()
+        self._writer.close()
+        with contextlib.suppress(ConnectionError, asyncio.CancelledError):
+            await self._writer.wait_closed()
+
+    async def login(self, username: str, secret: str) -> AmiMessage:
+        """Send Login; returns the response (Response: Success or Error)."""
+        return await self.action("Login", Username=username, Secret=secret)
+
+    async def action(self, name: str, **fields: str) -> AmiMessage:
+        """Send an action and wait for its response."""
+        action_id = f"t{next(self._ids)}"
+        future: asyncio.Future[AmiMessage] = asyncio.get_running_loop().create_future()
+        self._responses[action_id] = future
+        self._lists[action_id] = []
+        lines = [f"Action: {name}", f"ActionID: {action_id}"]
+        lines += [f"{key}: {value}" for key, value in fields.items()]
+        assert not any("\r" in line or "\n" in line for line in lines)
+        self._writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
+        await self._writer.drain()
+        response = await asyncio.wait_for(future, 10)
+        response["_actionid"] = action_id
+        return response
+
+    async def list_action(self, name: str, **fields: str) -> list[AmiMessage]:
+        """A list action: the events up to its ``...Complete`` event."""
+        response = await self.action(name, **fields)
+        action_id = response["_actionid"]
+        await self.wait_for(
+            lambda: any(e.get("EventList") == "Complete" for e in self._lists[action_id])
+        )
+        return [e for e in self._lists[action_id] if e.get("EventList") != "Complete"]
+
+    async def wait_for_event(self, name: str, seconds: float = 15, **match: str) -> AmiMessage:
+        """The first event (seen so far or arriving) named ``name`` with fields ``match``."""
+
+        def found() -> AmiMessage | None:
+            for event in self.events:
+                if event.get("Event") == name and all(event.get(k) == v for k, v in match.items()):
+                    return event
+            return None
+
+        await self.wait_for(lambda: found() is not None, seconds)
+        event = found()
+        assert event is not None
+        return event
+
+    async def wait_for(self, condition: Callable[[], bool], seconds: float = 15) -> None:
+        """Poll ``condition()`` each time a message arrives, until true or timeout."""
+
+        async def poll() -> None:
+            while not condition():
+                self._changed.clear()
+                await self._changed.wait()
+
+        await asyncio.wait_for(poll(), seconds)
+
+    async def _read_loop(self) -> None:
+        while True:
+            raw = await self._reader.readuntil(b"\r\n\r\n")
+            message: AmiMessage = {}
+            for line in raw.decode("utf-8").split("\r\n"):
+                key, sep, value = line.partition(": ")
+                if sep:
+                    message.setdefault(key, value)
+            action_id = message.get("ActionID", "")
+            if "Response" in message and action_id in self._responses:
+                future = self._responses.pop(action_id)
+                if not future.done():
+                    future.set_result(message)
+            elif "Event" in message:
+                if action_id in self._lists:
+                    self._lists[action_id].append(message)
+                else:
+                    self.events.append(message)
+            self._changed.set()
