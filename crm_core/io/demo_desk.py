@@ -12,10 +12,31 @@ from crm_core.surveys.seed import ensure_phone_service_evaluation
 from crm_core.wiring import Crm
 
 STAFF = (
-    ("demo.agent", "王芳 Wang Fang", "agent", "6001", "PJSIP/6001", "general:0,vip:0"),
-    ("demo.agent2", "刘洋 Liu Yang", "agent", "6002", "PJSIP/6002", "general:0,vip:1"),
-    ("demo.engineer", "赵磊 Zhao Lei", "agent", "6003", "PJSIP/6003", "general:5"),
-    ("demo.sup", "陈静 Chen Jing", "supervisor", "6100", "PJSIP/6100", "general:0,vip:0"),
+    (
+        "demo.agent",
+        "王芳 Wang Fang",
+        "agent",
+        "6001",
+        "Local/6001@test-phones/n",
+        "hotline:0,vip:0",
+    ),
+    (
+        "demo.agent2",
+        "刘洋 Liu Yang",
+        "agent",
+        "6002",
+        "Local/6002@test-phones/n",
+        "hotline:0,vip:1",
+    ),
+    ("demo.engineer", "赵磊 Zhao Lei", "agent", "6003", "Local/6003@test-phones/n", "hotline:5"),
+    (
+        "demo.sup",
+        "陈静 Chen Jing",
+        "supervisor",
+        "6100",
+        "Local/6100@test-phones/n",
+        "hotline:0,vip:0",
+    ),
 )
 SERVICE_QUEUES = (
     ("general", "普通坐席 General agents"),
@@ -77,7 +98,7 @@ async def seed_demo_desk(
             linked_id = f"demo.{index:04d}"
             await crm.calls.record({
                 "linked_id": linked_id, "direction": "inbound", "caller": "4008001234",
-                "called": "4008001234", "queue": "general", "member_number": number,
+                "called": "4008001234", "queue": "hotline", "member_number": number,
                 "agent_login": agent if answered else None, "started_at": started,
                 "queued_at": started, "answered_at": started + timedelta(seconds=18)
                 if answered else None, "ended_at": started + timedelta(minutes=4),
