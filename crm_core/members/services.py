@@ -25,6 +25,7 @@ from crm_core.members.models import (
 from crm_core.members.phones import normalise
 from crm_core.members.schemas import (
     ChangeView,
+    MemberBrief,
     MemberCreate,
     MemberUpdate,
     MemberView,
@@ -298,3 +299,18 @@ class MemberService:
                 ChangeView(c.field, c.old_value, c.new_value, c.changed_by, c.changed_at)
                 for c in rows
             ]
+
+    async def find_by_name(self, prefix: str, *, limit: int = 20) -> list[MemberBrief]:
+        """Members whose name starts with ``prefix`` (an indexed prefix search), by name."""
+        text = prefix.strip()
+        if not text:
+            raise InvalidInputError("a name to search for is required", field="name")
+        escaped = text.replace("\\", "\\\\").replace("%", "\\%").replace("_", "\\_")
+        query = (
+            select(Member.number, Member.name, Member.level, Member.member_type)
+            .where(Member.name.like(f"{escaped}%", escape="\\"))
+            .order_by(Member.name, Member.id)
+            .limit(limit)
+        )
+        async with self._db.read() as session:
+            return [MemberBrief(*row) for row in await session.execute(query)]

@@ -1,0 +1,94 @@
+"""The aiohttp application factory: routes from the table, the error middleware, the hub."""
+
+from __future__ import annotations
+
+from importlib.metadata import PackageNotFoundError, version
+from typing import Any
+
+from aiohttp import web
+
+from crm_core.wiring import Crm
+from cti.http.auth import bearer_token, require_role
+from cti.http.errors import dumps, error_middleware
+from cti.http.hub import WebSocketHub
+from cti.http.live import LiveState
+from cti.http.live_routes import live_routes
+from cti.http.member_lookup import MemberLookup
+from cti.http.openapi import openapi_document
+from cti.http.routes import OPENAPI_DOCUMENT, ROUTES, Caller, Route, Services
+
+SERVICES = web.AppKey("services", Services)
+LOOPBACK = "127.0.0.1"
+WEBSOCKET_PATH = "/api/ws"
+
+
+def _service_version() -> str:
+    try:
+        return version("ctidesk")
+    except PackageNotFoundError:
+        return "0"
+
+
+def _endpoint(route: Route) -> Any:
+    async def endpoint(request: web.Request) -> web.StreamResponse:
+        services = request.app[SERVICES]
+        user, token = None, None
+        if route.roles is not None:
+            token = bearer_token(request)
+            user = await services.crm.users.authenticate(token)
+            require_role(user, route.roles)
+        result = await route.handler(services, Caller(request, user, token))
+        if route.response is None:
+            return web.Response(status=204)
+        return web.json_response(route.response.dump(result), dumps=dumps)
+
+    endpoint.__name__ = route.handler.__name__
+    return endpoint
+
+
+def make_app(
+    *,
+    crm: Crm,
+    live_state: LiveState | None = None,
+    ws_queue_size: int = 256,
+    ws_heartbeat: float = 20.0,
+    ws_auth_timeout: float = 5.0,
+) -> web.Application:
+    """The API over ``crm``; the live-state routes exist only when ``live_state`` is given."""
+    hub = WebSocketHub(
+        authenticate=crm.users.authenticate,
+        queue_size=ws_queue_size,
+        heartbeat=ws_heartbeat,
+        auth_timeout=ws_auth_timeout,
+    )
+    routes = ROUTES + (live_routes(live_state) if live_state is not None else ())
+    app = web.Application(middlewares=[error_middleware])
+    app[SERVICES] = Services(crm=crm, members=MemberLookup(crm=crm), hub=hub)
+    app[OPENAPI_DOCUMENT] = openapi_document(
+        routes, title="ctidesk API", version=_service_version(), websocket_path=WEBSOCKET_PATH
+    )
+    for route in routes:
+        app.router.add_route(route.method, route.path, _endpoint(route))
+    app.router.add_get(WEBSOCKET_PATH, hub.handle)
+
+    async def close_hub(_app: web.Application) -> None:
+        await hub.close()
+
+    app.on_shutdown.append(close_hub)
+    return app
+
+
+def hub_of(app: web.Application) -> WebSocketHub:
+    """The WebSocket hub of an app made by :func:`make_app` (for the parts that push)."""
+    return app[SERVICES].hub
+
+
+async def start_site(app: web.Application, *, port: int, host: str = LOOPBACK) -> web.AppRunner:
+    """Serve ``app`` on ``host:port`` (loopback unless told otherwise); cleanup() stops it."""
+    runner = web.AppRunner(app)
+    await runner.setup()
+    await web.TCPSite(runner, host, port).start()
+    return runner
+
+
+__all__ = ["LOOPBACK", "WEBSOCKET_PATH", "hub_of", "make_app", "start_site"]

@@ -1,0 +1,115 @@
+"""Errors of the API layer and the one middleware that turns every error into JSON.
+
+Each error body is ``{"error_id": "kebab-case", "message": "...", "details": {...}}``.
+CRM business errors (:class:`crm_core.errors.CrmError`) already carry a status, an id
+and details and are sent as they are; aiohttp's own HTTP errors (unknown route, wrong
+method) get the same shape.
+"""
+
+from __future__ import annotations
+
+import json
+import logging
+from typing import Any, ClassVar
+
+from aiohttp import web
+from aiohttp.typedefs import Handler
+
+from crm_core.errors import CrmError
+
+log = logging.getLogger(__name__)
+
+
+class ApiError(Exception):
+    """Base of the API's own errors: an HTTP status, a kebab-case id and details."""
+
+    status: ClassVar[int] = 400
+    error_id: ClassVar[str] = "api-error"
+
+    def __init__(self, message: str, **details: Any) -> None:
+        super().__init__(message)
+        self.message = message
+        self.details = details
+
+
+class InvalidBodyError(ApiError):
+    """The request body is not JSON, not an object, or has a missing or wrong field."""
+
+    status = 400
+    error_id = "invalid-body"
+
+
+class InvalidQueryError(ApiError):
+    """A query parameter is unknown, missing or malformed."""
+
+    status = 400
+    error_id = "invalid-query"
+
+
+class MissingTokenError(ApiError):
+    """No ``Authorization: Bearer TOKEN`` header."""
+
+    status = 401
+    error_id = "missing-token"
+
+
+class ForbiddenError(ApiError):
+    """The user's role may not do this."""
+
+    status = 403
+    error_id = "forbidden"
+
+
+def error_body(error_id: str, message: str, details: dict[str, Any]) -> dict[str, Any]:
+    """The JSON body of every error response."""
+    return {"error_id": error_id, "message": message, "details": details}
+
+
+def _kebab(reason: str) -> str:
+    return "-".join(reason.lower().split())
+
+
+def error_response(error: Exception) -> web.Response:
+    """The JSON response for an API, CRM or aiohttp HTTP error."""
+    if isinstance(error, ApiError | CrmError):
+        body = error_body(error.error_id, error.message, error.details)
+        return web.json_response(body, status=error.status, dumps=dumps)
+    if isinstance(error, web.HTTPException):
+        body = error_body(_kebab(error.reason), error.reason, {})
+        return web.json_response(body, status=error.status, dumps=dumps)
+    raise TypeError(f"not an error with a status: {error!r}")
+
+
+def dumps(value: Any) -> str:
+    """JSON text for responses; ``default=str`` covers times and decimals in details."""
+    return json.dumps(value, ensure_ascii=False, default=str)
+
+
+@web.middleware
+async def error_middleware(request: web.Request, handler: Handler) -> web.StreamResponse:
+    """Turn every error a handler raises into a JSON error response."""
+    try:
+        return await handler(request)
+    except (ApiError, CrmError) as error:
+        return error_response(error)
+    except web.HTTPException as error:
+        if error.status < 400:
+            raise
+        return error_response(error)
+    except Exception:
+        log.exception("unexpected error on %s %s", request.method, request.path)
+        body = error_body("internal-error", "the service failed; see its log", {})
+        return web.json_response(body, status=500)
+
+
+__all__ = [
+    "ApiError",
+    "ForbiddenError",
+    "InvalidBodyError",
+    "InvalidQueryError",
+    "MissingTokenError",
+    "dumps",
+    "error_body",
+    "error_middleware",
+    "error_response",
+]

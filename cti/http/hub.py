@@ -1,0 +1,184 @@
+"""The WebSocket hub: per-user console connections and the pushes other parts make.
+
+A client authenticates with its first message, ``{"type": "authenticate", "token":
+"..."}``, within ``auth_timeout`` seconds: browsers cannot set headers on a WebSocket,
+and a token in the URL would end up in access logs. The server answers
+``session_ready`` or closes with code 4401.
+
+Pushing never waits on a client: each connection has a bounded send queue drained by
+its own writer task. A client that falls ``queue_size`` messages behind is dropped and
+closed with code 1013 ("try again later"); the console reconnects and resyncs over
+REST. aiohttp's heartbeat pings every ``heartbeat`` seconds and closes a connection
+whose pong does not come back.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass, field
+
+from aiohttp import WSMsgType, web
+
+from crm_core.errors import CrmError
+from crm_core.staff.schemas import UserView
+from cti.protocol import Authenticate, Message, ProtocolError, SessionReady, from_json, to_json
+
+log = logging.getLogger(__name__)
+
+Authenticator = Callable[[str], Awaitable[UserView]]
+CLOSE_UNAUTHORIZED = 4401
+CLOSE_TOO_SLOW = 1013
+
+
+@dataclass(eq=False)
+class Connection:
+    """One open console WebSocket of one user."""
+
+    login: str
+    role: str
+    socket: web.WebSocketResponse
+    outbox: asyncio.Queue[str]
+    writer: asyncio.Task[None] | None = field(default=None, repr=False)
+    dropped: bool = False
+
+
+class WebSocketHub:
+    """Open console connections by user; ``send_to_user`` and ``broadcast`` never block."""
+
+    def __init__(
+        self,
+        *,
+        authenticate: Authenticator,
+        queue_size: int = 256,
+        heartbeat: float = 20.0,
+        auth_timeout: float = 5.0,
+    ) -> None:
+        if queue_size < 1:
+            raise ValueError("queue_size must be at least 1")
+        self._authenticate = authenticate
+        self.queue_size = queue_size
+        self.heartbeat = heartbeat
+        self.auth_timeout = auth_timeout
+        self._by_login: dict[str, set[Connection]] = {}
+        self._closing: set[asyncio.Task[bool]] = set()
+
+    # -- pushing ---------------------------------------------------------------------
+    def send_to_user(self, login: str, message: Message) -> int:
+        """Queue ``message`` for every console ``login`` has open; how many will get it."""
+        connections = list(self._by_login.get(login, ()))
+        if not connections:
+            return 0
+        text = to_json(message)
+        return sum(self._enqueue(connection, text) for connection in connections)
+
+    def broadcast(self, message: Message, *, roles: Collection[str] | None = None) -> int:
+        """Queue ``message`` for every console (of users with one of ``roles``, if given)."""
+        text = to_json(message)
+        return sum(
+            self._enqueue(connection, text)
+            for connections in list(self._by_login.values())
+            for connection in list(connections)
+            if roles is None or connection.role in roles
+        )
+
+    def connections_of(self, login: str) -> int:
+        """How many consoles ``login`` has open."""
+        return len(self._by_login.get(login, ()))
+
+    def _enqueue(self, connection: Connection, text: str) -> bool:
+        if connection.dropped:
+            return False
+        try:
+            connection.outbox.put_nowait(text)
+        except asyncio.QueueFull:
+            log.warning("dropping %s's console: %d messages behind", connection.login,
+                        self.queue_size)  # fmt: skip
+            self._drop(connection, CLOSE_TOO_SLOW, "too slow: reconnect and resync")
+            return False
+        return True
+
+    def _drop(self, connection: Connection, code: int, reason: str) -> None:
+        connection.dropped = True
+        self._forget(connection)
+        if connection.writer is not None:
+            connection.writer.cancel()
+        task = asyncio.get_running_loop().create_task(
+            connection.socket.close(code=code, message=reason.encode())
+        )
+        self._closing.add(task)
+        task.add_done_callback(self._finished_closing)
+
+    def _finished_closing(self, task: asyncio.Task[bool]) -> None:
+        self._closing.discard(task)
+
+    def _forget(self, connection: Connection) -> None:
+        connections = self._by_login.get(connection.login)
+        if connections is not None:
+            connections.discard(connection)
+            if not connections:
+                del self._by_login[connection.login]
+
+    # -- serving ---------------------------------------------------------------------
+    async def handle(self, request: web.Request) -> web.WebSocketResponse:
+        """Serve one console WebSocket from authentication to close."""
+        socket = web.WebSocketResponse(heartbeat=self.heartbeat)
+        await socket.prepare(request)
+        user = await self._first_message(socket)
+        if user is None:
+            return socket
+        connection = Connection(user.login, user.role.value, socket, asyncio.Queue(self.queue_size))
+        self._by_login.setdefault(user.login, set()).add(connection)
+        connection.outbox.put_nowait(to_json(SessionReady(user.login, user.role.value)))
+        connection.writer = asyncio.get_running_loop().create_task(self._write(connection))
+        try:
+            async for incoming in socket:
+                if incoming.type is WSMsgType.ERROR:
+                    break
+        finally:
+            self._forget(connection)
+            connection.writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await connection.writer
+        return socket
+
+    async def _first_message(self, socket: web.WebSocketResponse) -> UserView | None:
+        try:
+            incoming = await socket.receive(timeout=self.auth_timeout)
+        except TimeoutError:
+            await socket.close(code=CLOSE_UNAUTHORIZED, message=b"authenticate first")
+            return None
+        if incoming.type is not WSMsgType.TEXT:
+            await socket.close(code=CLOSE_UNAUTHORIZED, message=b"authenticate first")
+            return None
+        try:
+            message = from_json(incoming.data)
+            if not isinstance(message, Authenticate):
+                raise ProtocolError("the first message must be 'authenticate'")
+            return await self._authenticate(message.token)
+        except (ProtocolError, CrmError) as error:
+            reason = str(error)[:120]
+            await socket.close(code=CLOSE_UNAUTHORIZED, message=reason.encode())
+            return None
+
+    async def _write(self, connection: Connection) -> None:
+        while True:
+            text = await connection.outbox.get()
+            try:
+                await connection.socket.send_str(text)
+            except ConnectionError:
+                self._forget(connection)
+                return
+
+    async def close(self) -> None:
+        """Close every console connection (service shutdown)."""
+        for connections in list(self._by_login.values()):
+            for connection in list(connections):
+                self._drop(connection, 1001, "service stopping")
+        if self._closing:
+            await asyncio.gather(*self._closing, return_exceptions=True)
+
+
+__all__ = ["CLOSE_TOO_SLOW", "CLOSE_UNAUTHORIZED", "Authenticator", "Connection", "WebSocketHub"]

@@ -1,0 +1,32 @@
+"""What the live-state routes read: the telephony model, seen through a small interface.
+
+The telephony service implements :class:`LiveState` over its state machine; the API
+only reads it. ``visible_queues`` is ``None`` for supervisors (everything) and the
+agent's own queues otherwise.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Collection
+from typing import Protocol
+
+from cti.protocol import AgentState, CallUpdate, QueueUpdate
+
+
+class LiveState(Protocol):
+    """Queues, agents and calls as they are now; reading it does no I/O."""
+
+    def queues(self, visible_queues: Collection[str] | None) -> list[QueueUpdate]:
+        """Counters of every queue visible."""
+        ...
+
+    def agents(self, visible_queues: Collection[str] | None) -> list[AgentState]:
+        """Agents signed in to a visible queue (every agent for ``None``)."""
+        ...
+
+    def calls(self, visible_queues: Collection[str] | None) -> list[CallUpdate]:
+        """Calls in progress in a visible queue (every call for ``None``)."""
+        ...
+
+
+__all__ = ["LiveState"]

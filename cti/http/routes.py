@@ -1,0 +1,153 @@
+"""The REST route table and its handlers: parse, one service call, return the resource.
+
+Each :class:`Route` declares its method, path, who may call it, what it takes and what
+it returns; the app registers handlers from it and the OpenAPI document is generated
+from it. A handler returns a data object; the route's serialiser turns it into JSON.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Awaitable, Callable, Collection
+from dataclasses import dataclass, field
+from typing import Any
+
+from aiohttp import web
+from pydantic import BaseModel
+
+from crm_core.staff.models import Role
+from crm_core.staff.schemas import UserView
+from crm_core.wiring import Crm
+from cti.http import serialisers as out
+from cti.http.auth import STAFF, SUPERVISORS
+from cti.http.hub import WebSocketHub
+from cti.http.member_lookup import MemberLookup
+from cti.http.parsing import json_body, query_params
+from cti.http.schemas import (
+    CallRecordsQuery,
+    LoginBody,
+    LoginResult,
+    MemberMatches,
+    MembersQuery,
+    UserList,
+)
+from cti.http.serialisers import Serialiser
+
+
+@dataclass(frozen=True)
+class Services:
+    """What the handlers call, built once by the app factory."""
+
+    crm: Crm
+    members: MemberLookup
+    hub: WebSocketHub
+
+
+@dataclass(frozen=True)
+class Caller:
+    """The request being served and the user who sent it (``None`` on public routes)."""
+
+    request: web.Request
+    user: UserView | None
+    token: str | None = field(default=None, repr=False)
+
+    @property
+    def staff(self) -> UserView:
+        """The authenticated user of a route that requires a token."""
+        assert self.user is not None, "only routes with roles have a user"
+        return self.user
+
+
+OPENAPI_DOCUMENT = web.AppKey("openapi_document", dict[str, Any])
+Handler = Callable[[Services, Caller], Awaitable[Any]]
+
+
+@dataclass(frozen=True)
+class Route:
+    """One REST route: the handler and everything the OpenAPI document says about it."""
+
+    method: str
+    path: str
+    handler: Handler
+    summary: str
+    roles: frozenset[Role] | None
+    response: Serialiser[Any] | None = None
+    query: type[BaseModel] | None = None
+    body: type[BaseModel] | None = None
+    errors: Collection[int] = ()
+
+    @property
+    def public(self) -> bool:
+        """Whether the route needs no token."""
+        return self.roles is None
+
+
+async def login(services: Services, caller: Caller) -> LoginResult:
+    """Check a login and password; issue a token."""
+    body = await json_body(caller.request, LoginBody)
+    issued = await services.crm.users.login(body.username, body.password)
+    return LoginResult(issued.token, issued.expires_at, issued.user.role.value, issued.user)
+
+
+async def logout(services: Services, caller: Caller) -> None:
+    """Revoke the token the request carries."""
+    assert caller.token is not None
+    await services.crm.users.revoke(caller.token)
+
+
+async def find_members(services: Services, caller: Caller) -> MemberMatches:
+    """Members by phone, card, or member number / name prefix."""
+    query = query_params(caller.request, MembersQuery)
+    return MemberMatches(await services.members.find(query))
+
+
+async def member_360(services: Services, caller: Caller) -> Any:
+    """A member's 360° view."""
+    return await services.crm.member360.view(caller.request.match_info["member_no"])
+
+
+async def call_records(services: Services, caller: Caller) -> Any:
+    """A page of the call log, newest first."""
+    query = query_params(caller.request, CallRecordsQuery)
+    return await services.crm.calls.search(
+        {
+            "member_number": query.member_no,
+            "agent_login": query.agent,
+            "queue": query.queue,
+            "number": query.number,
+            "since": query.since,
+            "until": query.until,
+            "limit": query.limit,
+            "cursor": query.cursor,
+        }
+    )
+
+
+async def openapi(services: Services, caller: Caller) -> dict[str, Any]:
+    """This document."""
+    return caller.request.app[OPENAPI_DOCUMENT]
+
+
+async def list_users(services: Services, caller: Caller) -> UserList:
+    """Staff users by login (supervisors and admins)."""
+    return UserList(await services.crm.users.list())
+
+
+NOT_FOUND = 404
+BAD = (400, 422)
+ROUTES: tuple[Route, ...] = (
+    Route("POST", "/api/login", login, "Log in: a token for the Authorization header",
+          roles=None, body=LoginBody, response=out.LOGIN, errors=(400, 401)),
+    Route("POST", "/api/logout", logout, "Revoke this request's token", roles=STAFF),
+    Route("GET", "/api/members", find_members, "Find members by phone, card or text",
+          roles=STAFF, query=MembersQuery, response=out.MEMBER_MATCHES, errors=BAD),
+    Route("GET", "/api/members/{member_no}", member_360, "A member's 360° view",
+          roles=STAFF, response=out.MEMBER_360, errors=(NOT_FOUND,)),
+    Route("GET", "/api/call-records", call_records, "The call log, paginated, newest first",
+          roles=STAFF, query=CallRecordsQuery, response=out.CALL_PAGE, errors=BAD),
+    Route("GET", "/api/users", list_users, "Staff users (supervisors and admins)",
+          roles=SUPERVISORS, response=out.USER_LIST),
+    Route("GET", "/api/openapi.json", openapi, "This OpenAPI document", roles=None,
+          response=out.OPENAPI),
+)  # fmt: skip
+
+__all__ = ["OPENAPI_DOCUMENT", "ROUTES", "Caller", "Handler", "Route", "Services"]

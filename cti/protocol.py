@@ -1,0 +1,215 @@
+"""The messages the service pushes to consoles over the WebSocket (standard library only).
+
+Every message is a JSON object with a ``type``. The console imports this module and
+nothing else of the service. Times travel as ISO 8601 text in UTC; ``member`` in a
+screen pop is the JSON form of the member's 360° summary (or ``null`` for an unknown
+caller), kept as a plain JSON object so the console needs no CRM types.
+
+``from_json`` ignores keys it does not know (a newer service may add some) and raises
+:class:`ProtocolError` for anything else that is wrong.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import json
+import types
+import typing
+from dataclasses import dataclass, field
+from typing import Any, ClassVar
+
+JsonObject = dict[str, Any]
+
+
+class ProtocolError(ValueError):
+    """A message that is not valid JSON, has an unknown type, or a missing or wrong field."""
+
+
+@dataclass(frozen=True)
+class ScreenPop:
+    """A call ringing at the agent: who calls, on which number, and the member if known."""
+
+    type: ClassVar[str] = "screen_pop"
+    call_id: str
+    caller: str
+    did: str | None
+    inbound_media: str | None
+    queue: str | None
+    member: JsonObject | None
+
+
+@dataclass(frozen=True)
+class AgentState:
+    """An agent's state: signed_out, ready, ringing, on_call, wrap_up or paused."""
+
+    type: ClassVar[str] = "agent_state"
+    login: str
+    state: str
+    since: str
+    reason: str | None = None
+    queues: list[str] = field(default_factory=list)
+
+
+@dataclass(frozen=True)
+class CallUpdate:
+    """A call moved on: queued, ringing, answered, held, transferred, ended or abandoned."""
+
+    type: ClassVar[str] = "call_update"
+    call_id: str
+    state: str
+    caller: str
+    since: str
+    queue: str | None = None
+    agent: str | None = None
+
+
+@dataclass(frozen=True)
+class QueueUpdate:
+    """A queue's counters for the wall-board."""
+
+    type: ClassVar[str] = "queue_update"
+    queue: str
+    waiting: int
+    longest_wait_seconds: int
+    agents_ready: int
+    agents_busy: int
+    agents_paused: int
+
+
+@dataclass(frozen=True)
+class Notice:
+    """A line of text for the agent: level is info, warning or error."""
+
+    type: ClassVar[str] = "notice"
+    level: str
+    text: str
+
+
+@dataclass(frozen=True)
+class TelephonyStatus:
+    """Whether the service is connected to Asterisk; consoles show "telephony offline"."""
+
+    type: ClassVar[str] = "telephony_status"
+    online: bool
+    detail: str | None = None
+
+
+@dataclass(frozen=True)
+class SessionReady:
+    """The first message on a WebSocket once its token is accepted."""
+
+    type: ClassVar[str] = "session_ready"
+    login: str
+    role: str
+
+
+@dataclass(frozen=True)
+class Authenticate:
+    """What a client sends first on the WebSocket: its API token."""
+
+    type: ClassVar[str] = "authenticate"
+    token: str = field(repr=False)
+
+
+Message = (
+    ScreenPop
+    | AgentState
+    | CallUpdate
+    | QueueUpdate
+    | Notice
+    | TelephonyStatus
+    | SessionReady
+    | Authenticate
+)
+MESSAGE_TYPES: dict[str, type[Message]] = {
+    kind.type: kind
+    for kind in (
+        ScreenPop,
+        AgentState,
+        CallUpdate,
+        QueueUpdate,
+        Notice,
+        TelephonyStatus,
+        SessionReady,
+        Authenticate,
+    )
+}
+
+
+def to_dict(message: Message) -> JsonObject:
+    """The message as a JSON-ready mapping, ``type`` first."""
+    return {"type": message.type, **dataclasses.asdict(message)}
+
+
+def to_json(message: Message) -> str:
+    """The message as JSON text (UTF-8 characters kept as they are)."""
+    return json.dumps(to_dict(message), ensure_ascii=False, separators=(",", ":"))
+
+
+def _accepts(annotation: Any, value: Any) -> bool:
+    """Whether ``value`` (decoded JSON) fits a field annotation of the classes above."""
+    origin = typing.get_origin(annotation)
+    if origin in (types.UnionType, typing.Union):
+        return any(_accepts(option, value) for option in typing.get_args(annotation))
+    if annotation is type(None):
+        return value is None
+    if origin is list:
+        (item,) = typing.get_args(annotation)
+        return isinstance(value, list) and all(_accepts(item, entry) for entry in value)
+    if origin is dict:
+        return isinstance(value, dict) and all(isinstance(key, str) for key in value)
+    if annotation is int:
+        return isinstance(value, int) and not isinstance(value, bool)
+    if annotation is float:
+        return isinstance(value, int | float) and not isinstance(value, bool)
+    return isinstance(value, annotation)
+
+
+def from_dict(data: Any) -> Message:
+    """The message a decoded JSON object describes, or :class:`ProtocolError`."""
+    if not isinstance(data, dict):
+        raise ProtocolError("a message must be a JSON object")
+    kind = MESSAGE_TYPES.get(data.get("type"))  # type: ignore[arg-type]
+    if kind is None:
+        raise ProtocolError(f"unknown message type {data.get('type')!r}")
+    hints = typing.get_type_hints(kind)
+    values: dict[str, Any] = {}
+    for spec in dataclasses.fields(kind):
+        if spec.name not in data:
+            no_default = spec.default is dataclasses.MISSING
+            if no_default and spec.default_factory is dataclasses.MISSING:
+                raise ProtocolError(f"{kind.type}: field {spec.name!r} is missing")
+            continue
+        if not _accepts(hints[spec.name], data[spec.name]):
+            raise ProtocolError(f"{kind.type}: field {spec.name!r} has the wrong type")
+        values[spec.name] = data[spec.name]
+    return kind(**values)
+
+
+def from_json(text: str | bytes) -> Message:
+    """The message in a JSON text, or :class:`ProtocolError`."""
+    try:
+        data = json.loads(text)
+    except (ValueError, UnicodeDecodeError) as error:
+        raise ProtocolError(f"not JSON: {error}") from None
+    return from_dict(data)
+
+
+__all__ = [
+    "MESSAGE_TYPES",
+    "AgentState",
+    "Authenticate",
+    "CallUpdate",
+    "JsonObject",
+    "Message",
+    "Notice",
+    "ProtocolError",
+    "QueueUpdate",
+    "ScreenPop",
+    "SessionReady",
+    "TelephonyStatus",
+    "from_dict",
+    "from_json",
+    "to_dict",
+    "to_json",
+]
