@@ -1,1 +1,47 @@
-"""The AMI connection: the only place that imports panoramisk."""
+"""The AMI connection: our own asyncio client, the only place that talks AMI.
+
+panoramisk 1.4 is not used at run time: see `cti.ami.client` for why, and each module's
+docstring for the panoramisk defect it replaces.
+"""
+
+from cti.ami.action import Action
+from cti.ami.client import AmiClient, Backoff, TelephonyStatus
+from cti.ami.errors import (
+    AmiActionError,
+    AmiDisconnectedError,
+    AmiError,
+    AmiLoginError,
+    AmiNotConnectedError,
+    AmiProtocolError,
+    AmiTimeoutError,
+    AmiValueError,
+)
+from cti.ami.framing import FrameParser, parse_stream, read_recording
+from cti.ami.message import AmiList, AmiMessage
+from cti.ami.recording import StreamRecorder
+from cti.ami.resync import Snapshot, take_snapshot
+from cti.ami.subscription import Subscription
+
+__all__ = [
+    "Action",
+    "AmiActionError",
+    "AmiClient",
+    "AmiDisconnectedError",
+    "AmiError",
+    "AmiList",
+    "AmiLoginError",
+    "AmiMessage",
+    "AmiNotConnectedError",
+    "AmiProtocolError",
+    "AmiTimeoutError",
+    "AmiValueError",
+    "Backoff",
+    "FrameParser",
+    "Snapshot",
+    "StreamRecorder",
+    "Subscription",
+    "TelephonyStatus",
+    "parse_stream",
+    "read_recording",
+    "take_snapshot",
+]

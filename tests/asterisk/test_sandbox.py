@@ -155,3 +155,24 @@ def test_down_leaves_no_process_and_no_mount_and_up_starts_again(
     assert not asterisk.sandbox.layout.state_file.exists()
     asterisk.start()  # later tests of the session get a running sandbox again
     assert asterisk.pid != pid
+
+
+async def test_our_ami_client_lists_channels_on_the_real_asterisk(asterisk: AsteriskServer) -> None:
+    from pydantic import SecretStr
+
+    from cti.ami import Action
+    from cti.ami import AmiClient as ProductAmiClient
+    from cti.settings import AmiSettings
+
+    settings = AmiSettings(
+        host=asterisk.ami_host, port=asterisk.ami_port, username=asterisk.ami_username,
+        secret=SecretStr(asterisk.ami_secret),
+    )  # fmt: skip
+    client = ProductAmiClient(settings)
+    await client.start()
+    try:
+        await client.wait_online(within=10)
+        listing = await client.send_list(Action("CoreShowChannels"))
+        assert listing.complete.event == "CoreShowChannelsComplete"
+    finally:
+        await client.stop()

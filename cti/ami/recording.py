@@ -1,0 +1,45 @@
+"""``ctidesk ami record``'s file format and writer.
+
+A recording is the bytes exactly as Asterisk sent them on the AMI socket, starting with
+the ``Asterisk Call Manager/x.y.z`` banner line: UTF-8 frames of ``Key: Value`` lines
+separated by CR LF, each frame ending with an empty line (CR LF CR LF). Responses to our
+own actions (Login, Ping, resync lists) are in it too; a reconnect shows as a new banner
+line before the next frame. Nothing we send is recorded, so the AMI secret never is.
+Replay it with `cti.ami.framing.read_recording`, which yields `AmiMessage` objects.
+"""
+
+from __future__ import annotations
+
+from pathlib import Path
+from types import TracebackType
+from typing import BinaryIO
+
+
+class StreamRecorder:
+    """Appends raw AMI bytes to a file; use it as the client's ``on_raw`` tap."""
+
+    def __init__(self, path: Path) -> None:
+        self.path = path
+        self.bytes_written = 0
+        self._stream: BinaryIO = path.open("wb", buffering=256 * 1024)
+
+    def write(self, data: bytes) -> None:
+        """Append `data` to the buffered file (no disk wait in the reader path)."""
+        self._stream.write(data)
+        self.bytes_written += len(data)
+
+    def close(self) -> None:
+        """Flush and close the file."""
+        if not self._stream.closed:
+            self._stream.close()
+
+    def __enter__(self) -> StreamRecorder:
+        return self
+
+    def __exit__(
+        self,
+        exc_type: type[BaseException] | None,
+        exc: BaseException | None,
+        traceback: TracebackType | None,
+    ) -> None:
+        self.close()

@@ -1,0 +1,30 @@
+"""Resync: what Asterisk says is live now, read with list actions after every (re)connect."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from cti.ami.action import Action
+from cti.ami.client import AmiClient
+from cti.ami.message import AmiMessage
+
+
+@dataclass(frozen=True, slots=True)
+class Snapshot:
+    """The events of CoreShowChannels, QueueStatus and BridgeList, taken one after another."""
+
+    channels: tuple[AmiMessage, ...]
+    queues: tuple[AmiMessage, ...]
+    bridges: tuple[AmiMessage, ...]
+
+
+async def take_snapshot(client: AmiClient, *, answer_within: float | None = None) -> Snapshot:
+    """Run the three resync list actions and return their events.
+
+    ``CoreShowChannel`` events per channel; ``QueueParams``, ``QueueMember`` and
+    ``QueueEntry`` per queue; ``BridgeListItem`` per bridge.
+    """
+    channels = await client.send_list(Action("CoreShowChannels"), answer_within=answer_within)
+    queues = await client.send_list(Action("QueueStatus"), answer_within=answer_within)
+    bridges = await client.send_list(Action("BridgeList"), answer_within=answer_within)
+    return Snapshot(channels.events, queues.events, bridges.events)
