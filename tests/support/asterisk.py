@@ -85,10 +85,26 @@ class AsteriskServer:
             secret: str = tomllib.load(stream)["ami"]["secret"]
         return secret
 
+    @property
+    def _owner_file(self) -> Path:
+        """Which test process started the running sandbox (absent: a person did)."""
+        return self.sandbox.layout.state_dir / "test-owner.pid"
+
+    def _reclaim_if_abandoned(self) -> None:
+        """Stop a sandbox left running by a test process that has died (killed, timed out)."""
+        try:
+            owner = int(self._owner_file.read_text())
+        except (OSError, ValueError):
+            return
+        if owner != os.getpid() and not Path(f"/proc/{owner}").exists():
+            self.sandbox.down()
+            self._owner_file.unlink(missing_ok=True)
+
     def start(self) -> Self:
         """Start the sandbox; refuses to share the tree with a sandbox already running."""
         if os.geteuid() != 0:
             raise RuntimeError(f"the Asterisk sandbox needs root; {SETUP_HINT}")
+        self._reclaim_if_abandoned()
         running = self.sandbox.status()
         if running is not None:
             raise RuntimeError(
@@ -97,6 +113,7 @@ class AsteriskServer:
             )
         atexit.register(self.stop)
         self._state = self.sandbox.up().state
+        self._owner_file.write_text(str(os.getpid()))
         return self
 
     def stop(self) -> None:
@@ -104,6 +121,7 @@ class AsteriskServer:
         atexit.unregister(self.stop)
         if self._state is not None:
             self.sandbox.down()
+            self._owner_file.unlink(missing_ok=True)
             self._state = None
 
     def cli(self, command: str) -> str:
