@@ -8,6 +8,7 @@ from typing import Any
 from aiohttp import web
 
 from crm_core.wiring import Crm
+from cti.http.agent_routes import AgentActions, agent_routes
 from cti.http.auth import bearer_token, require_role
 from cti.http.errors import dumps, error_middleware
 from cti.http.hub import WebSocketHub
@@ -50,11 +51,12 @@ def make_app(
     *,
     crm: Crm,
     live_state: LiveState | None = None,
+    agents: AgentActions | None = None,
     ws_queue_size: int = 256,
     ws_heartbeat: float = 20.0,
     ws_auth_timeout: float = 5.0,
 ) -> web.Application:
-    """The API over ``crm``; the live-state routes exist only when ``live_state`` is given."""
+    """The API over ``crm``; the live-state and agent routes exist only when given."""
     hub = WebSocketHub(
         authenticate=crm.users.authenticate,
         queue_size=ws_queue_size,
@@ -62,6 +64,7 @@ def make_app(
         auth_timeout=ws_auth_timeout,
     )
     routes = ROUTES + (live_routes(live_state) if live_state is not None else ())
+    routes += agent_routes(agents) if agents is not None else ()
     app = web.Application(middlewares=[error_middleware])
     app[SERVICES] = Services(crm=crm, members=MemberLookup(crm=crm), hub=hub)
     app[OPENAPI_DOCUMENT] = openapi_document(

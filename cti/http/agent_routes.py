@@ -1,0 +1,151 @@
+"""Agent routes: sign in/out of queues, pause/unpause, wrap-up — thin over the agent service."""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any, Protocol
+
+from pydantic import BaseModel, ConfigDict, Field, field_validator
+
+from crm_core.staff.schemas import UserView
+from cti.http.auth import STAFF
+from cti.http.parsing import json_body
+from cti.http.routes import Caller, Route, Services
+from cti.http.serialisers import Serialiser
+
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+QUEUE = r"^[A-Za-z0-9_-]{1,64}$"
+
+
+def _printable(value: str) -> str:
+    if CONTROL.search(value):
+        raise ValueError("control characters (CR, LF, tab…) are not allowed")
+    return value
+
+
+class AgentActions(Protocol):
+    """What the routes call; the telephony service's agent service implements it."""
+
+    async def sign_in(self, user: UserView, queues: Sequence[str] | None = None) -> list[str]:
+        """Join queues; the queues joined."""
+        ...
+
+    async def sign_out(self, user: UserView, queues: Sequence[str] | None = None) -> list[str]:
+        """Leave queues; the queues left."""
+        ...
+
+    async def pause(self, user: UserView, reason: str) -> None:
+        """Pause in every queue."""
+        ...
+
+    async def unpause(self, user: UserView) -> None:
+        """Unpause in every queue."""
+        ...
+
+    async def wrap_up(
+        self, user: UserView, call_id: str, disposition: str, note: str | None = None
+    ) -> Any:
+        """Close a call with a disposition and end wrap-up."""
+        ...
+
+
+class _Body(BaseModel):
+    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+
+
+class QueuesBody(_Body):
+    """``{queues?}``: the queues to sign in to or out of (default: the user's own)."""
+
+    queues: list[str] | None = Field(None, max_length=64)
+
+    @field_validator("queues")
+    @classmethod
+    def _names(cls, value: list[str] | None) -> list[str] | None:
+        for name in value or []:
+            if not re.fullmatch(QUEUE, name):
+                raise ValueError(f"{name!r} is not a queue name (letters, digits, '_', '-')")
+        return value
+
+
+class PauseBody(_Body):
+    """``{reason}``: why the agent pauses (shown to supervisors)."""
+
+    reason: str = Field(min_length=1, max_length=100)
+
+    @field_validator("reason")
+    @classmethod
+    def _reason(cls, value: str) -> str:
+        return _printable(value)
+
+
+class WrapUpBody(_Body):
+    """``{call_id, disposition, note?}``: the call to close and its code."""
+
+    call_id: str = Field(min_length=1, max_length=64)
+    disposition: str = Field(min_length=1, max_length=32)
+    note: str | None = Field(None, max_length=2000)
+
+    @field_validator("call_id", "disposition", "note")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        return None if value is None else _printable(value)
+
+
+@dataclass(frozen=True)
+class QueueChange:
+    """The queues an agent joined or left."""
+
+    queues: list[str]
+
+
+QUEUE_CHANGE = Serialiser(QueueChange, "QueueChange")
+
+
+async def _optional_queues(caller: Caller) -> list[str] | None:
+    if not await caller.request.read():
+        return None
+    return (await json_body(caller.request, QueuesBody)).queues
+
+
+def agent_routes(agents: AgentActions) -> tuple[Route, ...]:
+    """``POST /api/agent/{signin,signout,pause,unpause,wrapup}`` over ``agents``."""
+
+    async def signin(_services: Services, caller: Caller) -> QueueChange:
+        """Sign in to queues."""
+        return QueueChange(await agents.sign_in(caller.staff, await _optional_queues(caller)))
+
+    async def signout(_services: Services, caller: Caller) -> QueueChange:
+        """Sign out of queues."""
+        return QueueChange(await agents.sign_out(caller.staff, await _optional_queues(caller)))
+
+    async def pause(_services: Services, caller: Caller) -> None:
+        """Pause with a reason."""
+        body = await json_body(caller.request, PauseBody)
+        await agents.pause(caller.staff, body.reason)
+
+    async def unpause(_services: Services, caller: Caller) -> None:
+        """Unpause."""
+        await agents.unpause(caller.staff)
+
+    async def wrapup(_services: Services, caller: Caller) -> None:
+        """Close the call with a disposition and end wrap-up."""
+        body = await json_body(caller.request, WrapUpBody)
+        await agents.wrap_up(caller.staff, body.call_id, body.disposition, body.note)
+
+    bad = (400, 409, 503)
+    return (
+        Route("POST", "/api/agent/signin", signin, "Sign in to queues (default: your own)",
+              roles=STAFF, body=QueuesBody, response=QUEUE_CHANGE, errors=(*bad, 403)),
+        Route("POST", "/api/agent/signout", signout, "Sign out of queues (default: all)",
+              roles=STAFF, body=QueuesBody, response=QUEUE_CHANGE, errors=bad),
+        Route("POST", "/api/agent/pause", pause, "Pause with a reason", roles=STAFF,
+              body=PauseBody, errors=bad),
+        Route("POST", "/api/agent/unpause", unpause, "Unpause", roles=STAFF, errors=bad),
+        Route("POST", "/api/agent/wrapup", wrapup, "Close a call with a disposition",
+              roles=STAFF, body=WrapUpBody, errors=(*bad, 404, 422)),
+    )  # fmt: skip
+
+
+__all__ = ["AgentActions", "PauseBody", "QueueChange", "QueuesBody", "WrapUpBody", "agent_routes"]

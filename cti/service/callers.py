@@ -1,0 +1,92 @@
+"""Who is calling: the caller's member and 360° summary, looked up once per call.
+
+The lookup starts when the caller joins a queue (`CallerQueued`) so that the pop can go
+out the moment an agent's phone rings; the screen pop and the call log share the result.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from crm_core.errors import CrmError
+from crm_core.wiring import Crm
+from cti.http.serialisers import MEMBER_360
+
+log = logging.getLogger(__name__)
+
+
+@dataclass(frozen=True)
+class CallerMatch:
+    """The result of one caller lookup: the member (JSON summary) or nobody known."""
+
+    caller: str
+    did: str | None
+    inbound_media: str | None
+    member_number: str | None
+    member: dict[str, Any] | None
+
+
+class CallerLookup:
+    """Looks each call's caller up once (by call id) and keeps the answer until the call ends."""
+
+    def __init__(self, *, crm: Crm, inbound_media: Mapping[str, str]) -> None:
+        self._crm = crm
+        self._inbound_media = dict(inbound_media)
+        self._by_call: dict[str, asyncio.Task[CallerMatch]] = {}
+
+    def start(self, call_id: str, caller: str, did: str) -> asyncio.Task[CallerMatch]:
+        """Begin (or join) the lookup of ``call_id``'s caller; never waits."""
+        task = self._by_call.get(call_id)
+        if task is None:
+            task = asyncio.get_running_loop().create_task(
+                self._look_up(caller, did), name=f"caller-lookup-{call_id}"
+            )
+            self._by_call[call_id] = task
+        return task
+
+    async def result(self, call_id: str, caller: str, did: str) -> CallerMatch:
+        """The lookup of ``call_id``'s caller, started now if it was not already."""
+        return await asyncio.shield(self.start(call_id, caller, did))
+
+    def known(self, call_id: str) -> CallerMatch | None:
+        """The finished lookup of ``call_id``, if there is one."""
+        task = self._by_call.get(call_id)
+        if task is None or not task.done() or task.cancelled() or task.exception() is not None:
+            return None
+        return task.result()
+
+    def forget(self, call_id: str) -> None:
+        """Drop the lookup of an ended call."""
+        self._by_call.pop(call_id, None)
+
+    def media_of(self, did: str) -> str | None:
+        """The inbound-media name of a dialled number, from the settings."""
+        return self._inbound_media.get(did) or self._inbound_media.get(did.removeprefix("+"))
+
+    async def _look_up(self, caller: str, did: str) -> CallerMatch:
+        media = self.media_of(did) if did else None
+        unknown = CallerMatch(caller, did or None, media, None, None)
+        if not caller:
+            return unknown
+        try:
+            members = await self._crm.directory.lookup(caller)
+            if not members:
+                return unknown
+            first = members[0]
+            view = await self._crm.member360.view(first.number)
+        except CrmError as error:
+            log.warning("caller lookup of %r failed: %s", caller, error)
+            return unknown
+        summary: dict[str, Any] = {
+            "number": first.number,
+            "name": first.name,
+            "level": first.level,
+            "member_type": first.member_type,
+            "other_matches": [member.number for member in members[1:]],
+            **MEMBER_360.dump(view),
+        }
+        return CallerMatch(caller, did or None, media, first.number, summary)

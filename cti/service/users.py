@@ -1,0 +1,39 @@
+"""Which staff user sits at which phone interface: a cache in front of the user service."""
+
+from __future__ import annotations
+
+from crm_core.errors import InvalidInputError
+from crm_core.staff.schemas import UserView
+from crm_core.staff.services import UserService
+
+
+class AgentDirectory:
+    """Users by phone interface, cached (also "nobody"); `forget` after a sign-in changes it."""
+
+    def __init__(self, *, users: UserService) -> None:
+        self._users = users
+        self._by_interface: dict[str, UserView | None] = {}
+
+    async def by_interface(self, interface: str) -> UserView | None:
+        """The user whose phone is ``interface``, or ``None`` (also for a malformed one)."""
+        if interface in self._by_interface:
+            return self._by_interface[interface]
+        try:
+            user = await self._users.user_by_interface(interface)
+        except InvalidInputError:
+            user = None
+        self._by_interface[interface] = user
+        return user
+
+    def cached(self, interface: str) -> UserView | None:
+        """The cached user of ``interface`` without I/O (``None`` when not looked up yet)."""
+        return self._by_interface.get(interface)
+
+    def remember(self, user: UserView) -> None:
+        """Cache ``user`` under its interface (a user who just signed in)."""
+        if user.interface is not None:
+            self._by_interface[user.interface] = user
+
+    def forget(self, interface: str) -> None:
+        """Drop what is cached for ``interface``; the next lookup asks the database."""
+        self._by_interface.pop(interface, None)
