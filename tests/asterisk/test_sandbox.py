@@ -176,3 +176,9 @@ async def test_our_ami_client_lists_channels_on_the_real_asterisk(asterisk: Aste
         assert listing.complete.event == "CoreShowChannelsComplete"
     finally:
         await client.stop()
+
+
+@pytest.mark.parametrize("extension", ["hangup3", "hangup12", "dtmf1", "dtmf1234#"])
+def test_the_test_callers_extensions_match(asterisk: AsteriskServer, extension: str) -> None:
+    shown = asterisk.cli(f"dialplan show {extension}@test-caller")
+    assert "Answer()" in shown, shown
