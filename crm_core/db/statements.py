@@ -28,7 +28,9 @@ SQLITE_TIME_FORMAT = "%Y-%m-%d %H:%M:%S.%f"  # SQLAlchemy's storage format for D
 _NAMED_SQLITE = sqlite.dialect(paramstyle="named")
 Converter = Callable[[Any], Any] | None
 _Compiled = tuple[str, dict[str, Any], tuple[Converter, ...]]
-_compiled: dict[tuple[int, tuple[str, ...]], _Compiled] = {}
+# Keyed by the statement's id; the statement itself is kept in the entry so that id can
+# never be reused by another object while the entry exists.
+_compiled: dict[tuple[int, tuple[str, ...]], tuple[ClauseElement, _Compiled]] = {}
 
 Params = Mapping[str, Any]
 
@@ -77,8 +79,8 @@ def _converter(column_type: Any) -> Converter:
 def _compile(statement: ClauseElement, keys: tuple[str, ...]) -> _Compiled:
     """SQL with named parameters, the values of literal binds, and result converters."""
     cache_key = (id(statement), keys)
-    found = _compiled.get(cache_key)
-    if found is None:
+    entry = _compiled.get(cache_key)
+    if entry is None:
         compiled = statement.compile(dialect=_NAMED_SQLITE, column_keys=list(keys))
         if "POSTCOMPILE" in compiled.string:
             raise ValueError("StatementRunner cannot run expanding IN lists; use OR of literals")
@@ -88,8 +90,8 @@ def _compile(statement: ClauseElement, keys: tuple[str, ...]) -> _Compiled:
             columns = returning
         converters = tuple(_converter(column.type) for column in columns)
         literals = {k: _to_sqlite(v) for k, v in compiled.params.items() if v is not None}
-        found = _compiled[cache_key] = (compiled.string, literals, converters)
-    return found
+        entry = _compiled[cache_key] = (statement, (compiled.string, literals, converters))
+    return entry[1]
 
 
 class StatementRunner:
