@@ -17,6 +17,8 @@ from cti.model.records import (
 )
 
 _UNKNOWN = "<unknown>"
+_SPECIAL_EXTENS = frozenset({"s", "h", "i", "t", "T", "o", "a", "e"})
+"""Dialplan extensions that are not a dialled number (start, hangup, invalid, timeout…)."""
 
 
 def to_int(value: str | None, default: int = 0) -> int:
@@ -94,9 +96,21 @@ def ensure_channel(
     if uniqueid == linkedid or not call.caller_number:
         call.caller_number = channel.caller_number or call.caller_number
         call.caller_name = channel.caller_name or call.caller_name
-        if channel.exten and channel.exten != "s":
-            call.did = call.did or channel.exten
+    note_dialled(state, call, channel.context, channel.exten)
     return channel
+
+
+def note_dialled(state: ModelState, call: Call, context: str | None, exten: str | None) -> None:
+    """Take ``exten`` as the call's DID if it is the first number dialled into an inbound context.
+
+    A call's first channel is not enough: a call originated through a Local channel
+    starts at ``s`` in the caller's context, and reaches the inbound context (where the
+    DID is the extension) only later, on ``Newexten`` or ``QueueCallerJoin``.
+    """
+    if call.did or not exten or exten in _SPECIAL_EXTENS:
+        return
+    if context in state.inbound_contexts:
+        call.did = exten
 
 
 def connect_agent(

@@ -5,7 +5,7 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from cti.model.agents import agent_for, refresh_agent
-from cti.model.calls import clean, connect_agent, ensure_channel, hang_up, to_int
+from cti.model.calls import clean, connect_agent, ensure_channel, hang_up, note_dialled, to_int
 from cti.model.events import AgentRinging, CallHeld, CallTransferred, DomainEvent
 from cti.model.records import Bridge, ModelState
 
@@ -24,6 +24,23 @@ def _new_state(
     channel = ensure_channel(state, event, at)
     if channel is not None:
         channel.state = to_int(event.get("ChannelState"), channel.state)
+
+
+def _new_exten(
+    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
+) -> None:
+    """Only a step into an inbound context matters: its extension is the call's DID."""
+    context = event.get("Context")
+    if context not in state.inbound_contexts:
+        return
+    channel = ensure_channel(state, event, at)
+    if channel is None:
+        return
+    channel.context = context
+    channel.exten = event.get("Exten") or channel.exten
+    call = state.calls.get(channel.linkedid)
+    if call is not None:
+        note_dialled(state, call, context, channel.exten)
 
 
 def _new_caller_id(
@@ -239,6 +256,7 @@ def _attended_transfer(
 CHANNEL_HANDLERS: dict[str, Handler] = {
     "Newchannel": _new_channel,
     "Newstate": _new_state,
+    "Newexten": _new_exten,
     "NewCallerid": _new_caller_id,
     "NewConnectedLine": _new_connected_line,
     "Hangup": _hangup,

@@ -19,25 +19,36 @@ from cti.model.snapshots import agent_view, build_snapshot
 from cti.model.views import AgentView, Snapshot
 
 _HANDLERS: dict[str, Handler] = {**CHANNEL_HANDLERS, **QUEUE_HANDLERS, **RESYNC_HANDLERS}
-"""Every AMI event the model reads; anything else (VarSet, Newexten, RTCP…) is skipped."""
+"""Every AMI event the model reads; anything else (VarSet, RTCP…) is skipped."""
 
 
 class CallCentreModel:
     """Channels, calls, bridges, queues and agents, kept from AMI events.
 
     ``wrapup_seconds`` maps queue names to their wrap-up time after a call;
-    ``default_wrapup`` applies to other queues and to direct calls.
+    ``default_wrapup`` applies to other queues and to direct calls. ``inbound_contexts``
+    are the dialplan contexts where calls from outside arrive: the first extension a call
+    reaches in one of them is its DID (the number the caller dialled).
     """
 
     def __init__(
-        self, *, wrapup_seconds: Mapping[str, float] | None = None, default_wrapup: float = 0.0
+        self,
+        *,
+        wrapup_seconds: Mapping[str, float] | None = None,
+        default_wrapup: float = 0.0,
+        inbound_contexts: Iterable[str] = ("from-trunk",),
     ) -> None:
         self._wrapup_seconds: Mapping[str, float] = dict(wrapup_seconds or {})
         self._default_wrapup = default_wrapup
+        self._inbound_contexts = frozenset(inbound_contexts)
         self._state = self._empty()
 
     def _empty(self) -> ModelState:
-        return ModelState(wrapup_seconds=self._wrapup_seconds, default_wrapup=self._default_wrapup)
+        return ModelState(
+            wrapup_seconds=self._wrapup_seconds,
+            default_wrapup=self._default_wrapup,
+            inbound_contexts=self._inbound_contexts,
+        )
 
     def apply(self, event: Mapping[str, str], at: float) -> list[DomainEvent]:
         """Apply one AMI event that happened at ``at`` (epoch seconds); return what it caused.

@@ -12,13 +12,14 @@ from cti.model.calls import (
     connect_agent,
     ensure_channel,
     insert_queue_caller,
+    note_dialled,
     remove_queue_caller,
     to_int,
     to_seconds,
 )
 from cti.model.channel_events import Handler
 from cti.model.events import AgentRinging, CallerQueued, DomainEvent
-from cti.model.records import Member, ModelState, Queue, QueueCaller, device_key
+from cti.model.records import Agent, Member, ModelState, Queue, QueueCaller, device_key
 
 
 def queue_for(state: ModelState, name: str) -> Queue:
@@ -52,7 +53,7 @@ def _caller_join(
     position = caller.position
     call.queue = name
     call.joined_at = at
-    call.did = call.did or channel.exten
+    note_dialled(state, call, event.get("Context"), event.get("Exten"))
     out.append(
         CallerQueued(
             at=at,
@@ -157,22 +158,45 @@ def _agent_connect(
 def _agent_complete(
     state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
 ) -> None:
-    interface = event.get("Interface")
-    call_id = event.get("Linkedid") or event.get("Uniqueid") or ""
-    agent = state.agents.get(interface or "")
-    if agent is None or agent.last_completed_call == call_id:
+    agent = state.agents.get(event.get("Interface") or "")
+    if agent is None:
         return
+    call_id = _completed_call(state, event, agent)
+    if call_id is None or agent.last_counted_call == call_id:
+        return
+    agent.last_counted_call = call_id
     call = state.calls.get(call_id)
     if call is not None:
         call.talk_time = to_seconds(event.get("TalkTime"))
     queue = state.queues.get(event.get("Queue") or "")
     if queue is not None:
         queue.completed += 1
+    if agent.last_completed_call == call_id:
+        return  # the agent's leg hung up first: wrap-up has already started
     if agent.talking_call == call_id:
         agent.talking_call = agent.talking_channel = None
     agent.last_completed_call = call_id
     start_wrapup(state, agent, call_id, event.get("Queue") or None, at)
     refresh_agent(state, agent, at, out)
+
+
+def _completed_call(state: ModelState, event: Mapping[str, str], agent: Agent) -> str | None:
+    """The call an ``AgentComplete`` ends: named by the event, else the agent's current call.
+
+    When the caller hangs up first, Asterisk 22 sends ``AgentComplete`` without the
+    caller's ``Channel``/``Uniqueid``/``Linkedid``; the agent leg's ``DestLinkedid`` (the
+    same call) may be missing too.
+    """
+    linkedid = event.get("Linkedid") or event.get("DestLinkedid")
+    if linkedid:
+        return linkedid
+    channel = state.channels.get(event.get("Uniqueid") or "")
+    if channel is not None:
+        return channel.linkedid
+    uniqueid = event.get("Uniqueid") or ""
+    if uniqueid and (uniqueid in state.calls or uniqueid == agent.last_completed_call):
+        return uniqueid
+    return agent.talking_call or agent.last_completed_call
 
 
 def _agent_ring_no_answer(

@@ -121,6 +121,8 @@ class Agent:
     wrapup_until: float | None = None
     wrapup_call: str | None = None
     last_completed_call: str | None = None
+    last_counted_call: str | None = None
+    """The call of the last ``AgentComplete`` applied (its talk time and the queue's count)."""
 
 
 @dataclass(slots=True)
@@ -138,6 +140,7 @@ class ModelState:
 
     wrapup_seconds: Mapping[str, float]
     default_wrapup: float
+    inbound_contexts: frozenset[str] = frozenset({"from-trunk"})
     channels: dict[str, Channel] = field(default_factory=dict)
     calls: dict[str, Call] = field(default_factory=dict)
     ended_calls: OrderedDict[str, None] = field(default_factory=OrderedDict)

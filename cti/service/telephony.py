@@ -10,13 +10,12 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import dataclasses
 import logging
 import time
 from collections.abc import Callable, Iterable, Mapping
 
 from cti.ami import AmiClient, AmiError, AmiMessage, take_snapshot
-from cti.model import AgentRinging, CallCentreModel, CallEnded, CallerQueued, DomainEvent
+from cti.model import CallCentreModel, DomainEvent
 
 log = logging.getLogger(__name__)
 
@@ -62,7 +61,6 @@ class TelephonyBridge:
         self._listeners: list[Listener] = []
         self._ticker: asyncio.Task[None] | None = None
         self._resynced = asyncio.Event()
-        self._dialled: dict[str, str] = {}
         client.subscribe(self._on_message, name="telephony-model")
         client.on_connected(self._resync)
 
@@ -99,25 +97,7 @@ class TelephonyBridge:
 
     def apply(self, event: Mapping[str, str], at: float) -> None:
         """Apply one AMI event at ``at`` and publish what it caused."""
-        if event.get("Event") == "QueueCallerJoin" and event.get("Exten"):
-            self._dialled[event.get("Linkedid") or event.get("Uniqueid") or ""] = event["Exten"]
-        self.publish([self._with_dialled(e) for e in self.model.apply(event, at)])
-
-    def _with_dialled(self, event: DomainEvent) -> DomainEvent:
-        """The event with the number the caller dialled into the queue as its DID.
-
-        The model takes a call's DID from its first channel; for a call originated
-        through a Local channel that is the originating side's extension (``s``), not
-        the DID. The queued channel's ``Exten`` at ``QueueCallerJoin`` is the DID.
-        """
-        if not isinstance(event, CallerQueued | AgentRinging | CallEnded):
-            return event
-        dialled = self._dialled.get(event.call_id)
-        if isinstance(event, CallEnded):
-            self._dialled.pop(event.call_id, None)
-        if dialled is None or dialled == event.did:
-            return event
-        return dataclasses.replace(event, did=dialled)
+        self.publish(self.model.apply(event, at))
 
     def _on_message(self, message: AmiMessage) -> None:
         self.apply(as_mapping(message), event_time(message, self.clock))
