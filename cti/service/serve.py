@@ -26,6 +26,7 @@ from cti.service.live import ModelLiveState
 from cti.service.notifier import ConsoleNotifier
 from cti.service.screen_pop import ScreenPopService
 from cti.service.telephony import TelephonyBridge
+from cti.service.updates import LiveUpdates
 from cti.service.users import AgentDirectory
 from cti.settings import Settings
 
@@ -73,6 +74,8 @@ class CtiService:
         self.bridge.listen(self.screen_pop)
         self.bridge.listen(self.call_log)
         self.bridge.listen(self.notifier)
+        self.updates = LiveUpdates(hub=hub, agents=self.agent_directory, model=self.model)
+        self.bridge.listen(self.updates)
         self.client.on_status(self.notifier.telephony_changed)
         self._runner: web.AppRunner | None = None
 
@@ -90,6 +93,7 @@ class CtiService:
         api = self.settings.api
         self._runner = await start_site(self.app, port=api.port, host=api.host)
         await self.notifier.start()
+        await self.updates.start()
         await self.bridge.start()
         await self.client.start()
         if online_within is not None:
@@ -105,6 +109,7 @@ class CtiService:
         await self.screen_pop.drain()
         await self.call_log.drain()
         await self.notifier.stop()
+        await self.updates.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None
