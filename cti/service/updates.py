@@ -1,8 +1,10 @@
 """Live pushes for consoles and the wall-board: ``call_update`` and ``queue_update``.
 
 The bus listener only queues the domain event, so the bridge never waits. One worker
-sends a ``call_update`` per call event, in order, to supervisors and to the connected
-agents of the call's queue. Every event that touches a queue (a call in it, or one of
+sends a ``call_update`` per call event, in order, to supervisors and to the agent on the
+call (agents learn of callers waiting in their queues from ``queue_update``: sending
+every call's updates to every agent of a busy queue multiplied the pushes by the queue
+size and delayed screen pops — bench/screen_pop.py). Every event that touches a queue (a call in it, or one of
 its agents changing state) marks the queue dirty; a second worker sends the dirty
 queues' counters at most once per ``queue_interval`` seconds (the first change after a
 quiet spell goes out at once), so a burst of events cannot flood the wall-board.
@@ -170,19 +172,21 @@ class LiveUpdates:
         """Send one ``call_update`` per event, in order, from one snapshot of the model."""
         snapshot = self._model.snapshot(self._clock())
         live_calls = {call.call_id: call for call in snapshot.calls}
-        members = agents_by_queue(snapshot)
         for event in events:
             if isinstance(event, CallEnded) and event.call_id not in live_calls:
                 # The call ended before this batch was sent: its start is only here.
                 self._calls.setdefault(event.call_id, _CallFacts()).started_at = event.started_at
         for event in events:
             facts = self._calls.setdefault(event.call_id, _CallFacts())
+            # The agent the call had when this event happened, not what the model knows
+            # now: agents get the updates of their own calls only (the queue's waiting
+            # callers reach them as queue_update), which keeps the fan-out per event small.
+            on_call = getattr(event, "agent", None) or facts.agent
             live = live_calls.get(event.call_id)
             if live is not None:
                 facts.caller = live.caller_number or facts.caller
                 facts.started_at = live.started_at
                 facts.queue = live.queue or facts.queue
-                facts.agent = live.agent or facts.agent
             self._learn(facts, event)
             if isinstance(event, CallEnded):
                 del self._calls[event.call_id]
@@ -195,7 +199,7 @@ class LiveUpdates:
                 queue=facts.queue,
                 agent=agent,
             )
-            await self._send(message, members.get(facts.queue or "", ()))
+            await self._send(message, (on_call,) if on_call else ())
 
     async def queues_changed(self, names: Collection[str]) -> None:
         """Send the counters of the queues ``names`` to supervisors and their agents."""
