@@ -5,9 +5,10 @@ sends a ``call_update`` per call event, in order, to supervisors and to the agen
 call (agents learn of callers waiting in their queues from ``queue_update``: sending
 every call's updates to every agent of a busy queue multiplied the pushes by the queue
 size and delayed screen pops — bench/screen_pop.py). Every event that touches a queue
-(a call in it, or one of its agents changing state) marks the queue dirty; a second worker sends the dirty
-queues' counters at most once per ``queue_interval`` seconds (the first change after a
-quiet spell goes out at once), so a burst of events cannot flood the wall-board.
+(a call in it, or one of its agents changing state) marks the queue dirty; a second
+worker sends the dirty queues' counters at most once per ``queue_interval`` seconds
+(the first change after a quiet spell goes out at once), so a burst of events cannot
+flood the wall-board.
 """
 
 from __future__ import annotations
