@@ -18,7 +18,7 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.db.base import Base
-from crm_core.db.types import UTCDateTime, utcnow
+from crm_core.db.types import UTCDateTime, string_enum, utcnow
 
 
 class Direction(enum.StrEnum):
@@ -38,14 +38,7 @@ class DispositionScope(enum.StrEnum):
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        length=16,
-        validate_strings=True,
-        values_callable=lambda e: [m.value for m in e],
-    )
+    return string_enum(cls, name, length=16)
 
 
 class DispositionCode(Base):

@@ -2,11 +2,12 @@
 
 from __future__ import annotations
 
+import enum
 from datetime import UTC, datetime
 from decimal import Decimal
 from typing import Any
 
-from sqlalchemy import DateTime, Dialect, String
+from sqlalchemy import DateTime, Dialect, Enum, String
 from sqlalchemy.types import TypeDecorator
 
 
@@ -43,6 +44,18 @@ class DecimalText(TypeDecorator[Decimal]):
 
     def process_result_value(self, value: Any, dialect: Dialect) -> Decimal | None:
         return None if value is None else Decimal(value)
+
+
+def string_enum(cls: type[enum.Enum], name: str, *, length: int = 16) -> Enum:
+    """A Python enum stored as its values in a plain string column (no database enum type)."""
+    return Enum(
+        cls,
+        name=name,
+        native_enum=False,
+        length=length,
+        validate_strings=True,
+        values_callable=lambda members: [member.value for member in members],
+    )
 
 
 def utcnow() -> datetime:

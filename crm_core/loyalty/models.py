@@ -14,7 +14,7 @@ from sqlalchemy import CheckConstraint, Enum, ForeignKey, Index, Integer, String
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.db.base import Base
-from crm_core.db.types import DecimalText, UTCDateTime, utcnow
+from crm_core.db.types import DecimalText, UTCDateTime, string_enum, utcnow
 
 
 class RuleKind(enum.StrEnum):
@@ -45,14 +45,7 @@ class Operation(enum.StrEnum):
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        length=24,
-        validate_strings=True,
-        values_callable=lambda e: [m.value for m in e],
-    )
+    return string_enum(cls, name, length=24)
 
 
 class PointsRule(Base):

@@ -23,20 +23,13 @@ from sqlalchemy import (
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.db.base import Base
-from crm_core.db.types import DecimalText, UTCDateTime, utcnow
+from crm_core.db.types import DecimalText, UTCDateTime, string_enum, utcnow
 from crm_core.service_desk.kinds import Channel, PlanKind, RequestType, TaskStatus
 from crm_core.service_desk.workflow import RequestStatus, WorkOrderStatus
 
 
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
-    return Enum(
-        cls,
-        name=name,
-        native_enum=False,
-        length=16,
-        validate_strings=True,
-        values_callable=lambda e: [m.value for m in e],
-    )
+    return string_enum(cls, name, length=16)
 
 
 class ServiceQueue(Base):
