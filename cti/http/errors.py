@@ -20,16 +20,12 @@ from crm_core.errors import CrmError
 log = logging.getLogger(__name__)
 
 
-class ApiError(Exception):
-    """Base of the API's own errors: an HTTP status, a kebab-case id and details."""
+class ApiError(CrmError):
+    """Base of the API's own errors; the same shape (status, kebab-case id, details) as
+    the CRM's errors, so one serialiser answers both."""
 
     status: ClassVar[int] = 400
     error_id: ClassVar[str] = "api-error"
-
-    def __init__(self, message: str, **details: Any) -> None:
-        super().__init__(message)
-        self.message = message
-        self.details = details
 
 
 class InvalidBodyError(ApiError):
@@ -71,9 +67,8 @@ def _kebab(reason: str) -> str:
 
 def error_response(error: Exception) -> web.Response:
     """The JSON response for an API, CRM or aiohttp HTTP error."""
-    if isinstance(error, ApiError | CrmError):
-        body = error_body(error.error_id, error.message, error.details)
-        return web.json_response(body, status=error.status, dumps=dumps)
+    if isinstance(error, CrmError):  # the API's own errors are CrmErrors too
+        return web.json_response(error.as_dict(), status=error.status, dumps=dumps)
     if isinstance(error, web.HTTPException):
         body = error_body(_kebab(error.reason), error.reason, {})
         return web.json_response(body, status=error.status, dumps=dumps)
@@ -90,7 +85,7 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
     """Turn every error a handler raises into a JSON error response."""
     try:
         return await handler(request)
-    except (ApiError, CrmError) as error:
+    except CrmError as error:
         return error_response(error)
     except web.HTTPException as error:
         if error.status < 400:
