@@ -6,7 +6,9 @@ from collections.abc import AsyncIterator, Iterator
 
 import pytest
 
+from cti.service import CtiService
 from tests.support.asterisk import AmiClient, AsteriskServer
+from tests.support.telephony import running_service
 
 
 @pytest.fixture(scope="session")
@@ -27,3 +29,10 @@ async def ami(asterisk: AsteriskServer) -> AsyncIterator[AmiClient]:
     assert response["Response"] == "Success", response
     yield client
     await client.close()
+
+
+@pytest.fixture
+async def service(asterisk: AsteriskServer, sqlite_url: str) -> AsyncIterator[CtiService]:
+    """The whole service over a fresh database, online to the sandbox; stopped at the end."""
+    async with running_service(asterisk, sqlite_url) as running:
+        yield running

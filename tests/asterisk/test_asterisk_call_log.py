@@ -6,29 +6,17 @@ callers never match (``n`` in ``_hangupX.`` is a pattern character).
 
 from __future__ import annotations
 
-from collections.abc import AsyncIterator
-
-import pytest
-
 from cti.service import CtiService
-from tests.asterisk.test_screen_pop import (
+from tests.support.asterisk import AmiClient
+from tests.support.telephony import (
     MEDIA,
     MEMBER_PHONE,
     add_agent,
     agent_console,
     hang_up_everything,
     originate,
-    running_service,
     seed_member,
 )
-from tests.support.asterisk import AmiClient, AsteriskServer
-
-
-@pytest.fixture
-async def service(asterisk: AsteriskServer, sqlite_url: str) -> AsyncIterator[CtiService]:
-    """The running service over a fresh database."""
-    async with running_service(asterisk, sqlite_url) as running:
-        yield running
 
 
 async def test_a_completed_call_is_one_record_with_asterisks_talk_time(

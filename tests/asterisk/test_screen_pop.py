@@ -6,164 +6,21 @@ agent logs in over HTTP, opens the WebSocket and signs in to ``hotline`` through
 
 from __future__ import annotations
 
-import asyncio
-import contextlib
-import socket
-import time
-from collections.abc import AsyncIterator
-from dataclasses import dataclass
-from typing import Any
-
-import aiohttp
-import pytest
-from pydantic import SecretStr
-
 from cti.service import CtiService
-from cti.settings import AmiSettings, ApiSettings, DatabaseSettings, PhoneSettings, Settings
-from tests.support.asterisk import AmiClient, AsteriskServer
-
-PASSWORD = "correct horse battery"
-AGENT_PHONE = "Local/6001@test-phones/n"
-# Phone 6001 answers 0.5 ms after Asterisk's AgentCalled: no pop can travel AMI → service →
-# WebSocket in that time. Phone 7001 rings 2 s like a real one, so "before the answer"
-# is tested on it.
-RINGING_PHONE = "Local/7001@test-phones/n"
-HOTLINE_DID = "4008001234"
-MEMBER_PHONE = "13812345678"
-MEDIA = "Spring brochure"
-POINTS = 1200
-
-
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
-
-
-def settings_for(asterisk: AsteriskServer, database_url: str) -> Settings:
-    """Service settings pointing at the sandbox and a test database."""
-    return Settings(
-        ami=AmiSettings(
-            host=asterisk.ami_host,
-            port=asterisk.ami_port,
-            username=asterisk.ami_username,
-            secret=SecretStr(asterisk.ami_secret),
-            ping_interval=5.0,
-        ),
-        api=ApiSettings(port=free_port()),
-        database=DatabaseSettings(url=database_url),
-        phone=PhoneSettings(inbound_media={HOTLINE_DID: MEDIA}),
-    )
-
-
-@dataclass
-class Console:
-    """An agent's HTTP session and open WebSocket on the running service."""
-
-    http: aiohttp.ClientSession
-    socket: aiohttp.ClientWebSocketResponse
-    base: str
-    token: str
-
-    async def post(self, path: str, body: dict[str, Any] | None = None) -> aiohttp.ClientResponse:
-        """POST with the agent's token; the response (body already read)."""
-        response = await self.http.post(
-            self.base + path, json=body, headers={"Authorization": f"Bearer {self.token}"}
-        )
-        await response.read()
-        return response
-
-    async def next_of(self, kind: str, within: float = 15.0) -> tuple[dict[str, Any], float]:
-        """The next message of type ``kind`` and the wall-clock time it arrived."""
-        async with asyncio.timeout(within):
-            while True:
-                message = await self.socket.receive_json()
-                if message["type"] == kind:
-                    return message, time.time()
-
-
-@contextlib.asynccontextmanager
-async def running_service(asterisk: AsteriskServer, database_url: str) -> AsyncIterator[CtiService]:
-    """The whole service, online to the sandbox; stopped at the end."""
-    service = CtiService(settings_for(asterisk, database_url))
-    try:
-        await service.start(online_within=15)
-        yield service
-    finally:
-        await service.stop()
-
-
-@contextlib.asynccontextmanager
-async def agent_console(service: CtiService, login: str) -> AsyncIterator[Console]:
-    """Log ``login`` in over HTTP and open an authenticated WebSocket."""
-    base = f"http://127.0.0.1:{service.port}"
-    async with aiohttp.ClientSession() as http:
-        response = await http.post(
-            base + "/api/login", json={"username": login, "password": PASSWORD}
-        )
-        assert response.status == 200, await response.text()
-        token = (await response.json())["token"]
-        async with http.ws_connect(base + "/api/ws") as ws:
-            await ws.send_json({"type": "authenticate", "token": token})
-            console = Console(http, ws, base, token)
-            ready, _ = await console.next_of("session_ready", within=5)
-            assert ready["login"] == login
-            yield console
-
-
-async def add_agent(
-    service: CtiService, login: str = "agent1", interface: str = AGENT_PHONE
-) -> None:
-    """An agent of queue hotline on the auto-answer phone 6001 (or ``interface``)."""
-    await service.crm.users.add(
-        {"login": login, "display_name": "Agent One", "role": "agent",
-         "interface": interface, "queues": [{"queue": "hotline"}]},
-        password=PASSWORD,
-    )  # fmt: skip
-
-
-async def seed_member(service: CtiService) -> str:
-    """李娜 with phone 13812345678 and 1,200 valid points; her member number."""
-    await service.crm.users.add(
-        {"login": "boss", "display_name": "Boss", "role": "supervisor"}, password=PASSWORD
-    )
-    member = await service.crm.members.create(
-        {"name": "李娜", "phones": [MEMBER_PHONE]}, actor="tester"
-    )
-    await service.crm.points.gift(
-        member.number, POINTS, reason="welcome", operator="boss", idempotency_key="seed"
-    )
-    return member.number
-
-
-async def originate(ami: AmiClient, caller: str, exten: str = "s") -> None:
-    """A caller on the hotline DID from ``caller`` (``"Name" <number>``)."""
-    response = await ami.action(
-        "Originate", Channel=f"Local/{exten}@test-caller", Context="from-trunk",
-        Exten=HOTLINE_DID, Priority="1", CallerID=caller, Async="true",
-    )  # fmt: skip
-    assert response["Response"] == "Success", response
-
-
-async def hang_up_everything(ami: AmiClient) -> None:
-    """Hang up every channel so no call leaks into the next test."""
-    for channel in await ami.list_action("CoreShowChannels"):
-        await ami.action("Hangup", Channel=channel["Channel"])
-
-
-async def signed_in_members(ami: AmiClient, queue: str) -> set[str]:
-    """Interfaces Asterisk reports as members of ``queue``."""
-    entries = await ami.list_action("QueueStatus", Queue=queue)
-    return {entry.get("Location", "") for entry in entries if entry.get("Event") == "QueueMember"}
-
-
-@pytest.fixture
-async def service(asterisk: AsteriskServer, sqlite_url: str) -> AsyncIterator[CtiService]:
-    """The running service over a fresh database."""
-    async with running_service(asterisk, sqlite_url) as running:
-        yield running
+from tests.support.asterisk import AmiClient
+from tests.support.telephony import (
+    HOTLINE_DID,
+    MEDIA,
+    MEMBER_PHONE,
+    POINTS,
+    RINGING_PHONE,
+    add_agent,
+    agent_console,
+    hang_up_everything,
+    originate,
+    seed_member,
+    signed_in_members,
+)
 
 
 async def test_a_member_call_pops_at_the_ringing_agent_before_the_answer(
