@@ -15,8 +15,8 @@ from cti.model.events import CallEnded, DomainEvent
 from cti.model.queue_events import QUEUE_HANDLERS
 from cti.model.records import Agent, ModelState
 from cti.model.resync import RESYNC_HANDLERS, settle
-from cti.model.snapshots import agent_view, build_snapshot
-from cti.model.views import AgentView, Snapshot
+from cti.model.snapshots import agent_view, build_snapshot, call_view, queue_view
+from cti.model.views import AgentView, CallView, QueueView, Snapshot
 
 _HANDLERS: dict[str, Handler] = {**CHANNEL_HANDLERS, **QUEUE_HANDLERS, **RESYNC_HANDLERS}
 """Every AMI event the model reads; anything else (VarSet, RTCP…) is skipped."""
@@ -130,6 +130,20 @@ class CallCentreModel:
         """One agent's view, or None if the model has never seen the interface."""
         record = self._state.agents.get(interface)
         return agent_view(record, at) if record is not None else None
+
+    def call(self, call_id: str) -> CallView | None:
+        """One live call, or None once it has ended (cheaper than a whole snapshot)."""
+        record = self._state.calls.get(call_id)
+        return call_view(record) if record is not None else None
+
+    def queue(self, name: str, at: float) -> QueueView | None:
+        """One queue at ``at``, or None if Asterisk has not reported it."""
+        record = self._state.queues.get(name)
+        return queue_view(record, at) if record is not None else None
+
+    def queue_names(self) -> tuple[str, ...]:
+        """The queues Asterisk has reported, sorted."""
+        return tuple(sorted(self._state.queues))
 
 
 def _signed_out_copy(agent: Agent) -> Agent:

@@ -44,22 +44,26 @@ class ModelLiveState:
         return user.login if user is not None else interface
 
     def queues(self, visible_queues: Collection[str] | None) -> list[QueueUpdate]:
-        """Counters of every visible queue."""
-        snapshot = self._model.snapshot(self._clock())
-        states = {agent.interface: agent.state for agent in snapshot.agents}
+        """Counters of every visible queue (read queue by queue, not from a whole snapshot)."""
+        at = self._clock()
+        names = self._model.queue_names()
+        if visible_queues is not None:
+            names = tuple(name for name in names if name in visible_queues)
         out = []
-        for queue in snapshot.queues:
-            if visible_queues is not None and queue.name not in visible_queues:
+        for name in names:
+            queue = self._model.queue(name, at)
+            if queue is None:
                 continue
-            members = [states.get(m.interface) for m in queue.members]
+            members = [self._model.agent(m.interface, at) for m in queue.members]
+            states = [member.state if member is not None else None for member in members]
             out.append(
                 QueueUpdate(
                     queue=queue.name,
                     waiting=len(queue.callers),
                     longest_wait_seconds=int(max((c.wait_time for c in queue.callers), default=0)),
-                    agents_ready=sum(state is ModelAgentState.READY for state in members),
-                    agents_busy=sum(state in _BUSY for state in members),
-                    agents_paused=sum(state is ModelAgentState.PAUSED for state in members),
+                    agents_ready=sum(state is ModelAgentState.READY for state in states),
+                    agents_busy=sum(state in _BUSY for state in states),
+                    agents_paused=sum(state is ModelAgentState.PAUSED for state in states),
                 )
             )
         return out
