@@ -107,6 +107,38 @@ class PhoneSettings(_Section):
         return media
 
 
+class TelephonySettings(_Section):
+    """How the service reads the dialplan and paces agents."""
+
+    inbound_contexts: tuple[str, ...] = Field(
+        ("from-trunk",),
+        min_length=1,
+        description="Dialplan contexts where outside calls arrive (first extension = DID).",
+    )
+    default_wrapup_seconds: float = Field(
+        0.0, ge=0, le=3600, description="Wrap-up after a call in a queue not listed, seconds."
+    )
+    wrapup_seconds: dict[str, float] = Field(
+        default_factory=dict, description="Queue name → wrap-up seconds after each of its calls."
+    )
+
+    @field_validator("inbound_contexts")
+    @classmethod
+    def _context_names(cls, contexts: tuple[str, ...]) -> tuple[str, ...]:
+        for context in contexts:
+            if not context or any(c.isspace() or c in ",;[]" for c in context):
+                raise ValueError(f"context {context!r} is not a dialplan context name")
+        return contexts
+
+    @field_validator("wrapup_seconds")
+    @classmethod
+    def _wrapup_range(cls, seconds: dict[str, float]) -> dict[str, float]:
+        for queue, value in seconds.items():
+            if not 0 <= value <= 3600:
+                raise ValueError(f"wrap-up of queue {queue!r} must be 0 to 3600 seconds")
+        return seconds
+
+
 class LoyaltySettings(_Section):
     """Loyalty points rules."""
 
@@ -130,6 +162,9 @@ class Settings(_Section):
     agi: AgiSettings = Field(default_factory=AgiSettings, description="FastAGI server.")
     api: ApiSettings = Field(default_factory=ApiSettings, description="REST + WebSocket API.")
     phone: PhoneSettings = Field(default_factory=PhoneSettings, description="Phone numbers.")
+    telephony: TelephonySettings = Field(
+        default_factory=TelephonySettings, description="Dialplan contexts and wrap-up."
+    )
     loyalty: LoyaltySettings = Field(default_factory=LoyaltySettings, description="Loyalty.")
     secrets: SecretsSettings = Field(default_factory=SecretsSettings, description="Secrets file.")
 
@@ -238,7 +273,7 @@ class _Layers:
             section, _, key = var.removeprefix(ENV_PREFIX).lower().partition("_")
             annotation = self.fields.get(section, {}).get(key)
             value: Any = text
-            if typing.get_origin(annotation) in (dict, list):
+            if typing.get_origin(annotation) in (dict, list, tuple):
                 try:
                     value = tomllib.loads(f"value = {text}")["value"]
                 except tomllib.TOMLDecodeError as error:

@@ -10,10 +10,12 @@ from cti.model.events import (
     CallHeld,
     CallTransferred,
     DomainEvent,
+    WrapupEnded,
 )
 from cti.model.frames import FrameReader, parse_frame, parse_stream
 from cti.model.machine import CallCentreModel
 from cti.model.views import (
+    WRAPUP_PAUSE_REASON,
     AgentState,
     AgentView,
     BridgeView,
@@ -26,6 +28,7 @@ from cti.model.views import (
 )
 
 __all__ = [
+    "WRAPUP_PAUSE_REASON",
     "AgentRinging",
     "AgentState",
     "AgentStateChanged",
@@ -46,6 +49,7 @@ __all__ = [
     "QueueMemberView",
     "QueueView",
     "Snapshot",
+    "WrapupEnded",
     "parse_frame",
     "parse_stream",
 ]

@@ -2,9 +2,9 @@
 
 from __future__ import annotations
 
-from cti.model.events import AgentStateChanged, DomainEvent
+from cti.model.events import AgentStateChanged, DomainEvent, WrapupEnded
 from cti.model.records import Agent, ModelState
-from cti.model.views import AgentState
+from cti.model.views import WRAPUP_PAUSE_REASON, AgentState
 
 _DEVICE_RINGING = frozenset({6})
 _DEVICE_BUSY = frozenset({2, 3, 7, 8})
@@ -40,7 +40,10 @@ def _derive(state: ModelState, agent: Agent) -> tuple[AgentState, str, str | Non
         if not member.paused:
             return AgentState.READY, "", None
         reasons.append(member.paused_reason)
-    return AgentState.PAUSED, next((r for r in reasons if r), ""), None
+    reason = next((r for r in reasons if r), "")
+    if reason == WRAPUP_PAUSE_REASON:
+        return AgentState.WRAP_UP, "", agent.last_completed_call
+    return AgentState.PAUSED, reason, None
 
 
 def refresh_agent(state: ModelState, agent: Agent, at: float, out: list[DomainEvent]) -> None:
@@ -88,12 +91,18 @@ def expire_wrapups(state: ModelState, at: float, out: list[DomainEvent]) -> None
         if until is None:
             continue
         if until <= at:
-            agent.wrapup_until = None
-            agent.wrapup_call = None
-            refresh_agent(state, agent, at, out)
+            end_wrapup(state, agent, at, out)
         else:
             next_end = min(next_end, until)
     state.next_wrapup_end = next_end
+
+
+def end_wrapup(state: ModelState, agent: Agent, at: float, out: list[DomainEvent]) -> None:
+    """End an agent's wrap-up now: ``WrapupEnded``, then the state it leads to."""
+    out.append(WrapupEnded(at=at, agent=agent.interface, call_id=agent.wrapup_call))
+    agent.wrapup_until = None
+    agent.wrapup_call = None
+    refresh_agent(state, agent, at, out)
 
 
 def stop_ringing_for_call(

@@ -116,6 +116,15 @@ class AgentStateChanged:
     queues: tuple[str, ...]
 
 
+@dataclass(frozen=True, slots=True)
+class WrapupEnded:
+    """An agent's wrap-up time ran out, or the agent ended it early."""
+
+    at: float
+    agent: str
+    call_id: str | None
+
+
 DomainEvent = (
     CallerQueued
     | AgentRinging
@@ -125,5 +134,6 @@ DomainEvent = (
     | CallAbandoned
     | CallEnded
     | AgentStateChanged
+    | WrapupEnded
 )
 """Any event the state machine emits."""

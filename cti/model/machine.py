@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from cti.model.agents import expire_wrapups, refresh_agent
+from cti.model.agents import end_wrapup, expire_wrapups, refresh_agent
 from cti.model.calls import end_call
 from cti.model.channel_events import CHANNEL_HANDLERS, Handler
 from cti.model.events import CallEnded, DomainEvent
@@ -87,9 +87,7 @@ class CallCentreModel:
         out: list[DomainEvent] = []
         if record is None or record.wrapup_until is None:
             return out
-        record.wrapup_until = None
-        record.wrapup_call = None
-        refresh_agent(self._state, record, at, out)
+        end_wrapup(self._state, record, at, out)
         return out
 
     def resync(self, entries: Iterable[Mapping[str, str]], at: float) -> list[DomainEvent]:

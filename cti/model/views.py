@@ -17,6 +17,14 @@ class AgentState(StrEnum):
     PAUSED = "paused"
 
 
+WRAPUP_PAUSE_REASON = "wrap-up"
+"""The pause reason the service uses to hold an agent's queue calls during wrap-up.
+
+An agent paused with this reason is in wrap-up, not paused, even when the model's own
+wrap-up timer has run out (the unpause is on its way) or is unknown (after a restart).
+"""
+
+
 @dataclass(frozen=True, slots=True)
 class ChannelView:
     """One live channel."""

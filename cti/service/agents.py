@@ -24,6 +24,7 @@ from cti.ami import (
     AmiValueError,
 )
 from cti.http.errors import ApiError, ForbiddenError, InvalidBodyError
+from cti.model import AgentState
 from cti.service.telephony import TelephonyBridge
 from cti.service.users import AgentDirectory
 
@@ -40,6 +41,13 @@ class NoQueuesError(ApiError):
 
     status: ClassVar[int] = 409
     error_id: ClassVar[str] = "no-queues"
+
+
+class InWrapupError(ApiError):
+    """Unpausing during wrap-up would let a call in before the disposition is written."""
+
+    status: ClassVar[int] = 409
+    error_id: ClassVar[str] = "in-wrap-up"
 
 
 class TelephonyUnavailableError(ApiError):
@@ -109,8 +117,16 @@ class AgentService:
         await self._send(action)
 
     async def unpause(self, user: UserView) -> None:
-        """Unpause the user's phone in every queue."""
-        await self._send(Action("QueuePause", Interface=_interface(user), Paused=False))
+        """Unpause the user's phone in every queue; refused during wrap-up."""
+        interface = _interface(user)
+        agent = self._bridge.model.agent(interface, self._clock())
+        if agent is not None and agent.state is AgentState.WRAP_UP:
+            raise InWrapupError(
+                f"{user.login} is in wrap-up: send the disposition (POST /api/agent/wrapup)"
+                " to take calls again",
+                call_id=agent.call_id,
+            )
+        await self._send(Action("QueuePause", Interface=interface, Paused=False))
 
     async def wrap_up(
         self, user: UserView, call_id: str, disposition: str, note: str | None = None

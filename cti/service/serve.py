@@ -28,6 +28,7 @@ from cti.service.screen_pop import ScreenPopService
 from cti.service.telephony import TelephonyBridge
 from cti.service.updates import LiveUpdates
 from cti.service.users import AgentDirectory
+from cti.service.wrapup import WrapupPacer
 from cti.settings import Settings
 
 log = logging.getLogger(__name__)
@@ -52,7 +53,12 @@ class CtiService:
         self.crm = crm or crm_for(settings)
         self._owns_crm = crm is None
         self.client = AmiClient(settings.ami)
-        self.model = CallCentreModel()
+        telephony = settings.telephony
+        self.model = CallCentreModel(
+            wrapup_seconds=telephony.wrapup_seconds,
+            default_wrapup=telephony.default_wrapup_seconds,
+            inbound_contexts=telephony.inbound_contexts,
+        )
         self.bridge = TelephonyBridge(client=self.client, model=self.model)
         self.agent_directory = AgentDirectory(users=self.crm.users)
         self.callers = CallerLookup(crm=self.crm, inbound_media=settings.phone.inbound_media)
@@ -76,6 +82,8 @@ class CtiService:
         self.bridge.listen(self.notifier)
         self.updates = LiveUpdates(hub=hub, agents=self.agent_directory, model=self.model)
         self.bridge.listen(self.updates)
+        self.wrapup = WrapupPacer(client=self.client, model=self.model)
+        self.bridge.listen(self.wrapup)
         self.client.on_status(self.notifier.telephony_changed)
         self._runner: web.AppRunner | None = None
 
@@ -94,6 +102,7 @@ class CtiService:
         self._runner = await start_site(self.app, port=api.port, host=api.host)
         await self.notifier.start()
         await self.updates.start()
+        await self.wrapup.start()
         await self.bridge.start()
         await self.client.start()
         if online_within is not None:
@@ -110,6 +119,7 @@ class CtiService:
         await self.call_log.drain()
         await self.notifier.stop()
         await self.updates.stop()
+        await self.wrapup.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -19,7 +19,14 @@ import aiohttp
 from pydantic import SecretStr
 
 from cti.service import CtiService
-from cti.settings import AmiSettings, ApiSettings, DatabaseSettings, PhoneSettings, Settings
+from cti.settings import (
+    AmiSettings,
+    ApiSettings,
+    DatabaseSettings,
+    PhoneSettings,
+    Settings,
+    TelephonySettings,
+)
 from tests.support.asterisk import AmiClient, AsteriskServer
 
 PASSWORD = "correct horse battery"
@@ -42,7 +49,9 @@ def free_port() -> int:
         return port
 
 
-def settings_for(asterisk: AsteriskServer, database_url: str) -> Settings:
+def settings_for(
+    asterisk: AsteriskServer, database_url: str, *, telephony: TelephonySettings | None = None
+) -> Settings:
     """Service settings pointing at the sandbox and a test database."""
     return Settings(
         ami=AmiSettings(
@@ -55,6 +64,7 @@ def settings_for(asterisk: AsteriskServer, database_url: str) -> Settings:
         api=ApiSettings(port=free_port()),
         database=DatabaseSettings(url=database_url),
         phone=PhoneSettings(inbound_media={HOTLINE_DID: MEDIA}),
+        telephony=telephony or TelephonySettings(),
     )
 
 
@@ -85,9 +95,11 @@ class Console:
 
 
 @contextlib.asynccontextmanager
-async def running_service(asterisk: AsteriskServer, database_url: str) -> AsyncIterator[CtiService]:
+async def running_service(
+    asterisk: AsteriskServer, database_url: str, *, telephony: TelephonySettings | None = None
+) -> AsyncIterator[CtiService]:
     """The whole service, online to the sandbox; stopped at the end."""
-    service = CtiService(settings_for(asterisk, database_url))
+    service = CtiService(settings_for(asterisk, database_url, telephony=telephony))
     try:
         await service.start(online_within=15)
         yield service

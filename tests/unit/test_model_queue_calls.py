@@ -18,8 +18,10 @@ from cti.model import (
     CallerQueued,
     CallHeld,
     DomainEvent,
+    WrapupEnded,
     parse_stream,
 )
+from cti.model.views import WRAPUP_PAUSE_REASON
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ami"
 ALICE = "Local/6001@test-phones/n"
@@ -110,6 +112,46 @@ def test_wrap_up_ends_early_on_request(model: CallCentreModel) -> None:
     events = model.end_wrapup(ALICE, 1700000080.0)
     assert agent_states(events, ALICE) == [AgentState.READY]
     assert model.end_wrapup(ALICE, 1700000081.0) == []
+
+
+def pause(interface: str, paused: bool, reason: str = "") -> dict[str, str]:
+    """A QueueMemberPause event for ``interface`` in queue support."""
+    return {
+        "Event": "QueueMemberPause", "Queue": "support", "Interface": interface,
+        "MemberName": "Alice", "Paused": "1" if paused else "0", "PausedReason": reason,
+    }  # fmt: skip
+
+
+def test_wrap_up_ending_is_announced_with_its_call(model: CallCentreModel) -> None:
+    replay(model, stream("queue_call_answered.txt"))
+    events = model.tick(1700000075.0 + 30.0)
+    ended = of_type(events, WrapupEnded)
+    assert ended == [WrapupEnded(at=1700000105.0, agent=ALICE, call_id="1700000000.1")]
+    assert events.index(ended[0]) < events.index(of_type(events, AgentStateChanged)[0])
+
+
+def test_an_agent_held_for_wrap_up_stays_in_wrap_up_until_released(
+    model: CallCentreModel,
+) -> None:
+    replay(model, stream("queue_call_answered.txt"))
+    at = 1700000076.0
+    assert agent_states(model.apply(pause(ALICE, True, WRAPUP_PAUSE_REASON), at), ALICE) == []
+    events = model.tick(at + 30.0)
+    assert of_type(events, WrapupEnded) and agent_states(events, ALICE) == []
+    view = model.agent(ALICE, at + 30.0)
+    assert view is not None and view.state is AgentState.WRAP_UP
+    released = model.apply(pause(ALICE, False), at + 30.5)
+    assert agent_states(released, ALICE) == [AgentState.READY]
+
+
+def test_a_pause_the_agent_chose_during_wrap_up_outlives_it(model: CallCentreModel) -> None:
+    replay(model, stream("queue_call_answered.txt"))
+    at = 1700000076.0
+    model.apply(pause(ALICE, True, "lunch"), at)
+    events = model.tick(at + 30.0)
+    assert agent_states(events, ALICE) == [AgentState.PAUSED]
+    view = model.agent(ALICE, at + 30.0)
+    assert view is not None and view.reason == "lunch"
 
 
 def test_the_next_event_ends_a_due_wrap_up(model: CallCentreModel) -> None:

@@ -212,3 +212,31 @@ def test_settings_are_frozen() -> None:
     settings = load_settings(environ={})
     with pytest.raises(ValueError, match="frozen"):
         settings.ami.port = 1  # type: ignore[misc]
+
+
+def test_wrap_up_times_and_inbound_contexts_come_from_the_environment() -> None:
+    settings = load_settings(
+        environ={
+            "CTIDESK_TELEPHONY_WRAPUP_SECONDS": "{ hotline = 30, vip = 45.5 }",
+            "CTIDESK_TELEPHONY_INBOUND_CONTEXTS": '["from-trunk", "from-pstn"]',
+        }
+    )
+    assert settings.telephony.wrapup_seconds == {"hotline": 30.0, "vip": 45.5}
+    assert settings.telephony.inbound_contexts == ("from-trunk", "from-pstn")
+    assert settings.telephony.default_wrapup_seconds == 0.0
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named"),
+    [
+        ("CTIDESK_TELEPHONY_WRAPUP_SECONDS", "{ hotline = -1 }", "telephony.wrapup_seconds"),
+        ("CTIDESK_TELEPHONY_WRAPUP_SECONDS", "{ hotline = 99999 }", "telephony.wrapup_seconds"),
+        ("CTIDESK_TELEPHONY_INBOUND_CONTEXTS", '["from trunk"]', "telephony.inbound_contexts"),
+        ("CTIDESK_TELEPHONY_INBOUND_CONTEXTS", "[]", "telephony.inbound_contexts"),
+    ],
+)
+def test_bad_telephony_settings_are_refused_naming_the_key(
+    variable: str, value: str, named: str
+) -> None:
+    with pytest.raises(SettingsError, match=named.replace(".", r"\.")):
+        load_settings(environ={variable: value})
