@@ -43,6 +43,11 @@ def _core_show_channel(
         channel.bridge_id = bridge_id
     call = state.calls[channel.linkedid]
     call.started_at = min(call.started_at, started)
+    if event.get("Context") in state.inbound_contexts and not call.did:
+        call.did = event.get("Exten") or ""
+    if event.get("Application") == "Queue" and not call.queue:
+        # The caller's channel runs Queue(name,…) for the whole queue call, answered or not.
+        call.queue = (event.get("ApplicationData") or "").split(",")[0] or None
 
 
 def _bridge_list_item(

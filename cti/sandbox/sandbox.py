@@ -83,8 +83,12 @@ class Sandbox:
         return process.chroot_command(self.layout.root, [ASTERISK, "-rx", command])
 
     # ------------------------------------------------------------------ lifecycle
-    def up(self) -> UpResult:
-        """Build the tree if missing, write the config, start Asterisk, wait for AMI."""
+    def up(self, *, ami_secret: str | None = None) -> UpResult:
+        """Build the tree if missing, write the config, start Asterisk, wait for AMI.
+
+        A new AMI secret is generated unless ``ami_secret`` is given (a restart that
+        connected clients must survive).
+        """
         _require_root()
         running = self.status()
         if running is not None:
@@ -93,7 +97,7 @@ class Sandbox:
         built = ensure_tree(self.layout, self._progress)
         _require_free_port(self.ami_port, socket.SOCK_STREAM)
         _require_free_port(self.sip_port, socket.SOCK_DGRAM)
-        ami_secret = secrets.token_urlsafe(24)
+        ami_secret = ami_secret or secrets.token_urlsafe(24)
         write_config(
             self.layout,
             ConfigValues(

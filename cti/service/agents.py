@@ -7,6 +7,7 @@ builder refuses CR/LF, and the API's bodies refuse control characters first.
 
 from __future__ import annotations
 
+import logging
 import time
 from collections.abc import Callable, Sequence
 from typing import ClassVar
@@ -24,9 +25,11 @@ from cti.ami import (
     AmiValueError,
 )
 from cti.http.errors import ApiError, ForbiddenError, InvalidBodyError
-from cti.model import AgentState
+from cti.model import AgentState, Snapshot
 from cti.service.telephony import TelephonyBridge
 from cti.service.users import AgentDirectory
+
+log = logging.getLogger(__name__)
 
 
 class NoPhoneError(ApiError):
@@ -138,6 +141,43 @@ class AgentService:
         if user.interface is not None:
             self._bridge.publish(self._bridge.model.end_wrapup(user.interface, self._clock()))
         return view
+
+    async def restore_sign_ins(self, before: Snapshot) -> None:
+        """Put back the queue members (and their pauses) an Asterisk restart forgot.
+
+        Register with ``TelephonyBridge.on_asterisk_restart``: agents stay signed in
+        across a restart of Asterisk as they do across a restart of the service.
+        """
+        now = self._clock()
+        for queue in before.queues:
+            current = self._bridge.model.queue(queue.name, now)
+            present = {m.interface for m in current.members} if current is not None else set()
+            for member in queue.members:
+                if member.interface in present or member.membership != "dynamic":
+                    continue  # static members come back with Asterisk's own configuration
+                try:
+                    await self._send(
+                        Action(
+                            "QueueAdd",
+                            Queue=queue.name,
+                            Interface=member.interface,
+                            MemberName=member.name,
+                            Penalty=member.penalty,
+                        ),
+                        harmless="already there",
+                    )
+                    if member.paused:
+                        await self._send(
+                            Action(
+                                "QueuePause",
+                                Queue=queue.name,
+                                Interface=member.interface,
+                                Paused=True,
+                                Reason=member.paused_reason,
+                            )
+                        )
+                except TelephonyUnavailableError as error:
+                    log.warning("could not sign %s back in: %s", member.interface, error)
 
     def _queues(self, user: UserView, queues: Sequence[str] | None) -> list[str]:
         own = [membership.queue for membership in user.queues]

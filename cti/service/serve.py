@@ -65,6 +65,8 @@ class CtiService:
         self.agents = AgentService(
             client=self.client, bridge=self.bridge, crm=self.crm, agents=self.agent_directory
         )
+        self.bridge.on_asterisk_restart(self.agents.restore_sign_ins)
+        self.bridge.after_resync(self._learn_agents)
         self.live_state = ModelLiveState(model=self.model, agents=self.agent_directory)
         self.app: web.Application = make_app(
             crm=self.crm, live_state=self.live_state, agents=self.agents
@@ -86,6 +88,11 @@ class CtiService:
         self.bridge.listen(self.wrapup)
         self.client.on_status(self.notifier.telephony_changed)
         self._runner: web.AppRunner | None = None
+
+    async def _learn_agents(self) -> None:
+        """Know the user of every agent Asterisk reported, so live views name them."""
+        now = self.bridge.clock()
+        await self.agent_directory.warm(a.interface for a in self.model.snapshot(now).agents)
 
     @property
     def port(self) -> int:

@@ -12,14 +12,20 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable, Mapping
 
-from cti.ami import AmiClient, AmiError, AmiMessage, take_snapshot
-from cti.model import CallCentreModel, DomainEvent
+from cti.ami import AmiActionError, AmiClient, AmiError, AmiMessage, take_snapshot
+from cti.ami import Snapshot as ResyncSnapshot
+from cti.model import CallCentreModel, DomainEvent, Snapshot
 
 log = logging.getLogger(__name__)
 
+BOOT_TIMEOUT = 120.0
+"""Seconds a resync waits for a starting Asterisk to finish loading its modules."""
+
 Listener = Callable[[DomainEvent], None]
+RestartListener = Callable[[Snapshot], Awaitable[None]]
+"""Called after the resync that follows an Asterisk restart, with the model from before."""
 Clock = Callable[[], float]
 
 
@@ -59,6 +65,11 @@ class TelephonyBridge:
         self.tick_interval = tick_interval
         self.resyncs = 0
         self._listeners: list[Listener] = []
+        self._restart_listeners: list[RestartListener] = []
+        self._resync_listeners: list[Callable[[], Awaitable[None]]] = []
+        self._boots = 0
+        self._booted = asyncio.Event()
+        self._asterisk_started = ""
         self._ticker: asyncio.Task[None] | None = None
         self._resynced = asyncio.Event()
         client.subscribe(self._on_message, name="telephony-model")
@@ -67,6 +78,18 @@ class TelephonyBridge:
     def listen(self, listener: Listener) -> None:
         """Call ``listener(event)`` for every domain event, in order."""
         self._listeners.append(listener)
+
+    def on_asterisk_restart(self, listener: RestartListener) -> None:
+        """Await ``listener(before)`` once the model is rebuilt after Asterisk restarted.
+
+        ``before`` is the model as it was when the connection was lost: what Asterisk
+        forgot in its restart (dynamic queue members, pauses) can be put back from it.
+        """
+        self._restart_listeners.append(listener)
+
+    def after_resync(self, listener: Callable[[], Awaitable[None]]) -> None:
+        """Await ``listener()`` after every resync (the model matches Asterisk again)."""
+        self._resync_listeners.append(listener)
 
     def publish(self, events: Iterable[DomainEvent]) -> None:
         """Hand ``events`` to every listener; a failing listener is logged, not fatal."""
@@ -100,20 +123,57 @@ class TelephonyBridge:
         self.publish(self.model.apply(event, at))
 
     def _on_message(self, message: AmiMessage) -> None:
+        if message.get("Event") == "FullyBooted":
+            self._boots += 1
+            self._booted.set()
         self.apply(as_mapping(message), event_time(message, self.clock))
+
+    async def _snapshot_once_booted(self, client: AmiClient) -> ResyncSnapshot:
+        """The resync lists; a login during Asterisk's start waits for ``FullyBooted``.
+
+        Asterisk answers AMI logins before its modules are loaded: until then QueueStatus
+        is an "unknown command". Asterisk sends ``FullyBooted`` to every session when its
+        start completes (and at once to a login after it), so one retry then suffices.
+        """
+        boots = self._boots
+        try:
+            return await take_snapshot(client)
+        except AmiActionError as error:
+            log.info("Asterisk is still starting (%s); resync waits for FullyBooted", error)
+        async with asyncio.timeout(BOOT_TIMEOUT):
+            while self._boots <= boots:
+                self._booted.clear()
+                await self._booted.wait()
+        return await take_snapshot(client)
 
     async def _resync(self, client: AmiClient) -> None:
         try:
-            snapshot = await take_snapshot(client)
-        except AmiError as error:
+            snapshot = await self._snapshot_once_booted(client)
+        except (AmiError, TimeoutError) as error:
             log.error("resync failed: %s", error)
             return
         entries = [
             as_mapping(message)
             for message in (*snapshot.channels, *snapshot.bridges, *snapshot.queues)
         ]
-        self.publish(self.model.resync(entries, self.clock()))
+        now = self.clock()
+        before = self.model.snapshot(now)
+        restarted = bool(self._asterisk_started) and snapshot.started != self._asterisk_started
+        self._asterisk_started = snapshot.started
+        self.publish(self.model.resync(entries, now))
         self.resyncs += 1
+        if restarted:
+            log.warning("Asterisk restarted (up since %s)", snapshot.started)
+            for listener in self._restart_listeners:
+                try:
+                    await listener(before)
+                except Exception:
+                    log.exception("restart listener %r failed", listener)
+        for after in self._resync_listeners:
+            try:
+                await after()
+            except Exception:
+                log.exception("resync listener %r failed", after)
         self._resynced.set()
 
     async def _tick_forever(self) -> None:

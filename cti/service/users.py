@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
+
 from crm_core.errors import InvalidInputError
 from crm_core.staff.schemas import UserView
 from crm_core.staff.services import UserService
@@ -24,6 +26,12 @@ class AgentDirectory:
             user = None
         self._by_interface[interface] = user
         return user
+
+    async def warm(self, interfaces: Iterable[str]) -> None:
+        """Look up every interface not cached yet (after a resync: names for the wall-board)."""
+        for interface in interfaces:
+            if interface not in self._by_interface:
+                await self.by_interface(interface)
 
     def cached(self, interface: str) -> UserView | None:
         """The cached user of ``interface`` without I/O (``None`` when not looked up yet)."""

@@ -124,6 +124,13 @@ class AsteriskServer:
             self._owner_file.unlink(missing_ok=True)
             self._state = None
 
+    def restart(self) -> None:
+        """Stop Asterisk by pid and start it again on the same ports with the same secret."""
+        secret = self.ami_secret
+        self.sandbox.down()
+        self._state = self.sandbox.up(ami_secret=secret).state
+        self._owner_file.write_text(str(os.getpid()))
+
     def cli(self, command: str) -> str:
         """Output of an Asterisk CLI command."""
         return self.sandbox.cli(command)

@@ -85,6 +85,22 @@ class Console:
         await response.read()
         return response
 
+    async def get(self, path: str) -> Any:
+        """GET with the agent's token; the JSON body (the status must be 200)."""
+        response = await self.http.get(
+            self.base + path, headers={"Authorization": f"Bearer {self.token}"}
+        )
+        assert response.status == 200, await response.text()
+        return await response.json()
+
+    async def next_matching(self, kind: str, within: float = 15.0, **fields: Any) -> dict[str, Any]:
+        """The next message of type ``kind`` whose ``fields`` have the given values."""
+        async with asyncio.timeout(within):
+            while True:
+                message, _ = await self.next_of(kind, within)
+                if all(message.get(key) == value for key, value in fields.items()):
+                    return message
+
     async def next_of(self, kind: str, within: float = 15.0) -> tuple[dict[str, Any], float]:
         """The next message of type ``kind`` and the wall-clock time it arrived."""
         async with asyncio.timeout(within):

@@ -1,0 +1,106 @@
+"""Restarts on the real sandbox: Asterisk's while the service runs, and the service's own.
+
+``AsteriskServer.restart`` stops Asterisk by pid and starts it on the same ports with the
+same secret, so the other tests of the session are not disturbed.
+"""
+
+from __future__ import annotations
+
+import asyncio
+
+from cti.service import CtiService
+from tests.support.asterisk import AmiClient, AsteriskServer
+from tests.support.telephony import (
+    AGENT_PHONE,
+    MEMBER_PHONE,
+    add_agent,
+    agent_console,
+    hang_up_everything,
+    originate,
+    running_service,
+    seed_member,
+    signed_in_members,
+)
+
+
+async def connected(asterisk: AsteriskServer) -> AmiClient:
+    """A new AMI connection to the sandbox, logged in."""
+    client = await AmiClient.connect(asterisk.ami_host, asterisk.ami_port)
+    response = await client.login(asterisk.ami_username, asterisk.ami_secret)
+    assert response["Response"] == "Success", response
+    return client
+
+
+async def test_consoles_see_asterisk_go_and_come_back_and_calls_pop_again(
+    asterisk: AsteriskServer, service: CtiService
+) -> None:
+    await add_agent(service)
+    member_number = await seed_member(service)
+    async with agent_console(service, "agent1") as console:
+        try:
+            await console.post("/api/agent/signin", {"queues": ["hotline"]})
+            await console.post("/api/agent/pause", {"reason": "training"})
+            await console.next_matching("agent_state", state="paused")
+
+            await asyncio.to_thread(asterisk.restart)
+            offline = await console.next_matching("telephony_status", online=False)
+            assert offline["detail"]
+            await console.next_matching("telephony_status", online=True, within=30)
+
+            ami = await connected(asterisk)
+            try:
+                if AGENT_PHONE not in await signed_in_members(ami, "hotline"):
+                    await ami.wait_for_event("QueueMemberAdded", Interface=AGENT_PHONE)
+                paused = await ami.list_action("QueueStatus", Queue="hotline")
+                mine = [e for e in paused if e.get("Location") == AGENT_PHONE]
+                if mine[0].get("Paused") != "1":
+                    await ami.wait_for_event("QueueMemberPause", Interface=AGENT_PHONE)
+                assert (await console.post("/api/agent/unpause")).status == 204
+                await console.next_matching("agent_state", state="ready")
+
+                await originate(ami, f'"李娜" <{MEMBER_PHONE}>')
+                pop = await console.next_matching("screen_pop")
+                assert pop["member"]["number"] == member_number
+            finally:
+                await hang_up_everything(ami)
+                await ami.close()
+        finally:
+            await console.post("/api/agent/signout")
+
+
+async def test_a_call_in_progress_is_live_again_after_the_service_restarts(
+    asterisk: AsteriskServer, sqlite_url: str, ami: AmiClient
+) -> None:
+    async with running_service(asterisk, sqlite_url) as first:
+        await add_agent(first)
+        await seed_member(first)
+        async with agent_console(first, "agent1") as console:
+            assert (await console.post("/api/agent/signin", {})).status == 200
+            await originate(ami, f'"李娜" <{MEMBER_PHONE}>')
+            joined = await ami.wait_for_event("QueueCallerJoin")
+            call_id = joined["Linkedid"]
+            await ami.wait_for_event("AgentConnect", Linkedid=call_id)
+            await console.next_matching("call_update", call_id=call_id, state="answered")
+    try:
+        async with (
+            running_service(asterisk, sqlite_url) as second,
+            agent_console(second, "boss") as supervisor,
+        ):
+            calls = (await supervisor.get("/api/calls"))["calls"]
+            live = {call["call_id"]: call for call in calls}
+            assert call_id in live, calls
+            assert live[call_id]["state"] == "answered"
+            assert live[call_id]["caller"] == MEMBER_PHONE
+            assert live[call_id]["queue"] == "hotline"
+            assert live[call_id]["agent"] == "agent1"
+            agents = (await supervisor.get("/api/agents"))["agents"]
+            assert [(a["login"], a["state"]) for a in agents] == [("agent1", "on_call")]
+
+            await ami.action("Hangup", Channel=joined["Channel"])
+            record = await second.call_log.wait_for(call_id, within=15)
+            assert record.agent_login == "agent1"
+            assert record.queue == "hotline"
+            assert record.answered_at is not None
+    finally:
+        await hang_up_everything(ami)
+        await ami.action("QueueRemove", Queue="hotline", Interface=AGENT_PHONE)
