@@ -9,6 +9,7 @@ from __future__ import annotations
 from cti.service import CtiService
 from tests.support.asterisk import AmiClient
 from tests.support.telephony import (
+    AGENT_PHONE,
     HOTLINE_DID,
     MEDIA,
     MEMBER_PHONE,
@@ -85,3 +86,40 @@ async def test_a_pause_reason_with_a_line_break_is_refused_and_nothing_is_sent(
             assert paused["PausedReason"] == "lunch"
         finally:
             await console.post("/api/agent/signout")
+
+
+async def test_an_agent_who_is_not_signed_in_gets_no_pop(
+    service: CtiService, ami: AmiClient
+) -> None:
+    await add_agent(service, "agent1", AGENT_PHONE)
+    await add_agent(service, "agent2", "Local/6002@test-phones/n")
+    async with agent_console(service, "agent1") as idle, agent_console(service, "agent2") as on:
+        try:
+            assert (await on.post("/api/agent/signin", {})).status == 200
+            await originate(ami, '"Stranger" <13900000009>')
+            pop, _ = await on.next_of("screen_pop")
+            assert pop["caller"] == "13900000009"
+            # A marker after the call has rung: everything for agent1 before it is in order.
+            assert (await idle.post("/api/agent/signin", {})).status == 200
+            seen = []
+            while True:
+                message = await idle.socket.receive_json(timeout=15)
+                seen.append(message["type"])
+                if message["type"] == "agent_state" and message["login"] == "agent1":
+                    break
+            assert "screen_pop" not in seen, seen
+        finally:
+            await hang_up_everything(ami)
+            await idle.post("/api/agent/signout")
+            await on.post("/api/agent/signout")
+
+
+async def test_an_agent_cannot_sign_in_to_a_queue_it_is_not_a_member_of(
+    service: CtiService, ami: AmiClient
+) -> None:
+    await add_agent(service)
+    async with agent_console(service, "agent1") as console:
+        response = await console.post("/api/agent/signin", {"queues": ["vip"]})
+        assert response.status == 403
+        assert (await response.json())["error_id"] == "forbidden"
+        assert AGENT_PHONE not in await signed_in_members(ami, "vip")
