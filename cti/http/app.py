@@ -55,6 +55,7 @@ def make_app(
     ws_queue_size: int = 256,
     ws_heartbeat: float = 20.0,
     ws_auth_timeout: float = 5.0,
+    ws_recheck: float = 60.0,
 ) -> web.Application:
     """The API over ``crm``; the live-state and agent routes exist only when given."""
     hub = WebSocketHub(
@@ -62,6 +63,7 @@ def make_app(
         queue_size=ws_queue_size,
         heartbeat=ws_heartbeat,
         auth_timeout=ws_auth_timeout,
+        recheck=ws_recheck,
     )
     routes = ROUTES + (live_routes(live_state) if live_state is not None else ())
     routes += agent_routes(agents) if agents is not None else ()

@@ -9,7 +9,8 @@ Pushing never waits on a client: each connection has a bounded send queue draine
 its own writer task. A client that falls ``queue_size`` messages behind is dropped and
 closed with code 1013 ("try again later"); the console reconnects and resyncs over
 REST. aiohttp's heartbeat pings every ``heartbeat`` seconds and closes a connection
-whose pong does not come back.
+whose pong does not come back. Every ``recheck`` seconds the token is checked again: a
+console whose token expired or was revoked (logout, user disabled) is closed with 4401.
 """
 
 from __future__ import annotations
@@ -42,6 +43,7 @@ class Connection:
     socket: web.WebSocketResponse
     outbox: asyncio.Queue[str]
     writer: asyncio.Task[None] | None = field(default=None, repr=False)
+    token: str = field(default="", repr=False)
     dropped: bool = False
 
 
@@ -55,6 +57,7 @@ class WebSocketHub:
         queue_size: int = 256,
         heartbeat: float = 20.0,
         auth_timeout: float = 5.0,
+        recheck: float = 60.0,
     ) -> None:
         if queue_size < 1:
             raise ValueError("queue_size must be at least 1")
@@ -62,6 +65,7 @@ class WebSocketHub:
         self.queue_size = queue_size
         self.heartbeat = heartbeat
         self.auth_timeout = auth_timeout
+        self.recheck = recheck
         self._by_login: dict[str, set[Connection]] = {}
         self._closing: set[asyncio.Task[bool]] = set()
 
@@ -126,25 +130,40 @@ class WebSocketHub:
         """Serve one console WebSocket from authentication to close."""
         socket = web.WebSocketResponse(heartbeat=self.heartbeat)
         await socket.prepare(request)
-        user = await self._first_message(socket)
-        if user is None:
+        first = await self._first_message(socket)
+        if first is None:
             return socket
+        user, token = first
         connection = Connection(user.login, user.role.value, socket, asyncio.Queue(self.queue_size))
+        connection.token = token
         self._by_login.setdefault(user.login, set()).add(connection)
         connection.outbox.put_nowait(to_json(SessionReady(user.login, user.role.value)))
         connection.writer = asyncio.get_running_loop().create_task(self._write(connection))
+        checker = asyncio.get_running_loop().create_task(self._recheck_forever(connection))
         try:
             async for incoming in socket:
                 if incoming.type is WSMsgType.ERROR:
                     break
         finally:
             self._forget(connection)
+            checker.cancel()
             connection.writer.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await connection.writer
         return socket
 
-    async def _first_message(self, socket: web.WebSocketResponse) -> UserView | None:
+    async def _recheck_forever(self, connection: Connection) -> None:
+        """Close the console once its token stops being valid."""
+        while not connection.dropped:
+            await asyncio.sleep(self.recheck)
+            try:
+                await self._authenticate(connection.token)
+            except CrmError as error:
+                log.info("closing %s's console: %s", connection.login, error)
+                self._drop(connection, CLOSE_UNAUTHORIZED, str(error)[:120])
+                return
+
+    async def _first_message(self, socket: web.WebSocketResponse) -> tuple[UserView, str] | None:
         try:
             incoming = await socket.receive(timeout=self.auth_timeout)
         except TimeoutError:
@@ -157,7 +176,7 @@ class WebSocketHub:
             message = from_json(incoming.data)
             if not isinstance(message, Authenticate):
                 raise ProtocolError("the first message must be 'authenticate'")
-            return await self._authenticate(message.token)
+            return await self._authenticate(message.token), message.token
         except (ProtocolError, CrmError) as error:
             reason = str(error)[:120]
             await socket.close(code=CLOSE_UNAUTHORIZED, message=reason.encode())

@@ -14,6 +14,7 @@ from crm_core.wiring import Crm
 from cti.http.app import hub_of, make_app
 from cti.http.hub import CLOSE_TOO_SLOW, CLOSE_UNAUTHORIZED, WebSocketHub
 from cti.protocol import Notice, ScreenPop, SessionReady, TelephonyStatus, from_json
+from tests.conftest import Clock
 
 PASSWORD = "correct horse battery"
 POP = ScreenPop("1700000000.1", "13812345678", "4008001234", "radio", "sales", None)
@@ -26,7 +27,7 @@ async def api(crm: Crm) -> AsyncIterator[TestClient[Any, Any]]:
         await crm.users.add(
             {"login": login, "display_name": login, "role": role}, password=PASSWORD
         )
-    app = make_app(crm=crm, ws_queue_size=4, ws_auth_timeout=0.5)
+    app = make_app(crm=crm, ws_queue_size=4, ws_auth_timeout=0.5, ws_recheck=0.05)
     async with TestClient(TestServer(app)) as client:
         yield client
 
@@ -134,3 +135,33 @@ async def test_a_console_that_falls_behind_is_dropped_and_others_still_get_their
     assert hub(api).send_to_user("agent8", POP) == 1
     assert from_json(await other.receive_str(timeout=5)) == POP
     await other.close()
+
+
+async def test_logging_out_closes_the_consoles_of_that_token(api: TestClient[Any, Any]) -> None:
+    token = await token_of(api, "agent7")
+    socket = await api.ws_connect("/api/ws")
+    await socket.send_json({"type": "authenticate", "token": token})
+    assert from_json(await socket.receive_str(timeout=5)) == SessionReady("agent7", "agent")
+    other = await console(api, "agent8")
+    response = await api.post("/api/logout", headers={"Authorization": f"Bearer {token}"})
+    assert response.status == 204
+    closing = await socket.receive(timeout=5)
+    assert closing.type is WSMsgType.CLOSE
+    assert socket.close_code == CLOSE_UNAUTHORIZED
+    assert "revoked" in str(closing.extra)
+    assert hub(api).connections_of("agent7") == 0
+    assert hub(api).connections_of("agent8") == 1
+    await other.close()
+
+
+async def test_a_console_is_closed_when_its_token_expires(
+    api: TestClient[Any, Any], clock: Clock
+) -> None:
+    socket = await console(api, "agent7")
+    hub(api).send_to_user("agent7", Notice("info", "still here"))
+    assert from_json(await socket.receive_str(timeout=5)) == Notice("info", "still here")
+    clock.advance(hours=13)
+    closing = await socket.receive(timeout=5)
+    assert closing.type is WSMsgType.CLOSE
+    assert socket.close_code == CLOSE_UNAUTHORIZED
+    assert "expired" in str(closing.extra)
