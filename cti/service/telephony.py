@@ -2,7 +2,9 @@
 
 Events arrive through one `Subscription` of the AMI client, so they are applied in
 order from one task. After every (re)login the model is rebuilt from Asterisk's list
-actions (resync). Subscribers are plain callables run in the same task: they must not
+actions (resync). Live events that arrive while the lists are read are held back and
+applied on top of the rebuilt model: applied to the old model they would be lost when
+it is replaced. Subscribers are plain callables run in the same task: they must not
 block (the screen pop and the call log start their own tasks for I/O).
 """
 
@@ -68,6 +70,7 @@ class TelephonyBridge:
         self._restart_listeners: list[RestartListener] = []
         self._resync_listeners: list[Callable[[], Awaitable[None]]] = []
         self._boots = 0
+        self._held_back: list[tuple[dict[str, str], float]] | None = None
         self._booted = asyncio.Event()
         self._asterisk_started = ""
         self._ticker: asyncio.Task[None] | None = None
@@ -126,7 +129,17 @@ class TelephonyBridge:
         if message.get("Event") == "FullyBooted":
             self._boots += 1
             self._booted.set()
-        self.apply(as_mapping(message), event_time(message, self.clock))
+        event, at = as_mapping(message), event_time(message, self.clock)
+        if self._held_back is not None:
+            self._held_back.append((event, at))
+        else:
+            self.apply(event, at)
+
+    def _release_held_back(self) -> None:
+        """Apply the events held back during a resync, in order, and apply live again."""
+        held, self._held_back = self._held_back or [], None
+        for event, at in held:
+            self.apply(event, at)
 
     async def _snapshot_once_booted(self, client: AmiClient) -> ResyncSnapshot:
         """The resync lists; a login during Asterisk's start waits for ``FullyBooted``.
@@ -147,11 +160,16 @@ class TelephonyBridge:
         return await take_snapshot(client)
 
     async def _resync(self, client: AmiClient) -> None:
+        self._held_back = []
         try:
             snapshot = await self._snapshot_once_booted(client)
         except (AmiError, TimeoutError) as error:
             log.error("resync failed: %s", error)
+            self._release_held_back()
             return
+        except BaseException:
+            self._release_held_back()
+            raise
         entries = [
             as_mapping(message)
             for message in (*snapshot.channels, *snapshot.bridges, *snapshot.queues)
@@ -161,6 +179,7 @@ class TelephonyBridge:
         restarted = bool(self._asterisk_started) and snapshot.started != self._asterisk_started
         self._asterisk_started = snapshot.started
         self.publish(self.model.resync(entries, now))
+        self._release_held_back()
         self.resyncs += 1
         if restarted:
             log.warning("Asterisk restarted (up since %s)", snapshot.started)

@@ -27,6 +27,8 @@ from cti.ami import (
     TelephonyStatus,
     take_snapshot,
 )
+from cti.model import CallCentreModel
+from cti.service.telephony import TelephonyBridge
 from cti.settings import AmiSettings
 
 SECRET = "s3cret"
@@ -49,6 +51,8 @@ class FakeAmi:
 
     def __init__(self) -> None:
         self.answer_pings = True
+        self.live_during: dict[str, bytes] = {}
+        """Live events written in the middle of a list action's answer, by action name."""
         self.unanswered: set[str] = set()
         self.received: list[dict[str, str]] = []
         self.logins = 0
@@ -128,6 +132,7 @@ class FakeAmi:
             return (
                 frame(Response="Success", ActionID=action_id, EventList="start")
                 + frame(Event="FullyBooted", Status="unrelated event in between")
+                + self.live_during.get(name, b"")
                 + items
                 + frame(
                     Event=f"{name}Complete",
@@ -421,3 +426,27 @@ def test_backoff_doubles_and_is_capped() -> None:
     backoff = Backoff(initial=0.5, factor=2, maximum=30, jitter=0)
     assert [backoff.delay(n) for n in range(8)] == [0.5, 1, 2, 4, 8, 16, 30, 30]
     assert Backoff(jitter=0.1).delay(10_000) <= 33
+
+
+async def test_live_events_during_a_resync_are_applied_to_the_rebuilt_model(
+    server: FakeAmi,
+) -> None:
+    # A caller arrives while QueueStatus is being read, after CoreShowChannels was: the
+    # lists do not know the call; only the held-back live event does.
+    server.live_during["QueueStatus"] = frame(
+        Event="Newchannel", Channel="PJSIP/trunk-00000001", ChannelState="4",
+        ChannelStateDesc="Ring", CallerIDNum="13812345678", CallerIDName="Li Na",
+        Context="from-trunk", Exten="4008001234", Priority="1",
+        Uniqueid="1700000000.1", Linkedid="1700000000.1", Timestamp="1700000000.0",
+    )  # fmt: skip
+    client = AmiClient(settings_for(server), backoff=FAST)
+    bridge = TelephonyBridge(client=client, model=CallCentreModel())
+    await client.start()
+    try:
+        await bridge.wait_resynced(within=3)
+        call = bridge.model.call("1700000000.1")
+        assert call is not None
+        assert call.caller_number == "13812345678"
+        assert call.did == "4008001234"
+    finally:
+        await client.stop()
