@@ -10,6 +10,7 @@ from cti.model.events import (
     CallHeld,
     CallTransferred,
     DomainEvent,
+    OutboundAnswered,
 )
 from cti.model.frames import FrameReader, parse_frame, parse_stream
 from cti.model.machine import CallCentreModel
@@ -42,6 +43,7 @@ __all__ = [
     "ChannelView",
     "DomainEvent",
     "FrameReader",
+    "OutboundAnswered",
     "QueueCallerView",
     "QueueMemberView",
     "QueueView",
