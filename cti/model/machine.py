@@ -155,6 +155,28 @@ class CallCentreModel:
         channel = self._state.channels.get(uniqueid)
         return channel_view(channel) if channel is not None else None
 
+    def bridge_peers(self, uniqueid: str) -> tuple[ChannelView, ...]:
+        """The other channels in the bridge ``uniqueid`` is in (empty when not bridged)."""
+        channel = self._state.channels.get(uniqueid)
+        bridge = self._state.bridges.get(channel.bridge_id or "") if channel is not None else None
+        if bridge is None:
+            return ()
+        channels = self._state.channels
+        return tuple(
+            channel_view(channels[u])
+            for u in sorted(bridge.channels)
+            if u != uniqueid and u in channels
+        )
+
+    def waiting_leg(self, call_id: str) -> ChannelView | None:
+        """The call's channel waiting in a queue (the caller side before an answer), if any."""
+        for queue in self._state.queues.values():
+            for uniqueid, caller in queue.callers.items():
+                channel = self._state.channels.get(uniqueid)
+                if caller.call_id == call_id and channel is not None:
+                    return channel_view(channel)
+        return None
+
     def has_ended(self, call_id: str) -> bool:
         """Whether the call was seen and has ended (remembered for a bounded number of calls)."""
         return call_id in self._state.ended_calls
