@@ -19,6 +19,7 @@ from dataclasses import dataclass
 from crm_core.staff.schemas import UserView
 from crm_core.staff.services import UserService
 from cti.ami import Action, AmiClient
+from cti.http.control_schemas import CallActionResult, DialResult
 from cti.model import CallView, ChannelView
 from cti.service.agents import TelephonyUnavailableError, phone_of, send_action
 from cti.service.call_errors import CallEndedError, CallStateError, UnknownTargetError
@@ -37,23 +38,6 @@ HOLD_CONTEXT = "ctidesk-hold"
 CONFERENCE_CONTEXT = "conferences"
 CONFERENCE_ROOMS = range(9000, 10000)
 DTMF = frozenset("0123456789*#ABCD")
-
-
-@dataclass(frozen=True)
-class DialResult:
-    """A call placed from the agent's phone: its id (the call id of every later action)."""
-
-    call_id: str
-    number: str
-
-
-@dataclass(frozen=True)
-class CallActionResult:
-    """What a call action did, for the console's status line."""
-
-    call_id: str
-    action: str
-    detail: str | None = None
 
 
 @dataclass
@@ -233,7 +217,7 @@ class CallControl:
     async def hang_up(self, user: UserView, call_id: str) -> CallActionResult:
         """Hang up the agent's own leg (in a conference the others go on talking)."""
         _call, leg = self._mine(user, call_id)
-        await self._act(call_id, Action("Hangup", Channel=leg.name, Cause=16))
+        await self.act(call_id, Action("Hangup", Channel=leg.name, Cause=16))
         self._controls.pop(call_id, None)
         return CallActionResult(call_id, "hangup")
 
@@ -244,9 +228,7 @@ class CallControl:
             raise UnknownTargetError(f"{digits!r} is not DTMF (0-9 * # A-D)", digits=digits)
         far = self.legs.far_end(call, leg)
         for digit in digits:
-            await self._act(
-                call_id, Action("PlayDTMF", Channel=far.name, Digit=digit, Duration=100)
-            )
+            await self.act(call_id, Action("PlayDTMF", Channel=far.name, Digit=digit, Duration=100))
         return CallActionResult(call_id, "dtmf", digits)
 
     # -- helpers ---------------------------------------------------------------------
@@ -287,7 +269,7 @@ class CallControl:
         action = Action(
             "Setvar", Channel=channel.name, Variable=TARGET_VARIABLE, Value=destination.interface
         )
-        await self._act(channel.linkedid, action)
+        await self.act(channel.linkedid, action)
 
     async def _redirect(
         self,
@@ -307,14 +289,14 @@ class CallControl:
                 ExtraChannel=other.name, ExtraContext=other_context, ExtraExten=other_exten,
                 ExtraPriority=1,
             )  # fmt: skip
-        await self._act(call_id, Action("Redirect", fields))
+        await self.act(call_id, Action("Redirect", fields))
 
     async def _bridge_pair(self, call_id: str, first: ChannelView, second: ChannelView) -> None:
-        await self._act(
+        await self.act(
             call_id, Action("Bridge", Channel1=first.name, Channel2=second.name, Tone="no")
         )
 
-    async def _act(self, call_id: str, action: Action) -> None:
+    async def act(self, call_id: str, action: Action) -> None:
         """Send ``action``; a refusal because the call ended meanwhile is 409."""
         try:
             await send_action(self._client, action)
@@ -355,4 +337,4 @@ def channel_vanished(error: Exception) -> bool:
     return any(words in text for words in ("no such channel", "not found", "does not exist"))
 
 
-__all__ = ["CallActionResult", "CallControl", "DialResult", "channel_vanished"]
+__all__ = ["CallControl", "channel_vanished"]
