@@ -93,8 +93,8 @@ def _dial_begin(
     if dest is None or dest.agent is None:
         return
     call = state.calls.get(dest.linkedid)
-    if call is None or call.queue is not None or call.answered_at is not None:
-        return
+    if call is None or call.queue is not None or call.answered_at is not None or call.dialled:
+        return  # queue calls ring through AgentCalled; click-to-dial rings the agent's own phone
     agent = agent_for(state, dest.agent, "", at)
     if agent.ringing_call == call.call_id or agent.talking_call is not None:
         return

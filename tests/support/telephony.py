@@ -19,7 +19,14 @@ import aiohttp
 from pydantic import SecretStr
 
 from cti.service import CtiService
-from cti.settings import AmiSettings, ApiSettings, DatabaseSettings, PhoneSettings, Settings
+from cti.settings import (
+    AmiSettings,
+    ApiSettings,
+    DatabaseSettings,
+    PhoneSettings,
+    RecordingsSettings,
+    Settings,
+)
 from tests.support.asterisk import AmiClient, AsteriskServer
 
 PASSWORD = "correct horse battery"
@@ -31,6 +38,8 @@ RINGING_PHONE = "Local/7001@test-phones/n"
 HOTLINE_DID = "4008001234"
 MEMBER_PHONE = "13812345678"
 MEDIA = "Spring brochure"
+RECORDINGS_IN_ASTERISK = "/var/spool/asterisk/monitor/ctidesk"
+DIAL_CALLER_ID = '"Hotline" <4008001234>'
 POINTS = 1200
 
 
@@ -54,7 +63,12 @@ def settings_for(asterisk: AsteriskServer, database_url: str) -> Settings:
         ),
         api=ApiSettings(port=free_port()),
         database=DatabaseSettings(url=database_url),
-        phone=PhoneSettings(inbound_media={HOTLINE_DID: MEDIA}),
+        phone=PhoneSettings(inbound_media={HOTLINE_DID: MEDIA}, dial_caller_id=DIAL_CALLER_ID),
+        recordings=RecordingsSettings(
+            directory=str(asterisk.sandbox.layout.root) + RECORDINGS_IN_ASTERISK,
+            asterisk_directory=RECORDINGS_IN_ASTERISK,
+            queues={"vip": "all", "pc-digital": "none"},
+        ),
     )
 
 
