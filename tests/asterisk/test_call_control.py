@@ -215,11 +215,13 @@ async def test_an_agent_not_on_the_call_gets_403_and_nothing_happens(
     service: CtiService, ami: AmiClient
 ) -> None:
     await add_user(service, "agent2", "agent", SECOND_AGENT_PHONE)
-    async with answered_call(service, ami) as (_console, call_id, connect):
-        async with agent_console(service, "agent2") as other:
-            for action in ("hold", "hangup"):
-                response = await other.post(f"/api/calls/{call_id}/{action}")
-                assert response.status == 403, await response.text()
-            live = {c["Channel"] for c in await channels(ami)}
-            assert connect["DestChannel"] in live
-            assert not events(ami, "MusicOnHoldStart")
+    async with (
+        answered_call(service, ami) as (_console, call_id, connect),
+        agent_console(service, "agent2") as other,
+    ):
+        for action in ("hold", "hangup"):
+            response = await other.post(f"/api/calls/{call_id}/{action}")
+            assert response.status == 403, await response.text()
+        live = {c["Channel"] for c in await channels(ami)}
+        assert connect["DestChannel"] in live
+        assert not events(ami, "MusicOnHoldStart")

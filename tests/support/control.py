@@ -130,13 +130,13 @@ async def dialled_to(ami: AmiClient, caller: str, prefix: str) -> AmiMessage:
 
 
 __all__ = [
-    "dialled_to",
     "SECOND_AGENT_PHONE",
     "SUPERVISOR_PHONE",
     "add_user",
     "answered_call",
     "bridged_with",
     "channels",
+    "dialled_to",
     "events",
     "wait_model",
 ]
