@@ -138,7 +138,7 @@ class CallControl:
         if mode == "blind":
             await self._set_target(far, destination)
             await self._redirect(call_id, far, destination.context, destination.exten)
-            await self._hang_up_quietly(leg)
+            await self.hang_up_quietly(leg)
             self._controls.pop(call_id, None)
             self._transferred(call_id, "blind", destination, user)
             await self._pop_agent(call, destination)
@@ -167,7 +167,7 @@ class CallControl:
         if target_leg is None:
             raise CallStateError("the transfer target has not answered yet", call_id=call_id)
         await self._bridge_pair(call_id, control.far_end, target_leg)
-        await self._hang_up_quietly(leg)
+        await self.hang_up_quietly(leg)
         self._controls.pop(call_id, None)
         assert control.consulting is not None
         self._transferred(call_id, "attended", control.consulting, user)
@@ -180,7 +180,7 @@ class CallControl:
         target_leg = self.legs.peer(leg)
         await self._bridge_pair(call_id, leg, control.far_end)
         if target_leg is not None:
-            await self._hang_up_quietly(target_leg)
+            await self.hang_up_quietly(target_leg)
         self._controls.pop(call_id, None)
         return CallActionResult(call_id, "transfer-cancel")
 
@@ -308,7 +308,7 @@ class CallControl:
                 ) from None
             raise
 
-    async def _hang_up_quietly(self, channel: ChannelView) -> None:
+    async def hang_up_quietly(self, channel: ChannelView) -> None:
         if self.legs.channel(channel.uniqueid) is None:
             return
         with contextlib.suppress(TelephonyUnavailableError):  # gone already

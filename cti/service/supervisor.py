@@ -28,8 +28,10 @@ from cti.service.call_legs import CallLegs
 from cti.service.calls import CallControl
 from cti.service.targets import DIAL_CONTEXT, TARGET_VARIABLE
 
+SPY_CONTEXT = "ctidesk-spy"
 SPY_OPTIONS = {"listen": "q", "whisper": "qw", "barge": "qB"}
 SPY_DIGITS = {"listen": "4", "whisper": "5", "barge": "6"}
+SPY_EXIT = "#"
 T = TypeVar("T")
 
 
@@ -140,10 +142,10 @@ class SupervisorService:
         target = self._spied_leg(call)
         channel_id = f"ctidesk-spy-{secrets.token_hex(8)}"
         action = Action(
-            "Originate", Channel=phone, Application="ChanSpy",
-            Data=f"{target.name},dE{SPY_OPTIONS[mode]}", ChannelId=channel_id,
-            OtherChannelId=f"{channel_id}-2", CallerID=f"Supervisor <{supervisor.login}>",
-            Timeout=30000, Async=True,
+            "Originate", Channel=phone, Context=SPY_CONTEXT, Exten="s", Priority=1,
+            Variable=[f"CTIDESK_SPY={target.name}", f"CTIDESK_SPY_OPTIONS=dEx({SPY_EXIT}){SPY_OPTIONS[mode]}"],
+            ChannelId=channel_id, OtherChannelId=f"{channel_id}-2",
+            CallerID=f"Supervisor <{supervisor.login}>", Timeout=30000, Async=True,
         )  # fmt: skip
         await self._calls.act(call_id, action)
         self._spies[supervisor.login] = SpySession(call_id, channel_id, mode)
@@ -156,13 +158,16 @@ class SupervisorService:
         self._spies.pop(supervisor.login, None)
         leg = self.legs.channel(session.channel_id)
         if leg is not None:
+            # ChanSpy's exit key (option x(#)): ChanSpy ends, the dialplan hangs the phone up.
             await send_action(self._client, Action("Hangup", Channel=leg.name, Cause=16))
         return SupervisorActionResult("spy-stop", call_id=call_id)
 
     async def _release(self, call_id: str) -> SupervisorActionResult:
         self.legs.live(call_id)
-        for leg in self.legs.model.legs(call_id):
-            await self._calls.act(call_id, Action("Hangup", Channel=leg.name, Cause=16))
+        first, *others = self.legs.model.legs(call_id)
+        await self._calls.act(call_id, Action("Hangup", Channel=first.name, Cause=16))
+        for leg in others:  # most go with the first; the rest are hung up here
+            await self._calls.hang_up_quietly(leg)
         return SupervisorActionResult("release", call_id=call_id)
 
     async def _intercept(self, supervisor: UserView, call_id: str) -> SupervisorActionResult:

@@ -17,8 +17,10 @@ from tests.support.telephony import (
     originate,
 )
 
-SUPERVISOR_PHONE = "Local/6009@test-phones/n"
+SUPERVISOR_PHONE = "Local/5009@test-phones/n"  # sends audio, as a live handset does
 SECOND_AGENT_PHONE = "Local/6002@test-phones/n"
+TALKING_AGENT_PHONE = "Local/5001@test-phones/n"
+"""An agent phone that sends audio: ChanSpy only runs its loop while the spied call has media."""
 
 
 async def add_user(
@@ -48,14 +50,18 @@ async def bridged_with(ami: AmiClient, name: str) -> set[str]:
 
 @contextlib.asynccontextmanager
 async def answered_call(
-    service: CtiService, ami: AmiClient, login: str = "agent1", queue_did: str | None = None
+    service: CtiService,
+    ami: AmiClient,
+    login: str = "agent1",
+    queue_did: str | None = None,
+    phone: str = "Local/6001@test-phones/n",
 ) -> AsyncIterator[tuple[Console, str, AmiMessage]]:
     """Agent ``login`` (phone 6001, auto-answer) signed in and talking to a queue caller.
 
     Yields the console, the call id and Asterisk's ``AgentConnect``; everything is hung up
     and signed out at the end.
     """
-    await add_user(service, login, "agent", "Local/6001@test-phones/n", ("hotline", "vip"))
+    await add_user(service, login, "agent", phone, ("hotline", "vip"))
     async with agent_console(service, login) as console:
         try:
             assert (
@@ -132,6 +138,7 @@ async def dialled_to(ami: AmiClient, caller: str, prefix: str) -> AmiMessage:
 __all__ = [
     "SECOND_AGENT_PHONE",
     "SUPERVISOR_PHONE",
+    "TALKING_AGENT_PHONE",
     "add_user",
     "answered_call",
     "bridged_with",
