@@ -1,9 +1,11 @@
 """Supervisor functions: listen/whisper/barge (ChanSpy), force-release, intercept,
 force sign-out or pause of an agent, and broadcast notices. Every action is audited.
 
-Spying rings the supervisor's own phone (``Originate`` of their interface into
-``ChanSpy`` on the agent's leg, option ``d``); switching mode sends the ChanSpy DTMF
-(4 listen, 5 whisper, 6 barge) as received on the spy channel, so the session goes on.
+Spying rings the supervisor's own phone (``Originate`` of their interface into the
+``ctidesk-spy`` dialplan context, which runs ``ChanSpy`` on the agent's leg with option
+``d``); switching mode sends the ChanSpy DTMF (4 listen, 5 whisper, 6 barge) as received
+on the spy channel, so the session goes on; stopping hangs the spy channel up. ChanSpy
+notices that hang-up only while the spied call carries audio (as real calls do).
 """
 
 from __future__ import annotations
@@ -31,7 +33,6 @@ from cti.service.targets import DIAL_CONTEXT, TARGET_VARIABLE
 SPY_CONTEXT = "ctidesk-spy"
 SPY_OPTIONS = {"listen": "q", "whisper": "qw", "barge": "qB"}
 SPY_DIGITS = {"listen": "4", "whisper": "5", "barge": "6"}
-SPY_EXIT = "#"
 T = TypeVar("T")
 
 
@@ -143,7 +144,7 @@ class SupervisorService:
         channel_id = f"ctidesk-spy-{secrets.token_hex(8)}"
         action = Action(
             "Originate", Channel=phone, Context=SPY_CONTEXT, Exten="s", Priority=1,
-            Variable=[f"CTIDESK_SPY={target.name}", f"CTIDESK_SPY_OPTIONS=dEx({SPY_EXIT}){SPY_OPTIONS[mode]}"],
+            Variable=[f"CTIDESK_SPY={target.name}", f"CTIDESK_SPY_OPTIONS=dE{SPY_OPTIONS[mode]}"],
             ChannelId=channel_id, OtherChannelId=f"{channel_id}-2",
             CallerID=f"Supervisor <{supervisor.login}>", Timeout=30000, Async=True,
         )  # fmt: skip
@@ -158,7 +159,6 @@ class SupervisorService:
         self._spies.pop(supervisor.login, None)
         leg = self.legs.channel(session.channel_id)
         if leg is not None:
-            # ChanSpy's exit key (option x(#)): ChanSpy ends, the dialplan hangs the phone up.
             await send_action(self._client, Action("Hangup", Channel=leg.name, Cause=16))
         return SupervisorActionResult("spy-stop", call_id=call_id)
 

@@ -78,7 +78,7 @@ async def test_barge_starts_chanspy_in_barge_mode(service: CtiService, ami: AmiC
         spy = await ami.wait_for_event(
             "Newexten", Channel=start["SpyerChannel"], Application="ChanSpy"
         )
-        assert spy["AppData"] == f"{connect['DestChannel']},dEx(#)qB"
+        assert spy["AppData"] == f"{connect['DestChannel']},dEqB"
         response = await boss.post(f"/api/supervisor/calls/{call_id}/spy/stop")
         assert response.status == 200, await response.text()
         await ami.wait_for_event("ChanSpyStop")
