@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import select
+from sqlalchemy import Select, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm_core.db.engine import Database
@@ -59,15 +59,22 @@ def recording_view(row: Recording) -> RecordingView:
     )
 
 
-def _load(session: Session, recording_id: int) -> Recording:
-    row = session.scalars(
+def _by_id(recording_id: int) -> Select[Recording]:
+    return (
         select(Recording)
         .options(selectinload(Recording.pauses))
         .where(Recording.id == recording_id)
-    ).one_or_none()
+    )
+
+
+def _found(row: Recording | None, recording_id: int) -> Recording:
     if row is None:
         raise RecordingNotFoundError(f"no recording {recording_id}", recording_id=recording_id)
     return row
+
+
+def _load(session: Session, recording_id: int) -> Recording:
+    return _found(session.scalars(_by_id(recording_id)).one_or_none(), recording_id)
 
 
 class RecordingIndex:
@@ -153,16 +160,8 @@ class RecordingIndex:
     async def get(self, recording_id: int) -> RecordingView:
         """One recording by id."""
         async with self._db.read() as session:
-            row = (
-                await session.scalars(
-                    select(Recording)
-                    .options(selectinload(Recording.pauses))
-                    .where(Recording.id == recording_id)
-                )
-            ).one_or_none()
-        if row is None:
-            raise RecordingNotFoundError(f"no recording {recording_id}", recording_id=recording_id)
-        return recording_view(row)
+            row = (await session.scalars(_by_id(recording_id))).one_or_none()
+        return recording_view(_found(row, recording_id))
 
     async def search(
         self, query: RecordingQuery | dict[str, Any] | None = None

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cti.model import CallEnded, DomainEvent
 from cti.service import CtiService
-from tests.support.asterisk import AmiClient
+from tests.support.asterisk import AmiClient, AmiMessage
 from tests.support.control import (
     SECOND_AGENT_PHONE,
     add_user,
@@ -15,7 +15,7 @@ from tests.support.control import (
     events,
     wait_model,
 )
-from tests.support.telephony import agent_console, hang_up_everything
+from tests.support.telephony import Console, agent_console, hang_up_everything
 
 
 def _caller_leg(ami: AmiClient, call_id: str) -> str:
@@ -113,20 +113,28 @@ async def test_blind_transfer_to_an_agent_pops_who_transferred_and_why(
             assert await bridged_with(ami, caller) == {enter["DestChannel"]}
 
 
+async def _consulting(
+    service: CtiService, ami: AmiClient, console: Console, call_id: str, connect: AmiMessage
+) -> tuple[str, str, AmiMessage]:
+    """Start an attended transfer to 6003: the caller held, the agent talking to 6003."""
+    caller = _caller_leg(ami, call_id)
+    agent_leg = connect["DestChannel"]
+    response = await console.post(
+        f"/api/calls/{call_id}/transfer", {"target": "number:6003", "mode": "attended"}
+    )
+    assert response.status == 200, await response.text()
+    await ami.wait_for_event("MusicOnHoldStart", Channel=caller)
+    consult = await dialled_to(ami, agent_leg, "Local/6003@ctidesk-numbers")
+    await wait_model(service, lambda: bool(service.model.bridge_peers(connect["DestUniqueid"])))
+    assert await bridged_with(ami, agent_leg) == {consult["DestChannel"]}
+    return caller, agent_leg, consult
+
+
 async def test_attended_transfer_consults_then_completes(
     service: CtiService, ami: AmiClient
 ) -> None:
     async with answered_call(service, ami) as (console, call_id, connect):
-        caller = _caller_leg(ami, call_id)
-        agent_leg = connect["DestChannel"]
-        response = await console.post(
-            f"/api/calls/{call_id}/transfer", {"target": "number:6003", "mode": "attended"}
-        )
-        assert response.status == 200, await response.text()
-        await ami.wait_for_event("MusicOnHoldStart", Channel=caller)
-        consult = await dialled_to(ami, agent_leg, "Local/6003@ctidesk-numbers")
-        await wait_model(service, lambda: bool(service.model.bridge_peers(connect["DestUniqueid"])))
-        assert await bridged_with(ami, agent_leg) == {consult["DestChannel"]}
+        caller, agent_leg, consult = await _consulting(service, ami, console, call_id, connect)
 
         response = await console.post(f"/api/calls/{call_id}/transfer/complete")
         assert response.status == 200, await response.text()
@@ -139,14 +147,7 @@ async def test_attended_transfer_cancelled_returns_to_the_caller(
     service: CtiService, ami: AmiClient
 ) -> None:
     async with answered_call(service, ami) as (console, call_id, connect):
-        caller = _caller_leg(ami, call_id)
-        agent_leg = connect["DestChannel"]
-        response = await console.post(
-            f"/api/calls/{call_id}/transfer", {"target": "6003", "mode": "attended"}
-        )
-        assert response.status == 200, await response.text()
-        consult = await dialled_to(ami, agent_leg, "Local/6003@ctidesk-numbers")
-        await wait_model(service, lambda: bool(service.model.bridge_peers(connect["DestUniqueid"])))
+        caller, agent_leg, consult = await _consulting(service, ami, console, call_id, connect)
         response = await console.post(f"/api/calls/{call_id}/transfer/cancel")
         assert response.status == 200, await response.text()
         await ami.wait_for_event("Hangup", Channel=consult["DestChannel"])

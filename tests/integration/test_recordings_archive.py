@@ -206,7 +206,8 @@ def test_the_recordings_commands(
         return result.exit_code, result.output
 
     code, out = invoke("list")
-    assert code == 0 and "1700000000.9" in out and "complete" in out
+    assert code == 0, out
+    assert "1700000000.9" in out and "complete" in out
     code, out = invoke("hold", str(recording_id), "--reason", "dispute")
     assert code == 0 and "legal hold" in out
     code, out = invoke("purge", "--older-than", "0d")
