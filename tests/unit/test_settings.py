@@ -80,9 +80,9 @@ def test_recording_settings_from_the_environment() -> None:
     settings = load_settings(environ=environ)
     assert settings.recordings.queues == {"vip": "all"}
     assert settings.recordings.directory == "/srv/recordings"
-    with pytest.raises(SettingsError, match="recordings.queues"):
+    with pytest.raises(SettingsError, match=r"recordings\.queues"):
         load_settings(environ={"CTIDESK_RECORDINGS_QUEUES": '{ vip = "sometimes" }'})
-    with pytest.raises(SettingsError, match="recordings.directory"):
+    with pytest.raises(SettingsError, match=r"recordings\.directory"):
         load_settings(environ={"CTIDESK_RECORDINGS_DIRECTORY": "relative/dir"})
 
 
