@@ -20,7 +20,7 @@ from crm_core.staff.schemas import UserView
 from crm_core.staff.services import UserService
 from cti.ami import Action, AmiClient
 from cti.http.control_schemas import CallActionResult, DialResult
-from cti.model import CallView, ChannelView
+from cti.model import CallEnded, CallView, ChannelView, DomainEvent
 from cti.service.agents import TelephonyUnavailableError, phone_of, send_action
 from cti.service.call_errors import CallEndedError, CallStateError, UnknownTargetError
 from cti.service.call_legs import CallLegs
@@ -73,6 +73,12 @@ class CallControl:
         self.legs = CallLegs(model=bridge.model, clock=clock)
         self._controls: dict[str, _Control] = {}
         self._rooms: dict[str, str] = {}
+
+    def __call__(self, event: DomainEvent) -> None:
+        """The bus listener: forget what was kept for a call once it has ended."""
+        if isinstance(event, CallEnded):
+            self._controls.pop(event.call_id, None)
+            self._rooms.pop(event.call_id, None)
 
     # -- placing calls ---------------------------------------------------------------
     async def dial(self, user: UserView, number: str) -> DialResult:
@@ -334,7 +340,10 @@ class CallControl:
 def channel_vanished(error: Exception) -> bool:
     """Whether Asterisk refused an action because its channel no longer exists."""
     text = str(error).lower()
-    return any(words in text for words in ("no such channel", "not found", "does not exist"))
+    return "channel" in text and any(
+        words in text
+        for words in ("no such", "not found", "not exist", "non-existent", "not existent")
+    )
 
 
 __all__ = ["CallControl", "channel_vanished"]

@@ -121,6 +121,7 @@ class CtiService:
         self.bridge.listen(self.call_log)
         self.bridge.listen(self.notifier)
         self.bridge.listen(self.recorder)
+        self.bridge.listen(self.calls)
         self.updates = LiveUpdates(hub=hub, agents=self.agent_directory, model=self.model)
         self.bridge.listen(self.updates)
         self.client.on_status(self.notifier.telephony_changed)

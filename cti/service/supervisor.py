@@ -128,7 +128,7 @@ class SupervisorService:
         call = self.legs.live(call_id)
         session = self._spies.get(supervisor.login)
         if session is not None and self.legs.channel(session.channel_id) is None:
-            session = self._spies.pop(supervisor.login)
+            del self._spies[supervisor.login]  # the spy call ended by itself
             session = None
         if session is not None and session.call_id == call_id:
             spy_leg = self.legs.channel(session.channel_id)

@@ -113,6 +113,36 @@ async def test_blind_transfer_to_an_agent_pops_who_transferred_and_why(
             assert await bridged_with(ami, caller) == {enter["DestChannel"]}
 
 
+async def test_transfer_to_a_queue_pops_the_agent_it_reaches_with_the_note(
+    service: CtiService, ami: AmiClient
+) -> None:
+    await add_user(service, "agent2", "agent", SECOND_AGENT_PHONE, ("pc-digital",))
+    async with (
+        answered_call(service, ami) as (console, call_id, connect),
+        agent_console(service, "agent2") as receiver,
+    ):
+        assert (await receiver.post("/api/agent/signin")).status == 200
+        try:
+            response = await console.post(
+                f"/api/calls/{call_id}/transfer",
+                {"target": "queue:pc-digital", "mode": "blind", "note": "laptop repair"},
+            )
+            assert response.status == 200, await response.text()
+            await ami.wait_for_event("QueueCallerJoin", Queue="pc-digital", Linkedid=call_id)
+            reached = await ami.wait_for_event("AgentConnect", Queue="pc-digital")
+            assert reached["Interface"] == SECOND_AGENT_PHONE
+            pop, _ = await receiver.next_of("screen_pop")
+            assert (pop["call_id"], pop["queue"]) == (call_id, "pc-digital")
+            assert (pop["transferred_by"], pop["note"]) == ("agent1", "laptop repair")
+            await ami.wait_for_event("Hangup", Channel=connect["DestChannel"])
+            unknown = await console.post(
+                f"/api/calls/{call_id}/transfer", {"target": "queue:nosuchqueue"}
+            )
+            assert unknown.status in (403, 404)
+        finally:
+            await receiver.post("/api/agent/signout")
+
+
 async def _consulting(
     service: CtiService, ami: AmiClient, console: Console, call_id: str, connect: AmiMessage
 ) -> tuple[str, str, AmiMessage]:
@@ -172,6 +202,7 @@ async def test_conference_puts_three_parties_in_one_room_and_survives_one_leavin
 
         assert (await console.post(f"/api/calls/{call_id}/hangup")).status == 200
         await ami.wait_for_event("ConfbridgeLeave", Conference=room, Channel=connect["DestChannel"])
+        await ami.wait_for_event("Hangup", Channel=connect["DestChannel"])
         members = await ami.list_action("ConfbridgeList", Conference=room)
         names = {m["Channel"] for m in members}
         assert caller in names
@@ -209,6 +240,21 @@ async def test_actions_on_an_ended_call_are_409_and_unknown_calls_404(
         response = await console.post(f"/api/calls/{call_id}/transfer", {"target": "6003"})
         assert response.status == 409
         assert (await console.post("/api/calls/no-such-call/hold")).status == 404
+        assert not events(ami, "MusicOnHoldStart")
+
+
+async def test_an_action_racing_the_hang_up_is_409_and_changes_nothing(
+    service: CtiService, ami: AmiClient
+) -> None:
+    async with answered_call(service, ami) as (console, call_id, connect):
+        hung_up = await ami.action("Hangup", Channel=connect["Channel"])
+        assert hung_up["Response"] == "Success"
+        # The service may not have read the Hangup events yet: then Asterisk refuses
+        # the Redirect for a channel that is gone. Either way the answer is 409.
+        response = await console.post(f"/api/calls/{call_id}/hold")
+        assert response.status == 409, await response.text()
+        assert (await response.json())["error_id"] == "call-ended"
+        await service.call_log.wait_for(call_id)
         assert not events(ami, "MusicOnHoldStart")
 
 

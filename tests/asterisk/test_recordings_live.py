@@ -65,7 +65,11 @@ async def test_an_on_demand_recording_with_a_pci_pause_is_indexed_from_the_wav(
 async def test_policy_all_records_every_answered_vip_call(
     service: CtiService, ami: AmiClient
 ) -> None:
-    async with answered_call(service, ami, queue_did=VIP_DID) as (console, call_id, connect):
+    async with answered_call(service, ami, queue_did=VIP_DID, queues=("vip",)) as (
+        console,
+        call_id,
+        connect,
+    ):
         await ami.wait_for_event("MixMonitorStart", Channel=connect["DestChannel"])
         stop = await console.post(f"/api/calls/{call_id}/recording/stop")
         assert stop.status == 409, "policy all: the agent may pause, not stop"

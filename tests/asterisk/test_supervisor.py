@@ -11,6 +11,7 @@ from tests.support.control import (
     add_user,
     answered_call,
     bridged_with,
+    dialled_to,
     events,
     wait_model,
 )
@@ -136,22 +137,31 @@ async def test_intercept_takes_a_ringing_call_to_the_supervisor(
             response = await boss.post(f"/api/supervisor/calls/{call_id}/intercept")
             assert response.status == 200, await response.text()
             await ami.wait_for_event("QueueCallerLeave", Linkedid=call_id)
-            answered = [
-                e for e in events(ami, "DialEnd", Channel=called["Channel"], DialStatus="ANSWER")
-            ]
-            await ami.wait_for(
-                lambda: any(
-                    e.get("DestChannel", "").startswith("Local/5009@test-phones")
-                    for e in events(ami, "DialEnd", Channel=called["Channel"], DialStatus="ANSWER")
-                )
-            )
-            del answered
-            peers = await bridged_with(ami, called["Channel"])
-            assert any(name.startswith("Local/5009@test-phones") for name in peers)
+            taken = await dialled_to(ami, called["Channel"], "Local/5009@test-phones")
+            await ami.wait_for_event("BridgeEnter", Channel=taken["DestChannel"])
+            assert await bridged_with(ami, called["Channel"]) == {taken["DestChannel"]}
         finally:
             await hang_up_everything(ami)
             await agent.post("/api/agent/signout")
     assert ("boss", "intercept", "done") in await _audit(service)
+
+
+async def test_intercept_takes_a_talking_call_from_the_agent(
+    service: CtiService, ami: AmiClient
+) -> None:
+    await add_user(service, "boss", "supervisor", SUPERVISOR_PHONE)
+    async with (
+        answered_call(service, ami) as (_console, call_id, connect),
+        agent_console(service, "boss") as boss,
+    ):
+        response = await boss.post(f"/api/supervisor/calls/{call_id}/intercept")
+        assert response.status == 200, await response.text()
+        caller = connect["Channel"]
+        await ami.wait_for_event("Hangup", Channel=connect["DestChannel"])
+        taken = await dialled_to(ami, caller, "Local/5009@test-phones")
+        await ami.wait_for_event("BridgeEnter", Channel=taken["DestChannel"])
+        assert await bridged_with(ami, caller) == {taken["DestChannel"]}
+    assert ("boss", "intercept", "done") in await _audit(service, call_id)
 
 
 async def test_force_sign_out_and_pause_of_an_agent(service: CtiService, ami: AmiClient) -> None:

@@ -55,18 +55,19 @@ async def answered_call(
     login: str = "agent1",
     queue_did: str | None = None,
     phone: str = "Local/6001@test-phones/n",
+    queues: tuple[str, ...] = ("hotline",),
 ) -> AsyncIterator[tuple[Console, str, AmiMessage]]:
-    """Agent ``login`` (phone 6001, auto-answer) signed in and talking to a queue caller.
+    """Agent ``login`` (``phone``, 6001 by default) signed in to ``queues`` and talking to a
+    caller of ``queue_did`` (the hotline by default).
 
     Yields the console, the call id and Asterisk's ``AgentConnect``; everything is hung up
     and signed out at the end.
     """
-    await add_user(service, login, "agent", phone, ("hotline", "vip"))
+    await add_user(service, login, "agent", phone, queues)
     async with agent_console(service, login) as console:
         try:
-            assert (
-                await console.post("/api/agent/signin", {"queues": ["hotline", "vip"]})
-            ).status == 200
+            signin = await console.post("/api/agent/signin", {"queues": list(queues)})
+            assert signin.status == 200, await signin.text()
             if queue_did is None:
                 await originate(ami, '"Caller" <13900000002>')
             else:
