@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -46,8 +47,16 @@ class _Marks:
 class CallLogWriter:
     """Listens to domain events and writes each ended call through ``crm.calls.record``."""
 
-    def __init__(self, *, crm: Crm, callers: CallerLookup, agents: AgentDirectory) -> None:
+    def __init__(
+        self,
+        *,
+        crm: Crm,
+        callers: CallerLookup,
+        agents: AgentDirectory,
+        recording_of: Callable[[str], str | None] = lambda _call_id: None,
+    ) -> None:
         self._crm = crm
+        self._recording_of = recording_of
         self._callers = callers
         self._agents = agents
         self._marks: dict[str, _Marks] = {}
@@ -125,6 +134,7 @@ class CallLogWriter:
             "hold_seconds": seconds(ended.held_time),
             "hangup_cause": ended.cause if ended.cause is not None and ended.cause <= 127 else None,
             "hangup_cause_text": ended.cause_text or None,
+            "recording_ref": self._recording_of(ended.call_id),
         }
 
     async def wait_for(self, call_id: str, within: float = 10.0) -> CallView:

@@ -64,6 +64,7 @@ class RecordingService:
         self._clock = clock
         self.legs: CallLegs = calls.legs
         self._running: dict[str, _Running] = {}
+        self._first: dict[str, int] = {}
         self._tasks: set[asyncio.Task[object]] = set()
         self.finished: dict[str, RecordingView] = {}
         self._changed = asyncio.Event()
@@ -122,6 +123,11 @@ class RecordingService:
         await self._mute(call_id, running, False)
         return await self._archive.index.resume(running.recording_id)
 
+    def reference(self, call_id: str) -> str | None:
+        """The id of the call's (first) recording for its call record, once; None if none."""
+        recording_id = self._first.pop(call_id, None)
+        return None if recording_id is None else str(recording_id)
+
     async def wait_finished(self, call_id: str, within: float = 15.0) -> RecordingView:
         """The indexed recording of ``call_id`` once finished (tests)."""
         async with asyncio.timeout(within):
@@ -167,6 +173,7 @@ class RecordingService:
             member_number=match.member_number if match is not None else None,
         )
         self._running[call_id] = _Running(opened.recording.id, channel)
+        self._first.setdefault(call_id, opened.recording.id)
         try:
             await self._calls.act(
                 call_id, Action("MixMonitor", Channel=channel, File=opened.asterisk_file)

@@ -114,8 +114,9 @@ class CtiService:
             ),
         )  # fmt: skip
         self.call_log = CallLogWriter(
-            crm=self.crm, callers=self.callers, agents=self.agent_directory
-        )
+            crm=self.crm, callers=self.callers, agents=self.agent_directory,
+            recording_of=self.recorder.reference,
+        )  # fmt: skip
         self.notifier = ConsoleNotifier(hub=hub, agents=self.agent_directory)
         self.bridge.listen(self.screen_pop)
         self.bridge.listen(self.call_log)

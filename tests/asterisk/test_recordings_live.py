@@ -46,6 +46,8 @@ async def test_an_on_demand_recording_with_a_pci_pause_is_indexed_from_the_wav(
         assert (await console.post(f"/api/calls/{call_id}/hangup")).status == 200
         hangup = await ami.wait_for_event("Hangup", Channel=connect["DestChannel"])
         recording = await service.recorder.wait_finished(call_id)
+        record = await service.call_log.wait_for(call_id)
+        assert record.recording_ref == str(recording_id)
 
     assert recording.id == recording_id
     assert recording.status.value == "complete", recording.problem
