@@ -18,6 +18,7 @@ from typing import Any
 import aiohttp
 from pydantic import SecretStr
 
+from cti.sandbox.layout import RECORDINGS_IN_TREE
 from cti.service import CtiService
 from cti.settings import (
     AmiSettings,
@@ -38,7 +39,6 @@ RINGING_PHONE = "Local/7001@test-phones/n"
 HOTLINE_DID = "4008001234"
 MEMBER_PHONE = "13812345678"
 MEDIA = "Spring brochure"
-RECORDINGS_IN_ASTERISK = "/var/spool/asterisk/monitor/ctidesk"
 DIAL_CALLER_ID = '"Hotline" <4008001234>'
 POINTS = 1200
 
@@ -65,8 +65,8 @@ def settings_for(asterisk: AsteriskServer, database_url: str) -> Settings:
         database=DatabaseSettings(url=database_url),
         phone=PhoneSettings(inbound_media={HOTLINE_DID: MEDIA}, dial_caller_id=DIAL_CALLER_ID),
         recordings=RecordingsSettings(
-            directory=str(asterisk.sandbox.layout.root) + RECORDINGS_IN_ASTERISK,
-            asterisk_directory=RECORDINGS_IN_ASTERISK,
+            directory=str(asterisk.sandbox.layout.recordings_dir),
+            asterisk_directory=RECORDINGS_IN_TREE,
             queues={"vip": "all", "pc-digital": "none"},
         ),
     )
