@@ -37,9 +37,10 @@ def write_wav(path: Path, seconds: float, rate: int = 8000) -> bytes:
 
 
 @pytest.fixture
-def archive(crm: Crm, clock: Clock, tmp_path: Path) -> RecordingArchive:
+def archive(any_crm: Crm, clock: Clock, tmp_path: Path) -> RecordingArchive:
+    """The archive over a spool directory, indexed on SQLite and then on PostgreSQL."""
     return RecordingArchive(
-        index=crm.recordings, directory=tmp_path / "spool", asterisk_directory="/var/spool/x",
+        index=any_crm.recordings, directory=tmp_path / "spool", asterisk_directory="/var/spool/x",
         clock=clock,
     )  # fmt: skip
 
