@@ -342,7 +342,7 @@ def channel_vanished(error: Exception) -> bool:
     text = str(error).lower()
     return "channel" in text and any(
         words in text
-        for words in ("no such", "not found", "not exist", "non-existent", "not existent")
+        for words in ("no such", "not found", "not exist", "non-existent", "not existent", "not up")
     )
 
 

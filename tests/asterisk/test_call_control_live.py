@@ -173,6 +173,37 @@ async def test_attended_transfer_consults_then_completes(
         assert await bridged_with(ami, caller) == {consult["DestChannel"]}
 
 
+async def test_attended_transfer_to_an_agent_pops_at_the_consult_and_completes(
+    service: CtiService, ami: AmiClient
+) -> None:
+    await add_user(service, "agent2", "agent", SECOND_AGENT_PHONE)
+    async with (
+        answered_call(service, ami) as (console, call_id, connect),
+        agent_console(service, "agent2") as receiver,
+    ):
+        caller, agent_leg = _caller_leg(ami, call_id), connect["DestChannel"]
+        response = await console.post(
+            f"/api/calls/{call_id}/transfer",
+            {"target": "agent2", "mode": "attended", "note": "VIP complaint"},
+        )
+        assert response.status == 200, await response.text()
+        assert (await response.json())["action"] == "consult"
+        pop, _ = await receiver.next_of("screen_pop")
+        assert (pop["transferred_by"], pop["note"]) == ("agent1", "VIP complaint")
+        consult = await dialled_to(ami, agent_leg, "Local/6002@test-phones")
+        await ami.wait_for_event("BridgeEnter", Channel=consult["DestChannel"])
+        early = await console.post(f"/api/calls/{call_id}/retrieve")
+        assert early.status == 409, "retrieve during a consult: complete or cancel first"
+
+        response = await console.post(f"/api/calls/{call_id}/transfer/complete")
+        assert response.status == 200, await response.text()
+        await ami.wait_for_event("Hangup", Channel=agent_leg)
+        await ami.wait_for_event("MusicOnHoldStop", Channel=caller)
+        assert await bridged_with(ami, caller) == {consult["DestChannel"]}
+        record_call = service.model.call(call_id, 0)
+        assert record_call is not None and record_call.transferred
+
+
 async def test_attended_transfer_cancelled_returns_to_the_caller(
     service: CtiService, ami: AmiClient
 ) -> None:
