@@ -7,7 +7,8 @@ agent is not on 403.
 
 from __future__ import annotations
 
-from typing import Protocol
+from collections.abc import Awaitable, Callable
+from typing import Protocol, TypeVar
 
 from crm_core.staff.schemas import UserView
 from cti.http.auth import STAFF
@@ -22,7 +23,9 @@ from cti.http.control_schemas import (
     TransferBody,
 )
 from cti.http.parsing import json_body
-from cti.http.routes import Caller, Route, Services
+from cti.http.routes import Caller, Handler, Route, Services
+
+T = TypeVar("T")
 
 
 class CallActions(Protocol):
@@ -45,6 +48,16 @@ def _call_id(caller: Caller) -> str:
     return caller.request.match_info["id"]
 
 
+def on_call(name: str, action: Callable[[UserView, str], Awaitable[T]]) -> Handler:
+    """A handler that runs ``action(user, call id from the path)``; ``name`` is its operation id."""
+
+    async def handler(_services: Services, caller: Caller) -> T:
+        return await action(caller.staff, _call_id(caller))
+
+    handler.__name__ = handler.__qualname__ = name
+    return handler
+
+
 def call_routes(calls: CallActions) -> tuple[Route, ...]:
     """``POST /api/calls/dial`` and ``POST /api/calls/{id}/…`` over ``calls``."""
 
@@ -53,14 +66,6 @@ def call_routes(calls: CallActions) -> tuple[Route, ...]:
         body = await json_body(caller.request, DialBody)
         return await calls.dial(caller.staff, body.number)
 
-    async def hold(_services: Services, caller: Caller) -> CallActionResult:
-        """Put the other party on hold (music on hold)."""
-        return await calls.hold(caller.staff, _call_id(caller))
-
-    async def retrieve(_services: Services, caller: Caller) -> CallActionResult:
-        """Take the held party off hold."""
-        return await calls.retrieve(caller.staff, _call_id(caller))
-
     async def transfer(_services: Services, caller: Caller) -> CallActionResult:
         """Transfer blind, or start an attended transfer (consult)."""
         body = await json_body(caller.request, TransferBody)
@@ -68,50 +73,43 @@ def call_routes(calls: CallActions) -> tuple[Route, ...]:
             caller.staff, _call_id(caller), body.target, body.mode, body.note
         )
 
-    async def complete(_services: Services, caller: Caller) -> CallActionResult:
-        """Complete an attended transfer."""
-        return await calls.complete_transfer(caller.staff, _call_id(caller))
-
-    async def cancel(_services: Services, caller: Caller) -> CallActionResult:
-        """Cancel an attended transfer; back to the held party."""
-        return await calls.cancel_transfer(caller.staff, _call_id(caller))
-
     async def conference(_services: Services, caller: Caller) -> CallActionResult:
         """Bring a third party into a conference with the call."""
         body = await json_body(caller.request, ConferenceBody)
         return await calls.conference(caller.staff, _call_id(caller), body.target)
-
-    async def hangup(_services: Services, caller: Caller) -> CallActionResult:
-        """Hang up the agent's leg."""
-        return await calls.hang_up(caller.staff, _call_id(caller))
 
     async def dtmf(_services: Services, caller: Caller) -> CallActionResult:
         """Send DTMF digits to the far end."""
         body = await json_body(caller.request, DtmfBody)
         return await calls.send_dtmf(caller.staff, _call_id(caller), body.digits)
 
-    on_call = (400, 403, 404, 409, 503)
+    hold = on_call("hold", calls.hold)
+    retrieve = on_call("retrieve", calls.retrieve)
+    complete = on_call("complete_transfer", calls.complete_transfer)
+    cancel = on_call("cancel_transfer", calls.cancel_transfer)
+    hangup = on_call("hangup", calls.hang_up)
+    live = (400, 403, 404, 409, 503)
     base = "/api/calls/{id}"
     return (
         Route("POST", "/api/calls/dial", dial, "Click-to-dial from the agent's phone",
               roles=STAFF, body=DialBody, response=DIAL, errors=(400, 404, 409, 503)),
         Route("POST", f"{base}/hold", hold, "Hold the other party", roles=STAFF,
-              response=CALL_ACTION, errors=on_call),
+              response=CALL_ACTION, errors=live),
         Route("POST", f"{base}/retrieve", retrieve, "Retrieve the held party", roles=STAFF,
-              response=CALL_ACTION, errors=on_call),
+              response=CALL_ACTION, errors=live),
         Route("POST", f"{base}/transfer", transfer, "Transfer (blind) or consult (attended)",
-              roles=STAFF, body=TransferBody, response=CALL_ACTION, errors=on_call),
+              roles=STAFF, body=TransferBody, response=CALL_ACTION, errors=live),
         Route("POST", f"{base}/transfer/complete", complete, "Complete an attended transfer",
-              roles=STAFF, response=CALL_ACTION, errors=on_call),
+              roles=STAFF, response=CALL_ACTION, errors=live),
         Route("POST", f"{base}/transfer/cancel", cancel, "Cancel an attended transfer",
-              roles=STAFF, response=CALL_ACTION, errors=on_call),
+              roles=STAFF, response=CALL_ACTION, errors=live),
         Route("POST", f"{base}/conference", conference, "Conference a third party in",
-              roles=STAFF, body=ConferenceBody, response=CALL_ACTION, errors=on_call),
+              roles=STAFF, body=ConferenceBody, response=CALL_ACTION, errors=live),
         Route("POST", f"{base}/hangup", hangup, "Hang up your leg", roles=STAFF,
-              response=CALL_ACTION, errors=on_call),
+              response=CALL_ACTION, errors=live),
         Route("POST", f"{base}/dtmf", dtmf, "Send DTMF to the other party", roles=STAFF,
-              body=DtmfBody, response=CALL_ACTION, errors=on_call),
+              body=DtmfBody, response=CALL_ACTION, errors=live),
     )  # fmt: skip
 
 
-__all__ = ["CallActions", "call_routes"]
+__all__ = ["CallActions", "call_routes", "on_call"]

@@ -16,6 +16,7 @@ from crm_core.recording_index.schemas import RecordingList, RecordingView
 from crm_core.staff.models import Role
 from crm_core.staff.schemas import UserView
 from cti.http.auth import STAFF, SUPERVISORS
+from cti.http.call_routes import on_call
 from cti.http.control_schemas import LegalHoldBody, _Body
 from cti.http.errors import ForbiddenError, InvalidQueryError
 from cti.http.parsing import json_body, query_params
@@ -59,21 +60,10 @@ def _recording_id(caller: Caller) -> int:
 def recording_routes(recorder: RecordingActions, archive: RecordingArchive) -> tuple[Route, ...]:
     """The recording routes over the service's recorder and the archive."""
 
-    async def start(_services: Services, caller: Caller) -> RecordingView:
-        """Start recording a call (on-demand policy)."""
-        return await recorder.start(caller.staff, caller.request.match_info["id"])
-
-    async def stop(_services: Services, caller: Caller) -> RecordingView:
-        """Stop recording a call (on-demand policy)."""
-        return await recorder.stop(caller.staff, caller.request.match_info["id"])
-
-    async def pause(_services: Services, caller: Caller) -> RecordingView:
-        """PCI pause: mute the recording while card details are read."""
-        return await recorder.pause(caller.staff, caller.request.match_info["id"])
-
-    async def resume(_services: Services, caller: Caller) -> RecordingView:
-        """End the PCI pause."""
-        return await recorder.resume(caller.staff, caller.request.match_info["id"])
+    start = on_call("start_recording", recorder.start)
+    stop = on_call("stop_recording", recorder.stop)
+    pause = on_call("pause_recording", recorder.pause)
+    resume = on_call("resume_recording", recorder.resume)
 
     async def list_recordings(_services: Services, caller: Caller) -> RecordingList:
         """Recordings, newest first; an agent sees only their own calls'."""

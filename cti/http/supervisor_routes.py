@@ -11,6 +11,7 @@ from pydantic import Field
 from crm_core.staff.schemas import UserView
 from crm_core.supervision.services import AuditEntry
 from cti.http.auth import SUPERVISORS
+from cti.http.call_routes import on_call
 from cti.http.control_schemas import (
     NOTICE,
     SUPERVISOR_ACTION,
@@ -68,18 +69,6 @@ def supervisor_routes(supervisor: SupervisorActions) -> tuple[Route, ...]:
         body = await json_body(caller.request, SpyBody)
         return await supervisor.spy(caller.staff, caller.request.match_info["id"], body.mode)
 
-    async def stop_spy(_services: Services, caller: Caller) -> SupervisorActionResult:
-        """Stop listening."""
-        return await supervisor.stop_spy(caller.staff, caller.request.match_info["id"])
-
-    async def release(_services: Services, caller: Caller) -> SupervisorActionResult:
-        """Force-release: hang the call up."""
-        return await supervisor.release(caller.staff, caller.request.match_info["id"])
-
-    async def intercept(_services: Services, caller: Caller) -> SupervisorActionResult:
-        """Take the call to your own phone."""
-        return await supervisor.intercept(caller.staff, caller.request.match_info["id"])
-
     async def signout(_services: Services, caller: Caller) -> SupervisorActionResult:
         """Force an agent out of every queue."""
         return await supervisor.sign_out_agent(caller.staff, caller.request.match_info["login"])
@@ -105,23 +94,26 @@ def supervisor_routes(supervisor: SupervisorActions) -> tuple[Route, ...]:
             )
         )
 
-    on_call = (400, 404, 409, 503)
+    stop_spy = on_call("stop_spy", supervisor.stop_spy)
+    release = on_call("release", supervisor.release)
+    intercept = on_call("intercept", supervisor.intercept)
+    live = (400, 404, 409, 503)
     calls = "/api/supervisor/calls/{id}"
     agents = "/api/supervisor/agents/{login}"
     return (
         Route("POST", f"{calls}/spy", spy, "Listen, whisper or barge on a call",
-              roles=SUPERVISORS, body=SpyBody, response=SUPERVISOR_ACTION, errors=on_call),
+              roles=SUPERVISORS, body=SpyBody, response=SUPERVISOR_ACTION, errors=live),
         Route("POST", f"{calls}/spy/stop", stop_spy, "Stop listening to a call",
-              roles=SUPERVISORS, response=SUPERVISOR_ACTION, errors=on_call),
+              roles=SUPERVISORS, response=SUPERVISOR_ACTION, errors=live),
         Route("POST", f"{calls}/release", release, "Force-release (hang up) a call",
-              roles=SUPERVISORS, response=SUPERVISOR_ACTION, errors=on_call),
+              roles=SUPERVISORS, response=SUPERVISOR_ACTION, errors=live),
         Route("POST", f"{calls}/intercept", intercept, "Take a call to your phone",
-              roles=SUPERVISORS, response=SUPERVISOR_ACTION, errors=on_call),
+              roles=SUPERVISORS, response=SUPERVISOR_ACTION, errors=live),
         Route("POST", f"{agents}/signout", signout, "Force an agent to sign out",
-              roles=SUPERVISORS, response=SUPERVISOR_ACTION, errors=on_call),
+              roles=SUPERVISORS, response=SUPERVISOR_ACTION, errors=live),
         Route("POST", f"{agents}/pause", pause, "Force an agent to pause",
               roles=SUPERVISORS, body=SupervisorPauseBody, response=SUPERVISOR_ACTION,
-              errors=on_call),
+              errors=live),
         Route("POST", "/api/supervisor/notice", notice, "Broadcast a notice",
               roles=SUPERVISORS, body=NoticeBody, response=NOTICE, errors=(400,)),
         Route("GET", "/api/supervisor/audit", audit, "The supervisor audit trail",

@@ -160,19 +160,6 @@ async def _consulting(
     return caller, agent_leg, consult
 
 
-async def test_attended_transfer_consults_then_completes(
-    service: CtiService, ami: AmiClient
-) -> None:
-    async with answered_call(service, ami) as (console, call_id, connect):
-        caller, agent_leg, consult = await _consulting(service, ami, console, call_id, connect)
-
-        response = await console.post(f"/api/calls/{call_id}/transfer/complete")
-        assert response.status == 200, await response.text()
-        await ami.wait_for_event("MusicOnHoldStop", Channel=caller)
-        await ami.wait_for_event("Hangup", Channel=agent_leg)
-        assert await bridged_with(ami, caller) == {consult["DestChannel"]}
-
-
 async def test_attended_transfer_to_an_agent_pops_at_the_consult_and_completes(
     service: CtiService, ami: AmiClient
 ) -> None:

@@ -15,19 +15,12 @@ from crm_core.wiring import Crm
 from cti.http.routes import OPENAPI_DOCUMENT
 from cti.service import CtiService
 from cti.settings import RecordingsSettings, Settings
-from tests.integration.test_api_rest import PASSWORD, error_of, token_of
+from tests.integration.test_api_rest import add_agent_and_supervisor, error_of, token_of
 
 
 @pytest.fixture
 async def service(crm: Crm, tmp_path: Path) -> CtiService:
-    await crm.users.add(
-        {"login": "agent7", "display_name": "Agent 7", "role": "agent",
-         "interface": "PJSIP/6007", "queues": [{"queue": "sales"}]},
-        password=PASSWORD,
-    )  # fmt: skip
-    await crm.users.add(
-        {"login": "boss", "display_name": "Boss", "role": "supervisor"}, password=PASSWORD
-    )
+    await add_agent_and_supervisor(crm)
     settings = Settings(recordings=RecordingsSettings(directory=str(tmp_path / "spool")))
     return CtiService(settings, crm=crm)
 
