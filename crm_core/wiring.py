@@ -20,8 +20,10 @@ from crm_core.members.cards import CardService
 from crm_core.members.directory import PhoneDirectory
 from crm_core.members.services import MemberService
 from crm_core.orders.services import OrderService
+from crm_core.recording_index.services import RecordingIndex
 from crm_core.service_desk.desk import ServiceDesk, build_service_desk
 from crm_core.staff.services import UserService
+from crm_core.supervision.services import SupervisorAudit
 from crm_core.surveys.analysis import SurveyReports
 from crm_core.surveys.responses import ResponseService
 from crm_core.surveys.services import QuestionnaireService
@@ -50,6 +52,8 @@ class Crm:
     questionnaires: QuestionnaireService
     survey_responses: ResponseService
     survey_reports: SurveyReports
+    supervisor_audit: SupervisorAudit
+    recordings: RecordingIndex
 
     def set_clock(self, clock: Clock) -> Clock:
         """Make every service read time from ``clock``; returns the clock it replaces."""
@@ -57,7 +61,7 @@ class Crm:
         for service in (
             self.points, self.cards, self.rules, self.users, self.calls, self.templates,
             self.activities, self.knowledge, self.member360, self.questionnaires,
-            self.survey_responses,
+            self.survey_responses, self.supervisor_audit, self.recordings,
         ):  # fmt: skip
             service.clock = clock
         self.service_desk.set_clock(clock)
@@ -101,4 +105,6 @@ def build_crm(
         questionnaires=QuestionnaireService(db=db, clock=clock),
         survey_responses=ResponseService(db=db, clock=clock),
         survey_reports=SurveyReports(db=db),
+        supervisor_audit=SupervisorAudit(db=db, clock=clock),
+        recordings=RecordingIndex(db=db, clock=clock),
     )

@@ -27,7 +27,11 @@ class ProtocolError(ValueError):
 
 @dataclass(frozen=True)
 class ScreenPop:
-    """A call ringing at the agent: who calls, on which number, and the member if known."""
+    """A call ringing at the agent: who calls, on which number, and the member if known.
+
+    ``direction`` is ``outbound`` when the number the agent dialled answered (``caller``
+    is then the callee); a transferred call says who transferred it and their note.
+    """
 
     type: ClassVar[str] = "screen_pop"
     call_id: str
@@ -36,6 +40,9 @@ class ScreenPop:
     inbound_media: str | None
     queue: str | None
     member: JsonObject | None
+    direction: str = "inbound"
+    transferred_by: str | None = None
+    note: str | None = None
 
 
 @dataclass(frozen=True)

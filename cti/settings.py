@@ -13,7 +13,7 @@ import tomllib
 import typing
 from collections.abc import Mapping
 from pathlib import Path
-from typing import Any
+from typing import Any, Literal
 
 import phonenumbers
 from pydantic import (
@@ -28,6 +28,8 @@ from pydantic import (
 
 ENV_PREFIX = "CTIDESK_"
 CONFIG_ENV = "CTIDESK_CONFIG"
+NOT_SETTINGS = frozenset({CONFIG_ENV, "CTIDESK_SANDBOX_DIR"})
+"""Environment variables of ours that are not settings (the config file, the sandbox tree)."""
 DEFAULT_SOURCE = "default"
 SECRET_KEYS = frozenset({"ami.secret", "agi.secret"})
 MASK = "********"
@@ -90,6 +92,16 @@ class PhoneSettings(_Section):
     inbound_media: dict[str, str] = Field(
         default_factory=dict, description="Dialled number (DID) → advertising medium name."
     )
+    dial_caller_id: str = Field(
+        "", max_length=80, description="Caller ID of calls agents place (click-to-dial)."
+    )
+
+    @field_validator("dial_caller_id")
+    @classmethod
+    def _printable_caller_id(cls, value: str) -> str:
+        if any(ord(char) < 32 or ord(char) == 127 for char in value):
+            raise ValueError("control characters are not allowed in a caller ID")
+        return value
 
     @field_validator("default_region")
     @classmethod
@@ -139,6 +151,38 @@ class TelephonySettings(_Section):
         return seconds
 
 
+RecordingPolicyName = Literal["all", "on_demand", "none"]
+
+
+class RecordingsSettings(_Section):
+    """Call recording: where Asterisk writes the files and which calls are recorded."""
+
+    directory: str = Field(
+        "/var/spool/asterisk/monitor/ctidesk",
+        min_length=1,
+        description="Directory of the recording files, as this service reads them.",
+    )
+    asterisk_directory: str = Field(
+        "", description="The same directory as Asterisk sees it (empty: the same path)."
+    )
+    default_policy: RecordingPolicyName = Field(
+        "on_demand", description="Policy of calls with no queue or campaign policy."
+    )
+    queues: dict[str, RecordingPolicyName] = Field(
+        default_factory=dict, description="Queue name → all, on_demand or none."
+    )
+    campaigns: dict[str, RecordingPolicyName] = Field(
+        default_factory=dict, description="Campaign name → all, on_demand or none."
+    )
+
+    @field_validator("directory", "asterisk_directory")
+    @classmethod
+    def _absolute(cls, value: str) -> str:
+        if value and not value.startswith("/"):
+            raise ValueError("must be an absolute path")
+        return value
+
+
 class LoyaltySettings(_Section):
     """Loyalty points rules."""
 
@@ -166,6 +210,9 @@ class Settings(_Section):
         default_factory=TelephonySettings, description="Dialplan contexts and wrap-up."
     )
     loyalty: LoyaltySettings = Field(default_factory=LoyaltySettings, description="Loyalty.")
+    recordings: RecordingsSettings = Field(
+        default_factory=RecordingsSettings, description="Call recording."
+    )
     secrets: SecretsSettings = Field(default_factory=SecretsSettings, description="Secrets file.")
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
@@ -268,7 +315,7 @@ class _Layers:
 
     def add_environ(self, environ: Mapping[str, str]) -> None:
         for var, text in sorted(environ.items()):
-            if not var.startswith(ENV_PREFIX) or var == CONFIG_ENV:
+            if not var.startswith(ENV_PREFIX) or var in NOT_SETTINGS:
                 continue
             section, _, key = var.removeprefix(ENV_PREFIX).lower().partition("_")
             annotation = self.fields.get(section, {}).get(key)

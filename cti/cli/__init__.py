@@ -8,7 +8,19 @@ from typing import Annotated
 
 import typer
 
-from cti.cli import ami, cards, config, db, kb, members, points, sandbox, serve, users
+from cti.cli import (
+    ami,
+    cards,
+    config,
+    db,
+    kb,
+    members,
+    points,
+    recordings,
+    sandbox,
+    serve,
+    users,
+)
 from cti.cli.common import AppContext, console, fail
 from cti.settings import SettingsError, load_settings
 
@@ -26,6 +38,7 @@ app.add_typer(cards.app, name="cards")
 app.add_typer(points.app, name="points")
 app.add_typer(users.app, name="users")
 app.add_typer(kb.app, name="kb")
+app.add_typer(recordings.app, name="recordings")
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(ami.app, name="ami")
 app.add_typer(config.app, name="config")

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import time
+from pathlib import Path
 from typing import Annotated
 
 import typer
@@ -10,6 +11,7 @@ from rich.markup import escape
 
 from cti.cli.common import app_context, console, fail
 from cti.sandbox import NeedsRootError, Sandbox, SandboxError, SandboxState
+from cti.sandbox.layout import RECORDINGS_IN_TREE, SandboxLayout
 
 app = typer.Typer(
     help="Run a real Asterisk on loopback (needs root; built once into a cache directory).",
@@ -31,6 +33,11 @@ def _describe(state: SandboxState) -> None:
     console.print(f"tree     {state.root}")
     console.print(f"output   {state.output_log}")
     console.print(f"secrets  {state.secrets_file} (for CTIDESK_SECRETS_FILE)")
+    recordings = SandboxLayout(Path(state.root)).recordings_dir
+    console.print(
+        f"recordings {recordings} (for CTIDESK_RECORDINGS_DIRECTORY, with "
+        f"CTIDESK_RECORDINGS_ASTERISK_DIRECTORY={RECORDINGS_IN_TREE})"
+    )
 
 
 @app.command("up")

@@ -39,6 +39,8 @@ def _endpoint(route: Route) -> Any:
             user = await services.crm.users.authenticate(token)
             require_role(user, route.roles)
         result = await route.handler(services, Caller(request, user, token))
+        if isinstance(result, web.StreamResponse):
+            return result
         if route.response is None:
             return web.Response(status=204)
         return web.json_response(route.response.dump(result), dumps=dumps)
@@ -52,13 +54,20 @@ def make_app(
     crm: Crm,
     live_state: LiveState | None = None,
     agents: AgentActions | None = None,
+    extra_routes: tuple[Route, ...] = (),
+    hub: WebSocketHub | None = None,
     ws_queue_size: int = 256,
     ws_heartbeat: float = 20.0,
     ws_auth_timeout: float = 5.0,
     ws_recheck: float = 60.0,
 ) -> web.Application:
-    """The API over ``crm``; the live-state and agent routes exist only when given."""
-    hub = WebSocketHub(
+    """The API over ``crm``; the live-state and agent routes exist only when given.
+
+    ``extra_routes`` are the telephony service's call-control, supervisor and recording
+    routes (built by the service, which owns what they call); the service also makes the
+    ``hub`` first when its parts need it before the app exists.
+    """
+    hub = hub or WebSocketHub(
         authenticate=crm.users.authenticate,
         queue_size=ws_queue_size,
         heartbeat=ws_heartbeat,
@@ -67,6 +76,7 @@ def make_app(
     )
     routes = ROUTES + (live_routes(live_state) if live_state is not None else ())
     routes += agent_routes(agents) if agents is not None else ()
+    routes += extra_routes
     app = web.Application(middlewares=[error_middleware])
     app[SERVICES] = Services(crm=crm, members=MemberLookup(crm=crm), hub=hub)
     app[OPENAPI_DOCUMENT] = openapi_document(

@@ -49,7 +49,12 @@ def _parameters(route: Route, components: dict[str, Any]) -> list[dict[str, Any]
 
 def _operation(route: Route, components: dict[str, Any]) -> dict[str, Any]:
     responses: dict[str, Any] = {}
-    if route.response is None:
+    if route.media_type is not None:
+        responses["200"] = {
+            "description": "The file (206 with Content-Range for a Range request)",
+            "content": {route.media_type: {"schema": {"type": "string", "format": "binary"}}},
+        }
+    elif route.response is None:
         responses["204"] = {"description": "Done"}
     else:
         schema = dict(route.response.schema())

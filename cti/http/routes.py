@@ -74,6 +74,8 @@ class Route:
     query: type[BaseModel] | None = None
     body: type[BaseModel] | None = None
     errors: Collection[int] = ()
+    media_type: str | None = None
+    """For routes that answer with a file (the handler returns a ``web.StreamResponse``)."""
 
     @property
     def public(self) -> bool:

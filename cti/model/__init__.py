@@ -10,6 +10,7 @@ from cti.model.events import (
     CallHeld,
     CallTransferred,
     DomainEvent,
+    OutboundAnswered,
     WrapupEnded,
 )
 from cti.model.frames import FrameReader, parse_frame, parse_stream
@@ -45,6 +46,7 @@ __all__ = [
     "ChannelView",
     "DomainEvent",
     "FrameReader",
+    "OutboundAnswered",
     "QueueCallerView",
     "QueueMemberView",
     "QueueView",

@@ -55,6 +55,7 @@ def call_for(state: ModelState, call_id: str, at: float) -> Call | None:
         if not call_id or call_id in state.ended_calls:
             return None
         call = Call(call_id=call_id, started_at=at)
+        call.dialled = state.dialled_numbers.pop(call_id, "")
         state.calls[call_id] = call
     return call
 
@@ -89,7 +90,8 @@ def ensure_channel(
         connected_name=clean(event.get(prefix + "ConnectedLineName")),
         context=event.get(prefix + "Context") or "",
         exten=event.get(prefix + "Exten") or "",
-        agent=state.device_owner.get(channel_device(name)),
+        agent=state.channel_owner.pop(uniqueid, None)
+        or state.device_owner.get(channel_device(name)),
     )
     state.channels[uniqueid] = channel
     call.channels.add(uniqueid)
@@ -262,6 +264,7 @@ def end_call(state: ModelState, call: Call, at: float, out: list[DomainEvent]) -
     if call.joined_at is not None:
         left = call.answered_at or call.left_queue_at or at
         wait_time = max(0.0, left - call.joined_at)
+    set_held(call, False, at)
     talk_time = call.talk_time
     if talk_time is None and call.answered_at is not None:
         talk_time = max(0.0, at - call.answered_at)
@@ -282,5 +285,20 @@ def end_call(state: ModelState, call: Call, at: float, out: list[DomainEvent]) -
             cause=call.cause,
             cause_text=call.cause_text,
             transferred=call.transferred,
+            held_time=call.held_seconds,
+            dialled=call.dialled,
         )
     )
+
+
+def set_held(call: Call, held: bool, at: float) -> bool:
+    """Put the call on hold or take it off, counting held time; whether it changed."""
+    if call.held is held:
+        return False
+    call.held = held
+    if held:
+        call.held_since = at
+    elif call.held_since is not None:
+        call.held_seconds += max(0.0, at - call.held_since)
+        call.held_since = None
+    return True

@@ -5,8 +5,22 @@ from __future__ import annotations
 from collections.abc import Callable, Mapping
 
 from cti.model.agents import agent_for, refresh_agent
-from cti.model.calls import clean, connect_agent, ensure_channel, hang_up, note_dialled, to_int
-from cti.model.events import AgentRinging, CallHeld, CallTransferred, DomainEvent
+from cti.model.calls import (
+    clean,
+    connect_agent,
+    ensure_channel,
+    hang_up,
+    note_dialled,
+    set_held,
+    to_int,
+)
+from cti.model.events import (
+    AgentRinging,
+    CallHeld,
+    CallTransferred,
+    DomainEvent,
+    OutboundAnswered,
+)
 from cti.model.records import Bridge, ModelState
 
 Handler = Callable[[ModelState, Mapping[str, str], float, list[DomainEvent]], None]
@@ -79,8 +93,8 @@ def _dial_begin(
     if dest is None or dest.agent is None:
         return
     call = state.calls.get(dest.linkedid)
-    if call is None or call.queue is not None or call.answered_at is not None:
-        return
+    if call is None or call.queue is not None or call.answered_at is not None or call.dialled:
+        return  # queue calls ring through AgentCalled; click-to-dial rings the agent's own phone
     agent = agent_for(state, dest.agent, "", at)
     if agent.ringing_call == call.call_id or agent.talking_call is not None:
         return
@@ -104,6 +118,7 @@ def _dial_end(
     state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
 ) -> None:
     if event.get("DialStatus") == "ANSWER":
+        _outbound_answered(state, event, at, out)
         return
     dest = state.channels.get(event.get("DestUniqueid") or "")
     if dest is None or dest.agent is None:
@@ -112,6 +127,22 @@ def _dial_end(
     if agent is not None and agent.ringing_channel == dest.uniqueid:
         agent.ringing_call = agent.ringing_channel = agent.ringing_queue = None
         refresh_agent(state, agent, at, out)
+
+
+def _outbound_answered(
+    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
+) -> None:
+    """The number an agent dialled (click-to-dial) answered: the agent is now talking."""
+    caller = state.channels.get(event.get("Uniqueid") or "")
+    if caller is None or caller.agent is None:
+        return
+    call = state.calls.get(caller.linkedid)
+    if call is None or not call.dialled or call.answered_at is not None:
+        return
+    agent = agent_for(state, caller.agent, "", at)
+    connect_agent(state, agent, call, caller.uniqueid, at, out)
+    out.append(OutboundAnswered(at=at, call_id=call.call_id, agent=agent.interface,
+                                number=call.dialled))  # fmt: skip
 
 
 def _bridge_create(
@@ -176,11 +207,18 @@ def _set_hold(
     if channel is None or channel.on_hold is held:
         return
     channel.on_hold = held
-    call = state.calls.get(channel.linkedid)
+    _call_hold_changed(state, channel.linkedid, channel.uniqueid, at, out)
+
+
+def _call_hold_changed(
+    state: ModelState, call_id: str, channel_id: str, at: float, out: list[DomainEvent]
+) -> None:
+    call = state.calls.get(call_id)
     if call is None:
         return
-    call.held = any(state.channels[u].on_hold for u in call.channels if u in state.channels)
-    out.append(CallHeld(at=at, call_id=call.call_id, channel_id=channel.uniqueid, on_hold=held))
+    held = any(state.channels[u].on_hold for u in call.channels if u in state.channels)
+    if set_held(call, held, at):
+        out.append(CallHeld(at=at, call_id=call.call_id, channel_id=channel_id, on_hold=held))
 
 
 def _hold(state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]) -> None:
@@ -194,10 +232,18 @@ def _unhold(state: ModelState, event: Mapping[str, str], at: float, out: list[Do
 def _music_on_hold(
     state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
 ) -> None:
-    """Music alone is not hold: queue callers hear it too. Only the channel flag changes."""
+    """Music on an answered call is hold (an agent held the other party through the service);
+    music before the answer is a queue caller waiting, not hold."""
     channel = state.channels.get(event.get("Uniqueid") or "")
-    if channel is not None:
-        channel.music_on_hold = event.get("Event") == "MusicOnHoldStart"
+    if channel is None:
+        return
+    playing = event.get("Event") == "MusicOnHoldStart"
+    channel.music_on_hold = playing
+    call = state.calls.get(channel.linkedid)
+    if call is None or call.answered_at is None or channel.on_hold is playing:
+        return
+    channel.on_hold = playing
+    _call_hold_changed(state, call.call_id, channel.uniqueid, at, out)
 
 
 def _transferred(

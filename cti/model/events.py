@@ -67,6 +67,16 @@ class CallTransferred:
 
 
 @dataclass(frozen=True, slots=True)
+class OutboundAnswered:
+    """The number an agent dialled answered (the moment to pop the callee's screen)."""
+
+    at: float
+    call_id: str
+    agent: str
+    number: str
+
+
+@dataclass(frozen=True, slots=True)
 class CallAbandoned:
     """A caller hung up while waiting in a queue."""
 
@@ -100,6 +110,8 @@ class CallEnded:
     cause: int | None
     cause_text: str
     transferred: bool
+    held_time: float = 0.0
+    dialled: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -131,6 +143,7 @@ DomainEvent = (
     | CallAnswered
     | CallHeld
     | CallTransferred
+    | OutboundAnswered
     | CallAbandoned
     | CallEnded
     | AgentStateChanged

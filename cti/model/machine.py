@@ -11,14 +11,20 @@ from collections.abc import Iterable, Mapping
 from cti.model.agents import end_wrapup, expire_wrapups, refresh_agent
 from cti.model.calls import end_call
 from cti.model.channel_events import CHANNEL_HANDLERS, Handler
-from cti.model.events import CallEnded, DomainEvent
+from cti.model.control_events import CONTROL_HANDLERS
+from cti.model.events import CallEnded, CallTransferred, DomainEvent
 from cti.model.queue_events import QUEUE_HANDLERS
 from cti.model.records import Agent, ModelState
 from cti.model.resync import RESYNC_HANDLERS, settle
-from cti.model.snapshots import agent_view, build_snapshot, call_view, queue_view
-from cti.model.views import AgentView, CallView, QueueView, Snapshot
+from cti.model.snapshots import agent_view, build_snapshot, call_view, channel_view, queue_view
+from cti.model.views import AgentView, CallView, ChannelView, QueueView, Snapshot
 
-_HANDLERS: dict[str, Handler] = {**CHANNEL_HANDLERS, **QUEUE_HANDLERS, **RESYNC_HANDLERS}
+_HANDLERS: dict[str, Handler] = {
+    **CHANNEL_HANDLERS,
+    **QUEUE_HANDLERS,
+    **RESYNC_HANDLERS,
+    **CONTROL_HANDLERS,
+}
 """Every AMI event the model reads; anything else (VarSet, RTCP…) is skipped."""
 
 
@@ -129,10 +135,72 @@ class CallCentreModel:
         record = self._state.agents.get(interface)
         return agent_view(record, at) if record is not None else None
 
-    def call(self, call_id: str) -> CallView | None:
-        """One live call, or None once it has ended (cheaper than a whole snapshot)."""
-        record = self._state.calls.get(call_id)
-        return call_view(record) if record is not None else None
+    def call(self, call_id: str, at: float) -> CallView | None:
+        """One live call's view, or None (unknown or ended)."""
+        call = self._state.calls.get(call_id)
+        return call_view(self._state, call, at) if call is not None else None
+
+    def legs(self, call_id: str) -> tuple[ChannelView, ...]:
+        """The live channels of a call, by Uniqueid (empty when the call is gone)."""
+        call = self._state.calls.get(call_id)
+        if call is None:
+            return ()
+        channels = self._state.channels
+        return tuple(channel_view(channels[u]) for u in sorted(call.channels) if u in channels)
+
+    def channel(self, uniqueid: str) -> ChannelView | None:
+        """One live channel's view, or None."""
+        channel = self._state.channels.get(uniqueid)
+        return channel_view(channel) if channel is not None else None
+
+    def bridge_peers(self, uniqueid: str) -> tuple[ChannelView, ...]:
+        """The other channels in the bridge ``uniqueid`` is in (empty when not bridged)."""
+        channel = self._state.channels.get(uniqueid)
+        bridge = self._state.bridges.get(channel.bridge_id or "") if channel is not None else None
+        if bridge is None:
+            return ()
+        channels = self._state.channels
+        return tuple(
+            channel_view(channels[u])
+            for u in sorted(bridge.channels)
+            if u != uniqueid and u in channels
+        )
+
+    def waiting_leg(self, call_id: str) -> ChannelView | None:
+        """The call's channel waiting in a queue (the caller side before an answer), if any."""
+        for queue in self._state.queues.values():
+            for uniqueid, caller in queue.callers.items():
+                channel = self._state.channels.get(uniqueid)
+                if caller.call_id == call_id and channel is not None:
+                    return channel_view(channel)
+        return None
+
+    def has_ended(self, call_id: str) -> bool:
+        """Whether the call was seen and has ended (remembered for a bounded number of calls)."""
+        return call_id in self._state.ended_calls
+
+    def expect_outbound(self, call_id: str, agent: str, number: str) -> None:
+        """The service is about to originate ``call_id`` from ``agent``'s phone to ``number``.
+
+        The originated channel (Uniqueid ``call_id``) is the agent's leg; when the number
+        answers, the call is answered by the agent and ``OutboundAnswered`` is emitted.
+        """
+        self._state.channel_owner[call_id] = agent
+        self._state.dialled_numbers[call_id] = number
+
+    def claim_channel(self, uniqueid: str, agent: str) -> None:
+        """A channel the service is about to originate (Uniqueid chosen) is ``agent``'s leg."""
+        self._state.channel_owner[uniqueid] = agent
+
+    def mark_transferred(
+        self, call_id: str, *, kind: str, target: str, agent: str | None, at: float
+    ) -> list[DomainEvent]:
+        """The service transferred a call (through Redirect, which Asterisk does not report)."""
+        call = self._state.calls.get(call_id)
+        if call is None:
+            return []
+        call.transferred = True
+        return [CallTransferred(at=at, call_id=call_id, kind=kind, target=target, agent=agent)]
 
     def queue(self, name: str, at: float) -> QueueView | None:
         """One queue at ``at``, or None if Asterisk has not reported it."""

@@ -34,6 +34,9 @@ class Channel:
     on_hold: bool = False
     music_on_hold: bool = False
     agent: str | None = None
+    conference: str | None = None
+    spying_on: str | None = None
+    """For a ChanSpy channel: the Uniqueid of the channel it listens to."""
 
 
 @dataclass(slots=True)
@@ -55,6 +58,10 @@ class Call:
     ring_time: float | None = None
     talk_time: float | None = None
     held: bool = False
+    held_since: float | None = None
+    held_seconds: float = 0.0
+    dialled: str = ""
+    """For a call an agent placed (click-to-dial): the number dialled."""
     transferred: bool = False
     abandoned: bool = False
     cause: int | None = None
@@ -148,6 +155,10 @@ class ModelState:
     queues: dict[str, Queue] = field(default_factory=dict)
     agents: dict[str, Agent] = field(default_factory=dict)
     device_owner: dict[str, str] = field(default_factory=dict)
+    channel_owner: dict[str, str] = field(default_factory=dict)
+    """Uniqueids the service chose for channels it originates → the agent interface."""
+    dialled_numbers: dict[str, str] = field(default_factory=dict)
+    """Call ids of click-to-dial calls not yet seen → the number dialled."""
     next_wrapup_end: float = float("inf")
 
     def remember_ended(self, call_id: str) -> None:

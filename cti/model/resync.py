@@ -129,6 +129,8 @@ def settle(rebuilt: ModelState, previous: ModelState, at: float) -> None:
         kept.answered_at = old.answered_at
         kept.hold_time, kept.ring_time = old.hold_time, old.ring_time
         kept.transferred, kept.held = old.transferred, old.held
+        kept.held_since, kept.held_seconds = old.held_since, old.held_seconds
+        kept.dialled = kept.dialled or old.dialled
     for channel in rebuilt.channels.values():
         call = rebuilt.calls.get(channel.linkedid)
         if channel.agent is None or channel.bridge_id is None or call is None:

@@ -69,8 +69,15 @@ def queue_view(queue: Queue, at: float) -> QueueView:
     )
 
 
-def call_view(call: Call) -> CallView:
-    """One live call."""
+def call_view(state: ModelState, call: Call, at: float) -> CallView:
+    """One live call; held time counts the hold in progress up to ``at``."""
+    legs = [state.channels[u] for u in sorted(call.channels) if u in state.channels]
+    held = call.held_seconds
+    if call.held_since is not None:
+        held += max(0.0, at - call.held_since)
+    agents = {leg.agent for leg in legs if leg.agent is not None}
+    if call.agent is not None:
+        agents.add(call.agent)
     return CallView(
         call_id=call.call_id,
         started_at=call.started_at,
@@ -82,10 +89,16 @@ def call_view(call: Call) -> CallView:
         answered_at=call.answered_at,
         held=call.held,
         channel_ids=tuple(sorted(call.channels)),
+        held_seconds=held,
+        dialled=call.dialled,
+        agents=tuple(sorted(agents)),
+        conference=next((leg.conference for leg in legs if leg.conference), None),
+        transferred=call.transferred,
     )
 
 
-def _channel_view(channel: Channel) -> ChannelView:
+def channel_view(channel: Channel) -> ChannelView:
+    """One live channel."""
     return ChannelView(
         uniqueid=channel.uniqueid,
         linkedid=channel.linkedid,
@@ -97,6 +110,8 @@ def _channel_view(channel: Channel) -> ChannelView:
         bridge_id=channel.bridge_id,
         on_hold=channel.on_hold,
         agent=channel.agent,
+        conference=channel.conference,
+        spying_on=channel.spying_on,
     )
 
 
@@ -106,8 +121,8 @@ def build_snapshot(state: ModelState, at: float) -> Snapshot:
         at=at,
         queues=tuple(queue_view(state.queues[n], at) for n in sorted(state.queues)),
         agents=tuple(agent_view(state.agents[i], at) for i in sorted(state.agents)),
-        calls=tuple(call_view(state.calls[c]) for c in sorted(state.calls)),
-        channels=tuple(_channel_view(state.channels[u]) for u in sorted(state.channels)),
+        calls=tuple(call_view(state, state.calls[c], at) for c in sorted(state.calls)),
+        channels=tuple(channel_view(state.channels[u]) for u in sorted(state.channels)),
         bridges=tuple(
             BridgeView(b.bridge_id, b.bridge_type, tuple(sorted(b.channels)))
             for b in sorted(state.bridges.values(), key=lambda b: b.bridge_id)

@@ -39,6 +39,8 @@ class ChannelView:
     bridge_id: str | None
     on_hold: bool
     agent: str | None
+    conference: str | None = None
+    spying_on: str | None = None
 
 
 @dataclass(frozen=True, slots=True)
@@ -55,6 +57,12 @@ class CallView:
     answered_at: float | None
     held: bool
     channel_ids: tuple[str, ...]
+    held_seconds: float = 0.0
+    dialled: str = ""
+    agents: tuple[str, ...] = ()
+    """Agent interfaces with a leg in the call (the answering agent, consulted, conferenced)."""
+    conference: str | None = None
+    transferred: bool = False
 
 
 @dataclass(frozen=True, slots=True)

@@ -11,6 +11,8 @@ from pathlib import Path
 DIR_ENV = "CTIDESK_SANDBOX_DIR"
 DEFAULT_DIR = Path("/var/cache/ctidesk/asterisk-sid")
 STATE_DIR_NAME = "ctidesk-sandbox-state"
+#: Where the sandbox's Asterisk writes call recordings, as it sees the path (in the chroot).
+RECORDINGS_IN_TREE = "/var/spool/asterisk/monitor/ctidesk"
 
 
 @dataclass(frozen=True)
@@ -70,6 +72,11 @@ class SandboxLayout:
     def messages_log(self) -> Path:
         """Asterisk's own log file inside the tree."""
         return self.root / "var/log/asterisk/messages.log"
+
+    @property
+    def recordings_dir(self) -> Path:
+        """Where the recordings Asterisk writes to ``RECORDINGS_IN_TREE`` appear on the host."""
+        return self.root / RECORDINGS_IN_TREE.lstrip("/")
 
     def is_built(self) -> bool:
         """Whether the tree is complete (built trees are renamed into place when done)."""

@@ -20,8 +20,8 @@ from cti.ami import (
     Action,
     AmiActionError,
     AmiClient,
-    AmiDisconnectedError,
     AmiError,
+    AmiMessage,
     AmiValueError,
 )
 from cti.http.errors import ApiError, ForbiddenError, InvalidBodyError
@@ -80,7 +80,7 @@ class AgentService:
 
     async def sign_in(self, user: UserView, queues: Sequence[str] | None = None) -> list[str]:
         """Add the user's phone to ``queues`` (default: their memberships); the queues joined."""
-        interface = _interface(user)
+        interface = phone_of(user)
         wanted = self._queues(user, queues)
         self._agents.remember(user)
         for queue in wanted:
@@ -96,7 +96,7 @@ class AgentService:
 
     async def sign_out(self, user: UserView, queues: Sequence[str] | None = None) -> list[str]:
         """Remove the user's phone from ``queues`` (default: every queue it is in)."""
-        interface = _interface(user)
+        interface = phone_of(user)
         if queues is None:
             agent = self._bridge.model.agent(interface, self._clock())
             wanted = list(agent.queues) if agent is not None else []
@@ -112,7 +112,7 @@ class AgentService:
 
     async def pause(self, user: UserView, reason: str) -> None:
         """Pause the user's phone in every queue, with ``reason``."""
-        interface = _interface(user)
+        interface = phone_of(user)
         try:
             action = Action("QueuePause", Interface=interface, Paused=True, Reason=reason)
         except AmiValueError as error:
@@ -121,7 +121,7 @@ class AgentService:
 
     async def unpause(self, user: UserView) -> None:
         """Unpause the user's phone in every queue; refused during wrap-up."""
-        interface = _interface(user)
+        interface = phone_of(user)
         agent = self._bridge.model.agent(interface, self._clock())
         if agent is not None and agent.state is AgentState.WRAP_UP:
             raise InWrapupError(
@@ -196,22 +196,32 @@ class AgentService:
         return wanted
 
     async def _send(self, action: Action, *, harmless: str | None = None) -> None:
-        try:
-            await self._client.send(action)
-        except AmiActionError as error:
-            message = error.response.get("Message")
-            if harmless is not None and harmless in message.lower():
-                return
-            raise TelephonyUnavailableError(
-                f"Asterisk refused {action.name}: {message}", action=action.name
-            ) from None
-        except AmiDisconnectedError as error:
-            raise TelephonyUnavailableError(str(error), action=action.name) from None
-        except AmiError as error:
-            raise TelephonyUnavailableError(str(error), action=action.name) from None
+        await send_action(self._client, action, harmless=harmless)
 
 
-def _interface(user: UserView) -> str:
+async def send_action(
+    client: AmiClient, action: Action, *, harmless: str | None = None
+) -> AmiMessage | None:
+    """Send ``action``; a refusal or a lost connection is :class:`TelephonyUnavailableError`.
+
+    A refusal whose message contains ``harmless`` (e.g. "already there") is not an error
+    and gives ``None``.
+    """
+    try:
+        return await client.send(action)
+    except AmiActionError as error:
+        message = error.response.get("Message")
+        if harmless is not None and harmless in message.lower():
+            return None
+        raise TelephonyUnavailableError(
+            f"Asterisk refused {action.name}: {message}", action=action.name
+        ) from None
+    except AmiError as error:
+        raise TelephonyUnavailableError(str(error), action=action.name) from None
+
+
+def phone_of(user: UserView) -> str:
+    """The user's phone interface; :class:`NoPhoneError` when the user record has none."""
     if user.interface is None:
         raise NoPhoneError(f"{user.login} has no phone interface in their user record")
     return user.interface

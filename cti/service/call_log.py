@@ -10,6 +10,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
+from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
@@ -46,8 +47,16 @@ class _Marks:
 class CallLogWriter:
     """Listens to domain events and writes each ended call through ``crm.calls.record``."""
 
-    def __init__(self, *, crm: Crm, callers: CallerLookup, agents: AgentDirectory) -> None:
+    def __init__(
+        self,
+        *,
+        crm: Crm,
+        callers: CallerLookup,
+        agents: AgentDirectory,
+        recording_of: Callable[[str], str | None] = lambda _call_id: None,
+    ) -> None:
         self._crm = crm
+        self._recording_of = recording_of
         self._callers = callers
         self._agents = agents
         self._marks: dict[str, _Marks] = {}
@@ -91,7 +100,8 @@ class CallLogWriter:
 
     async def record_of(self, ended: CallEnded, marks: _Marks) -> dict[str, Any]:
         """The ``crm.calls.record`` input for an ended call."""
-        match = await self._callers.result(ended.call_id, ended.caller_number, ended.did)
+        party = ended.dialled or ended.caller_number
+        match = await self._callers.result(ended.call_id, party, ended.did)
         user = await self._agents.by_interface(ended.agent) if ended.agent else None
         queued_at = marks.queued_at
         if queued_at is None and ended.queue is not None and ended.wait_time is not None:
@@ -101,11 +111,15 @@ class CallLogWriter:
         ringing_at = marks.ringing_at
         if ringing_at is not None:
             ringing_at = max(ringing_at, queued_at or ended.started_at)
+        if ended.dialled:
+            direction = "outbound"
+        else:
+            direction = "inbound" if ended.did or ended.queue else "internal"
         return {
             "linked_id": ended.call_id,
-            "direction": "inbound" if ended.did or ended.queue else "internal",
+            "direction": direction,
             "caller": ended.caller_number or UNKNOWN_CALLER,
-            "called": ended.did or None,
+            "called": ended.dialled or ended.did or None,
             "inbound_media": match.inbound_media,
             "queue": ended.queue,
             "agent_login": user.login if user is not None else None,
@@ -117,8 +131,10 @@ class CallLogWriter:
             "ended_at": utc(ended.at),
             "wait_seconds": seconds(ended.wait_time),
             "talk_seconds": seconds(ended.talk_time),
+            "hold_seconds": seconds(ended.held_time),
             "hangup_cause": ended.cause if ended.cause is not None and ended.cause <= 127 else None,
             "hangup_cause_text": ended.cause_text or None,
+            "recording_ref": self._recording_of(ended.call_id),
         }
 
     async def wait_for(self, call_id: str, within: float = 10.0) -> CallView:

@@ -12,24 +12,34 @@ import gc
 import logging
 import signal
 from datetime import timedelta
+from pathlib import Path
 
 from aiohttp import web
 
 from crm_core.wiring import Crm, build_crm
 from cti.ami import AmiClient
-from cti.http.app import hub_of, make_app, start_site
+from cti.http.app import make_app, start_site
+from cti.http.call_routes import call_routes
+from cti.http.hub import WebSocketHub
+from cti.http.recording_routes import recording_routes
+from cti.http.supervisor_routes import supervisor_routes
 from cti.model import CallCentreModel
 from cti.service.agents import AgentService
 from cti.service.call_log import CallLogWriter
 from cti.service.callers import CallerLookup
+from cti.service.calls import CallControl
 from cti.service.live import ModelLiveState
 from cti.service.notifier import ConsoleNotifier
+from cti.service.recording import RecordingService
 from cti.service.screen_pop import ScreenPopService
+from cti.service.supervisor import SupervisorService
 from cti.service.telephony import TelephonyBridge
 from cti.service.updates import LiveUpdates
 from cti.service.users import AgentDirectory
 from cti.service.wrapup import WrapupPacer
-from cti.settings import Settings
+from cti.settings import RecordingsSettings, Settings
+from recordings.archive import RecordingArchive
+from recordings.policy import Policy, RecordingPolicies
 
 log = logging.getLogger(__name__)
 
@@ -42,6 +52,24 @@ def crm_for(settings: Settings) -> Crm:
         points_validity_days=settings.loyalty.points_validity_days,
         token_ttl=timedelta(hours=settings.api.token_ttl_hours),
         echo=settings.database.echo,
+    )
+
+
+def archive_for(settings: RecordingsSettings, crm: Crm) -> RecordingArchive:
+    """The recordings directory and index the settings name."""
+    return RecordingArchive(
+        index=crm.recordings,
+        directory=Path(settings.directory),
+        asterisk_directory=settings.asterisk_directory or None,
+    )
+
+
+def policies_for(settings: RecordingsSettings) -> RecordingPolicies:
+    """The recording policies the settings name."""
+    return RecordingPolicies(
+        queues={name: Policy(value) for name, value in settings.queues.items()},
+        campaigns={name: Policy(value) for name, value in settings.campaigns.items()},
+        default=Policy(settings.default_policy),
     )
 
 
@@ -68,20 +96,41 @@ class CtiService:
         self.bridge.on_asterisk_restart(self.agents.restore_sign_ins)
         self.bridge.after_resync(self._learn_agents)
         self.live_state = ModelLiveState(model=self.model, agents=self.agent_directory)
-        self.app: web.Application = make_app(
-            crm=self.crm, live_state=self.live_state, agents=self.agents
-        )
-        hub = hub_of(self.app)
+        hub = WebSocketHub(authenticate=self.crm.users.authenticate)
         self.screen_pop = ScreenPopService(
             hub=hub, callers=self.callers, agents=self.agent_directory
         )
-        self.call_log = CallLogWriter(
-            crm=self.crm, callers=self.callers, agents=self.agent_directory
+        self.calls = CallControl(
+            client=self.client, bridge=self.bridge, users=self.crm.users,
+            screen_pop=self.screen_pop, dial_caller_id=settings.phone.dial_caller_id,
+        )  # fmt: skip
+        self.supervisor = SupervisorService(
+            client=self.client, calls=self.calls, agents=self.agents, crm=self.crm, hub=hub
         )
+        self.archive = archive_for(settings.recordings, self.crm)
+        self.recorder = RecordingService(
+            client=self.client, calls=self.calls, archive=self.archive,
+            policies=policies_for(settings.recordings), agents=self.agent_directory,
+            callers=self.callers,
+        )  # fmt: skip
+        self.app: web.Application = make_app(
+            crm=self.crm, live_state=self.live_state, agents=self.agents, hub=hub,
+            extra_routes=(
+                *call_routes(self.calls),
+                *supervisor_routes(self.supervisor),
+                *recording_routes(self.recorder, self.archive),
+            ),
+        )  # fmt: skip
+        self.call_log = CallLogWriter(
+            crm=self.crm, callers=self.callers, agents=self.agent_directory,
+            recording_of=self.recorder.reference,
+        )  # fmt: skip
         self.notifier = ConsoleNotifier(hub=hub, agents=self.agent_directory)
         self.bridge.listen(self.screen_pop)
         self.bridge.listen(self.call_log)
         self.bridge.listen(self.notifier)
+        self.bridge.listen(self.recorder)
+        self.bridge.listen(self.calls)
         self.updates = LiveUpdates(hub=hub, agents=self.agent_directory, model=self.model)
         self.bridge.listen(self.updates)
         self.wrapup = WrapupPacer(client=self.client, model=self.model)
@@ -124,6 +173,7 @@ class CtiService:
         await self.bridge.stop()
         await self.screen_pop.drain()
         await self.call_log.drain()
+        await self.recorder.drain()
         await self.notifier.stop()
         await self.updates.stop()
         await self.wrapup.stop()

@@ -169,8 +169,9 @@ class LiveUpdates:
         Each event reads only its own call from the model: a whole snapshot per batch
         cost the screen pop more than everything else in this class (bench/screen_pop.py).
         """
+        at = self._clock()
         for event in events:
-            if isinstance(event, CallEnded) and self._model.call(event.call_id) is None:
+            if isinstance(event, CallEnded) and self._model.call(event.call_id, at) is None:
                 # The call ended before this batch was sent: its start is only here.
                 self._calls.setdefault(event.call_id, _CallFacts()).started_at = event.started_at
         for event in events:
@@ -179,7 +180,7 @@ class LiveUpdates:
             # now: agents get the updates of their own calls only (the queue's waiting
             # callers reach them as queue_update), which keeps the fan-out per event small.
             on_call = getattr(event, "agent", None) or facts.agent
-            live = self._model.call(event.call_id)
+            live = self._model.call(event.call_id, at)
             if live is not None:
                 facts.caller = live.caller_number or facts.caller
                 facts.started_at = live.started_at

@@ -16,9 +16,8 @@ from tests.conftest import START, Clock
 PASSWORD = "correct horse battery"
 
 
-@pytest.fixture
-async def api(crm: Crm) -> AsyncIterator[TestClient[Any, Any]]:
-    """A client of the API served on a loopback socket, with an agent and a supervisor."""
+async def add_agent_and_supervisor(crm: Crm) -> None:
+    """agent7 (phone PJSIP/6007, queue sales) and boss (a supervisor without a phone)."""
     await crm.users.add(
         {"login": "agent7", "display_name": "Agent 7", "role": "agent",
          "interface": "PJSIP/6007", "queues": [{"queue": "sales"}]},
@@ -27,6 +26,12 @@ async def api(crm: Crm) -> AsyncIterator[TestClient[Any, Any]]:
     await crm.users.add(
         {"login": "boss", "display_name": "Boss", "role": "supervisor"}, password=PASSWORD
     )
+
+
+@pytest.fixture
+async def api(crm: Crm) -> AsyncIterator[TestClient[Any, Any]]:
+    """A client of the API served on a loopback socket, with an agent and a supervisor."""
+    await add_agent_and_supervisor(crm)
     async with TestClient(TestServer(make_app(crm=crm))) as client:
         yield client
 

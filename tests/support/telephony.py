@@ -18,12 +18,14 @@ from typing import Any
 import aiohttp
 from pydantic import SecretStr
 
+from cti.sandbox.layout import RECORDINGS_IN_TREE
 from cti.service import CtiService
 from cti.settings import (
     AmiSettings,
     ApiSettings,
     DatabaseSettings,
     PhoneSettings,
+    RecordingsSettings,
     Settings,
     TelephonySettings,
 )
@@ -38,6 +40,7 @@ RINGING_PHONE = "Local/7001@test-phones/n"
 HOTLINE_DID = "4008001234"
 MEMBER_PHONE = "13812345678"
 MEDIA = "Spring brochure"
+DIAL_CALLER_ID = '"Hotline" <4008001234>'
 POINTS = 1200
 
 
@@ -63,7 +66,12 @@ def settings_for(
         ),
         api=ApiSettings(port=free_port()),
         database=DatabaseSettings(url=database_url),
-        phone=PhoneSettings(inbound_media={HOTLINE_DID: MEDIA}),
+        phone=PhoneSettings(inbound_media={HOTLINE_DID: MEDIA}, dial_caller_id=DIAL_CALLER_ID),
+        recordings=RecordingsSettings(
+            directory=str(asterisk.sandbox.layout.recordings_dir),
+            asterisk_directory=RECORDINGS_IN_TREE,
+            queues={"vip": "all", "pc-digital": "none"},
+        ),
         telephony=telephony or TelephonySettings(),
     )
 

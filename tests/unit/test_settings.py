@@ -69,6 +69,23 @@ def test_config_file_from_environment(tmp_path: Path) -> None:
     assert settings.loyalty.expiring_soon_days == 14
 
 
+def test_the_sandbox_directory_variable_is_not_a_setting() -> None:
+    settings = load_settings(environ={"CTIDESK_SANDBOX_DIR": "/var/cache/x/asterisk-sid"})
+    assert settings.source_of("database.url") != "CTIDESK_SANDBOX_DIR"
+
+
+def test_recording_settings_from_the_environment() -> None:
+    environ = {"CTIDESK_RECORDINGS_QUEUES": '{ vip = "all" }',
+               "CTIDESK_RECORDINGS_DIRECTORY": "/srv/recordings"}  # fmt: skip
+    settings = load_settings(environ=environ)
+    assert settings.recordings.queues == {"vip": "all"}
+    assert settings.recordings.directory == "/srv/recordings"
+    with pytest.raises(SettingsError, match=r"recordings\.queues"):
+        load_settings(environ={"CTIDESK_RECORDINGS_QUEUES": '{ vip = "sometimes" }'})
+    with pytest.raises(SettingsError, match=r"recordings\.directory"):
+        load_settings(environ={"CTIDESK_RECORDINGS_DIRECTORY": "relative/dir"})
+
+
 def test_env_overrides_file(tmp_path: Path) -> None:
     config = write(tmp_path / "site.toml", '[ami]\nport = 6000\n[phone]\ndefault_region = "HK"\n')
     environ = {"CTIDESK_AMI_PORT": "7000", "CTIDESK_DATABASE_ECHO": "true"}

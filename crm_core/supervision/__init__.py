@@ -1,0 +1,1 @@
+"""The audit trail of supervisor actions (listen, whisper, barge, release, intercept…)."""

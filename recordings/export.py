@@ -1,0 +1,107 @@
+"""Exporting recordings (by date range, queue, agent…) to a directory or a .tar.gz archive.
+
+Each export carries ``manifest.csv``: one row per recording with its call, agent, member,
+times, duration, checksum and status; missing files are listed, not fatal.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import csv
+import io
+import shutil
+import tarfile
+from collections.abc import Callable
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from crm_core.recording_index.schemas import RecordingView
+from recordings.archive import RecordingArchive
+
+Progress = Callable[[int, int], None]
+MANIFEST = "manifest.csv"
+COLUMNS = (
+    "id", "file_name", "call_id", "queue", "agent_login", "member_number", "started_at",
+    "duration_seconds", "size_bytes", "sha256", "status", "legal_hold", "exported",
+)  # fmt: skip
+
+
+@dataclass(frozen=True)
+class ExportReport:
+    """What an export wrote."""
+
+    destination: Path
+    exported: int
+    missing: list[int]
+    total_bytes: int
+
+
+def _manifest(rows: list[tuple[RecordingView, bool]]) -> bytes:
+    text = io.StringIO()
+    writer = csv.writer(text)
+    writer.writerow(COLUMNS)
+    for recording, exported in rows:
+        values: dict[str, Any] = {**recording.__dict__, "exported": exported}
+        writer.writerow(["" if values[c] is None else values[c] for c in COLUMNS])
+    return text.getvalue().encode("utf-8")
+
+
+def _write(
+    archive: RecordingArchive,
+    recordings: list[RecordingView],
+    destination: Path,
+    as_archive: bool,
+    progress: Progress | None,
+) -> ExportReport:
+    rows: list[tuple[RecordingView, bool]] = []
+    missing: list[int] = []
+    total = 0
+    with contextlib.ExitStack() as stack:
+        tar = stack.enter_context(tarfile.open(destination, "w:gz")) if as_archive else None
+        if tar is None:
+            destination.mkdir(parents=True, exist_ok=True)
+        for done, recording in enumerate(recordings, start=1):
+            source = archive.path_of(recording)
+            if source.is_file():
+                if tar is not None:
+                    tar.add(source, arcname=recording.file_name)
+                else:
+                    target = destination / recording.file_name
+                    target.parent.mkdir(parents=True, exist_ok=True)
+                    shutil.copyfile(source, target)
+                total += source.stat().st_size
+                rows.append((recording, True))
+            else:
+                missing.append(recording.id)
+                rows.append((recording, False))
+            if progress is not None:
+                progress(done, len(recordings))
+        manifest = _manifest(rows)
+        if tar is not None:
+            info = tarfile.TarInfo(MANIFEST)
+            info.size = len(manifest)
+            tar.addfile(info, io.BytesIO(manifest))
+        else:
+            (destination / MANIFEST).write_bytes(manifest)
+    return ExportReport(destination, len(rows) - len(missing), missing, total)
+
+
+async def export_recordings(
+    archive: RecordingArchive,
+    query: dict[str, Any],
+    destination: Path,
+    *,
+    as_archive: bool = False,
+    progress: Progress | None = None,
+) -> ExportReport:
+    """Copy the recordings matching ``query`` to ``destination`` (a directory or .tar.gz).
+
+    The copying runs in a worker thread; ``progress(done, total)`` is called from it.
+    """
+    recordings = await archive.index.search({"limit": 1000, **query})
+    return await asyncio.to_thread(_write, archive, recordings, destination, as_archive, progress)
+
+
+__all__ = ["ExportReport", "export_recordings"]
