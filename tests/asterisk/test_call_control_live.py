@@ -179,6 +179,8 @@ async def test_attended_transfer_to_an_agent_pops_at_the_consult_and_completes(
         assert (pop["transferred_by"], pop["note"]) == ("agent1", "VIP complaint")
         consult = await dialled_to(ami, agent_leg, "Local/6002@test-phones")
         await ami.wait_for_event("BridgeEnter", Channel=consult["DestChannel"])
+        # The service's own AMI connection may be a few events behind this one.
+        await wait_model(service, lambda: bool(service.model.bridge_peers(connect["DestUniqueid"])))
         early = await console.post(f"/api/calls/{call_id}/retrieve")
         assert early.status == 409, "retrieve during a consult: complete or cancel first"
 

@@ -444,7 +444,7 @@ async def test_live_events_during_a_resync_are_applied_to_the_rebuilt_model(
     await client.start()
     try:
         await bridge.wait_resynced(within=3)
-        call = bridge.model.call("1700000000.1")
+        call = bridge.model.call("1700000000.1", 1700000001.0)
         assert call is not None
         assert call.caller_number == "13812345678"
         assert call.did == "4008001234"
