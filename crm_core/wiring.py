@@ -20,6 +20,7 @@ from crm_core.members.cards import CardService
 from crm_core.members.directory import PhoneDirectory
 from crm_core.members.services import MemberService
 from crm_core.orders.services import OrderService
+from crm_core.selfservice.services import SelfService
 from crm_core.service_desk.desk import ServiceDesk, build_service_desk
 from crm_core.staff.services import UserService
 from crm_core.surveys.analysis import SurveyReports
@@ -50,6 +51,7 @@ class Crm:
     questionnaires: QuestionnaireService
     survey_responses: ResponseService
     survey_reports: SurveyReports
+    selfservice: SelfService
 
     def set_clock(self, clock: Clock) -> Clock:
         """Make every service read time from ``clock``; returns the clock it replaces."""
@@ -57,7 +59,7 @@ class Crm:
         for service in (
             self.points, self.cards, self.rules, self.users, self.calls, self.templates,
             self.activities, self.knowledge, self.member360, self.questionnaires,
-            self.survey_responses,
+            self.survey_responses, self.selfservice,
         ):  # fmt: skip
             service.clock = clock
         self.service_desk.set_clock(clock)
@@ -81,6 +83,7 @@ def build_crm(
     """All CRM services over the database at ``database_url``."""
     db = Database(database_url, echo=echo)
     points = PointsService(db=db, validity_days=points_validity_days, clock=clock)
+    service_desk = build_service_desk(db=db, default_region=default_region, clock=clock)
     return Crm(
         db=db,
         members=MemberService(db=db, points=points, default_region=default_region),
@@ -97,8 +100,11 @@ def build_crm(
         activities=ActivityService(db=db, points=points, clock=clock),
         knowledge=KnowledgeService(db=db, clock=clock),
         member360=Member360Service(db=db, clock=clock),
-        service_desk=build_service_desk(db=db, default_region=default_region, clock=clock),
+        service_desk=service_desk,
         questionnaires=QuestionnaireService(db=db, clock=clock),
         survey_responses=ResponseService(db=db, clock=clock),
         survey_reports=SurveyReports(db=db),
+        selfservice=SelfService(
+            db=db, requests=service_desk.requests, default_region=default_region, clock=clock
+        ),
     )

@@ -9,6 +9,7 @@ from crm_core.knowledge import models as _knowledge_models
 from crm_core.loyalty import models as _loyalty_models
 from crm_core.members import models as _member_models
 from crm_core.orders import models as _order_models
+from crm_core.selfservice import models as _selfservice_models
 from crm_core.service_desk import models as _service_desk_models
 from crm_core.staff import models as _staff_models
 from crm_core.surveys import models as _survey_models
@@ -24,6 +25,7 @@ MODEL_MODULES = (
     _survey_models,
     _activity_models,
     _knowledge_models,
+    _selfservice_models,
 )
 
 

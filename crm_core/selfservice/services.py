@@ -1,0 +1,316 @@
+"""Self-service rules: member PINs, lock-outs after wrong PINs, callbacks, survey calls.
+
+A PIN entry is checked in three steps so that the slow argon2 verification never runs
+inside a write unit of work: read the member's hash and lock-out guards, verify in a
+worker thread, then write the outcome. Wrong entries are counted per caller number and
+per member; ``PinPolicy.max_attempts`` wrong entries in a row lock both out of the
+self-service for ``PinPolicy.lockout``. Every entry is logged in ``pin_attempts``.
+"""
+
+from __future__ import annotations
+
+import asyncio
+from collections.abc import Callable
+from datetime import datetime
+from typing import Any
+
+from sqlalchemy import delete, select
+from sqlalchemy.orm import Session
+
+from crm_core.db.engine import Database
+from crm_core.db.types import utcnow
+from crm_core.members.models import Member
+from crm_core.members.phones import caller_number_to_e164
+from crm_core.members.services import load_member
+from crm_core.selfservice.models import (
+    IvrCallback,
+    IvrSurveyCall,
+    MemberPin,
+    PinAttempt,
+    SelfServiceGuard,
+)
+from crm_core.selfservice.pins import check_new_pin, number_tail, well_formed_code
+from crm_core.selfservice.schemas import (
+    AttemptView,
+    CallbackView,
+    PinCheck,
+    PinOutcome,
+    PinPolicy,
+)
+from crm_core.service_desk.requests import RequestService
+from crm_core.staff.passwords import PasswordHashing
+
+Clock = Callable[[], datetime]
+
+
+def _subjects(caller: str | None, member_number: str | None, region: str) -> list[str]:
+    subjects = []
+    phone = caller_number_to_e164(caller, region) if caller else None
+    if phone is not None:
+        subjects.append(f"phone:{phone}")
+    if member_number is not None:
+        subjects.append(f"member:{member_number}")
+    return subjects
+
+
+def _locked_until(session: Session, subjects: list[str], now: datetime) -> datetime | None:
+    if not subjects:
+        return None
+    until = session.scalars(
+        select(SelfServiceGuard.locked_until).where(
+            SelfServiceGuard.subject.in_(subjects), SelfServiceGuard.locked_until > now
+        )
+    ).all()
+    return max((at for at in until if at is not None), default=None)
+
+
+def _member_id(session: Session, member_number: str | None) -> int | None:
+    if member_number is None:
+        return None
+    return session.scalar(select(Member.id).where(Member.number == member_number))
+
+
+class SelfService:
+    """PINs, lock-outs, after-hours callbacks and IVR survey calls."""
+
+    def __init__(
+        self,
+        *,
+        db: Database,
+        requests: RequestService,
+        default_region: str = "CN",
+        clock: Clock = utcnow,
+        hashing: PasswordHashing | None = None,
+    ) -> None:
+        self._db = db
+        self._requests = requests
+        self._region = default_region
+        self.clock = clock
+        self._hashing = hashing or PasswordHashing()
+
+    # -- PINs -------------------------------------------------------------------------
+    async def set_pin(self, member_number: str, pin: str, *, actor: str) -> None:
+        """Give ``member_number`` a new PIN (4 to 8 digits); kept only as an argon2id hash."""
+        pin_hash = await asyncio.to_thread(self._hashing.hash, check_new_pin(pin))
+        now = self.clock()
+
+        def work(session: Session) -> None:
+            member = load_member(session, member_number)
+            session.merge(
+                MemberPin(member_id=member.id, pin_hash=pin_hash, set_by=actor, set_at=now)
+            )
+            session.execute(
+                delete(SelfServiceGuard).where(
+                    SelfServiceGuard.subject == f"member:{member_number}"
+                )
+            )
+
+        await self._db.run_write(work)
+
+    async def locked_until(
+        self, *, caller: str | None, member_number: str | None = None
+    ) -> datetime | None:
+        """Until when the caller's number or the member is locked out (``None``: not locked)."""
+        subjects = _subjects(caller, member_number, self._region)
+        async with self._db.read() as session:
+            return await session.run_sync(_locked_until, subjects, self.clock())
+
+    async def check_pin(
+        self,
+        member_number: str | None,
+        code: str,
+        *,
+        caller: str | None,
+        policy: PinPolicy,
+        accept_number_tail: bool = False,
+    ) -> PinCheck:
+        """Check a code typed for ``member_number`` (``None``: the member is unknown).
+
+        The code is the member's PIN, or with ``accept_number_tail`` also the last 4
+        digits of the member number (a caller identified by caller number confirms).
+        """
+        now = self.clock()
+        subjects = _subjects(caller, member_number, self._region)
+
+        def read(session: Session) -> tuple[str | None, datetime | None]:
+            member_id = _member_id(session, member_number)
+            stored = session.get(MemberPin, member_id) if member_id is not None else None
+            return (stored.pin_hash if stored else None), _locked_until(session, subjects, now)
+
+        async with self._db.read() as session:
+            stored_hash, locked = await session.run_sync(read)
+        if locked is not None:
+            await self._log(caller, member_number, PinOutcome.LOCKED)
+            return PinCheck(PinOutcome.LOCKED, member_number, 0, locked)
+        matched = well_formed_code(code) and (
+            (accept_number_tail and member_number is not None and code == number_tail(member_number))
+            or await asyncio.to_thread(self._hashing.verify, stored_hash, code)
+        )
+        return await self._db.run_write(
+            lambda session: self._record(
+                session, subjects, caller, member_number, matched=matched, policy=policy
+            )
+        )
+
+    def _record(
+        self,
+        session: Session,
+        subjects: list[str],
+        caller: str | None,
+        member_number: str | None,
+        *,
+        matched: bool,
+        policy: PinPolicy,
+    ) -> PinCheck:
+        now = self.clock()
+        guards = [session.get(SelfServiceGuard, subject) for subject in subjects]
+        rows: list[SelfServiceGuard] = []
+        for subject, guard in zip(subjects, guards, strict=True):
+            if guard is None:
+                guard = SelfServiceGuard(subject=subject, failures=0)
+                session.add(guard)
+            rows.append(guard)
+        if matched:
+            for guard in rows:
+                guard.failures, guard.locked_until = 0, None
+            check = PinCheck(PinOutcome.VERIFIED, member_number, policy.max_attempts)
+        else:
+            failures = max((guard.failures or 0) + 1 for guard in rows) if rows else 1
+            remaining = max(policy.max_attempts - failures, 0)
+            locked = now + policy.lockout if remaining == 0 else None
+            for guard in rows:
+                guard.failures = 0 if locked else failures
+                guard.locked_until = locked
+            outcome = PinOutcome.LOCKED_OUT if locked else PinOutcome.WRONG
+            check = PinCheck(outcome, member_number, remaining, locked)
+        session.add(
+            PinAttempt(
+                at=now,
+                caller=caller or None,
+                member_id=_member_id(session, member_number),
+                outcome=check.outcome.value,
+            )
+        )
+        return check
+
+    async def _log(self, caller: str | None, member_number: str | None, outcome: PinOutcome) -> None:
+        now = self.clock()
+
+        def work(session: Session) -> None:
+            session.add(
+                PinAttempt(
+                    at=now,
+                    caller=caller or None,
+                    member_id=_member_id(session, member_number),
+                    outcome=outcome.value,
+                )
+            )
+
+        await self._db.run_write(work)
+
+    async def attempts(self, *, member_number: str | None = None, limit: int = 50) -> list[AttemptView]:
+        """Logged PIN entries, newest first, of one member or of everyone."""
+        query = (
+            select(PinAttempt, Member.number)
+            .outerjoin(Member, Member.id == PinAttempt.member_id)
+            .order_by(PinAttempt.at.desc(), PinAttempt.id.desc())
+            .limit(limit)
+        )
+        if member_number is not None:
+            query = query.where(Member.number == member_number)
+        async with self._db.read() as session:
+            rows = (await session.execute(query)).all()
+        return [AttemptView(row.at, row.caller, number, row.outcome) for row, number in rows]
+
+    # -- after-hours callbacks --------------------------------------------------------
+    async def leave_callback(
+        self,
+        *,
+        caller: str,
+        member_number: str | None,
+        mailbox: str,
+        message: str | None,
+        due_at: datetime,
+        call_linked_id: str | None = None,
+        queue: str | None = None,
+    ) -> CallbackView:
+        """Record an after-hours voicemail as a callback task due at ``due_at``.
+
+        A member's callback also opens a service request (an enquiry) planned for
+        ``due_at``, so it shows in the member's open requests on the next pop.
+        """
+        request_number: str | None = None
+        if member_number is not None:
+            details: dict[str, Any] = {
+                "subject": "Call back: voicemail left after hours",
+                "request_type": "enquiry",
+                "member_number": member_number,
+                "contact_phone": caller[:32] or None,
+                "queue": queue,
+                "description": f"Voicemail {message or '(unknown)'} in mailbox {mailbox}",
+                "planned_start": due_at,
+            }
+            request = await self._requests.open(details, actor="ivr")
+            request_number = request.number
+        now = self.clock()
+
+        def work(session: Session) -> CallbackView:
+            row = IvrCallback(
+                caller=caller,
+                member_id=_member_id(session, member_number),
+                call_linked_id=call_linked_id,
+                mailbox=mailbox,
+                message=message,
+                left_at=now,
+                due_at=due_at,
+                service_request=request_number,
+            )
+            session.add(row)
+            session.flush()
+            return _callback_view(row, member_number)
+
+        return await self._db.run_write(work)
+
+    async def callbacks_due(self, until: datetime) -> list[CallbackView]:
+        """Open callbacks due by ``until``, oldest first."""
+        query = (
+            select(IvrCallback, Member.number)
+            .outerjoin(Member, Member.id == IvrCallback.member_id)
+            .where(IvrCallback.done_at.is_(None), IvrCallback.due_at <= until)
+            .order_by(IvrCallback.due_at, IvrCallback.id)
+        )
+        async with self._db.read() as session:
+            rows = (await session.execute(query)).all()
+        return [_callback_view(row, number) for row, number in rows]
+
+    # -- survey calls -----------------------------------------------------------------
+    async def link_survey_call(self, response_id: int, call_linked_id: str) -> None:
+        """Note the call an IVR survey response was given on."""
+
+        def work(session: Session) -> None:
+            session.merge(IvrSurveyCall(response_id=response_id, call_linked_id=call_linked_id))
+
+        await self._db.run_write(work)
+
+    async def survey_call(self, response_id: int) -> str | None:
+        """The linked id of the call an IVR survey response was given on."""
+        async with self._db.read() as session:
+            return await session.scalar(
+                select(IvrSurveyCall.call_linked_id).where(
+                    IvrSurveyCall.response_id == response_id
+                )
+            )
+
+
+def _callback_view(row: IvrCallback, member_number: str | None) -> CallbackView:
+    return CallbackView(
+        id=row.id,
+        caller=row.caller,
+        member_number=member_number,
+        call_linked_id=row.call_linked_id,
+        mailbox=row.mailbox,
+        message=row.message,
+        left_at=row.left_at,
+        due_at=row.due_at,
+        service_request=row.service_request,
+    )
