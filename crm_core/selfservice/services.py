@@ -143,7 +143,11 @@ class SelfService:
             await self._log(caller, member_number, PinOutcome.LOCKED)
             return PinCheck(PinOutcome.LOCKED, member_number, 0, locked)
         matched = well_formed_code(code) and (
-            (accept_number_tail and member_number is not None and code == number_tail(member_number))
+            (
+                accept_number_tail
+                and member_number is not None
+                and code == number_tail(member_number)
+            )
             or await asyncio.to_thread(self._hashing.verify, stored_hash, code)
         )
         return await self._db.run_write(
@@ -193,7 +197,9 @@ class SelfService:
         )
         return check
 
-    async def _log(self, caller: str | None, member_number: str | None, outcome: PinOutcome) -> None:
+    async def _log(
+        self, caller: str | None, member_number: str | None, outcome: PinOutcome
+    ) -> None:
         now = self.clock()
 
         def work(session: Session) -> None:
@@ -208,7 +214,9 @@ class SelfService:
 
         await self._db.run_write(work)
 
-    async def attempts(self, *, member_number: str | None = None, limit: int = 50) -> list[AttemptView]:
+    async def attempts(
+        self, *, member_number: str | None = None, limit: int = 50
+    ) -> list[AttemptView]:
         """Logged PIN entries, newest first, of one member or of everyone."""
         query = (
             select(PinAttempt, Member.number)
@@ -296,9 +304,7 @@ class SelfService:
         """The linked id of the call an IVR survey response was given on."""
         async with self._db.read() as session:
             return await session.scalar(
-                select(IvrSurveyCall.call_linked_id).where(
-                    IvrSurveyCall.response_id == response_id
-                )
+                select(IvrSurveyCall.call_linked_id).where(IvrSurveyCall.response_id == response_id)
             )
 
 
