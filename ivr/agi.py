@@ -14,7 +14,7 @@ from dataclasses import dataclass, field
 MAX_LINE = 8192
 MAX_ENV_LINES = 200
 _REPLY = re.compile(r"(?P<code>\d{3})(?P<sep>[ -])(?P<rest>.*)")
-_RESULT = re.compile(r"result=(?P<result>-?\d+|\S*)(?:\s+\((?P<data>.*)\))?(?P<extra>.*)")
+_RESULT = re.compile(r"result=(?P<result>[^\s(]*)(?:\s*\((?P<data>.*)\))?(?P<extra>(?:\s.*)?)")
 _UNSAFE = re.compile(r"[\x00-\x1f\x7f]")
 
 

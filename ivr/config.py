@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from datetime import date, timedelta
+from datetime import date
 
 from crm_core.selfservice.schemas import PinPolicy
 from ivr.hours import OpeningHours
@@ -37,11 +37,6 @@ class IvrConfig:
     def language_for(self, wanted: str | None) -> str:
         """``wanted`` if its sound files are installed, else the first language (English)."""
         return wanted if wanted in self.languages else self.languages[0]
-
-
-def lockout(minutes: int) -> timedelta:
-    """A lock-out duration from settings minutes."""
-    return timedelta(minutes=minutes)
 
 
 def holidays_of(texts: list[str]) -> list[date]:

@@ -1,4 +1,4 @@
-"""The composition root: settings → CRM → AMI client → model → services → HTTP API.
+"""The composition root: settings → CRM → AMI client → model → services → HTTP API, IVR.
 
 `CtiService` owns every part and their start/stop order; `serve` runs it until SIGINT
 or SIGTERM. Nothing here is module-level state: each service instance holds its own.
@@ -22,6 +22,7 @@ from cti.model import CallCentreModel
 from cti.service.agents import AgentService
 from cti.service.call_log import CallLogWriter
 from cti.service.callers import CallerLookup
+from cti.service.ivr import ivr_for
 from cti.service.live import ModelLiveState
 from cti.service.notifier import ConsoleNotifier
 from cti.service.screen_pop import ScreenPopService
@@ -77,6 +78,7 @@ class CtiService:
         self.updates = LiveUpdates(hub=hub, agents=self.agent_directory, model=self.model)
         self.bridge.listen(self.updates)
         self.client.on_status(self.notifier.telephony_changed)
+        self.ivr = ivr_for(settings, self.crm)
         self._runner: web.AppRunner | None = None
 
     @property
@@ -92,6 +94,7 @@ class CtiService:
         """Serve the API and connect to Asterisk; with ``online_within``, wait for AMI."""
         api = self.settings.api
         self._runner = await start_site(self.app, port=api.port, host=api.host)
+        await self.ivr.start()
         await self.notifier.start()
         await self.updates.start()
         await self.bridge.start()
@@ -104,6 +107,7 @@ class CtiService:
 
     async def stop(self) -> None:
         """Stop in reverse order; writes in flight finish first."""
+        await self.ivr.stop()
         await self.client.stop()
         await self.bridge.stop()
         await self.screen_pop.drain()

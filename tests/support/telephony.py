@@ -19,7 +19,14 @@ import aiohttp
 from pydantic import SecretStr
 
 from cti.service import CtiService
-from cti.settings import AmiSettings, ApiSettings, DatabaseSettings, PhoneSettings, Settings
+from cti.settings import (
+    AgiSettings,
+    AmiSettings,
+    ApiSettings,
+    DatabaseSettings,
+    PhoneSettings,
+    Settings,
+)
 from tests.support.asterisk import AmiClient, AsteriskServer
 
 PASSWORD = "correct horse battery"
@@ -53,6 +60,7 @@ def settings_for(asterisk: AsteriskServer, database_url: str) -> Settings:
             ping_interval=5.0,
         ),
         api=ApiSettings(port=free_port()),
+        agi=AgiSettings(port=free_port()),
         database=DatabaseSettings(url=database_url),
         phone=PhoneSettings(inbound_media={HOTLINE_DID: MEDIA}),
     )
