@@ -73,6 +73,7 @@ class AgiServer:
         self.hung_up = 0
         self.failed = 0
         self.refused = 0
+        self._ended = asyncio.Condition()
         for path, flow in (routes or {}).items():
             self.add_route(path, flow)
 
@@ -123,6 +124,16 @@ class AgiServer:
             await self._server.wait_closed()
             self._server = None
 
+    @property
+    def ended(self) -> int:
+        """Sessions over, whatever their outcome."""
+        return self.completed + self.hung_up + self.failed + self.refused
+
+    async def wait_ended(self, count: int) -> None:
+        """Wait until ``count`` sessions in all have ended (tests and benchmarks)."""
+        async with self._ended:
+            await self._ended.wait_for(lambda: self.ended >= count)
+
     async def wait_idle(self) -> None:
         """Wait until no session is in progress (tests and shutdown)."""
         while self._sessions:
@@ -139,6 +150,8 @@ class AgiServer:
             writer.close()
             with contextlib.suppress(ConnectionError, OSError):
                 await writer.wait_closed()
+            async with self._ended:
+                self._ended.notify_all()
 
     async def _serve(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
         try:

@@ -51,12 +51,9 @@ async def _loop_answers(loop: asyncio.AbstractEventLoop) -> bool:
     return await asyncio.wait_for(asyncio.wrap_future(future), 5)
 
 
-async def _wait_until(loop: asyncio.AbstractEventLoop, condition: object) -> None:
-    async def poll() -> None:
-        while not condition():  # type: ignore[operator]
-            await asyncio.sleep(0.01)
-
-    await asyncio.wait_for(asyncio.wrap_future(asyncio.run_coroutine_threadsafe(poll(), loop)), 5)
+async def _sessions_ended(server: AgiServer, loop: asyncio.AbstractEventLoop, count: int) -> None:
+    future = asyncio.run_coroutine_threadsafe(server.wait_ended(count), loop)
+    await asyncio.wait_for(asyncio.wrap_future(future), 5)
 
 
 async def _noop(session: AgiSession) -> None:
@@ -69,12 +66,13 @@ async def test_a_client_that_disconnects_early_ends_the_session_and_the_loop_run
 ) -> None:
     server = AgiServer(port=0, routes={"points": _noop})
     with server_in_thread(server) as loop:
-        reader, writer = await asyncio.open_connection("127.0.0.1", server.port)
+        _, writer = await asyncio.open_connection("127.0.0.1", server.port)
         writer.write(sent)
         await writer.drain()
         writer.close()
         await writer.wait_closed()
-        await _wait_until(loop, lambda: server.refused == 1 and server.active == 0)
+        await _sessions_ended(server, loop, 1)
+        assert server.refused == 1
         assert await _loop_answers(loop)
         # …and the server still serves the next caller.
         call = await simulate_call("127.0.0.1", server.port, environment("points"))
@@ -92,7 +90,8 @@ async def test_a_caller_who_hangs_up_mid_flow_ends_it_cleanly() -> None:
     server = AgiServer(port=0, routes={"points": flow})
     with server_in_thread(server) as loop:
         call = await simulate_call("127.0.0.1", server.port, environment("points"), keys=[HANG_UP])
-        await _wait_until(loop, lambda: server.hung_up == 1 and server.active == 0)
+        await _sessions_ended(server, loop, 1)
+        assert server.hung_up == 1
         assert call.hung_up
         assert not reached_the_end.is_set()
         assert await _loop_answers(loop)
@@ -137,7 +136,7 @@ async def test_with_a_secret_only_callers_passing_it_run_a_flow() -> None:
     try:
         for given in (["wrong"], [], ["s3cret-value"]):
             await simulate_call("127.0.0.1", server.port, environment("points", arguments=given))
-        await server.wait_idle()
+        await asyncio.wait_for(server.wait_ended(3), 5)
         assert ran == ["s3cret-value"]
         assert (server.refused, server.completed) == (2, 1)
     finally:
@@ -163,7 +162,7 @@ async def test_an_asterisk_that_stops_answering_stops_the_flow() -> None:
         writer.write(b"agi_network_script: points\n\n")
         await writer.drain()
         assert await reader.readline() == b"ANSWER\n"
-        await asyncio.wait_for(server.wait_idle(), 5)  # no reply: the read times out
+        await asyncio.wait_for(server.wait_ended(1), 5)  # no reply: the read times out
         assert server.failed == 1
         writer.close()
         await writer.wait_closed()
@@ -184,7 +183,7 @@ async def test_keys_outside_the_allowed_set_are_no_input() -> None:
         await simulate_call(
             "127.0.0.1", server.port, environment("points"), keys=["12*4", "", "1234", "12#"]
         )
-        await server.wait_idle()
+        await asyncio.wait_for(server.wait_ended(1), 5)
         assert got == [None, None, "1234", None]
     finally:
         await server.stop()
@@ -200,7 +199,7 @@ async def test_a_hang_up_is_an_exception_the_flow_cannot_miss() -> None:
     await server.start()
     try:
         await simulate_call("127.0.0.1", server.port, environment("points"), keys=[HANG_UP])
-        await server.wait_idle()
+        await asyncio.wait_for(server.wait_ended(1), 5)
         assert server.hung_up == 1
     finally:
         await server.stop()
