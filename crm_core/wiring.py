@@ -84,6 +84,7 @@ def build_crm(
     db = Database(database_url, echo=echo)
     points = PointsService(db=db, validity_days=points_validity_days, clock=clock)
     service_desk = build_service_desk(db=db, default_region=default_region, clock=clock)
+    activities = ActivityService(db=db, points=points, clock=clock)
     return Crm(
         db=db,
         members=MemberService(db=db, points=points, default_region=default_region),
@@ -97,7 +98,7 @@ def build_crm(
         calls=CallLogService(db=db, clock=clock, default_region=default_region),
         dispositions=DispositionService(db=db),
         templates=TemplateService(db=db, clock=clock),
-        activities=ActivityService(db=db, points=points, clock=clock),
+        activities=activities,
         knowledge=KnowledgeService(db=db, clock=clock),
         member360=Member360Service(db=db, clock=clock),
         service_desk=service_desk,
@@ -105,6 +106,6 @@ def build_crm(
         survey_responses=ResponseService(db=db, clock=clock),
         survey_reports=SurveyReports(db=db),
         selfservice=SelfService(
-            db=db, requests=service_desk.requests, default_region=default_region, clock=clock
+            db=db, activities=activities, default_region=default_region, clock=clock
         ),
     )

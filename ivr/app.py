@@ -24,7 +24,10 @@ def build_ivr(
     port: int = 4573,
     secret: str | None = None,
 ) -> AgiServer:
-    """A FastAGI server serving every flow over ``crm`` with ``config``."""
-    deps = FlowDeps(crm=crm, config=config)
+    """A FastAGI server serving every flow over ``crm`` with ``config``.
+
+    The flows read the time from the CRM's clock, so tests that move it move the IVR too.
+    """
+    deps = FlowDeps(crm=crm, config=config, clock=lambda: crm.points.clock())
     routes = {name: partial(flow, deps=deps) for name, flow in FLOWS.items()}
     return AgiServer(host=host, port=port, secret=secret, routes=routes)

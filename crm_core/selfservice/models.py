@@ -62,7 +62,9 @@ class IvrCallback(Base):
     message: Mapped[str | None] = mapped_column(String(32))
     left_at: Mapped[datetime] = mapped_column(UTCDateTime)
     due_at: Mapped[datetime] = mapped_column(UTCDateTime)
-    service_request: Mapped[str | None] = mapped_column(String(32))
+    activity_id: Mapped[int | None] = mapped_column(
+        ForeignKey("activities.id", ondelete="SET NULL")
+    )
     done_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
 
 

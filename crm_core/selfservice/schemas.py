@@ -61,4 +61,4 @@ class CallbackView:
     message: str | None
     left_at: datetime
     due_at: datetime
-    service_request: str | None
+    activity_id: int | None

@@ -17,6 +17,7 @@ from typing import Any
 from sqlalchemy import delete, select
 from sqlalchemy.orm import Session
 
+from crm_core.activities.services import ActivityService
 from crm_core.db.engine import Database
 from crm_core.db.types import utcnow
 from crm_core.members.models import Member
@@ -37,7 +38,6 @@ from crm_core.selfservice.schemas import (
     PinOutcome,
     PinPolicy,
 )
-from crm_core.service_desk.requests import RequestService
 from crm_core.staff.passwords import PasswordHashing
 
 Clock = Callable[[], datetime]
@@ -77,13 +77,13 @@ class SelfService:
         self,
         *,
         db: Database,
-        requests: RequestService,
+        activities: ActivityService,
         default_region: str = "CN",
         clock: Clock = utcnow,
         hashing: PasswordHashing | None = None,
     ) -> None:
         self._db = db
-        self._requests = requests
+        self._activities = activities
         self._region = default_region
         self.clock = clock
         self._hashing = hashing or PasswordHashing()
@@ -240,26 +240,23 @@ class SelfService:
         message: str | None,
         due_at: datetime,
         call_linked_id: str | None = None,
-        queue: str | None = None,
     ) -> CallbackView:
         """Record an after-hours voicemail as a callback task due at ``due_at``.
 
-        A member's callback also opens a service request (an enquiry) planned for
-        ``due_at``, so it shows in the member's open requests on the next pop.
+        A member's callback is also logged as an activity on the member, so the next
+        agent sees it in the member's history.
         """
-        request_number: str | None = None
+        activity_id: int | None = None
         if member_number is not None:
             details: dict[str, Any] = {
-                "subject": "Call back: voicemail left after hours",
-                "request_type": "enquiry",
                 "member_number": member_number,
-                "contact_phone": caller[:32] or None,
-                "queue": queue,
-                "description": f"Voicemail {message or '(unknown)'} in mailbox {mailbox}",
-                "planned_start": due_at,
+                "kind": "call",
+                "subject": "Call back: voicemail left after hours",
+                "body": f"Voicemail {message or '(unknown)'} in mailbox {mailbox} from "
+                f"{caller}; call back from {due_at:%Y-%m-%d %H:%M} UTC.",
+                "channel": caller,
             }
-            request = await self._requests.open(details, actor="ivr")
-            request_number = request.number
+            activity_id = (await self._activities.log(details, actor="ivr")).id
         now = self.clock()
 
         def work(session: Session) -> CallbackView:
@@ -271,7 +268,7 @@ class SelfService:
                 message=message,
                 left_at=now,
                 due_at=due_at,
-                service_request=request_number,
+                activity_id=activity_id,
             )
             session.add(row)
             session.flush()
@@ -318,5 +315,5 @@ def _callback_view(row: IvrCallback, member_number: str | None) -> CallbackView:
         message=row.message,
         left_at=row.left_at,
         due_at=row.due_at,
-        service_request=row.service_request,
+        activity_id=row.activity_id,
     )

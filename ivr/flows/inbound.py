@@ -53,7 +53,7 @@ async def after_hours(session: AgiSession, deps: FlowDeps, member: str | None) -
     finally:  # a caller who hangs up to end the message still gets the callback
         await deps.crm.selfservice.leave_callback(
             caller=session.env.caller or "unknown", member_number=member, mailbox=box,
-            message=message, due_at=due, call_linked_id=linked_id, queue=config.default_queue,
+            message=message, due_at=due, call_linked_id=linked_id,
         )  # fmt: skip
 
 

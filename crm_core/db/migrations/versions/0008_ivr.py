@@ -38,8 +38,9 @@ def upgrade() -> None:
     sa.Column('message', sa.String(length=32), nullable=True),
     sa.Column('left_at', crm_core.db.types.UTCDateTime(), nullable=False),
     sa.Column('due_at', crm_core.db.types.UTCDateTime(), nullable=False),
-    sa.Column('service_request', sa.String(length=32), nullable=True),
+    sa.Column('activity_id', sa.Integer(), nullable=True),
     sa.Column('done_at', crm_core.db.types.UTCDateTime(), nullable=True),
+    sa.ForeignKeyConstraint(['activity_id'], ['activities.id'], name=op.f('fk_ivr_callbacks_activity_id_activities'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['member_id'], ['members.id'], name=op.f('fk_ivr_callbacks_member_id_members'), ondelete='CASCADE'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_ivr_callbacks'))
     )
