@@ -27,7 +27,11 @@ class ProtocolError(ValueError):
 
 @dataclass(frozen=True)
 class ScreenPop:
-    """A call ringing at the agent: who calls, on which number, and the member if known."""
+    """A call ringing at the agent: who calls, on which number, and the member if known.
+
+    ``verified_in_ivr`` marks a member the caller proved to be in the IVR; such a
+    caller pops as that member even from an unknown number.
+    """
 
     type: ClassVar[str] = "screen_pop"
     call_id: str
@@ -36,6 +40,8 @@ class ScreenPop:
     inbound_media: str | None
     queue: str | None
     member: JsonObject | None
+    verified_in_ivr: bool = False
+    """The caller proved in the IVR to be ``member`` (member/card number and PIN)."""
 
 
 @dataclass(frozen=True)

@@ -32,6 +32,8 @@ from ivr.hours import DAYS, parse_span
 
 ENV_PREFIX = "CTIDESK_"
 CONFIG_ENV = "CTIDESK_CONFIG"
+NOT_SETTINGS = frozenset({CONFIG_ENV, "CTIDESK_SANDBOX_DIR"})
+"""Variables with our prefix that name files or trees, not settings keys."""
 DEFAULT_SOURCE = "default"
 SECRET_KEYS = frozenset({"ami.secret", "agi.secret"})
 MASK = "********"
@@ -321,7 +323,7 @@ class _Layers:
 
     def add_environ(self, environ: Mapping[str, str]) -> None:
         for var, text in sorted(environ.items()):
-            if not var.startswith(ENV_PREFIX) or var == CONFIG_ENV:
+            if not var.startswith(ENV_PREFIX) or var in NOT_SETTINGS:
                 continue
             section, _, key = var.removeprefix(ENV_PREFIX).lower().partition("_")
             annotation = self.fields.get(section, {}).get(key)

@@ -32,7 +32,9 @@ class ScreenPopService:
     def __call__(self, event: DomainEvent) -> None:
         """The bus listener: start lookups and pops; never waits."""
         if isinstance(event, CallerQueued):
-            self._callers.start(event.call_id, event.caller_number, event.did)
+            self._callers.start(
+                event.call_id, event.caller_number, event.did, event.verified_member
+            )
         elif isinstance(event, AgentRinging):
             task = asyncio.get_running_loop().create_task(self.pop(event))
             self._tasks.add(task)
@@ -53,6 +55,7 @@ class ScreenPopService:
             inbound_media=match.inbound_media,
             queue=ringing.queue,
             member=match.member,
+            verified_in_ivr=match.verified_in_ivr,
         )
         delivered = self._hub.send_to_user(user.login, message)
         self.sent += delivered
