@@ -128,11 +128,12 @@ class AgiSession:
         await self.command("SET VARIABLE", name, value)
 
     async def variable(self, expression: str) -> str | None:
-        """The value of ``${expression}`` on the channel, ``None`` if it is not set."""
+        """The value of ``${expression}`` on the channel; ``None`` if it is unset or empty
+        (``GET FULL VARIABLE`` answers an unset variable with an empty value)."""
         if not _VARIABLE_NAME.fullmatch(expression):
             raise ValueError(f"not a variable expression: {expression!r}")
         reply = await self.command("GET FULL VARIABLE", "${" + expression + "}")
-        return reply.data if reply.result == "1" else None
+        return reply.data if reply.result == "1" and reply.data else None
 
     async def run_application(self, application: str, arguments: str, *, allow: float) -> int:
         """Run a dialplan application (``EXEC``); its result code."""

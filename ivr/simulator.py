@@ -114,6 +114,6 @@ def _answer(line: str, keys: list[str], call: SimulatedCall) -> str | None:
         return "200 result=1\n"
     if line.upper().startswith("GET FULL VARIABLE"):
         expression = words[3].removeprefix("${").removesuffix("}")
-        value = call.variables.get(expression)
-        return "200 result=0\n" if value is None else f"200 result=1 ({value})\n"
+        # Like Asterisk: an unset variable reads as empty, not as "not found".
+        return f"200 result=1 ({call.variables.get(expression, '')})\n"
     return "200 result=0\n"
