@@ -27,7 +27,6 @@ class IvrConfig:
     languages: tuple[str, ...] = ("en",)
     keypad_timeout: float = 5.0
     inbound_media: Mapping[str, str] = field(default_factory=dict)
-    expiring_within_days: int = 30
 
     def survey_wanted(self, queue: str, opted_in: bool) -> bool:
         """Whether a caller of ``queue`` takes the survey (``opted_in``: the agent asked)."""

@@ -12,7 +12,7 @@ from __future__ import annotations
 import asyncio
 import shlex
 import time
-from collections.abc import Iterable, Mapping
+from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
 HANG_UP = "HANGUP"
@@ -70,8 +70,13 @@ async def simulate_call(
     keys: Iterable[str] = (),
     variables: Mapping[str, str] | None = None,
     within: float = 30.0,
+    think: Callable[[], float] | None = None,
 ) -> SimulatedCall:
-    """Play one call against the FastAGI server at ``host:port``; returns what it sent."""
+    """Play one call against the FastAGI server at ``host:port``; returns what it sent.
+
+    ``think`` gives the seconds a caller takes before each keypad answer (a person
+    listening and typing); the turnaround clock starts when the answer is sent.
+    """
     call = SimulatedCall(variables=dict(variables or {}))
     pending = list(keys)
     reader, writer = await asyncio.open_connection(host, port)
@@ -87,6 +92,8 @@ async def simulate_call(
                 call.turnarounds.append(time.perf_counter() - sent_at)
                 line = raw.decode().rstrip("\n")
                 call.commands.append(line)
+                if think is not None and line.startswith("GET DATA"):
+                    await asyncio.sleep(think())
                 reply = _answer(line, pending, call)
                 if reply is None:
                     call.hung_up = True

@@ -4,21 +4,26 @@ A PIN entry is checked in three steps so that the slow argon2 verification never
 inside a write unit of work: read the member's hash and lock-out guards, verify in a
 worker thread, then write the outcome. Wrong entries are counted per caller number and
 per member; ``PinPolicy.max_attempts`` wrong entries in a row lock both out of the
-self-service for ``PinPolicy.lockout``. Every entry is logged in ``pin_attempts``.
+self-service for ``PinPolicy.lockout``. Wrong entries, lock-outs and entries refused
+while locked are logged in ``pin_attempts``; a right entry is logged when it clears
+earlier wrong entries (a plain success writes nothing, so identifying callers costs no
+write).
 """
 
 from __future__ import annotations
 
 import asyncio
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import delete, select
+from sqlalchemy import bindparam, delete, or_, select
 from sqlalchemy.orm import Session
 
 from crm_core.activities.services import ActivityService
 from crm_core.db.engine import Database
+from crm_core.db.statements import StatementRunner
 from crm_core.db.types import utcnow
 from crm_core.members.models import Member
 from crm_core.members.phones import caller_number_to_e164
@@ -53,15 +58,34 @@ def _subjects(caller: str | None, member_number: str | None, region: str) -> lis
     return subjects
 
 
-def _locked_until(session: Session, subjects: list[str], now: datetime) -> datetime | None:
-    if not subjects:
-        return None
-    until = session.scalars(
-        select(SelfServiceGuard.locked_until).where(
-            SelfServiceGuard.subject.in_(subjects), SelfServiceGuard.locked_until > now
-        )
-    ).all()
-    return max((at for at in until if at is not None), default=None)
+_GUARDS = SelfServiceGuard.__table__
+_PINS = MemberPin.__table__
+_MEMBERS = Member.__table__
+# A caller has two subjects at most: their number and the member they claim to be.
+GUARDS_OF = select(_GUARDS.c.failures, _GUARDS.c.locked_until).where(
+    or_(_GUARDS.c.subject == bindparam("first"), _GUARDS.c.subject == bindparam("second"))
+)
+PIN_OF = (
+    select(_PINS.c.pin_hash)
+    .join(_MEMBERS, _MEMBERS.c.id == _PINS.c.member_id)
+    .where(_MEMBERS.c.number == bindparam("number"))
+)
+
+
+@dataclass(frozen=True)
+class _GuardState:
+    """What the guards of a caller's subjects say before a PIN is checked."""
+
+    locked_until: datetime | None
+    marked: bool  # some failures or an old lock-out to clear on success
+
+
+def _guard_state(run: StatementRunner, subjects: list[str], now: datetime) -> _GuardState:
+    first, second = ([*subjects, *subjects][:2]) if subjects else ("", "")
+    rows = run.all(GUARDS_OF, {"first": first, "second": second}) if subjects else []
+    locks = [until for _, until in rows if until is not None and until > now]
+    marked = any(failures or until is not None for failures, until in rows)
+    return _GuardState(max(locks, default=None), marked)
 
 
 def _member_id(session: Session, member_number: str | None) -> int | None:
@@ -112,8 +136,9 @@ class SelfService:
     ) -> datetime | None:
         """Until when the caller's number or the member is locked out (``None``: not locked)."""
         subjects = _subjects(caller, member_number, self._region)
-        async with self._db.read() as session:
-            return await session.run_sync(_locked_until, subjects, self.clock())
+        now = self.clock()
+        state = await self._db.run_read(lambda run: _guard_state(run, subjects, now))
+        return state.locked_until
 
     async def check_pin(
         self,
@@ -132,13 +157,12 @@ class SelfService:
         now = self.clock()
         subjects = _subjects(caller, member_number, self._region)
 
-        def read(session: Session) -> tuple[str | None, datetime | None]:
-            member_id = _member_id(session, member_number)
-            stored = session.get(MemberPin, member_id) if member_id is not None else None
-            return (stored.pin_hash if stored else None), _locked_until(session, subjects, now)
+        def read(run: StatementRunner) -> tuple[str | None, _GuardState]:
+            pin = run.one_or_none(PIN_OF, {"number": member_number}) if member_number else None
+            return (pin[0] if pin else None), _guard_state(run, subjects, now)
 
-        async with self._db.read() as session:
-            stored_hash, locked = await session.run_sync(read)
+        stored_hash, state = await self._db.run_read(read)
+        locked, marked = state.locked_until, state.marked
         if locked is not None:
             await self._log(caller, member_number, PinOutcome.LOCKED)
             return PinCheck(PinOutcome.LOCKED, member_number, 0, locked)
@@ -150,6 +174,8 @@ class SelfService:
             )
             or await asyncio.to_thread(self._hashing.verify, stored_hash, code)
         )
+        if matched and not marked:  # nothing to clear: no write on the common path
+            return PinCheck(PinOutcome.VERIFIED, member_number, policy.max_attempts)
         return await self._db.run_write(
             lambda session: self._record(
                 session, subjects, caller, member_number, matched=matched, policy=policy

@@ -29,7 +29,6 @@ def ivr_config(settings: Settings) -> IvrConfig:
         languages=tuple(ivr.languages),
         keypad_timeout=ivr.keypad_timeout,
         inbound_media=dict(settings.phone.inbound_media),
-        expiring_within_days=settings.loyalty.expiring_soon_days,
     )
 
 

@@ -26,10 +26,9 @@ async def say_balances(session: AgiSession, summary: PointsSummary) -> None:
 
 async def say_ledger(session: AgiSession, deps: FlowDeps, member_number: str) -> None:
     """The member's last 3 ledger entries: date and points (negative said as "minus")."""
-    lines = await deps.crm.reports.ledger(member_number=member_number, limit=LEDGER_ENTRIES)
-    for line in lines:
-        await session.say_date(line.created_at)
-        await session.say_number(line.points)
+    for created_at, points in await deps.crm.reports.last_entries(member_number, LEDGER_ENTRIES):
+        await session.say_date(created_at)
+        await session.say_number(points)
 
 
 async def points_flow(session: AgiSession, deps: FlowDeps) -> None:
@@ -41,17 +40,17 @@ async def points_flow(session: AgiSession, deps: FlowDeps) -> None:
     if identity is None:
         await offer_agent(session, deps)
         return
-    member = await deps.crm.members.get(identity.member_number)
-    await session.set_variable("CHANNEL(language)", config.language_for(member.language))
-    summary = await deps.crm.points.summary(
-        member.number, expiring_within_days=config.expiring_within_days
-    )
-    await say_balances(session, summary)
+    number = identity.member_number
+    view = await deps.crm.member360.view(number)  # profile and points in one read
+    language = config.language_for(view.profile.language)
+    if language != config.languages[0]:
+        await session.set_variable("CHANNEL(language)", language)
+    await say_balances(session, view.points)
     invalid = 0
     while invalid < 2:
         key = await session.read_key(prompts.OPTIONS, wait=config.keypad_timeout, allowed=MENU_KEYS)
         if key == "1":
-            await say_ledger(session, deps, member.number)
+            await say_ledger(session, deps, number)
         elif key == "0":
             await to_agent(session)
             return

@@ -1,6 +1,7 @@
 """Post-call survey: the caller answers the "Phone service evaluation" by keypad.
 
-The dialplan runs it after ``Queue(…,c)`` returns (the agent hung up). It runs when the
+The dialplan runs it after ``Queue(…,c)`` returns; only a call an agent answered
+(``MEMBERINTERFACE`` set by app_queue) is surveyed. It runs when the
 queue's policy says ``always``, or ``opt-in`` and the agent opted the caller in
 (channel variable ``CTIDESK_SURVEY=yes``). Each answer is stored as it is given, so a
 caller who hangs up keeps the answers already given; an invalid key or silence repeats
@@ -45,10 +46,11 @@ async def ask(session: AgiSession, question: QuestionView, wait: float) -> str |
     return None
 
 
-async def _who(session: AgiSession, deps: FlowDeps) -> tuple[str | None, str | None]:
+async def _who(
+    session: AgiSession, deps: FlowDeps, interface: str
+) -> tuple[str | None, str | None]:
     """(agent login, member number) of the call that just ended, where known."""
-    interface = await session.variable("MEMBERINTERFACE")
-    user = await deps.crm.users.user_by_interface(interface) if interface else None
+    user = await deps.crm.users.user_by_interface(interface)
     member = await session.variable(MEMBER)
     if member is None and session.env.caller:
         found = await deps.crm.directory.lookup(session.env.caller)
@@ -60,10 +62,11 @@ async def survey_flow(session: AgiSession, deps: FlowDeps) -> None:
     """Run the post-call survey if the queue's policy (or the agent) asks for it."""
     config = deps.config
     queue = await session.variable("QUEUENAME")
+    answered_by = await session.variable("MEMBERINTERFACE")  # set once an agent answered
     opted_in = (await session.variable(OPT_IN)) == "yes"
-    if not queue or not config.survey_wanted(queue, opted_in):
+    if not queue or not answered_by or not config.survey_wanted(queue, opted_in):
         return
-    agent, member = await _who(session, deps)
+    agent, member = await _who(session, deps, answered_by)
     linked_id = await session.variable("CHANNEL(linkedid)")
     questionnaire = await deps.crm.questionnaires.published(config.survey_questionnaire)
     response = await deps.crm.survey_responses.start(
