@@ -19,9 +19,9 @@ def parse_span(text: str) -> tuple[time, time]:
         raise ValueError(f"opening hours {text!r} must look like 09:00-18:00")
     start = time(int(match.group(1)), int(match.group(2)))
     end_hour, end_minute = int(match.group(3)), int(match.group(4))
-    end = time.max if (end_hour, end_minute) == (24, 0) else time(end_hour, end_minute)
     if end_hour == 24 and end_minute:
         raise ValueError(f"opening hours {text!r} end after 24:00")
+    end = time.max if end_hour == 24 else time(end_hour, end_minute)
     if end <= start:
         raise ValueError(f"opening hours {text!r} end before they start")
     return start, end
