@@ -50,6 +50,10 @@ class AgentActions(Protocol):
         """Close a call with a disposition and end wrap-up."""
         ...
 
+    async def opt_in_survey(self, user: UserView, call_id: str) -> None:
+        """Send the caller of the agent's call to the post-call survey afterwards."""
+        ...
+
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
@@ -93,6 +97,17 @@ class WrapUpBody(_Body):
         return None if value is None else _printable(value)
 
 
+class CallBody(_Body):
+    """``{call_id}``: one of the agent's calls."""
+
+    call_id: str = Field(min_length=1, max_length=64)
+
+    @field_validator("call_id")
+    @classmethod
+    def _text(cls, value: str) -> str:
+        return _printable(value)
+
+
 @dataclass(frozen=True)
 class QueueChange:
     """The queues an agent joined or left."""
@@ -110,7 +125,7 @@ async def _optional_queues(caller: Caller) -> list[str] | None:
 
 
 def agent_routes(agents: AgentActions) -> tuple[Route, ...]:
-    """``POST /api/agent/{signin,signout,pause,unpause,wrapup}`` over ``agents``."""
+    """``POST /api/agent/{signin,signout,pause,unpause,wrapup,survey}`` over ``agents``."""
 
     async def signin(_services: Services, caller: Caller) -> QueueChange:
         """Sign in to queues."""
@@ -134,6 +149,11 @@ def agent_routes(agents: AgentActions) -> tuple[Route, ...]:
         body = await json_body(caller.request, WrapUpBody)
         await agents.wrap_up(caller.staff, body.call_id, body.disposition, body.note)
 
+    async def survey(_services: Services, caller: Caller) -> None:
+        """Opt the caller in to the post-call survey."""
+        body = await json_body(caller.request, CallBody)
+        await agents.opt_in_survey(caller.staff, body.call_id)
+
     bad = (400, 409, 503)
     return (
         Route("POST", "/api/agent/signin", signin, "Sign in to queues (default: your own)",
@@ -145,7 +165,18 @@ def agent_routes(agents: AgentActions) -> tuple[Route, ...]:
         Route("POST", "/api/agent/unpause", unpause, "Unpause", roles=STAFF, errors=bad),
         Route("POST", "/api/agent/wrapup", wrapup, "Close a call with a disposition",
               roles=STAFF, body=WrapUpBody, errors=(*bad, 404, 422)),
+        Route("POST", "/api/agent/survey", survey,
+              "Opt the caller of your call in to the post-call survey", roles=STAFF,
+              body=CallBody, errors=(*bad, 404)),
     )  # fmt: skip
 
 
-__all__ = ["AgentActions", "PauseBody", "QueueChange", "QueuesBody", "WrapUpBody", "agent_routes"]
+__all__ = [
+    "AgentActions",
+    "CallBody",
+    "PauseBody",
+    "QueueChange",
+    "QueuesBody",
+    "WrapUpBody",
+    "agent_routes",
+]

@@ -17,6 +17,7 @@ from zoneinfo import ZoneInfo
 
 import pytest
 
+from crm_core.surveys.seed import ensure_phone_service_evaluation
 from cti.service import CtiService
 from cti.settings import IvrSettings, Settings
 from tests.support.asterisk import AmiClient, AmiMessage, AsteriskServer
@@ -232,8 +233,6 @@ async def test_after_the_agent_hangs_up_the_caller_answers_the_survey(
 ) -> None:
     await add_agent(ivr)
     member = await seed_member(ivr)
-    from crm_core.surveys.seed import ensure_phone_service_evaluation
-
     await ensure_phone_service_evaluation(ivr.crm.questionnaires)
     async with agent_console(ivr, "agent1") as console:
         assert (await console.post("/api/agent/signin", {})).status == 200
@@ -256,6 +255,42 @@ async def test_after_the_agent_hangs_up_the_caller_answers_the_survey(
     assert len(response.answers) == 2
     assert response.completed_at is None
     assert await ivr.crm.selfservice.survey_call(response.id) == connect["Linkedid"]
+
+
+async def test_an_agent_opts_the_caller_in_to_the_survey_of_an_opt_in_queue(
+    asterisk: AsteriskServer, sqlite_url: str, ami: AmiClient
+) -> None:
+    opt_in = ivr_settings(asterisk, sqlite_url, survey={}, survey_default="opt-in")
+    async with ivr_service(opt_in, ami) as service:
+        await add_agent(service)
+        member = await seed_member(service)
+        await ensure_phone_service_evaluation(service.crm.questionnaires)
+        async with agent_console(service, "agent1") as console:
+            assert (await console.post("/api/agent/signin", {})).status == 200
+            try:
+                call = await IvrCall.dial(ami, IVR_LINE, MEMBER_PHONE)
+                connect = await ami.wait_for_event("AgentConnect", Channel=call.channel)
+                call_id = connect["Linkedid"]
+                while True:  # the service's model knows the agent is on the call
+                    update, _ = await console.next_of("call_update")
+                    if update["call_id"] == call_id and update["state"] == "answered":
+                        break
+                refused = await console.post("/api/agent/survey", {"call_id": "1.999"})
+                assert refused.status == 404
+                opted = await console.post("/api/agent/survey", {"call_id": call_id})
+                assert opted.status in (200, 204), await opted.text()
+                await ami.action("Hangup", Channel=connect["DestChannel"])
+                assert "beep" in await call.press("3")
+                await call.next_read()
+                await call.hang_up()
+                await call.ended()
+            finally:
+                await hang_up_everything(ami)
+                await console.post("/api/agent/signout")
+        await service.ivr.wait_idle()
+        [response] = await service.crm.survey_responses.of_member(member)
+    assert len(response.answers) == 1
+    assert response.agent == "agent1"
 
 
 async def test_after_hours_the_caller_leaves_a_voicemail_and_agents_get_a_callback(
