@@ -84,19 +84,6 @@ class PauseBody(_Body):
         return _printable(value)
 
 
-class WrapUpBody(_Body):
-    """``{call_id, disposition, note?}``: the call to close and its code."""
-
-    call_id: str = Field(min_length=1, max_length=64)
-    disposition: str = Field(min_length=1, max_length=32)
-    note: str | None = Field(None, max_length=2000)
-
-    @field_validator("call_id", "disposition", "note")
-    @classmethod
-    def _text(cls, value: str | None) -> str | None:
-        return None if value is None else _printable(value)
-
-
 class CallBody(_Body):
     """``{call_id}``: one of the agent's calls."""
 
@@ -104,8 +91,20 @@ class CallBody(_Body):
 
     @field_validator("call_id")
     @classmethod
-    def _text(cls, value: str) -> str:
+    def _call_id(cls, value: str) -> str:
         return _printable(value)
+
+
+class WrapUpBody(CallBody):
+    """``{call_id, disposition, note?}``: the call to close and its code."""
+
+    disposition: str = Field(min_length=1, max_length=32)
+    note: str | None = Field(None, max_length=2000)
+
+    @field_validator("disposition", "note")
+    @classmethod
+    def _text(cls, value: str | None) -> str | None:
+        return None if value is None else _printable(value)
 
 
 @dataclass(frozen=True)

@@ -24,6 +24,7 @@ from tests.support.asterisk import AmiClient, AmiMessage, AsteriskServer
 from tests.support.telephony import (
     MEMBER_PHONE,
     POINTS,
+    Console,
     add_agent,
     agent_console,
     hang_up_everything,
@@ -228,28 +229,38 @@ async def test_five_star_callers_are_queued_first_with_the_lines_medium(
     assert "SET VARIABLE QUEUE_PRIO 0" in first.commands()
 
 
-async def test_after_the_agent_hangs_up_the_caller_answers_the_survey(
-    ivr: CtiService, ami: AmiClient
-) -> None:
-    await add_agent(ivr)
-    member = await seed_member(ivr)
-    await ensure_phone_service_evaluation(ivr.crm.questionnaires)
-    async with agent_console(ivr, "agent1") as console:
+@contextlib.asynccontextmanager
+async def answered_queue_call(
+    service: CtiService, ami: AmiClient
+) -> AsyncIterator[tuple[str, IvrCall, AmiMessage, Console]]:
+    """A member's call on the IVR line answered by agent1: (member, call, AgentConnect,
+    agent1's console); everything hung up and signed out at the end."""
+    await add_agent(service)
+    member = await seed_member(service)
+    await ensure_phone_service_evaluation(service.crm.questionnaires)
+    async with agent_console(service, "agent1") as console:
         assert (await console.post("/api/agent/signin", {})).status == 200
         try:
             call = await IvrCall.dial(ami, IVR_LINE, MEMBER_PHONE)
             connect = await ami.wait_for_event("AgentConnect", Channel=call.channel)
-            await ami.action("Hangup", Channel=connect["DestChannel"])
-            assert "beep" in await call.press("1")
-            await call.press("9")  # no such option: asked again
-            await call.press("2")
-            await call.next_read()
-            await call.hang_up()  # mid-survey: the two answers stay
-            await call.ended()
+            yield member, call, connect, console
         finally:
             await hang_up_everything(ami)
             await console.post("/api/agent/signout")
-    await ivr.ivr.wait_idle()
+    await service.ivr.wait_idle()
+
+
+async def test_after_the_agent_hangs_up_the_caller_answers_the_survey(
+    ivr: CtiService, ami: AmiClient
+) -> None:
+    async with answered_queue_call(ivr, ami) as (member, call, connect, _):
+        await ami.action("Hangup", Channel=connect["DestChannel"])
+        assert "beep" in await call.press("1")
+        await call.press("9")  # no such option: asked again
+        await call.press("2")
+        await call.next_read()
+        await call.hang_up()  # mid-survey: the two answers stay
+        await call.ended()
     [response] = await ivr.crm.survey_responses.of_member(member)
     assert (response.agent, response.queue) == ("agent1", "hotline")
     assert len(response.answers) == 2
@@ -262,32 +273,21 @@ async def test_an_agent_opts_the_caller_in_to_the_survey_of_an_opt_in_queue(
 ) -> None:
     opt_in = ivr_settings(asterisk, sqlite_url, survey={}, survey_default="opt-in")
     async with ivr_service(opt_in, ami) as service:
-        await add_agent(service)
-        member = await seed_member(service)
-        await ensure_phone_service_evaluation(service.crm.questionnaires)
-        async with agent_console(service, "agent1") as console:
-            assert (await console.post("/api/agent/signin", {})).status == 200
-            try:
-                call = await IvrCall.dial(ami, IVR_LINE, MEMBER_PHONE)
-                connect = await ami.wait_for_event("AgentConnect", Channel=call.channel)
-                call_id = connect["Linkedid"]
-                while True:  # the service's model knows the agent is on the call
-                    update, _ = await console.next_of("call_update")
-                    if update["call_id"] == call_id and update["state"] == "answered":
-                        break
-                refused = await console.post("/api/agent/survey", {"call_id": "1.999"})
-                assert refused.status == 404
-                opted = await console.post("/api/agent/survey", {"call_id": call_id})
-                assert opted.status in (200, 204), await opted.text()
-                await ami.action("Hangup", Channel=connect["DestChannel"])
-                assert "beep" in await call.press("3")
-                await call.next_read()
-                await call.hang_up()
-                await call.ended()
-            finally:
-                await hang_up_everything(ami)
-                await console.post("/api/agent/signout")
-        await service.ivr.wait_idle()
+        async with answered_queue_call(service, ami) as (member, call, connect, console):
+            call_id = connect["Linkedid"]
+            while True:  # until the service's model knows the agent is on the call
+                update, _ = await console.next_of("call_update")
+                if update["call_id"] == call_id and update["state"] == "answered":
+                    break
+            refused = await console.post("/api/agent/survey", {"call_id": "1.999"})
+            assert refused.status == 404
+            opted = await console.post("/api/agent/survey", {"call_id": call_id})
+            assert opted.status in (200, 204), await opted.text()
+            await ami.action("Hangup", Channel=connect["DestChannel"])
+            assert "beep" in await call.press("3")
+            await call.next_read()
+            await call.hang_up()
+            await call.ended()
         [response] = await service.crm.survey_responses.of_member(member)
     assert len(response.answers) == 1
     assert response.agent == "agent1"
@@ -296,22 +296,24 @@ async def test_an_agent_opts_the_caller_in_to_the_survey_of_an_opt_in_queue(
 async def test_after_hours_the_caller_leaves_a_voicemail_and_agents_get_a_callback(
     asterisk: AsteriskServer, sqlite_url: str, ami: AmiClient
 ) -> None:
+    # Closed yesterday, today and tomorrow, so a midnight during the test changes nothing.
     today = datetime.now(SHANGHAI).date()
-    closed_today = ivr_settings(asterisk, sqlite_url, holidays=[today.isoformat()])
-    async with ivr_service(closed_today, ami) as service:
+    holidays = [(today + timedelta(days=d)).isoformat() for d in (-1, 0, 1)]
+    closed = ivr_settings(asterisk, sqlite_url, holidays=holidays)
+    async with ivr_service(closed, ami) as service:
         member = await seed_member(service)
         call = await IvrCall.dial(ami, IVR_LINE, MEMBER_PHONE)
         await ami.wait_for(lambda: any(c.startswith("EXEC VoiceMail") for c in call.commands()))
         await call.hang_up()  # callers end a message by hanging up
         await call.ended()
         await service.ivr.wait_idle()
-        tomorrow = datetime.combine(today + timedelta(days=1), datetime.min.time(), SHANGHAI)
-        [callback] = await service.crm.selfservice.callbacks_due(tomorrow.astimezone(UTC))
+        reopens = datetime.combine(today + timedelta(days=2), datetime.min.time(), SHANGHAI)
+        [callback] = await service.crm.selfservice.callbacks_due(reopens.astimezone(UTC))
+        [activity] = await service.crm.activities.activities_of(member)
     assert callback.member_number == member
     assert callback.mailbox == "1000@ctidesk"
-    assert callback.due_at == tomorrow
+    assert callback.due_at == reopens
     assert "EXEC VoiceMail 1000@ctidesk,s" in call.commands()
-    [activity] = await service.crm.activities.activities_of(member)
     assert activity.subject == "Call back: voicemail left after hours"
 
 
