@@ -16,6 +16,7 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
+from pydantic import SecretStr
 
 from crm_core.surveys.seed import ensure_phone_service_evaluation
 from cti.service import CtiService
@@ -83,11 +84,7 @@ class IvrCall:
     async def dial(cls, ami: AmiClient, did: str, caller: str) -> IvrCall:
         ami_events = ami.events
         before = len(ami_events)
-        response = await ami.action(
-            "Originate", Channel="Local/s@test-caller", Context="from-trunk", Exten=did,
-            Priority="1", CallerID=f'"Caller" <{caller}>', Async="true",
-        )  # fmt: skip
-        assert response["Response"] == "Success", response
+        await originate_on(ami, did, caller)
 
         def first_agi() -> AmiMessage | None:
             for event in ami_events[before:]:
@@ -317,6 +314,15 @@ async def test_after_hours_the_caller_leaves_a_voicemail_and_agents_get_a_callba
     assert activity.subject == "Call back: voicemail left after hours"
 
 
+async def originate_on(ami: AmiClient, did: str, caller: str) -> None:
+    """A caller on ``did`` from ``caller``, answering and waiting."""
+    response = await ami.action(
+        "Originate", Channel="Local/s@test-caller", Context="from-trunk", Exten=did,
+        Priority="1", CallerID=f'"Caller" <{caller}>', Async="true",
+    )  # fmt: skip
+    assert response["Response"] == "Success", response
+
+
 async def test_without_the_ivr_server_the_lines_go_straight_to_the_queue(
     service: CtiService, ami: AmiClient
 ) -> None:
@@ -325,12 +331,32 @@ async def test_without_the_ivr_server_the_lines_go_straight_to_the_queue(
     await ami.action("Setvar", Variable="CTIDESK_AGI", Value=closed_port)
     try:
         for did in (POINTS_LINE, IVR_LINE):
-            response = await ami.action(
-                "Originate", Channel="Local/s@test-caller", Context="from-trunk", Exten=did,
-                Priority="1", CallerID=f'"Caller" <{STRANGER}>', Async="true",
-            )  # fmt: skip
-            assert response["Response"] == "Success"
+            await originate_on(ami, did, STRANGER)
             joined = await ami.wait_for_event("QueueCallerJoin", Exten=did)
             assert joined["Queue"] == "hotline"
     finally:
         await hang_up_everything(ami)
+
+
+async def test_with_a_shared_secret_only_the_dialplan_knowing_it_runs_the_ivr(
+    asterisk: AsteriskServer, sqlite_url: str, ami: AmiClient
+) -> None:
+    settings = ivr_settings(asterisk, sqlite_url)
+    with_secret = settings.model_copy(
+        update={"agi": settings.agi.model_copy(update={"secret": SecretStr("s3cret-4-agi")})}
+    )
+    async with ivr_service(with_secret, ami) as service:
+        try:
+            await ami.action("Setvar", Variable="CTIDESK_AGI_SECRET", Value="wrong")
+            refused = service.ivr.refused
+            await originate_on(ami, POINTS_LINE, STRANGER)
+            joined = await ami.wait_for_event("QueueCallerJoin", Exten=POINTS_LINE)
+            assert joined["Queue"] == "hotline"  # refused: straight to an agent
+            assert service.ivr.refused == refused + 1
+            await hang_up_everything(ami)
+
+            await ami.action("Setvar", Variable="CTIDESK_AGI_SECRET", Value="s3cret-4-agi")
+            call = await IvrCall.dial(ami, POINTS_LINE, STRANGER)
+            assert "vm-enter-num-to-call" in await call.next_read()
+        finally:
+            await ami.action("Setvar", Variable="CTIDESK_AGI_SECRET", Value="")
