@@ -1,8 +1,10 @@
-"""Points self-check: identify, read the balances, offer the last 3 ledger entries or an agent."""
+"""Points self-check: identify, read the member number's tail and the balances, then offer
+the last 3 ledger entries or an agent."""
 
 from __future__ import annotations
 
 from crm_core.loyalty.schemas import PointsSummary
+from crm_core.selfservice.pins import number_tail
 from ivr import prompts
 from ivr.flows.common import RESULT, FlowDeps, offer_agent, to_agent
 from ivr.flows.identify import identify
@@ -45,6 +47,7 @@ async def points_flow(session: AgiSession, deps: FlowDeps) -> None:
     language = config.language_for(view.profile.language)
     if language != config.languages[0]:
         await session.set_variable("CHANNEL(language)", language)
+    await session.say_digits(number_tail(number))  # "member …1234": who the caller is
     await say_balances(session, view.points)
     invalid = 0
     while invalid < 2:

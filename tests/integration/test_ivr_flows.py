@@ -93,6 +93,7 @@ async def test_a_known_caller_confirms_with_the_number_tail_and_hears_the_balanc
     dates = [int(args[0]) for args in result.said("SAY DATE")]
     assert dates[0] == int((START + timedelta(days=18)).timestamp())
     assert len(dates) == 1 + 2  # the expiry date, then the two ledger entries' dates
+    assert result.said("SAY DIGITS") == [[member[-4:], ""]]
     assert result.variables["CTIDESK_IVR_MEMBER"] == member
     assert result.variables["CTIDESK_IVR_VERIFIED_BY"] == "caller"
     assert result.variables["IVR_RESULT"] == "done"
