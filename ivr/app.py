@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
+from dataclasses import replace
 from functools import partial
 
 from crm_core.wiring import Crm
@@ -23,11 +25,14 @@ def build_ivr(
     host: str = "127.0.0.1",
     port: int = 4573,
     secret: str | None = None,
+    survey_started: Callable[[str], None] | None = None,
 ) -> AgiServer:
     """A FastAGI server serving every flow over ``crm`` with ``config``.
 
     The flows read the time from the CRM's clock, so tests that move it move the IVR too.
     """
     deps = FlowDeps(crm=crm, config=config, clock=lambda: crm.points.clock())
+    if survey_started is not None:
+        deps = replace(deps, survey_started=survey_started)
     routes = {name: partial(flow, deps=deps) for name, flow in FLOWS.items()}
     return AgiServer(host=host, port=port, secret=secret, routes=routes)

@@ -18,10 +18,11 @@ from dataclasses import dataclass
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import bindparam, delete, or_, select
+from sqlalchemy import bindparam, delete, or_, select, update
 from sqlalchemy.orm import Session
 
 from crm_core.activities.services import ActivityService
+from crm_core.calls.models import CallRecord
 from crm_core.db.engine import Database
 from crm_core.db.statements import StatementRunner
 from crm_core.db.types import utcnow
@@ -44,6 +45,7 @@ from crm_core.selfservice.schemas import (
     PinPolicy,
 )
 from crm_core.staff.passwords import PasswordHashing
+from crm_core.surveys.models import SurveyResponse
 
 Clock = Callable[[], datetime]
 
@@ -322,6 +324,47 @@ class SelfService:
             session.merge(IvrSurveyCall(response_id=response_id, call_linked_id=call_linked_id))
 
         await self._db.run_write(work)
+
+    async def attach_survey_calls(self, call_linked_id: str) -> int:
+        """Tie the IVR survey responses of a call to its call record, now written; how many.
+
+        A call keeps at most one response per questionnaire: a second one stays untied
+        (still found through ``ivr_survey_calls``) rather than fail the write.
+        """
+
+        def work(session: Session) -> int:
+            call_id = session.scalar(
+                select(CallRecord.id).where(CallRecord.linked_id == call_linked_id)
+            )
+            if call_id is None:
+                return 0
+            pending = session.execute(
+                select(SurveyResponse.id, SurveyResponse.questionnaire_id)
+                .join(IvrSurveyCall, IvrSurveyCall.response_id == SurveyResponse.id)
+                .where(
+                    IvrSurveyCall.call_linked_id == call_linked_id,
+                    SurveyResponse.call_id.is_(None),
+                )
+                .order_by(SurveyResponse.id)
+            ).all()
+            taken = set(
+                session.scalars(
+                    select(SurveyResponse.questionnaire_id).where(SurveyResponse.call_id == call_id)
+                )
+            )
+            tied = 0
+            for response_id, questionnaire_id in pending:
+                if questionnaire_id not in taken:
+                    session.execute(
+                        update(SurveyResponse)
+                        .where(SurveyResponse.id == response_id)
+                        .values(call_id=call_id)
+                    )
+                    taken.add(questionnaire_id)
+                    tied += 1
+            return tied
+
+        return await self._db.run_write(work)
 
     async def survey_call(self, response_id: int) -> str | None:
         """The linked id of the call an IVR survey response was given on."""

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from datetime import timedelta
 
 from crm_core.selfservice.schemas import PinPolicy
@@ -32,7 +33,9 @@ def ivr_config(settings: Settings) -> IvrConfig:
     )
 
 
-def ivr_for(settings: Settings, crm: Crm) -> AgiServer:
+def ivr_for(
+    settings: Settings, crm: Crm, *, survey_started: Callable[[str], None] | None = None
+) -> AgiServer:
     """The FastAGI server of the service, not yet started."""
     secret = settings.agi.secret
     return build_ivr(
@@ -41,4 +44,5 @@ def ivr_for(settings: Settings, crm: Crm) -> AgiServer:
         host=settings.agi.host,
         port=settings.agi.port,
         secret=secret.get_secret_value() if secret is not None else None,
+        survey_started=survey_started,
     )

@@ -78,7 +78,7 @@ class CtiService:
         self.updates = LiveUpdates(hub=hub, agents=self.agent_directory, model=self.model)
         self.bridge.listen(self.updates)
         self.client.on_status(self.notifier.telephony_changed)
-        self.ivr = ivr_for(settings, self.crm)
+        self.ivr = ivr_for(settings, self.crm, survey_started=self.call_log.survey_started)
         self._runner: web.AppRunner | None = None
 
     @property

@@ -27,6 +27,9 @@ class FlowDeps:
     crm: Crm
     config: IvrConfig
     clock: Callable[[], datetime] = field(default=utcnow)
+    survey_started: Callable[[str], None] = field(default=lambda _call_id: None)
+    """Told the linked id of every call whose caller starts a survey (the service's call
+    log then ties the answers to the call record once it is written)."""
 
 
 async def to_agent(session: AgiSession) -> None:

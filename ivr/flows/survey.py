@@ -75,6 +75,7 @@ async def survey_flow(session: AgiSession, deps: FlowDeps) -> None:
     )  # fmt: skip
     if linked_id:
         await deps.crm.selfservice.link_survey_call(response.id, linked_id)
+        deps.survey_started(linked_id)
     for question in questionnaire.questions:
         key = await ask(session, question, config.keypad_timeout)
         if key is None:

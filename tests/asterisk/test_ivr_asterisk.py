@@ -258,10 +258,12 @@ async def test_after_the_agent_hangs_up_the_caller_answers_the_survey(
         await call.next_read()
         await call.hang_up()  # mid-survey: the two answers stay
         await call.ended()
+    record = await ivr.call_log.wait_for(connect["Linkedid"], within=15)
     [response] = await ivr.crm.survey_responses.of_member(member)
     assert (response.agent, response.queue) == ("agent1", "hotline")
     assert len(response.answers) == 2
     assert response.completed_at is None
+    assert response.call_linked_id == record.linked_id == connect["Linkedid"]
     assert await ivr.crm.selfservice.survey_call(response.id) == connect["Linkedid"]
 
 

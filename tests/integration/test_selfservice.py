@@ -14,6 +14,7 @@ from crm_core.errors import NotFoundError
 from crm_core.selfservice.exceptions import InvalidPinError
 from crm_core.selfservice.models import MemberPin
 from crm_core.selfservice.schemas import PinOutcome, PinPolicy
+from crm_core.surveys.seed import ensure_phone_service_evaluation
 from crm_core.wiring import Crm, build_crm
 from cti.cli import app
 from tests.conftest import START, Clock
@@ -140,3 +141,25 @@ def test_set_pin_from_the_command_line(sqlite_url: str, monkeypatch: pytest.Monk
     without_terminal = runner.invoke(app, ["members", "set-pin", number])
     assert without_terminal.exit_code != 0
     assert "--pin-stdin" in without_terminal.output
+
+
+async def test_ivr_survey_answers_are_tied_to_the_call_once_its_record_exists(
+    any_crm: Crm, member: str
+) -> None:
+    survey = await ensure_phone_service_evaluation(any_crm.questionnaires)
+    start = {"questionnaire": survey.code, "channel": "ivr", "member_number": member}
+    first = await any_crm.survey_responses.start(start)
+    second = await any_crm.survey_responses.start(start)
+    for response in (first, second):
+        await any_crm.selfservice.link_survey_call(response.id, "1700000000.5")
+    assert await any_crm.selfservice.attach_survey_calls("1700000000.5") == 0  # no record yet
+    await any_crm.calls.record(
+        {"linked_id": "1700000000.5", "direction": "inbound", "caller": PHONE,
+         "started_at": START, "ended_at": START + timedelta(minutes=3)}
+    )  # fmt: skip
+    assert await any_crm.selfservice.attach_survey_calls("1700000000.5") == 1
+    tied = await any_crm.survey_responses.get(first.id)
+    assert tied.call_linked_id == "1700000000.5"
+    # One response per questionnaire and call: the second stays linked by id only.
+    assert (await any_crm.survey_responses.get(second.id)).call_id is None
+    assert await any_crm.selfservice.survey_call(second.id) == "1700000000.5"
