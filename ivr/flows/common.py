@@ -13,7 +13,8 @@ from ivr.config import IvrConfig
 from ivr.session import AgiSession
 
 RESULT = "IVR_RESULT"
-"""Channel variable the dialplan branches on after a flow: agent, closed, points, done."""
+"""Channel variable the dialplan branches on after a flow: agent, queue, closed or done;
+empty when no flow ran (no IVR server, refused, failed): the dialplan then queues."""
 MEMBER = "CTIDESK_IVR_MEMBER"
 """Channel variable holding the member the caller proved to be (read by the screen pop)."""
 VERIFIED_BY = "CTIDESK_IVR_VERIFIED_BY"
@@ -39,7 +40,7 @@ async def to_agent(session: AgiSession) -> None:
 
 
 async def offer_agent(session: AgiSession, deps: FlowDeps) -> bool:
-    """ "Press 0 for an agent": whether the caller took it (then the dialplan queues them)."""
+    """Offer an agent ("press 0"): whether the caller took it (the dialplan queues them)."""
     for _ in range(2):
         key = await session.read_key(
             prompts.REACH_AGENT, wait=deps.config.keypad_timeout, allowed="0#"

@@ -11,6 +11,7 @@ the question once, then skips it.
 from __future__ import annotations
 
 import contextlib
+import logging
 
 from crm_core.errors import CrmError
 from crm_core.surveys.models import QuestionKind
@@ -19,6 +20,7 @@ from ivr import prompts
 from ivr.flows.common import MEMBER, FlowDeps
 from ivr.session import AgiSession
 
+log = logging.getLogger(__name__)
 OPT_IN = "CTIDESK_SURVEY"
 
 
@@ -66,9 +68,13 @@ async def survey_flow(session: AgiSession, deps: FlowDeps) -> None:
     opted_in = (await session.variable(OPT_IN)) == "yes"
     if not queue or not answered_by or not config.survey_wanted(queue, opted_in):
         return
+    try:
+        questionnaire = await deps.crm.questionnaires.published(config.survey_questionnaire)
+    except CrmError as error:
+        log.warning("no survey: questionnaire %r: %s", config.survey_questionnaire, error)
+        return
     agent, member = await _who(session, deps, answered_by)
     linked_id = await session.variable("CHANNEL(linkedid)")
-    questionnaire = await deps.crm.questionnaires.published(config.survey_questionnaire)
     response = await deps.crm.survey_responses.start(
         {"questionnaire": questionnaire.code, "channel": "ivr", "member_number": member,
          "agent": agent, "queue": queue}

@@ -202,6 +202,18 @@ async def test_a_caller_who_hangs_up_mid_survey_keeps_the_answers_given(
     assert len(response.answers) == 2
 
 
+async def test_without_the_questionnaire_there_is_no_survey_and_no_failure(
+    ivr: AgiServer, crm: Crm, member: str
+) -> None:
+    await crm.users.add(
+        {"login": "agent1", "display_name": "Agent One", "role": "agent",
+         "interface": "Local/6001@test-phones/n"},
+    )  # fmt: skip
+    result = await call(ivr, "survey", keys=["1"], **AFTER_QUEUE_CALL)
+    assert result.said("GET DATA") == []
+    assert (ivr.completed, ivr.failed) == (1, 0)
+
+
 async def test_no_survey_unless_the_policy_or_the_agent_asks(
     crm: Crm, member: str, agent: str
 ) -> None:
