@@ -21,6 +21,7 @@ from crm_core.members.directory import PhoneDirectory
 from crm_core.members.services import MemberService
 from crm_core.orders.services import OrderService
 from crm_core.recording_index.services import RecordingIndex
+from crm_core.selfservice.services import SelfService
 from crm_core.service_desk.desk import ServiceDesk, build_service_desk
 from crm_core.staff.services import UserService
 from crm_core.supervision.services import SupervisorAudit
@@ -54,6 +55,7 @@ class Crm:
     survey_reports: SurveyReports
     supervisor_audit: SupervisorAudit
     recordings: RecordingIndex
+    selfservice: SelfService
 
     def set_clock(self, clock: Clock) -> Clock:
         """Make every service read time from ``clock``; returns the clock it replaces."""
@@ -61,7 +63,7 @@ class Crm:
         for service in (
             self.points, self.cards, self.rules, self.users, self.calls, self.templates,
             self.activities, self.knowledge, self.member360, self.questionnaires,
-            self.survey_responses, self.supervisor_audit, self.recordings,
+            self.survey_responses, self.supervisor_audit, self.recordings, self.selfservice,
         ):  # fmt: skip
             service.clock = clock
         self.service_desk.set_clock(clock)
@@ -85,6 +87,8 @@ def build_crm(
     """All CRM services over the database at ``database_url``."""
     db = Database(database_url, echo=echo)
     points = PointsService(db=db, validity_days=points_validity_days, clock=clock)
+    service_desk = build_service_desk(db=db, default_region=default_region, clock=clock)
+    activities = ActivityService(db=db, points=points, clock=clock)
     return Crm(
         db=db,
         members=MemberService(db=db, points=points, default_region=default_region),
@@ -98,13 +102,16 @@ def build_crm(
         calls=CallLogService(db=db, clock=clock, default_region=default_region),
         dispositions=DispositionService(db=db),
         templates=TemplateService(db=db, clock=clock),
-        activities=ActivityService(db=db, points=points, clock=clock),
+        activities=activities,
         knowledge=KnowledgeService(db=db, clock=clock),
         member360=Member360Service(db=db, clock=clock),
-        service_desk=build_service_desk(db=db, default_region=default_region, clock=clock),
+        service_desk=service_desk,
         questionnaires=QuestionnaireService(db=db, clock=clock),
         survey_responses=ResponseService(db=db, clock=clock),
         survey_reports=SurveyReports(db=db),
         supervisor_audit=SupervisorAudit(db=db, clock=clock),
         recordings=RecordingIndex(db=db, clock=clock),
+        selfservice=SelfService(
+            db=db, activities=activities, default_region=default_region, clock=clock
+        ),
     )

@@ -31,6 +31,8 @@ class ScreenPop:
 
     ``direction`` is ``outbound`` when the number the agent dialled answered (``caller``
     is then the callee); a transferred call says who transferred it and their note.
+    ``verified_in_ivr`` marks a member the caller proved to be in the IVR; such a
+    caller pops as that member even from an unknown number.
     """
 
     type: ClassVar[str] = "screen_pop"
@@ -43,6 +45,8 @@ class ScreenPop:
     direction: str = "inbound"
     transferred_by: str | None = None
     note: str | None = None
+    verified_in_ivr: bool = False
+    """The caller proved in the IVR to be ``member`` (member/card number and PIN)."""
 
 
 @dataclass(frozen=True)

@@ -12,8 +12,10 @@ import stat
 import tomllib
 import typing
 from collections.abc import Mapping
+from datetime import date
 from pathlib import Path
 from typing import Any, Literal
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
 from pydantic import (
@@ -25,6 +27,8 @@ from pydantic import (
     ValidationError,
     field_validator,
 )
+
+from ivr.hours import DAYS, parse_span
 
 ENV_PREFIX = "CTIDESK_"
 CONFIG_ENV = "CTIDESK_CONFIG"
@@ -190,6 +194,87 @@ class LoyaltySettings(_Section):
     expiring_soon_days: int = Field(30, ge=0, description="Window for 'points expiring soon'.")
 
 
+SurveyPolicy = Literal["always", "opt-in", "never"]
+
+
+class IvrSettings(_Section):
+    """The IVR flows: PIN lock-out, hours and holidays, menu, survey policy, prompts."""
+
+    max_pin_attempts: int = Field(
+        3, ge=1, le=10, description="Wrong PINs in a row that lock the self-service."
+    )
+    lockout_minutes: int = Field(
+        30, ge=1, description="Minutes a number and a member stay locked out."
+    )
+    timezone: str = Field("Asia/Shanghai", description="Time zone of the opening hours.")
+    hours: dict[str, str] = Field(
+        default_factory=dict,
+        description='Weekday → "HH:MM-HH:MM" opening span; a missing day is closed; empty = 24/7.',
+    )
+    holidays: list[str] = Field(
+        default_factory=list, description="Dates (YYYY-MM-DD) the centre is closed all day."
+    )
+    menu: dict[str, str] = Field(
+        default_factory=dict, description="Keypad digit → queue of the inbound menu."
+    )
+    default_queue: str = Field(
+        "hotline", min_length=1, description="Queue when the caller picks nothing."
+    )
+    survey: dict[str, SurveyPolicy] = Field(
+        default_factory=dict, description="Queue → post-call survey policy."
+    )
+    survey_default: SurveyPolicy = Field(
+        "opt-in", description="Survey policy of queues not listed in `survey`."
+    )
+    voicemail_box: str = Field(
+        "1000@ctidesk", pattern=r"^[0-9]+@[A-Za-z0-9_-]+$", description="After-hours mailbox."
+    )
+    languages: list[str] = Field(
+        default_factory=lambda: ["en"],
+        min_length=1,
+        description="Languages whose sound files are installed; the first is the fallback.",
+    )
+    keypad_timeout: float = Field(
+        5.0, gt=0, le=60, description="Seconds a keypad read waits for the caller."
+    )
+
+    @field_validator("timezone")
+    @classmethod
+    def _known_zone(cls, zone: str) -> str:
+        try:
+            ZoneInfo(zone)
+        except (ZoneInfoNotFoundError, ValueError):
+            raise ValueError(f"unknown time zone {zone!r}") from None
+        return zone
+
+    @field_validator("hours")
+    @classmethod
+    def _spans(cls, hours: dict[str, str]) -> dict[str, str]:
+        for day, span in hours.items():
+            if day not in DAYS:
+                raise ValueError(f"unknown weekday {day!r}; use {', '.join(DAYS)}")
+            parse_span(span)
+        return hours
+
+    @field_validator("holidays")
+    @classmethod
+    def _dates(cls, holidays: list[str]) -> list[str]:
+        for text in holidays:
+            try:
+                date.fromisoformat(text)
+            except ValueError:
+                raise ValueError(f"holiday {text!r} is not a date like 2026-10-01") from None
+        return holidays
+
+    @field_validator("menu")
+    @classmethod
+    def _keys(cls, menu: dict[str, str]) -> dict[str, str]:
+        for key in menu:
+            if len(key) != 1 or not key.isdigit():
+                raise ValueError(f"menu key {key!r} must be one digit")
+        return menu
+
+
 class SecretsSettings(_Section):
     """Where secrets are read from besides the environment."""
 
@@ -213,6 +298,7 @@ class Settings(_Section):
     recordings: RecordingsSettings = Field(
         default_factory=RecordingsSettings, description="Call recording."
     )
+    ivr: IvrSettings = Field(default_factory=IvrSettings, description="IVR flows.")
     secrets: SecretsSettings = Field(default_factory=SecretsSettings, description="Secrets file.")
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
@@ -239,6 +325,8 @@ def _show(value: object) -> str:
         return "(not set)"
     if isinstance(value, bool):
         return str(value).lower()
+    if isinstance(value, list):
+        return "[" + ", ".join(_quote(item) for item in value) + "]"
     if isinstance(value, dict):
         pairs = ", ".join(f"{_quote(k)} = {_quote(v)}" for k, v in value.items())
         return "{ " + pairs + " }" if pairs else "{}"

@@ -10,6 +10,7 @@ from crm_core.loyalty import models as _loyalty_models
 from crm_core.members import models as _member_models
 from crm_core.orders import models as _order_models
 from crm_core.recording_index import models as _recording_models
+from crm_core.selfservice import models as _selfservice_models
 from crm_core.service_desk import models as _service_desk_models
 from crm_core.staff import models as _staff_models
 from crm_core.supervision import models as _supervision_models
@@ -28,6 +29,7 @@ MODEL_MODULES = (
     _knowledge_models,
     _supervision_models,
     _recording_models,
+    _selfservice_models,
 )
 
 

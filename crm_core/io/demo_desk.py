@@ -11,6 +11,10 @@ from crm_core.knowledge.demo import seed_demo_articles
 from crm_core.surveys.seed import ensure_phone_service_evaluation
 from crm_core.wiring import Crm
 
+DEMO_PIN = "2580"
+"""The self-service PIN the demo gives its first members (a demo, not a secret)."""
+DEMO_PIN_MEMBERS = 3
+
 STAFF = (
     (
         "demo.agent",
@@ -66,6 +70,7 @@ class DeskSummary:
     calls: int
     requests: int
     articles: int
+    pin_members: tuple[str, ...] = ()
 
 
 async def seed_demo_desk(
@@ -89,6 +94,9 @@ async def seed_demo_desk(
         for code, label in DISPOSITIONS:
             await crm.dispositions.define({"code": code, "label": label})
         survey = await ensure_phone_service_evaluation(crm.questionnaires, actor="demo.sup")
+        pin_members = tuple(members[:DEMO_PIN_MEMBERS])
+        for number in pin_members:
+            await crm.selfservice.set_pin(number, DEMO_PIN, actor="demo.sup")
         articles = await seed_demo_articles(crm.knowledge, author="demo.sup", approver="demo.sup")
         calls = requests = 0
         for index, number in enumerate(rng.sample(members, min(40, len(members)))):
@@ -124,4 +132,10 @@ async def seed_demo_desk(
                 requests += 1
     finally:
         crm.set_clock(original)
-    return DeskSummary(staff=len(STAFF), calls=calls, requests=requests, articles=len(articles))
+    return DeskSummary(
+        staff=len(STAFF),
+        calls=calls,
+        requests=requests,
+        articles=len(articles),
+        pin_members=pin_members,
+    )

@@ -6,10 +6,11 @@ from collections import defaultdict
 from datetime import datetime
 from typing import Literal
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, select
 from sqlalchemy.orm import aliased
 
 from crm_core.db.engine import Database
+from crm_core.db.statements import StatementRunner
 from crm_core.errors import InvalidInputError
 from crm_core.loyalty.models import Operation, PointsEntry, PointsRule
 from crm_core.loyalty.schemas import LedgerLine, PeriodFigures, PointsStatistics
@@ -20,6 +21,15 @@ Period = Literal["day", "month", "year"]
 PERIOD_FORMAT: dict[str, str] = {"day": "%Y-%m-%d", "month": "%Y-%m", "year": "%Y"}
 ISSUED = {Operation.EARN, Operation.BONUS, Operation.GIFT}
 MAX_LEDGER_ROWS = 10_000
+_ENTRIES = PointsEntry.__table__
+_MEMBERS = Member.__table__
+LAST_ENTRIES = (
+    select(_ENTRIES.c.created_at, _ENTRIES.c.points)
+    .join(_MEMBERS, _MEMBERS.c.id == _ENTRIES.c.member_id)
+    .where(_MEMBERS.c.number == bindparam("number"))
+    .order_by(_ENTRIES.c.created_at.desc(), _ENTRIES.c.id.desc())
+    .limit(bindparam("limit"))
+)
 
 
 class _Figures:
@@ -45,6 +55,18 @@ class PointsReports:
 
     def __init__(self, *, db: Database) -> None:
         self._db = db
+
+    async def last_entries(self, member_number: str, limit: int = 3) -> list[tuple[datetime, int]]:
+        """(date, points) of a member's last ledger lines, newest first: one fast read
+        (the IVR reads them out while the caller waits)."""
+        if not 1 <= limit <= MAX_LEDGER_ROWS:
+            raise InvalidInputError(f"limit must be 1 to {MAX_LEDGER_ROWS}", limit=limit)
+
+        def read(run: StatementRunner) -> list[tuple[datetime, int]]:
+            rows = run.all(LAST_ENTRIES, {"number": member_number, "limit": limit})
+            return [(created_at, points) for created_at, points in rows]
+
+        return await self._db.run_read(read)
 
     async def ledger(
         self,

@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import asyncio
+import getpass
+import sys
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from datetime import timedelta
@@ -77,3 +79,16 @@ def run_with_crm(ctx: typer.Context, work: Callable[[Crm], Awaitable[T]]) -> T:
                 else f" [dim]({error.error_id})[/]"
             )
         )
+
+
+def read_secret(what: str, *, confirm: bool) -> str:
+    """A password or PIN from stdin: prompted without echo on a terminal, else one line."""
+    if sys.stdin.isatty():
+        secret = getpass.getpass(f"{what}: ")
+        if confirm and getpass.getpass(f"{what} again: ") != secret:
+            fail(f"the two {what.lower()}s differ")
+    else:
+        secret = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
+    if not secret:
+        fail(f"no {what.lower()} given on standard input")
+    return secret

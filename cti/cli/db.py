@@ -28,7 +28,7 @@ from sqlalchemy import Executable, case, func, select
 from crm_core.db.migrate import current_revision, head_revision, upgrade
 from crm_core.io.bulk import BulkSummary, seed_bulk
 from crm_core.io.demo import DEMO_SEED, DemoSummary, seed_demo
-from crm_core.io.demo_desk import DeskSummary, seed_demo_desk
+from crm_core.io.demo_desk import DEMO_PIN, DeskSummary, seed_demo_desk
 from crm_core.loyalty.models import PointsAccount, PointsEntry, PointsLot, RuleKind
 from crm_core.loyalty.schemas import RuleView
 from crm_core.members.models import Member, MemberCard, MemberType
@@ -128,7 +128,8 @@ def seed_command(
         console.print(
             f"call centre: {desk.staff} staff (demo.agent, demo.agent2, demo.engineer, "
             f"demo.sup), {desk.calls} calls, {desk.requests} service requests, "
-            f"{desk.articles} knowledge-base articles"
+            f"{desk.articles} knowledge-base articles; IVR PIN {DEMO_PIN} for "
+            f"{', '.join(desk.pin_members)}"
         )
         console.print("Next: [bold]ctidesk db summary[/] shows what is in the database.")
     else:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import getpass
+import sys
 from pathlib import Path
 from typing import Annotated
 
@@ -23,7 +25,7 @@ from crm_core.io import ImportReport, export_members, import_members
 from crm_core.loyalty.schemas import PointsSummary
 from crm_core.members.schemas import ChangeView, MemberBrief, MemberView
 from crm_core.wiring import Crm
-from cti.cli.common import console, run_with_crm
+from cti.cli.common import console, fail, read_secret, run_with_crm
 
 EXIT_BAD_ROWS = 3
 IMPORT_HELP = (
@@ -47,7 +49,9 @@ EXPORT_HELP = (
     "it is UTF-8 with a byte-order mark so that spreadsheet programs show Chinese names."
 )
 
-app = typer.Typer(help="Members: show, find, history, import, export.", no_args_is_help=True)
+app = typer.Typer(
+    help="Members: show, find, history, import, export, set-pin.", no_args_is_help=True
+)
 
 
 class RowRateColumn(ProgressColumn):
@@ -272,3 +276,31 @@ def history_command(
             change.changed_by,
         )
     console.print(table)
+
+
+@app.command("set-pin")
+def set_pin_command(
+    ctx: typer.Context,
+    number: Annotated[str, typer.Argument(help="Member number, e.g. I-00000001.")],
+    pin_stdin: Annotated[
+        bool,
+        typer.Option(
+            "--pin-stdin",
+            help="Read the PIN from standard input: typed without echo on a terminal, "
+            "or one line from a pipe.",
+        ),
+    ] = False,
+) -> None:
+    """Set a member's IVR self-service PIN (4 to 8 digits, kept only as an argon2id hash).
+
+    The member's wrong-PIN lock-out, if any, is lifted.
+    """
+    if not pin_stdin and not sys.stdin.isatty():
+        fail("no terminal to ask for the PIN on: use --pin-stdin")
+    pin = read_secret("PIN", confirm=True)
+
+    async def work(crm: Crm) -> None:
+        await crm.selfservice.set_pin(number, pin, actor=f"cli:{getpass.getuser()}")
+
+    run_with_crm(ctx, work)
+    console.print(f"[green]PIN set[/] for {number}")

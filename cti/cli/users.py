@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import getpass
 import sys
 from collections.abc import Awaitable, Callable
 from typing import Annotated, Any, TypeVar
@@ -15,7 +14,7 @@ from crm_core.staff.models import Role
 from crm_core.staff.schemas import QueueMembership, UserView, queues_from_text
 from crm_core.staff.services import UserService
 from crm_core.wiring import Crm
-from cti.cli.common import console, fail, run_with_crm
+from cti.cli.common import console, fail, read_secret, run_with_crm
 
 app = typer.Typer(help="Staff: add, list, disable, change passwords.", no_args_is_help=True)
 T = TypeVar("T")
@@ -35,19 +34,6 @@ def _with_users(ctx: typer.Context, work: Callable[[UserService], Awaitable[T]])
         return work(crm.users)
 
     return run_with_crm(ctx, run)
-
-
-def _read_password(*, confirm: bool) -> str:
-    """The password from stdin: prompted without echo on a terminal, else one line."""
-    if sys.stdin.isatty():
-        password = getpass.getpass("Password: ")
-        if confirm and getpass.getpass("Password again: ") != password:
-            fail("the two passwords differ")
-    else:
-        password = sys.stdin.readline().removesuffix("\n").removesuffix("\r")
-    if not password:
-        fail("no password given on standard input")
-    return password
 
 
 def _queues(text: str | None) -> list[QueueMembership] | None:
@@ -87,7 +73,7 @@ def add(
 ) -> None:
     """Add a user; without --password-stdin they cannot log in until `users passwd`."""
     memberships = _queues(queues)
-    password = _read_password(confirm=True) if password_stdin else None
+    password = read_secret("Password", confirm=True) if password_stdin else None
     fields: dict[str, Any] = {
         "login": login,
         "display_name": name,
@@ -141,6 +127,6 @@ def passwd(ctx: typer.Context, login: str, password_stdin: PasswordStdin = False
     """Set a user's password (prompted without echo); their API tokens are revoked."""
     if not password_stdin and not sys.stdin.isatty():
         fail("no terminal to ask for the password on: use --password-stdin")
-    password = _read_password(confirm=True)
+    password = read_secret("Password", confirm=True)
     user = _with_users(ctx, lambda users: users.set_password(login, password))
     console.print(f"password set for {_describe(user)}")

@@ -50,6 +50,10 @@ class AgentActions(Protocol):
         """Close a call with a disposition and end wrap-up."""
         ...
 
+    async def opt_in_survey(self, user: UserView, call_id: str) -> None:
+        """Send the caller of the agent's call to the post-call survey afterwards."""
+        ...
+
 
 class _Body(BaseModel):
     model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
@@ -80,14 +84,24 @@ class PauseBody(_Body):
         return _printable(value)
 
 
-class WrapUpBody(_Body):
-    """``{call_id, disposition, note?}``: the call to close and its code."""
+class CallBody(_Body):
+    """``{call_id}``: one of the agent's calls."""
 
     call_id: str = Field(min_length=1, max_length=64)
+
+    @field_validator("call_id")
+    @classmethod
+    def _call_id(cls, value: str) -> str:
+        return _printable(value)
+
+
+class WrapUpBody(CallBody):
+    """``{call_id, disposition, note?}``: the call to close and its code."""
+
     disposition: str = Field(min_length=1, max_length=32)
     note: str | None = Field(None, max_length=2000)
 
-    @field_validator("call_id", "disposition", "note")
+    @field_validator("disposition", "note")
     @classmethod
     def _text(cls, value: str | None) -> str | None:
         return None if value is None else _printable(value)
@@ -110,7 +124,7 @@ async def _optional_queues(caller: Caller) -> list[str] | None:
 
 
 def agent_routes(agents: AgentActions) -> tuple[Route, ...]:
-    """``POST /api/agent/{signin,signout,pause,unpause,wrapup}`` over ``agents``."""
+    """``POST /api/agent/{signin,signout,pause,unpause,wrapup,survey}`` over ``agents``."""
 
     async def signin(_services: Services, caller: Caller) -> QueueChange:
         """Sign in to queues."""
@@ -134,6 +148,11 @@ def agent_routes(agents: AgentActions) -> tuple[Route, ...]:
         body = await json_body(caller.request, WrapUpBody)
         await agents.wrap_up(caller.staff, body.call_id, body.disposition, body.note)
 
+    async def survey(_services: Services, caller: Caller) -> None:
+        """Opt the caller in to the post-call survey."""
+        body = await json_body(caller.request, CallBody)
+        await agents.opt_in_survey(caller.staff, body.call_id)
+
     bad = (400, 409, 503)
     return (
         Route("POST", "/api/agent/signin", signin, "Sign in to queues (default: your own)",
@@ -145,7 +164,18 @@ def agent_routes(agents: AgentActions) -> tuple[Route, ...]:
         Route("POST", "/api/agent/unpause", unpause, "Unpause", roles=STAFF, errors=bad),
         Route("POST", "/api/agent/wrapup", wrapup, "Close a call with a disposition",
               roles=STAFF, body=WrapUpBody, errors=(*bad, 404, 422)),
+        Route("POST", "/api/agent/survey", survey,
+              "Opt the caller of your call in to the post-call survey", roles=STAFF,
+              body=CallBody, errors=(*bad, 404)),
     )  # fmt: skip
 
 
-__all__ = ["AgentActions", "PauseBody", "QueueChange", "QueuesBody", "WrapUpBody", "agent_routes"]
+__all__ = [
+    "AgentActions",
+    "CallBody",
+    "PauseBody",
+    "QueueChange",
+    "QueuesBody",
+    "WrapUpBody",
+    "agent_routes",
+]

@@ -12,6 +12,7 @@ from cti.http.agent_routes import AgentActions, agent_routes
 from cti.http.auth import bearer_token, require_role
 from cti.http.errors import dumps, error_middleware
 from cti.http.hub import WebSocketHub
+from cti.http.ivr_routes import IVR_ROUTES
 from cti.http.live import LiveState
 from cti.http.live_routes import live_routes
 from cti.http.member_lookup import MemberLookup
@@ -74,7 +75,7 @@ def make_app(
         auth_timeout=ws_auth_timeout,
         recheck=ws_recheck,
     )
-    routes = ROUTES + (live_routes(live_state) if live_state is not None else ())
+    routes = ROUTES + IVR_ROUTES + (live_routes(live_state) if live_state is not None else ())
     routes += agent_routes(agents) if agents is not None else ()
     routes += extra_routes
     app = web.Application(middlewares=[error_middleware])

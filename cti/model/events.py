@@ -18,6 +18,8 @@ class CallerQueued:
     caller_name: str
     did: str
     position: int
+    verified_member: str = ""
+    """The member the caller proved to be in the IVR (channel variable), else empty."""
 
 
 @dataclass(frozen=True, slots=True)

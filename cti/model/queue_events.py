@@ -21,6 +21,17 @@ from cti.model.channel_events import Handler
 from cti.model.events import AgentRinging, CallerQueued, DomainEvent
 from cti.model.records import Agent, Member, ModelState, Queue, QueueCaller, device_key
 
+IVR_MEMBER_VARIABLE = "CTIDESK_IVR_MEMBER"
+"""The channel variable the IVR sets once the caller proved who they are; Asterisk adds
+it to channel events as ``ChanVariable: CTIDESK_IVR_MEMBER=I-…`` (manager.conf
+``channelvars``)."""
+
+
+def verified_member(event: Mapping[str, str]) -> str:
+    """The member number the IVR verified for the event's channel, or empty."""
+    name, _, value = (event.get("ChanVariable") or "").partition("=")
+    return value.strip() if name.strip() == IVR_MEMBER_VARIABLE else ""
+
 
 def queue_for(state: ModelState, name: str) -> Queue:
     """The queue with this name, created on first sight."""
@@ -63,6 +74,7 @@ def _caller_join(
             caller_name=call.caller_name or channel.caller_name,
             did=call.did,
             position=position,
+            verified_member=verified_member(event),
         )
     )
 

@@ -53,6 +53,17 @@ class InWrapupError(ApiError):
     error_id: ClassVar[str] = "in-wrap-up"
 
 
+class NotYourCallError(ApiError):
+    """The call is not (or no longer) one the agent is on."""
+
+    status: ClassVar[int] = 404
+    error_id: ClassVar[str] = "no-such-call"
+
+
+SURVEY_OPT_IN = "CTIDESK_SURVEY"
+"""Channel variable the IVR's survey flow reads: ``yes`` when the agent opted the caller in."""
+
+
 class TelephonyUnavailableError(ApiError):
     """Asterisk is not connected, or it refused the action."""
 
@@ -178,6 +189,19 @@ class AgentService:
                         )
                 except TelephonyUnavailableError as error:
                     log.warning("could not sign %s back in: %s", member.interface, error)
+
+    async def opt_in_survey(self, user: UserView, call_id: str) -> None:
+        """Send the caller of the agent's current call to the post-call survey afterwards
+        (for queues whose survey policy is ``opt-in``)."""
+        interface = phone_of(user)
+        snapshot = self._bridge.model.snapshot(self._clock())
+        call = next((c for c in snapshot.calls if c.call_id == call_id), None)
+        if call is None or call.agent != interface:
+            raise NotYourCallError(f"{user.login} is not on call {call_id}", call_id=call_id)
+        caller = next((c for c in snapshot.channels if c.uniqueid == call.call_id), None)
+        if caller is None:
+            raise NotYourCallError(f"the caller of {call_id} has gone", call_id=call_id)
+        await self._send(Action("Setvar", Channel=caller.name, Variable=SURVEY_OPT_IN, Value="yes"))
 
     def _queues(self, user: UserView, queues: Sequence[str] | None) -> list[str]:
         own = [membership.queue for membership in user.queues]

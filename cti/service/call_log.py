@@ -64,6 +64,7 @@ class CallLogWriter:
         self._changed = asyncio.Event()
         self.records: dict[str, CallView] = {}
         self.failures = 0
+        self._surveyed: set[str] = set()
 
     def __call__(self, event: DomainEvent) -> None:
         """The bus listener: note queue and ring times, write the record at the end."""
@@ -78,6 +79,10 @@ class CallLogWriter:
             task = asyncio.get_running_loop().create_task(self.write(event, marks))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
+
+    def survey_started(self, call_id: str) -> None:
+        """The IVR started a survey on ``call_id``: tie its answers to the record when written."""
+        self._surveyed.add(call_id)
 
     async def write(self, ended: CallEnded, marks: _Marks | None = None) -> CallView | None:
         """Write the record of an ended call; ``None`` (logged) if the CRM refused it."""
@@ -94,9 +99,18 @@ class CallLogWriter:
             return None
         finally:
             self._callers.forget(ended.call_id)
+        if ended.call_id in self._surveyed:
+            await self._attach_surveys(ended.call_id)
         self.records[ended.call_id] = view
         self._changed.set()
         return view
+
+    async def _attach_surveys(self, call_id: str) -> None:
+        self._surveyed.discard(call_id)
+        try:
+            await self._crm.selfservice.attach_survey_calls(call_id)
+        except Exception:  # the answers stay linked by the call's id in ivr_survey_calls
+            log.exception("survey answers of %s not tied to the call record", call_id)
 
     async def record_of(self, ended: CallEnded, marks: _Marks) -> dict[str, Any]:
         """The ``crm.calls.record`` input for an ended call."""

@@ -13,6 +13,8 @@ from dataclasses import dataclass
 from typing import Any
 
 from crm_core.errors import CrmError
+from crm_core.member360.schemas import Member360
+from crm_core.members.schemas import MemberBrief
 from crm_core.wiring import Crm
 from cti.http.serialisers import MEMBER_360
 
@@ -28,6 +30,7 @@ class CallerMatch:
     inbound_media: str | None
     member_number: str | None
     member: dict[str, Any] | None
+    verified_in_ivr: bool = False
 
 
 class CallerLookup:
@@ -38,12 +41,18 @@ class CallerLookup:
         self._inbound_media = dict(inbound_media)
         self._by_call: dict[str, asyncio.Task[CallerMatch]] = {}
 
-    def start(self, call_id: str, caller: str, did: str) -> asyncio.Task[CallerMatch]:
-        """Begin (or join) the lookup of ``call_id``'s caller; never waits."""
+    def start(
+        self, call_id: str, caller: str, did: str, verified_member: str = ""
+    ) -> asyncio.Task[CallerMatch]:
+        """Begin (or join) the lookup of ``call_id``'s caller; never waits.
+
+        ``verified_member`` is the member the caller proved to be in the IVR: the call
+        is that member's, whatever number it comes from.
+        """
         task = self._by_call.get(call_id)
         if task is None:
             task = asyncio.get_running_loop().create_task(
-                self._look_up(caller, did), name=f"caller-lookup-{call_id}"
+                self._look_up(caller, did, verified_member), name=f"caller-lookup-{call_id}"
             )
             self._by_call[call_id] = task
         return task
@@ -67,20 +76,42 @@ class CallerLookup:
         """The inbound-media name of a dialled number, from the settings."""
         return self._inbound_media.get(did) or self._inbound_media.get(did.removeprefix("+"))
 
-    async def _look_up(self, caller: str, did: str) -> CallerMatch:
+    async def _look_up(self, caller: str, did: str, verified_member: str = "") -> CallerMatch:
         media = self.media_of(did) if did else None
         unknown = CallerMatch(caller, did or None, media, None, None)
+        if verified_member:
+            try:
+                member = await self._crm.members.get(verified_member)
+                first = MemberBrief(member.number, member.name, member.level, member.member_type)
+                members = [first]
+                view = await self._crm.member360.view(first.number)
+            except CrmError as error:
+                log.warning("IVR-verified member %r not found: %s", verified_member, error)
+            else:
+                return self._match(caller, did, media, members, view, verified=True)
         if not caller:
             return unknown
         try:
             members = await self._crm.directory.lookup(caller)
             if not members:
                 return unknown
-            first = members[0]
-            view = await self._crm.member360.view(first.number)
+            view = await self._crm.member360.view(members[0].number)
         except CrmError as error:
             log.warning("caller lookup of %r failed: %s", caller, error)
             return unknown
+        return self._match(caller, did, media, members, view, verified=False)
+
+    @staticmethod
+    def _match(
+        caller: str,
+        did: str,
+        media: str | None,
+        members: list[MemberBrief],
+        view: Member360,
+        *,
+        verified: bool,
+    ) -> CallerMatch:
+        first = members[0]
         summary: dict[str, Any] = {
             "number": first.number,
             "name": first.name,
@@ -89,4 +120,4 @@ class CallerLookup:
             "other_matches": [member.number for member in members[1:]],
             **MEMBER_360.dump(view),
         }
-        return CallerMatch(caller, did or None, media, first.number, summary)
+        return CallerMatch(caller, did or None, media, first.number, summary, verified)

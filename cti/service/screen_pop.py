@@ -44,7 +44,9 @@ class ScreenPopService:
     def __call__(self, event: DomainEvent) -> None:
         """The bus listener: start lookups and pops; never waits."""
         if isinstance(event, CallerQueued):
-            self._callers.start(event.call_id, event.caller_number, event.did)
+            self._callers.start(
+                event.call_id, event.caller_number, event.did, event.verified_member
+            )
         elif isinstance(event, AgentRinging):
             self._spawn(self.pop(event))
         elif isinstance(event, OutboundAnswered):
@@ -89,6 +91,7 @@ class ScreenPopService:
             inbound_media=match.inbound_media,
             queue=queue,
             member=match.member,
+            verified_in_ivr=match.verified_in_ivr,
             direction=direction,
             transferred_by=transfer.by if transfer is not None else None,
             note=transfer.note if transfer is not None else None,

@@ -1,4 +1,4 @@
-"""The composition root: settings → CRM → AMI client → model → services → HTTP API.
+"""The composition root: settings → CRM → AMI client → model → services → HTTP API, IVR.
 
 `CtiService` owns every part and their start/stop order; `serve` runs it until SIGINT
 or SIGTERM. Nothing here is module-level state: each service instance holds its own.
@@ -28,6 +28,7 @@ from cti.service.agents import AgentService
 from cti.service.call_log import CallLogWriter
 from cti.service.callers import CallerLookup
 from cti.service.calls import CallControl
+from cti.service.ivr import ivr_for
 from cti.service.live import ModelLiveState
 from cti.service.notifier import ConsoleNotifier
 from cti.service.recording import RecordingService
@@ -136,6 +137,7 @@ class CtiService:
         self.wrapup = WrapupPacer(client=self.client, model=self.model)
         self.bridge.listen(self.wrapup)
         self.client.on_status(self.notifier.telephony_changed)
+        self.ivr = ivr_for(settings, self.crm, survey_started=self.call_log.survey_started)
         self._runner: web.AppRunner | None = None
 
     async def _learn_agents(self) -> None:
@@ -156,6 +158,7 @@ class CtiService:
         """Serve the API and connect to Asterisk; with ``online_within``, wait for AMI."""
         api = self.settings.api
         self._runner = await start_site(self.app, port=api.port, host=api.host)
+        await self.ivr.start()
         await self.notifier.start()
         await self.updates.start()
         await self.wrapup.start()
@@ -169,6 +172,7 @@ class CtiService:
 
     async def stop(self) -> None:
         """Stop in reverse order; writes in flight finish first."""
+        await self.ivr.stop()
         await self.client.stop()
         await self.bridge.stop()
         await self.screen_pop.drain()

@@ -21,6 +21,7 @@ from pydantic import SecretStr
 from cti.sandbox.layout import RECORDINGS_IN_TREE
 from cti.service import CtiService
 from cti.settings import (
+    AgiSettings,
     AmiSettings,
     ApiSettings,
     DatabaseSettings,
@@ -65,6 +66,7 @@ def settings_for(
             ping_interval=5.0,
         ),
         api=ApiSettings(port=free_port()),
+        agi=AgiSettings(port=free_port()),
         database=DatabaseSettings(url=database_url),
         phone=PhoneSettings(inbound_media={HOTLINE_DID: MEDIA}, dial_caller_id=DIAL_CALLER_ID),
         recordings=RecordingsSettings(

@@ -1,0 +1,1 @@
+"""Caller self-service: member PINs, PIN attempts and lock-outs, IVR callbacks and survey calls."""

@@ -1,0 +1,45 @@
+"""IVR routes: the callback tasks callers left after hours, for agents to work through."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import UTC, datetime
+
+from pydantic import AwareDatetime, BaseModel, ConfigDict
+
+from crm_core.selfservice.schemas import CallbackView
+from cti.http.auth import STAFF
+from cti.http.parsing import query_params
+from cti.http.routes import Caller, Route, Services
+from cti.http.serialisers import Serialiser
+
+
+class CallbacksQuery(BaseModel):
+    """``?due_by=``: callbacks due by this time (default: now)."""
+
+    model_config = ConfigDict(extra="forbid", frozen=True)
+
+    due_by: AwareDatetime | None = None
+
+
+@dataclass(frozen=True)
+class CallbackList:
+    """Open callback tasks, oldest due first."""
+
+    callbacks: list[CallbackView]
+
+
+CALLBACK_LIST = Serialiser(CallbackList, "CallbackList")
+
+
+async def callbacks(services: Services, caller: Caller) -> CallbackList:
+    """Callbacks due by ``due_by`` (voicemails left after hours)."""
+    query = query_params(caller.request, CallbacksQuery)
+    due_by = query.due_by or datetime.now(UTC)
+    return CallbackList(await services.crm.selfservice.callbacks_due(due_by))
+
+
+IVR_ROUTES: tuple[Route, ...] = (
+    Route("GET", "/api/callbacks", callbacks, "Callback tasks from after-hours voicemails",
+          roles=STAFF, response=CALLBACK_LIST, query=CallbacksQuery, errors=(400,)),
+)  # fmt: skip

@@ -1,0 +1,1 @@
+"""IVR flows: each one small async function over an AGI session, with the CRM injected."""
