@@ -10,6 +10,7 @@ from aiohttp import web
 from crm_core.wiring import Crm
 from cti.http.agent_routes import AgentActions, agent_routes
 from cti.http.auth import bearer_token, require_role
+from cti.http.desk_routes import DESK_ROUTES
 from cti.http.errors import dumps, error_middleware
 from cti.http.hub import WebSocketHub
 from cti.http.live import LiveState
@@ -63,7 +64,7 @@ def make_app(
         heartbeat=ws_heartbeat,
         auth_timeout=ws_auth_timeout,
     )
-    routes = ROUTES + (live_routes(live_state) if live_state is not None else ())
+    routes = ROUTES + DESK_ROUTES + (live_routes(live_state) if live_state is not None else ())
     routes += agent_routes(agents) if agents is not None else ()
     app = web.Application(middlewares=[error_middleware])
     app[SERVICES] = Services(crm=crm, members=MemberLookup(crm=crm), hub=hub)
