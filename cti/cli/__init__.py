@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cti.cli import ami, cards, config, db, kb, members, points, sandbox, serve, users
+from cti.cli import ami, cards, config, db, kb, members, points, sandbox, serve, tui, users
 from cti.cli.common import AppContext, console, fail
 from cti.settings import SettingsError, load_settings
 
@@ -30,6 +30,7 @@ app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(ami.app, name="ami")
 app.add_typer(config.app, name="config")
 app.command("serve")(serve.serve)
+app.command("console")(tui.console)
 
 
 @app.callback()

@@ -1,0 +1,183 @@
+"""The agent desk against the real API: login, pops, calls in context, record actions."""
+
+from __future__ import annotations
+
+from textual.pilot import Pilot
+from textual.widgets import Input
+
+from agent_tui.app import ConsoleApp
+from agent_tui.screens.desk import DeskScreen
+from agent_tui.screens.dialogs import ConfirmScreen, FormScreen
+from agent_tui.screens.login import LoginScreen
+from cti.http.serialisers import MEMBER_360
+from cti.protocol import AgentState, CallUpdate, ScreenPop
+from tests.support.console_app import console_for, logged_in, wait_for
+from tests.support.desk_api import MEMBER_PHONE, PASSWORD, ThreadedApi, fetch
+
+CALL = "1772443800.11"
+
+
+def member_pop(api: ThreadedApi, call_id: str = CALL) -> ScreenPop:
+    """The pop the service sends when 李娜 rings agent1 (her real 360° view)."""
+    view = fetch(api, lambda crm: crm.member360.view(api.member_number))
+    return ScreenPop(call_id, MEMBER_PHONE, "4008001234", "Spring brochure", "hotline",
+                     MEMBER_360.dump(view))  # fmt: skip
+
+
+async def at_desk(pilot: Pilot[None]) -> ConsoleApp:
+    """Wait for the desk and the console's WebSocket to be open."""
+    app = pilot.app
+    assert isinstance(app, ConsoleApp)
+    await logged_in(pilot, DeskScreen)
+    await wait_for(pilot, lambda: app.desk.connected)
+    return app
+
+
+def text_of(app: ConsoleApp, selector: str) -> str:
+    """What a widget of the desk (or the login screen) shows, dialogs open or not."""
+    screens = [s for s in app.screen_stack if isinstance(s, DeskScreen | LoginScreen)]
+    return str(screens[-1].query_one(selector).render())
+
+
+async def test_the_password_is_not_echoed_and_a_wrong_one_shows_the_servers_error(
+    desk_api: ThreadedApi,
+) -> None:
+    app = console_for(desk_api)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen))
+        await pilot.click("#user")
+        await pilot.press(*"agent1", "enter", *"wrong password", "enter")
+        password = app.screen.query_one("#password", Input)
+        assert password.password is True
+        await wait_for(pilot, lambda: "password" in text_of(app, "#login-error"))
+        assert app.client.token is None
+        await pilot.press(*PASSWORD, "enter")
+        await logged_in(pilot, DeskScreen)
+        assert app.client.token is not None
+        assert app.session.extension == "6001"
+
+
+async def test_a_pop_shows_the_ringing_member_and_a_service_request_goes_on_the_record(
+    desk_api: ThreadedApi,
+) -> None:
+    async with console_for(desk_api, "agent1", PASSWORD).run_test(size=(80, 24)) as pilot:
+        app = await at_desk(pilot)
+        desk_api.push("agent1", member_pop(desk_api))
+        await wait_for(pilot, lambda: "RINGING" in text_of(app, "#pop"))
+        pop = text_of(app, "#pop")
+        assert "李娜" in pop and desk_api.member_number in pop
+        assert "1,200" in pop and "Spring brochure" in pop
+        desk_api.push(
+            "agent1",
+            CallUpdate(CALL, "answered", MEMBER_PHONE, "2026-03-02T09:29:50Z", "hotline", "agent1"),
+        )
+        await wait_for(pilot, lambda: "TALKING" in text_of(app, "#pop"))
+
+        await pilot.press("s")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        subject = app.screen.query_one("#field-subject", Input)
+        assert subject.value == f"Call from {MEMBER_PHONE}"
+        assert app.screen.query_one("#field-contact_phone", Input).value == MEMBER_PHONE
+        subject.value = "电子狗无法充电"
+        await pilot.press("enter", *"repair", "enter", "enter", *"no charge", "enter")
+        await wait_for(pilot, lambda: (app.last_info or "").startswith("Service request"))
+        view = fetch(desk_api, lambda crm: crm.member360.view(desk_api.member_number))
+        assert [r.subject for r in view.open_requests] == ["电子狗无法充电"]
+        await wait_for(pilot, lambda: "电子狗无法充电" in text_of(app, "#pop"))
+
+
+async def test_an_unknown_caller_gets_the_new_member_form_prefilled_with_the_number(
+    desk_api: ThreadedApi,
+) -> None:
+    async with console_for(desk_api, "agent1", PASSWORD).run_test(size=(80, 24)) as pilot:
+        app = await at_desk(pilot)
+        desk_api.push(
+            "agent1", ScreenPop("1772443800.12", "13900000001", "4008001234", None, "hotline", None)
+        )
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        assert app.screen.query_one("#field-phone", Input).value == "13900000001"
+        await pilot.press(*"Zhou Min", "enter", "enter")
+        await wait_for(pilot, lambda: "Zhou Min" in text_of(app, "#pop"))
+        found = fetch(desk_api, lambda crm: crm.directory.lookup("13900000001"))
+        assert [m.name for m in found] == ["Zhou Min"]
+
+
+async def test_a_second_call_keeps_the_first_calls_context(desk_api: ThreadedApi) -> None:
+    async with console_for(desk_api, "agent1", PASSWORD).run_test(size=(80, 24)) as pilot:
+        app = await at_desk(pilot)
+        desk_api.push("agent1", member_pop(desk_api))
+        await wait_for(pilot, lambda: "李娜" in text_of(app, "#pop"))
+        desk_api.push("agent1", ScreenPop("1772443800.13", "13900000002", None, None, None, None))
+        await wait_for(pilot, lambda: "13900000002" in text_of(app, "#pop"))
+        await pilot.press("escape")  # the new-member form of the unknown second caller
+        assert "李娜" in text_of(app, "#calls") and "13900000002" in text_of(app, "#calls")
+        await pilot.press("tab")
+        await wait_for(pilot, lambda: "李娜" in text_of(app, "#pop"))
+
+
+async def test_impossible_keys_are_disabled_and_a_missing_route_shows_the_servers_error(
+    desk_api: ThreadedApi,
+) -> None:
+    async with console_for(desk_api, "agent1", PASSWORD).run_test(size=(80, 24)) as pilot:
+        app = await at_desk(pilot)
+        screen = app.screen
+        assert screen.check_action("hold", ()) is None
+        assert screen.check_action("grant", ()) is None
+        await pilot.press("h", "g")
+        assert isinstance(app.screen, DeskScreen), "a disabled key opens nothing"
+        assert app.last_error is None
+        desk_api.push("agent1", member_pop(desk_api))
+        desk_api.push(
+            "agent1",
+            CallUpdate(CALL, "answered", MEMBER_PHONE, "2026-03-02T09:29:50Z", "hotline", "agent1"),
+        )
+        await wait_for(pilot, lambda: "TALKING" in text_of(app, "#pop"))
+        assert screen.check_action("hold", ()) is True
+        assert screen.check_action("retrieve", ()) is None
+        await pilot.press("h")
+        await wait_for(pilot, lambda: app.last_error is not None)
+        assert app.last_error == f"hold failed: POST /api/calls/{CALL}/hold: Not Found (404)"
+        assert f"/api/calls/{CALL}/hold" in text_of(app, "#message")
+
+
+async def test_granting_points_asks_first_and_shows_the_balance_after(
+    desk_api: ThreadedApi,
+) -> None:
+    async with console_for(desk_api, "agent1", PASSWORD).run_test(size=(80, 24)) as pilot:
+        app = await at_desk(pilot)
+        desk_api.push("agent1", member_pop(desk_api))
+        await wait_for(pilot, lambda: "李娜" in text_of(app, "#pop"))
+        await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        await pilot.press(*"300", "enter", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        assert "1,200 → 1,500" in str(app.screen.query_one(".title").render())
+        await pilot.press("n")
+        await wait_for(pilot, lambda: isinstance(app.screen, DeskScreen))
+        summary = fetch(desk_api, lambda crm: crm.points.summary(desk_api.member_number))
+        assert summary.valid == 1200, "declined: nothing granted"
+        await pilot.press("g")
+        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        await pilot.press(*"300", "enter", "enter")
+        await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
+        await pilot.press("y")
+        await wait_for(pilot, lambda: (app.last_info or "").startswith("Granted"))
+        assert app.last_info == "Granted 300 points: valid 1,500, cumulative 1,500"
+        summary = fetch(desk_api, lambda crm: crm.points.summary(desk_api.member_number))
+        assert summary.valid == 1500
+        await wait_for(pilot, lambda: "1,500" in text_of(app, "#pop"))
+
+
+async def test_agent_state_drives_the_status_bar_and_the_sign_in_key(
+    desk_api: ThreadedApi,
+) -> None:
+    async with console_for(desk_api, "agent1", PASSWORD).run_test(size=(80, 24)) as pilot:
+        app = await at_desk(pilot)
+        assert app.screen.check_action("sign_in", ()) is True
+        desk_api.push(
+            "agent1", AgentState("agent1", "paused", "2026-03-02T09:28:00Z", "lunch", ["hotline"])
+        )
+        await wait_for(pilot, lambda: "Paused: lunch 02:00" in text_of(app, "#status"))
+        assert "Ext 6001" in text_of(app, "#status")
+        assert app.screen.check_action("sign_in", ()) is None
+        assert app.screen.check_action("unpause", ()) is True
