@@ -71,22 +71,19 @@ class BoardState:
     _counted: set[str] = field(default_factory=set)
 
     def load_records(self, records: list[dict[str, Any]]) -> None:
-        """Today's figures from call-log records (replacing what was counted)."""
-        self.today.clear()
-        self.taken.clear()
-        self.abandoned.clear()
-        self.per_interval.clear()
-        self.waits.clear()
-        self._counted.clear()
+        """Add today's call-log records not counted yet (from an earlier load or a push)."""
         for record in sorted(records, key=lambda r: str(r["started_at"])):
             started = parse_time(record["started_at"])
-            if started < self.day_start:
+            linked_id = record["linked_id"]
+            keys = (linked_id, f"{linked_id}:answered", f"{linked_id}:abandoned")
+            if started < self.day_start or any(key in self._counted for key in keys):
                 continue
-            self._counted.add(record["linked_id"])
+            self._counted.add(linked_id)
+            wait = int(record.get("wait_seconds") or 0)
             self._count(
                 started,
                 record.get("queue"),
-                int(record.get("wait_seconds") or 0),
+                wait,
                 answered=record.get("answered_at") is not None,
                 abandoned=bool(record.get("abandoned")),
                 agent=record.get("agent_login"),
@@ -97,7 +94,7 @@ class BoardState:
                         started,
                         record["caller"],
                         record.get("member_number"),
-                        int(record.get("wait_seconds") or 0),
+                        wait,
                         record.get("queue"),
                     )
                 )

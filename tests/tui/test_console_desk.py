@@ -2,41 +2,22 @@
 
 from __future__ import annotations
 
-from textual.pilot import Pilot
 from textual.widgets import Input
 
-from agent_tui.app import ConsoleApp
 from agent_tui.screens.desk import DeskScreen
 from agent_tui.screens.dialogs import ConfirmScreen, FormScreen
 from agent_tui.screens.login import LoginScreen
-from cti.http.serialisers import MEMBER_360
 from cti.protocol import AgentState, CallUpdate, ScreenPop
-from tests.support.console_app import console_for, logged_in, wait_for
+from tests.support.console_app import (
+    CALL,
+    at_desk,
+    console_for,
+    logged_in,
+    member_pop,
+    text_of,
+    wait_for,
+)
 from tests.support.desk_api import MEMBER_PHONE, PASSWORD, ThreadedApi, fetch
-
-CALL = "1772443800.11"
-
-
-def member_pop(api: ThreadedApi, call_id: str = CALL) -> ScreenPop:
-    """The pop the service sends when 李娜 rings agent1 (her real 360° view)."""
-    view = fetch(api, lambda crm: crm.member360.view(api.member_number))
-    return ScreenPop(call_id, MEMBER_PHONE, "4008001234", "Spring brochure", "hotline",
-                     MEMBER_360.dump(view))  # fmt: skip
-
-
-async def at_desk(pilot: Pilot[None]) -> ConsoleApp:
-    """Wait for the desk and the console's WebSocket to be open."""
-    app = pilot.app
-    assert isinstance(app, ConsoleApp)
-    await logged_in(pilot, DeskScreen)
-    await wait_for(pilot, lambda: app.desk.connected)
-    return app
-
-
-def text_of(app: ConsoleApp, selector: str) -> str:
-    """What a widget of the desk (or the login screen) shows, dialogs open or not."""
-    screens = [s for s in app.screen_stack if isinstance(s, DeskScreen | LoginScreen)]
-    return str(screens[-1].query_one(selector).render())
 
 
 async def test_the_password_is_not_echoed_and_a_wrong_one_shows_the_servers_error(
