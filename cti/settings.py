@@ -28,6 +28,8 @@ from pydantic import (
 
 ENV_PREFIX = "CTIDESK_"
 CONFIG_ENV = "CTIDESK_CONFIG"
+#: CTIDESK_ variables that are not settings: the sandbox tree and the console's password.
+NOT_SETTINGS = frozenset({CONFIG_ENV, "CTIDESK_SANDBOX_DIR", "CTIDESK_CONSOLE_PASSWORD"})
 DEFAULT_SOURCE = "default"
 SECRET_KEYS = frozenset({"ami.secret", "agi.secret"})
 MASK = "********"
@@ -233,7 +235,7 @@ class _Layers:
 
     def add_environ(self, environ: Mapping[str, str]) -> None:
         for var, text in sorted(environ.items()):
-            if not var.startswith(ENV_PREFIX) or var == CONFIG_ENV:
+            if not var.startswith(ENV_PREFIX) or var in NOT_SETTINGS:
                 continue
             section, _, key = var.removeprefix(ENV_PREFIX).lower().partition("_")
             annotation = self.fields.get(section, {}).get(key)

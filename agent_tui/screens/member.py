@@ -13,6 +13,16 @@ from textual.widgets import DataTable, Static, TabbedContent, TabPane
 from agent_tui.screens.base import ConsoleScreen
 from agent_tui.widgets.pop import member_lines
 
+LEDGER_COLUMNS = (
+    ("Date", 16),
+    ("Operation", 9),
+    ("Points", 8),
+    ("Valid", 8),
+    ("Cumulative", 10),
+    ("Operator", 12),
+    ("Why", 24),
+)
+
 
 def _lines(items: list[dict[str, Any]], *fields: str) -> Text:
     if not items:
@@ -35,7 +45,10 @@ class MemberScreen(ConsoleScreen):
             with TabPane("360°", id="tab-360"):
                 yield Static("Loading…", id="member-summary")
             with TabPane("Points ledger", id="tab-ledger"):
-                yield DataTable(id="ledger", zebra_stripes=True, cursor_type="row")
+                ledger: DataTable[str] = DataTable(id="ledger", zebra_stripes=True)
+                for label, width in LEDGER_COLUMNS:
+                    ledger.add_column(label, width=width)
+                yield ledger
             with TabPane("Requests", id="tab-requests"):
                 yield Static("", id="member-requests")
             with TabPane("Calls", id="tab-calls"):
@@ -44,8 +57,6 @@ class MemberScreen(ConsoleScreen):
                 yield Static("", id="member-cards")
 
     def on_mount(self) -> None:
-        table = self.query_one("#ledger", DataTable)
-        table.add_columns("Date", "Operation", "Points", "Valid", "Cumulative", "Operator", "Why")
         self.load()
 
     @work(exclusive=True, group="member")

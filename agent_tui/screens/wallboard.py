@@ -22,9 +22,11 @@ from agent_tui.widgets.status_bar import Banner, StatusBar, clock_text, problem_
 SPY_MODES = (("listen", "Listen (监听)"), ("whisper", "Whisper"), ("barge", "Barge in (强插)"))
 
 
-def _table(table_id: str, *columns: str) -> DataTable[str]:
+def _table(table_id: str, *columns: tuple[str, int]) -> DataTable[str]:
+    """A table with fixed column widths, so a value seen once does not widen it for good."""
     table: DataTable[str] = DataTable(id=table_id, cursor_type="row", zebra_stripes=True)
-    table.add_columns(*columns)
+    for label, width in columns:
+        table.add_column(label, width=width)
     return table
 
 
@@ -51,21 +53,33 @@ class WallBoardScreen(ConsoleScreen):
         yield Static("", id="message")
         yield _table(
             "queues",
-            "Queue",
-            "Wait",
-            "Longest",
-            "Ready",
-            "Busy",
-            "Paused",
-            "Answered",
-            "Abandoned",
-            "SL",
+            ("Queue", 12),
+            ("Wait", 4),
+            ("Longest", 7),
+            ("Ready", 5),
+            ("Busy", 4),
+            ("Paused", 6),
+            ("Answered", 8),
+            ("Abandoned", 9),
+            ("SL", 4),
         )
         with Horizontal(id="board-middle"):
-            yield _table("agents", "Agent", "State", "Time", "Reason", "Call", "Taken")
-            yield _table("calls", "Caller", "State", "Queue", "Agent", "Time")
+            yield _table(
+                "agents",
+                ("Agent", 12),
+                ("State", 16),
+                ("Time", 7),
+                ("Reason", 10),
+                ("Call", 13),
+                ("Taken", 5),
+            )
+            yield _table(
+                "calls", ("Caller", 13), ("State", 11), ("Queue", 10), ("Agent", 12), ("Time", 7)
+            )
         with Horizontal(id="board-bottom"):
-            yield _table("abandoned", "Time", "Number", "Member", "Wait", "Queue")
+            yield _table(
+                "abandoned", ("Time", 5), ("Number", 13), ("Member", 11), ("Wait", 5), ("Queue", 10)
+            )
             with Vertical(id="charts"):
                 yield Label("Calls per 30 min today")
                 yield Sparkline([], id="per-interval")

@@ -8,7 +8,7 @@ from typing import Annotated
 
 import typer
 
-from cti.cli import ami, cards, config, db, kb, members, points, sandbox, serve, tui, users
+from cti.cli import ami, cards, config, db, demo, kb, members, points, sandbox, serve, tui, users
 from cti.cli.common import AppContext, console, fail
 from cti.settings import SettingsError, load_settings
 
@@ -31,6 +31,7 @@ app.add_typer(ami.app, name="ami")
 app.add_typer(config.app, name="config")
 app.command("serve")(serve.serve)
 app.command("console")(tui.console)
+app.command("demo")(demo.demo)
 
 
 @app.callback()

@@ -69,6 +69,14 @@ def test_config_file_from_environment(tmp_path: Path) -> None:
     assert settings.loyalty.expiring_soon_days == 14
 
 
+def test_the_sandbox_tree_and_console_password_variables_are_not_settings() -> None:
+    environ = {"CTIDESK_SANDBOX_DIR": "/var/cache/x", "CTIDESK_CONSOLE_PASSWORD": "pw"}
+    settings = load_settings(environ=environ)
+    assert settings.ami.port == 5038
+    with pytest.raises(SettingsError, match="sandboxx: unknown section"):
+        load_settings(environ={"CTIDESK_SANDBOXX_DIR": "/x"})
+
+
 def test_env_overrides_file(tmp_path: Path) -> None:
     config = write(tmp_path / "site.toml", '[ami]\nport = 6000\n[phone]\ndefault_region = "HK"\n')
     environ = {"CTIDESK_AMI_PORT": "7000", "CTIDESK_DATABASE_ECHO": "true"}
