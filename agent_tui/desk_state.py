@@ -43,6 +43,7 @@ class CallContext:
     state: str = "ringing"
     answered: bool = False
     consulting: bool = False
+    popped: bool = True
 
     @property
     def live(self) -> bool:
@@ -115,7 +116,9 @@ class DeskState:
         if context is None:
             if update.agent != self.login or update.state not in LIVE:
                 return
-            context = CallContext(update.call_id, update.caller, None, None, update.queue, None)
+            context = CallContext(
+                update.call_id, update.caller, None, None, update.queue, None, popped=False
+            )
             self.current = self.current or update.call_id
         answered = context.answered or update.state in TALKING
         self.calls[update.call_id] = replace(context, state=update.state, answered=answered)
@@ -186,7 +189,7 @@ class DeskState:
             "hang_up": call is not None and call.live,
             "dtmf": on_call,
             "wrap_up": self.wrap_up_call is not None or self.agent_state == "wrap_up",
-            "new_member": call is not None and call.member is None,
+            "new_member": call is not None and call.popped and call.member is None,
             "on_record": call is not None and call.member is not None,
             "next_call": len(self.calls) > 1,
         }

@@ -92,6 +92,9 @@ def pop_text(call: CallContext | None) -> Text:
     if call.queue:
         text.append(f"  queue {call.queue}")
     text.append("\n")
+    if not call.popped:
+        text.append("Looking the caller up…", "italic")
+        return text
     if call.member is None:
         text.append("Unknown caller: ", "bold yellow")
         text.append("N opens the new-member form with this number.\n")
