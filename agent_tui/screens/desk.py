@@ -8,6 +8,7 @@ screen never waits on the network.
 from __future__ import annotations
 
 import re
+from collections.abc import Awaitable, Callable
 
 from textual import work
 from textual.app import ComposeResult
@@ -20,7 +21,7 @@ from agent_tui.screens.record import RecordActions
 from agent_tui.screens.wrapup import WrapUpScreen
 from agent_tui.widgets.pop import CallsPanel, PopPanel, calls_text, pop_text
 from agent_tui.widgets.softphone import RECORD_KEYS, SOFTPHONE_KEYS, SoftPhoneBar, keys_text
-from agent_tui.widgets.status_bar import Banner, StatusBar, problem_of, status_text
+from agent_tui.widgets.status_bar import Banner, StatusBar, status_text
 from cti.protocol import ScreenPop
 
 DTMF = re.compile(r"[0-9*#]{1,32}")
@@ -99,15 +100,7 @@ class DeskScreen(RecordActions):
         console = self.console
         state = console.desk
         extension = console.client.session.extension if console.client.session else None
-        self.query_one(StatusBar).update(
-            status_text(state, extension=extension, now=console.clock())
-        )
-        self.query_one(Banner).show_problem(problem_of(state))
-        message = self.query_one("#message", Static)
-        if console.last_error:
-            message.update(f"[b red]{console.last_error}[/]")
-        elif console.last_info:
-            message.update(console.last_info)
+        self.draw_frame(status_text(state, extension=extension, now=console.clock()))
         self.query_one(PopPanel).update(pop_text(state.call))
         self.query_one(CallsPanel).update(calls_text(state))
         bar = keys_text(SOFTPHONE_KEYS, state.allowed) + keys_text(RECORD_KEYS, state.allowed)
@@ -177,23 +170,27 @@ class DeskScreen(RecordActions):
         call = self.console.desk.call
         return call.call_id if call is not None else None
 
+    async def _on_call(self, what: str, act: Callable[[str], Awaitable[object]]) -> bool:
+        """Run ``act(call_id)`` on the current call; whether it went through."""
+        call_id = self._call_id()
+        if call_id is None:
+            return False
+        with self.console.reporting(what):
+            await act(call_id)
+            return True
+        return False
+
     @work(group="phone")
     async def action_hold(self) -> None:
-        if (call_id := self._call_id()) is not None:
-            with self.console.reporting("hold"):
-                await self.console.calls.hold(call_id)
+        await self._on_call("hold", self.console.calls.hold)
 
     @work(group="phone")
     async def action_retrieve(self) -> None:
-        if (call_id := self._call_id()) is not None:
-            with self.console.reporting("retrieve"):
-                await self.console.calls.retrieve(call_id)
+        await self._on_call("retrieve", self.console.calls.retrieve)
 
     @work(group="phone")
     async def action_hang_up(self) -> None:
-        if (call_id := self._call_id()) is not None:
-            with self.console.reporting("hang up"):
-                await self.console.calls.hang_up(call_id)
+        await self._on_call("hang up", self.console.calls.hang_up)
 
     @work(group="phone")
     async def action_transfer(self) -> None:
@@ -219,21 +216,18 @@ class DeskScreen(RecordActions):
             self.console.show_info(f"Transfer ({form['mode']}) to {form['target']}")
         self.redraw()
 
+    async def _end_consult(self, what: str, act: Callable[[str], Awaitable[object]]) -> None:
+        if await self._on_call(what, act) and (call_id := self._call_id()) is not None:
+            self.console.desk.consulting(call_id, False)
+        self.redraw()
+
     @work(group="phone")
     async def action_transfer_complete(self) -> None:
-        if (call_id := self._call_id()) is not None:
-            with self.console.reporting("complete transfer"):
-                await self.console.calls.transfer_complete(call_id)
-                self.console.desk.consulting(call_id, False)
-            self.redraw()
+        await self._end_consult("complete transfer", self.console.calls.transfer_complete)
 
     @work(group="phone")
     async def action_transfer_cancel(self) -> None:
-        if (call_id := self._call_id()) is not None:
-            with self.console.reporting("cancel transfer"):
-                await self.console.calls.transfer_cancel(call_id)
-                self.console.desk.consulting(call_id, False)
-            self.redraw()
+        await self._end_consult("cancel transfer", self.console.calls.transfer_cancel)
 
     @work(group="phone")
     async def action_conference(self) -> None:

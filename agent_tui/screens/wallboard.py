@@ -17,7 +17,7 @@ from agent_tui.board_state import WAIT_BUCKETS, BoardState
 from agent_tui.desk_state import parse_time
 from agent_tui.screens.base import ConsoleScreen
 from agent_tui.screens.dialogs import ChoiceScreen, Field, FormScreen
-from agent_tui.widgets.status_bar import Banner, StatusBar, clock_text, problem_of
+from agent_tui.widgets.status_bar import Banner, StatusBar, clock_text
 
 SPY_MODES = (("listen", "Listen (监听)"), ("whisper", "Whisper"), ("barge", "Barge in (强插)"))
 
@@ -113,12 +113,7 @@ class WallBoardScreen(ConsoleScreen):
             )
         if board.notice:
             line.append(f"│ Notice: {board.notice}", "bold yellow")
-        self.query_one(StatusBar).update(line)
-        self.query_one(Banner).show_problem(problem_of(console.desk))
-        if console.last_error:
-            self.query_one("#message", Static).update(f"[b red]{console.last_error}[/]")
-        elif console.last_info:
-            self.query_one("#message", Static).update(console.last_info)
+        self.draw_frame(line)
         self._fill(
             "queues",
             [

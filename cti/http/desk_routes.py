@@ -9,9 +9,9 @@ logged-in user.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 
-from pydantic import BaseModel, ConfigDict, Field, field_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
 from crm_core.activities.exceptions import UnknownCallError
 from crm_core.activities.schemas import ActivityView
@@ -21,7 +21,7 @@ from crm_core.loyalty.schemas import LedgerLine
 from crm_core.members.schemas import MemberView
 from crm_core.service_desk.views import RequestView
 from crm_core.surveys.views import QuestionnaireView, ResponseView
-from cti.http.agent_routes import _printable
+from cti.http.agent_routes import QUEUE, _printable
 from cti.http.auth import STAFF
 from cti.http.errors import InvalidQueryError
 from cti.http.parsing import json_body, query_params
@@ -30,6 +30,9 @@ from cti.http.serialisers import Serialiser
 
 MEMBER_NO = r"^[A-Za-z]-\d{8}$"
 KEY = r"^[A-Za-z0-9._:-]{8,64}$"
+#: One line of text: no CR, LF or other control characters (they would reach AMI or logs).
+Line = Annotated[str, Field(min_length=1), AfterValidator(_printable)]
+CallId = Annotated[Line, Field(max_length=64)]
 
 
 class _Body(BaseModel):
@@ -39,70 +42,46 @@ class _Body(BaseModel):
 class NewMemberBody(_Body):
     """``{name, phones, email?, city?}``: a caller who is not yet a member."""
 
-    name: str = Field(min_length=1, max_length=200)
+    name: Annotated[Line, Field(max_length=200)]
     phones: list[str] = Field(min_length=1, max_length=5)
     email: str | None = Field(None, max_length=200)
-    city: str | None = Field(None, max_length=64)
-
-    @field_validator("name", "city")
-    @classmethod
-    def _text(cls, value: str | None) -> str | None:
-        return None if value is None else _printable(value)
+    city: Annotated[Line, Field(max_length=64)] | None = None
 
 
-class GrantBody(_Body):
+class _PointsBody(_Body):
+    points: int = Field(gt=0, le=1_000_000)
+    idempotency_key: str = Field(pattern=KEY)
+
+
+class GrantBody(_PointsBody):
     """``{points, reason, idempotency_key}``: points given by the agent (赠送)."""
 
-    points: int = Field(gt=0, le=1_000_000)
-    reason: str = Field(min_length=1, max_length=200)
-    idempotency_key: str = Field(pattern=KEY)
-
-    @field_validator("reason")
-    @classmethod
-    def _reason(cls, value: str) -> str:
-        return _printable(value)
+    reason: Annotated[Line, Field(max_length=200)]
 
 
-class RedeemBody(_Body):
+class RedeemBody(_PointsBody):
     """``{points, item, idempotency_key}``: valid points spent on ``item`` (兑换)."""
 
-    points: int = Field(gt=0, le=1_000_000)
-    item: str = Field(min_length=1, max_length=200)
-    idempotency_key: str = Field(pattern=KEY)
-
-    @field_validator("item")
-    @classmethod
-    def _item(cls, value: str) -> str:
-        return _printable(value)
+    item: Annotated[Line, Field(max_length=200)]
 
 
 class NoteBody(_Body):
     """``{text, call_id?}``: a note on the member, tied to the call if it is in the call log."""
 
     text: str = Field(min_length=1, max_length=4000)
-    call_id: str | None = Field(None, min_length=1, max_length=64)
-
-    @field_validator("call_id")
-    @classmethod
-    def _call(cls, value: str | None) -> str | None:
-        return None if value is None else _printable(value)
+    call_id: CallId | None = None
 
 
 class ServiceRequestBody(_Body):
     """``{subject, request_type, member_number, description?, contact_phone?, call_id?}``."""
 
-    subject: str = Field(min_length=1, max_length=200)
+    subject: Annotated[Line, Field(max_length=200)]
     request_type: Literal["repair", "enquiry", "complaint", "suggestion", "exchange"]
     member_number: str = Field(pattern=MEMBER_NO)
     description: str | None = Field(None, max_length=4000)
-    contact_phone: str | None = Field(None, max_length=32)
-    queue: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
-    call_id: str | None = Field(None, min_length=1, max_length=64)
-
-    @field_validator("subject", "contact_phone", "call_id")
-    @classmethod
-    def _line(cls, value: str | None) -> str | None:
-        return None if value is None else _printable(value)
+    contact_phone: Annotated[Line, Field(max_length=32)] | None = None
+    queue: str | None = Field(None, pattern=QUEUE)
+    call_id: CallId | None = None
 
 
 class AnswerBody(_Body):
@@ -119,7 +98,7 @@ class SurveyBody(_Body):
 
     questionnaire: str = Field(pattern=r"^[a-z0-9][a-z0-9-]{0,63}$")
     member_number: str | None = Field(None, pattern=MEMBER_NO)
-    call_id: str | None = Field(None, min_length=1, max_length=64)
+    call_id: CallId | None = None
     answers: list[AnswerBody] = Field(min_length=1, max_length=100)
 
 
@@ -133,7 +112,7 @@ class KbQuery(_Body):
 class DispositionQuery(_Body):
     """``?queue=…``: the codes for a call of that queue (all global codes without it)."""
 
-    queue: str | None = Field(None, pattern=r"^[A-Za-z0-9_-]{1,64}$")
+    queue: str | None = Field(None, pattern=QUEUE)
 
 
 @dataclass(frozen=True)
