@@ -5,6 +5,7 @@ from __future__ import annotations
 from typing import TYPE_CHECKING, cast
 
 from rich.text import Text
+from textual.app import ComposeResult
 from textual.screen import Screen
 from textual.widgets import Static
 
@@ -21,6 +22,12 @@ class ConsoleScreen(Screen[None]):
     def console(self) -> ConsoleApp:
         """The running :class:`ConsoleApp`."""
         return cast("ConsoleApp", self.app)
+
+    def frame(self, status_id: str) -> ComposeResult:
+        """The status line, the (hidden) connection banner and the message line."""
+        yield StatusBar(id=status_id)
+        yield Banner(id="banner")
+        yield Static("", id="message")
 
     def draw_frame(self, status: Text) -> None:
         """The status line, the connection banner and the message line of the screen."""

@@ -14,14 +14,13 @@ from textual import work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
-from textual.widgets import Static
 
 from agent_tui.screens.dialogs import Field, FormScreen
 from agent_tui.screens.record import RecordActions
 from agent_tui.screens.wrapup import WrapUpScreen
 from agent_tui.widgets.pop import CallsPanel, PopPanel, calls_text, pop_text
 from agent_tui.widgets.softphone import RECORD_KEYS, SOFTPHONE_KEYS, SoftPhoneBar, keys_text
-from agent_tui.widgets.status_bar import Banner, StatusBar, status_text
+from agent_tui.widgets.status_bar import status_text
 from cti.protocol import ScreenPop
 
 DTMF = re.compile(r"[0-9*#]{1,32}")
@@ -82,9 +81,7 @@ class DeskScreen(RecordActions):
     ]
 
     def compose(self) -> ComposeResult:
-        yield StatusBar(id="status")
-        yield Banner(id="banner")
-        yield Static("", id="message")
+        yield from self.frame("status")
         with Horizontal(id="desk-main"):
             yield PopPanel(id="pop")
             yield CallsPanel(id="calls")

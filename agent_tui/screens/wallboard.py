@@ -17,7 +17,7 @@ from agent_tui.board_state import WAIT_BUCKETS, BoardState
 from agent_tui.desk_state import parse_time
 from agent_tui.screens.base import ConsoleScreen
 from agent_tui.screens.dialogs import ChoiceScreen, Field, FormScreen
-from agent_tui.widgets.status_bar import Banner, StatusBar, clock_text
+from agent_tui.widgets.status_bar import clock_text
 
 SPY_MODES = (("listen", "Listen (监听)"), ("whisper", "Whisper"), ("barge", "Barge in (强插)"))
 
@@ -48,9 +48,7 @@ class WallBoardScreen(ConsoleScreen):
     ]
 
     def compose(self) -> ComposeResult:
-        yield StatusBar(id="board-status")
-        yield Banner(id="banner")
-        yield Static("", id="message")
+        yield from self.frame("board-status")
         yield _table(
             "queues",
             ("Queue", 12),

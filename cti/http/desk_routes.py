@@ -177,31 +177,32 @@ async def member_ledger(services: Services, caller: Caller) -> Ledger:
     return Ledger(await services.crm.reports.ledger(member_number=number, limit=200))
 
 
-async def _balance(services: Services, number: str, points: int) -> PointsResult:
+async def _change_points(
+    services: Services, caller: Caller, body: GrantBody | RedeemBody
+) -> PointsResult:
+    """Post a grant or a redemption for the member of the path; the balance after."""
+    number, login, key = _member_no(caller), caller.staff.login, body.idempotency_key
+    points = services.crm.points
+    if isinstance(body, GrantBody):
+        posting = await points.gift(
+            number, body.points, reason=body.reason, operator=login, idempotency_key=key
+        )
+    else:
+        posting = await points.redeem(
+            number, body.points, item=body.item, operator=login, idempotency_key=key
+        )
     summary = await services.crm.points.summary(number)
-    return PointsResult(number, points, summary.valid, summary.cumulative)
+    return PointsResult(number, posting.points, summary.valid, summary.cumulative)
 
 
 async def grant_points(services: Services, caller: Caller) -> PointsResult:
     """Give points to the member; the balance after."""
-    body = await json_body(caller.request, GrantBody)
-    number = _member_no(caller)
-    posting = await services.crm.points.gift(
-        number, body.points, reason=body.reason, operator=caller.staff.login,
-        idempotency_key=body.idempotency_key,
-    )  # fmt: skip
-    return await _balance(services, number, posting.points)
+    return await _change_points(services, caller, await json_body(caller.request, GrantBody))
 
 
 async def redeem_points(services: Services, caller: Caller) -> PointsResult:
     """Spend the member's valid points; the balance after."""
-    body = await json_body(caller.request, RedeemBody)
-    number = _member_no(caller)
-    posting = await services.crm.points.redeem(
-        number, body.points, item=body.item, operator=caller.staff.login,
-        idempotency_key=body.idempotency_key,
-    )  # fmt: skip
-    return await _balance(services, number, posting.points)
+    return await _change_points(services, caller, await json_body(caller.request, RedeemBody))
 
 
 async def add_note(services: Services, caller: Caller) -> ActivityView:

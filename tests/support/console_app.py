@@ -65,3 +65,17 @@ def text_of(app: ConsoleApp, selector: str) -> str:
     """What a widget of the desk (or the login screen) shows, dialogs open or not."""
     screens = [s for s in app.screen_stack if isinstance(s, DeskScreen | LoginScreen)]
     return str(screens[-1].query_one(selector).render())
+
+
+async def member_on_call(pilot: Pilot[None], api: ThreadedApi) -> ConsoleApp:
+    """At the desk with 李娜's pop on screen; the app."""
+    app = await at_desk(pilot)
+    api.push("agent1", member_pop(api))
+    await wait_for(pilot, lambda: "李娜" in text_of(app, "#pop"))
+    return app
+
+
+async def open_dialog(pilot: Pilot[None], key: str, screen: type[object]) -> None:
+    """Press ``key`` and wait for the dialog ``screen`` to be in front."""
+    await pilot.press(key)
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, screen))

@@ -7,13 +7,15 @@ from textual.widgets import Input
 from agent_tui.screens.desk import DeskScreen
 from agent_tui.screens.dialogs import ConfirmScreen, FormScreen
 from agent_tui.screens.login import LoginScreen
-from cti.protocol import AgentState, CallUpdate, ScreenPop
+from cti.protocol import AgentState, CallUpdate, ScreenPop, TelephonyStatus
 from tests.support.console_app import (
     CALL,
     at_desk,
     console_for,
     logged_in,
+    member_on_call,
     member_pop,
+    open_dialog,
     text_of,
     wait_for,
 )
@@ -54,8 +56,7 @@ async def test_a_pop_shows_the_ringing_member_and_a_service_request_goes_on_the_
         )
         await wait_for(pilot, lambda: "TALKING" in text_of(app, "#pop"))
 
-        await pilot.press("s")
-        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        await open_dialog(pilot, "s", FormScreen)
         subject = app.screen.query_one("#field-subject", Input)
         assert subject.value == f"Call from {MEMBER_PHONE}"
         assert app.screen.query_one("#field-contact_phone", Input).value == MEMBER_PHONE
@@ -85,9 +86,7 @@ async def test_an_unknown_caller_gets_the_new_member_form_prefilled_with_the_num
 
 async def test_a_second_call_keeps_the_first_calls_context(desk_api: ThreadedApi) -> None:
     async with console_for(desk_api, "agent1", PASSWORD).run_test(size=(80, 24)) as pilot:
-        app = await at_desk(pilot)
-        desk_api.push("agent1", member_pop(desk_api))
-        await wait_for(pilot, lambda: "李娜" in text_of(app, "#pop"))
+        app = await member_on_call(pilot, desk_api)
         desk_api.push("agent1", ScreenPop("1772443800.13", "13900000002", None, None, None, None))
         await wait_for(pilot, lambda: "13900000002" in text_of(app, "#pop"))
         await pilot.press("escape")  # the new-member form of the unknown second caller
@@ -125,20 +124,15 @@ async def test_granting_points_asks_first_and_shows_the_balance_after(
     desk_api: ThreadedApi,
 ) -> None:
     async with console_for(desk_api, "agent1", PASSWORD).run_test(size=(80, 24)) as pilot:
-        app = await at_desk(pilot)
-        desk_api.push("agent1", member_pop(desk_api))
-        await wait_for(pilot, lambda: "李娜" in text_of(app, "#pop"))
-        await pilot.press("g")
-        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        app = await member_on_call(pilot, desk_api)
+        await open_dialog(pilot, "g", FormScreen)
         await pilot.press(*"300", "enter", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         assert "1,200 → 1,500" in str(app.screen.query_one(".title").render())
-        await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, DeskScreen))
+        await open_dialog(pilot, "n", DeskScreen)
         summary = fetch(desk_api, lambda crm: crm.points.summary(desk_api.member_number))
         assert summary.valid == 1200, "declined: nothing granted"
-        await pilot.press("g")
-        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        await open_dialog(pilot, "g", FormScreen)
         await pilot.press(*"300", "enter", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ConfirmScreen))
         await pilot.press("y")
@@ -162,3 +156,16 @@ async def test_agent_state_drives_the_status_bar_and_the_sign_in_key(
         assert "Ext 6001" in text_of(app, "#status")
         assert app.screen.check_action("sign_in", ()) is None
         assert app.screen.check_action("unpause", ()) is True
+
+
+async def test_telephony_offline_shows_the_banner_and_online_clears_it(
+    desk_api: ThreadedApi,
+) -> None:
+    async with console_for(desk_api, "agent1", PASSWORD).run_test(size=(80, 24)) as pilot:
+        app = await at_desk(pilot)
+        desk_api.push("agent1", TelephonyStatus(False, "AMI connection refused"))
+        await wait_for(pilot, lambda: "Telephony offline" in text_of(app, "#banner"))
+        assert "Telephony OFFLINE" in text_of(app, "#status")
+        desk_api.push("agent1", TelephonyStatus(True))
+        await wait_for(pilot, lambda: "Telephony online" in text_of(app, "#status"))
+        assert not app.screen.query_one("#banner").has_class("-shown")

@@ -6,17 +6,20 @@ from textual.widgets import DataTable, OptionList, TabbedContent
 
 from agent_tui.screens.dialogs import ChoiceScreen, FormScreen, TextScreen
 from agent_tui.screens.member import MemberScreen
-from tests.support.console_app import at_desk, console_for, member_pop, text_of, wait_for
+from tests.support.console_app import (
+    at_desk,
+    console_for,
+    member_on_call,
+    open_dialog,
+    wait_for,
+)
 from tests.support.desk_api import PASSWORD, ThreadedApi, fetch
 
 
 async def test_a_note_is_saved_on_the_member_with_the_call(desk_api: ThreadedApi) -> None:
     async with console_for(desk_api, "agent1", PASSWORD).run_test(size=(80, 24)) as pilot:
-        app = await at_desk(pilot)
-        desk_api.push("agent1", member_pop(desk_api))
-        await wait_for(pilot, lambda: "李娜" in text_of(app, "#pop"))
-        await pilot.press("n")
-        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        app = await member_on_call(pilot, desk_api)
+        await open_dialog(pilot, "n", FormScreen)
         await pilot.press(*"call back on Friday", "enter")
         await wait_for(pilot, lambda: app.last_info == "Note saved")
         notes = fetch(desk_api, lambda crm: crm.activities.activities_of(desk_api.member_number))
@@ -29,8 +32,7 @@ async def test_the_knowledge_base_is_searched_and_an_article_read_while_talking(
 ) -> None:
     async with console_for(desk_api, "agent1", PASSWORD).run_test(size=(80, 24)) as pilot:
         app = await at_desk(pilot)
-        await pilot.press("b")
-        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        await open_dialog(pilot, "b", FormScreen)
         await pilot.press(*"充电", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         options = app.screen.query_one(OptionList)
@@ -45,9 +47,7 @@ async def test_a_survey_is_run_with_the_caller_question_by_question(
     desk_api: ThreadedApi,
 ) -> None:
     async with console_for(desk_api, "agent1", PASSWORD).run_test(size=(80, 24)) as pilot:
-        app = await at_desk(pilot)
-        desk_api.push("agent1", member_pop(desk_api))
-        await wait_for(pilot, lambda: "李娜" in text_of(app, "#pop"))
+        app = await member_on_call(pilot, desk_api)
         await pilot.press("v")
         questions = 0
         while not (app.last_info or "").startswith("Survey saved"):
@@ -75,8 +75,7 @@ async def test_members_are_found_by_phone_and_the_member_view_has_the_ledger_tab
 ) -> None:
     async with console_for(desk_api, "agent1", PASSWORD).run_test(size=(80, 24)) as pilot:
         app = await at_desk(pilot)
-        await pilot.press("f")
-        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        await open_dialog(pilot, "f", FormScreen)
         await pilot.press(*"138 1234 5678", "enter")
         await wait_for(pilot, lambda: isinstance(app.screen, ChoiceScreen))
         await pilot.press("enter")

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import asyncio
 
+from textual.pilot import Pilot
 from textual.widgets import DataTable
 
 from agent_tui.app import ConsoleApp
@@ -13,6 +14,7 @@ from tests.support.console_app import console_for, logged_in, wait_for
 from tests.support.desk_api import MEMBER_PHONE, PASSWORD, ThreadedApi
 
 SUPERVISORS = ("supervisor", "admin")
+ANSWERED = CallUpdate("c1", "answered", MEMBER_PHONE, "2026-03-02T09:29:45Z", "hotline", "agent1")
 
 
 def rows(app: ConsoleApp, table_id: str) -> list[list[str]]:
@@ -22,20 +24,31 @@ def rows(app: ConsoleApp, table_id: str) -> list[list[str]]:
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
+async def on_the_board(pilot: Pilot[None]) -> ConsoleApp:
+    """The supervisor's console once the wall-board is up and connected."""
+    app = pilot.app
+    assert isinstance(app, ConsoleApp)
+    await logged_in(pilot, WallBoardScreen)
+    await wait_for(pilot, lambda: app.desk.connected)
+    return app
+
+
+async def with_a_call(pilot: Pilot[None], api: ThreadedApi) -> ConsoleApp:
+    """The wall-board showing one answered call, c1."""
+    app = await on_the_board(pilot)
+    api.broadcast(ANSWERED, SUPERVISORS)
+    await wait_for(pilot, lambda: len(rows(app, "calls")) == 1)
+    return app
+
+
 async def test_the_wall_board_fills_from_pushes_and_counts_today(desk_api: ThreadedApi) -> None:
     async with console_for(desk_api, "boss", PASSWORD).run_test(size=(160, 48)) as pilot:
-        app = pilot.app
-        assert isinstance(app, ConsoleApp)
-        await logged_in(pilot, WallBoardScreen)
-        await wait_for(pilot, lambda: app.desk.connected)
+        app = await on_the_board(pilot)
         desk_api.broadcast(QueueUpdate("hotline", 2, 45, 1, 1, 0), SUPERVISORS)
         desk_api.broadcast(
             AgentState("agent1", "on_call", "2026-03-02T09:29:00Z", None, ["hotline"]), SUPERVISORS
         )
-        desk_api.broadcast(
-            CallUpdate("c1", "answered", MEMBER_PHONE, "2026-03-02T09:29:45Z", "hotline", "agent1"),
-            SUPERVISORS,
-        )
+        desk_api.broadcast(ANSWERED, SUPERVISORS)
         desk_api.broadcast(
             CallUpdate("c2", "abandoned", "13900000009", "2026-03-02T09:28:30Z", "hotline"),
             SUPERVISORS,
@@ -52,15 +65,7 @@ async def test_a_spy_on_the_selected_call_shows_the_servers_error_until_the_rout
     desk_api: ThreadedApi,
 ) -> None:
     async with console_for(desk_api, "boss", PASSWORD).run_test(size=(160, 48)) as pilot:
-        app = pilot.app
-        assert isinstance(app, ConsoleApp)
-        await logged_in(pilot, WallBoardScreen)
-        await wait_for(pilot, lambda: app.desk.connected)
-        desk_api.broadcast(
-            CallUpdate("c1", "answered", MEMBER_PHONE, "2026-03-02T09:29:15Z", "hotline", "agent1"),
-            SUPERVISORS,
-        )
-        await wait_for(pilot, lambda: len(rows(app, "calls")) == 1)
+        app = await with_a_call(pilot, desk_api)
         await pilot.press("l")
         await wait_for(pilot, lambda: app.last_error is not None)
         assert app.last_error == "listen failed: POST /api/supervisor/calls/c1/spy: Not Found (404)"
@@ -70,15 +75,7 @@ async def test_losing_the_service_shows_a_banner_keeps_the_screen_and_reconnects
     desk_api: ThreadedApi,
 ) -> None:
     async with console_for(desk_api, "boss", PASSWORD).run_test(size=(160, 48)) as pilot:
-        app = pilot.app
-        assert isinstance(app, ConsoleApp)
-        await logged_in(pilot, WallBoardScreen)
-        await wait_for(pilot, lambda: app.desk.connected)
-        desk_api.broadcast(
-            CallUpdate("c1", "answered", MEMBER_PHONE, "2026-03-02T09:29:15Z", "hotline", "agent1"),
-            SUPERVISORS,
-        )
-        await wait_for(pilot, lambda: len(rows(app, "calls")) == 1)
+        app = await with_a_call(pilot, desk_api)
         screen = app.screen
         await asyncio.wrap_future(desk_api.submit(desk_api.pause_service))
         await wait_for(pilot, lambda: not app.desk.connected)
