@@ -15,7 +15,8 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 
-from agent_tui.screens.dialogs import Field, FormScreen
+from agent_tui.desk_state import CallContext
+from agent_tui.screens.dialogs import ChoiceScreen, Field, FormScreen
 from agent_tui.screens.record import RecordActions
 from agent_tui.screens.wrapup import WrapUpScreen
 from agent_tui.widgets.pop import CallsPanel, PopPanel, calls_text, pop_text
@@ -43,6 +44,18 @@ PHONE_ACTIONS = {
     "new_member",
 }
 RECORD_ACTIONS = {"service_request", "grant", "redeem", "survey", "note", "member_view"}
+
+
+OTHER = "other"
+
+
+def numbers_on_screen(call: CallContext | None) -> list[str]:
+    """The numbers the desk shows for ``call``: the caller's, then the member's phones."""
+    if call is None:
+        return []
+    phones = (call.member or {}).get("profile", {}).get("phones", [])
+    found = [call.caller, *(str(phone.get("e164", "")) for phone in phones)]
+    return [number for number in dict.fromkeys(found) if number]
 
 
 def _binding(key: str, action: str, label: str) -> Binding:
@@ -152,16 +165,20 @@ class DeskScreen(RecordActions):
     # -- call control (issue 5's routes) -----------------------------------------------------
     @work(group="phone")
     async def action_dial(self) -> None:
-        call = self.console.desk.call
-        number = call.caller if call is not None else ""
-        form = await self.app.push_screen_wait(
-            FormScreen("Dial", [Field("number", "Number", number)])
-        )
-        if form is None or not form["number"]:
+        """Click-to-dial: a number on screen (the caller's, the member's phones) or another."""
+        numbers = numbers_on_screen(self.console.desk.call)
+        number: str | None = ""
+        if numbers:
+            choices = [(n, n) for n in numbers] + [(OTHER, "another number…")]
+            number = await self.app.push_screen_wait(ChoiceScreen("Dial", choices))
+        if number == OTHER or number == "":
+            form = await self.app.push_screen_wait(FormScreen("Dial", [Field("number", "Number")]))
+            number = form["number"] if form is not None else None
+        if not number:
             return
         with self.console.reporting("dial"):
-            await self.console.calls.dial(form["number"])
-            self.console.show_info(f"Dialling {form['number']}")
+            await self.console.calls.dial(number)
+            self.console.show_info(f"Dialling {number}")
 
     def _call_id(self) -> str | None:
         call = self.console.desk.call

@@ -2,10 +2,10 @@
 
 from __future__ import annotations
 
-from textual.widgets import Input
+from textual.widgets import Input, OptionList
 
 from agent_tui.screens.desk import DeskScreen
-from agent_tui.screens.dialogs import ConfirmScreen, FormScreen
+from agent_tui.screens.dialogs import ChoiceScreen, ConfirmScreen, FormScreen
 from agent_tui.screens.login import LoginScreen
 from cti.protocol import AgentState, CallUpdate, ScreenPop, TelephonyStatus
 from tests.support.console_app import (
@@ -169,3 +169,19 @@ async def test_telephony_offline_shows_the_banner_and_online_clears_it(
         desk_api.push("agent1", TelephonyStatus(True))
         await wait_for(pilot, lambda: "Telephony online" in text_of(app, "#status"))
         assert not app.screen.query_one("#banner").has_class("-shown")
+
+
+async def test_dial_offers_the_numbers_on_screen_and_shows_the_servers_answer(
+    desk_api: ThreadedApi,
+) -> None:
+    async with console_for(desk_api, "agent1", PASSWORD).run_test(size=(80, 24)) as pilot:
+        app = await member_on_call(pilot, desk_api)
+        desk_api.push("agent1", CallUpdate(CALL, "ended", MEMBER_PHONE, "2026-03-02T09:29:50Z",
+                                           "hotline", "agent1"))  # fmt: skip
+        await wait_for(pilot, lambda: "ENDED" in text_of(app, "#pop"))
+        await open_dialog(pilot, "d", ChoiceScreen)
+        labels = [str(option.prompt) for option in app.screen.query_one(OptionList).options]
+        assert labels == [MEMBER_PHONE, "+8613812345678", "another number…"]
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.last_error is not None)
+        assert app.last_error == "dial failed: POST /api/calls/dial: Not Found (404)"
