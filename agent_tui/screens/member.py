@@ -14,13 +14,13 @@ from agent_tui.screens.base import ConsoleScreen
 from agent_tui.widgets.pop import member_lines
 
 LEDGER_COLUMNS = (
-    ("Date", 16),
+    ("Date", 11),
     ("Operation", 9),
-    ("Points", 8),
-    ("Valid", 8),
+    ("Points", 7),
+    ("Valid", 7),
     ("Cumulative", 10),
-    ("Operator", 12),
-    ("Why", 24),
+    ("Operator", 9),
+    ("Why", 13),
 )
 
 
@@ -92,7 +92,7 @@ class MemberScreen(ConsoleScreen):
             table.clear()
             for line in ledger:
                 table.add_row(
-                    str(line["created_at"])[:16].replace("T", " "),
+                    str(line["created_at"])[5:16].replace("T", " "),
                     line["operation"],
                     f"{line['points']:+,}",
                     f"{line['valid_after']:,}",

@@ -7,7 +7,7 @@ current; nothing here polls. Supervisor actions go through :class:`CallControl`.
 from __future__ import annotations
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
@@ -19,7 +19,7 @@ from agent_tui.screens.base import ConsoleScreen
 from agent_tui.screens.dialogs import ChoiceScreen, Field, FormScreen
 from agent_tui.widgets.status_bar import clock_text
 
-SPY_MODES = (("listen", "Listen (监听)"), ("whisper", "Whisper"), ("barge", "Barge in (强插)"))
+NARROW = 120
 
 
 def _table(table_id: str, *columns: tuple[str, int]) -> DataTable[str]:
@@ -91,6 +91,10 @@ class WallBoardScreen(ConsoleScreen):
 
     def on_mount(self) -> None:
         self.redraw()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Below 120 columns the tables stack and the charts are left out."""
+        self.set_class(event.size.width < NARROW, "-narrow")
 
     @property
     def board(self) -> BoardState:
