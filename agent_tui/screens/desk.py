@@ -47,6 +47,7 @@ RECORD_ACTIONS = {"service_request", "grant", "redeem", "survey", "note", "membe
 
 
 OTHER = "other"
+PAUSE_REASONS = ("break", "lunch", "training", "meeting", "after-call work")
 
 
 def numbers_on_screen(call: CallContext | None) -> list[str]:
@@ -147,14 +148,17 @@ class DeskScreen(RecordActions):
 
     @work(group="phone")
     async def action_pause(self) -> None:
-        form = await self.app.push_screen_wait(
-            FormScreen("Pause", [Field("reason", "Reason", "break")])
-        )
-        if form is None:
+        """Pause with a reason from the list (or one typed in)."""
+        choices = [(reason, reason) for reason in PAUSE_REASONS] + [(OTHER, "other…")]
+        reason = await self.app.push_screen_wait(ChoiceScreen("Pause: why?", choices))
+        if reason == OTHER:
+            form = await self.app.push_screen_wait(FormScreen("Pause", [Field("reason", "Reason")]))
+            reason = form["reason"] if form is not None else None
+        if not reason:
             return
         with self.console.reporting("pause"):
-            await self.console.client.pause(form["reason"])
-            self.console.show_info(f"Paused: {form['reason']}")
+            await self.console.client.pause(reason)
+            self.console.show_info(f"Paused: {reason}")
 
     @work(group="phone")
     async def action_unpause(self) -> None:

@@ -1,6 +1,7 @@
 """The console end to end on the real sandbox Asterisk and the real service.
 
-An agent console signs in with its key, a real queue call rings the agent's phone, the
+An agent console signs in with its key, pauses for lunch and is ready again (the
+supervisor sees the reason), a real queue call rings the agent's phone, the
 pop shows the member while it rings, the agent opens a service request from the call,
 the caller hangs up, the agent wraps up with a disposition and is ready again; a
 supervisor console's wall-board shows the call and the agent while it lasts.
@@ -14,7 +15,7 @@ from textual.widgets import DataTable, OptionList
 
 from agent_tui.app import ConsoleApp
 from agent_tui.screens.desk import DeskScreen
-from agent_tui.screens.dialogs import FormScreen
+from agent_tui.screens.dialogs import ChoiceScreen, FormScreen
 from agent_tui.screens.wallboard import WallBoardScreen
 from agent_tui.screens.wrapup import WrapUpScreen
 from cti.service import CtiService
@@ -59,13 +60,32 @@ async def test_a_real_call_pops_is_worked_wrapped_up_and_seen_on_the_wall_board(
         board_app.run_test(size=(160, 48)) as board,
     ):
         try:
-            await wait_for(pilot, lambda: isinstance(agent_app.screen, DeskScreen)
-                           and agent_app.desk.connected)  # fmt: skip
-            await wait_for(board, lambda: isinstance(board_app.screen, WallBoardScreen)
-                           and board_app.desk.connected)  # fmt: skip
+            await wait_for(
+                pilot, lambda: isinstance(agent_app.screen, DeskScreen) and agent_app.desk.connected
+            )
+            await wait_for(
+                board,
+                lambda: isinstance(board_app.screen, WallBoardScreen) and board_app.desk.connected,
+            )
             await pilot.press("i")
             await wait_for(pilot, lambda: agent_app.desk.agent_state == "ready", within=15)
             assert "Ready" in text_of(agent_app, "#status")
+            await pilot.press("p")
+            await wait_for(pilot, lambda: isinstance(agent_app.screen, ChoiceScreen))
+            await pilot.press("down", "enter")  # "lunch"
+            await wait_for(
+                pilot, lambda: "Paused: lunch" in text_of(agent_app, "#status"), within=15
+            )
+            await wait_for(
+                board,
+                lambda: (
+                    ["agent1", "lunch"]
+                    in [[row[0], row[3]] for row in board_rows(board_app, "agents")]
+                ),
+                within=15,
+            )
+            await pilot.press("P")
+            await wait_for(pilot, lambda: agent_app.desk.agent_state == "ready", within=15)
 
             await originate(ami, f'"李娜" <{MEMBER_PHONE}>')
             await wait_for(pilot, lambda: "李娜" in text_of(agent_app, "#pop"), within=20)

@@ -230,3 +230,18 @@ async def test_dispositions_and_roles(crm: Crm, desk: tuple[Client, dict[str, st
     assert [code["code"] for code in codes["codes"]] == ["SALE"]
     assert (await api.get("/api/dispositions")).status == 401
     await error(await api.get("/api/dispositions?queue=a%0Ab", headers=headers), 400)
+
+
+async def test_the_openapi_document_lists_the_desk_routes_for_staff(
+    desk: tuple[Client, dict[str, str], str],
+) -> None:
+    api, _, _ = desk
+    document = await ok(await api.get("/api/openapi.json"))
+    grant = document["paths"]["/api/members/{member_no}/points/grant"]["post"]
+    assert grant["x-roles"] == ["admin", "agent", "supervisor"]
+    assert {"400", "404", "200"} <= set(grant["responses"])
+    body = grant["requestBody"]["content"]["application/json"]["schema"]
+    assert "idempotency_key" in body["properties"]
+    for path in ("/api/service-requests", "/api/kb/search", "/api/survey-responses",
+                 "/api/dispositions", "/api/members/{member_no}/ledger"):  # fmt: skip
+        assert path in document["paths"], path
