@@ -103,6 +103,7 @@ class ConsoleApp(App[None]):
     def connection(self, connected: bool, detail: str) -> None:
         """The feed connected (resync over REST) or lost the service (banner, keep state)."""
         self.desk.connected = connected
+        self.desk.session_ended = self.feed is not None and self.feed.refused
         if connected:
             self.run_worker(self.resync(), group="resync", exclusive=True, exit_on_error=False)
         self.redraw_all()

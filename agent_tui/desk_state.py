@@ -80,6 +80,7 @@ class DeskState:
     queues: dict[str, QueueUpdate] = field(default_factory=dict)
     telephony_online: bool | None = None
     connected: bool = False
+    session_ended: bool = False
     notice: str | None = None
 
     # -- applying messages ----------------------------------------------------------------

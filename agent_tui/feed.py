@@ -1,8 +1,9 @@
 """The console's WebSocket feed: authenticate, pass each message on, reconnect for ever.
 
-``LiveFeed.run`` never returns until cancelled: when the service goes away it reports
+``LiveFeed.run`` keeps going until cancelled: when the service goes away it reports
 ``connected=False`` and tries again with a growing pause (capped), so the screen stays
-as it was and fills up again after the resync the app does on ``connected=True``.
+as it was and fills up again after the resync the app does on ``connected=True``. Only a
+refused token (close code 4401: logged out, expired) ends it, with ``refused`` set.
 """
 
 from __future__ import annotations
@@ -20,8 +21,13 @@ from cti.protocol import Authenticate, Message, ProtocolError, SessionReady, fro
 log = logging.getLogger(__name__)
 OnMessage = Callable[[Message], None]
 OnStatus = Callable[[bool, str], None]
+CLOSE_UNAUTHORIZED = 4401  # the hub's close code for a token it does not accept
 FIRST_RETRY = 0.5
 MAX_RETRY = 5.0
+
+
+class SessionRefusedError(Exception):
+    """The service no longer accepts this console's token: reconnecting cannot help."""
 
 
 class LiveFeed:
@@ -32,6 +38,7 @@ class LiveFeed:
         self._on_message = on_message
         self._on_status = on_status
         self.connected = False
+        self.refused = False
         self._wake = asyncio.Event()
 
     def retry_now(self) -> None:
@@ -45,6 +52,10 @@ class LiveFeed:
             try:
                 await self._read_once()
                 detail = "the service closed the connection"
+            except SessionRefusedError as error:
+                self.refused = True
+                self._set_status(False, str(error))
+                return
             except (aiohttp.ClientError, OSError, TimeoutError, ProtocolError) as error:
                 detail = str(error) or type(error).__name__
             if self.connected:
@@ -73,8 +84,8 @@ class LiveFeed:
                     self._set_status(True, "connected")
                     continue
                 self._on_message(message)
-            if socket.close_code is not None and socket.close_code >= 4000:
-                raise ProtocolError(f"refused by the service ({socket.close_code})")
+            if socket.close_code == CLOSE_UNAUTHORIZED:
+                raise SessionRefusedError("the session ended (logged out or expired)")
 
     def _set_status(self, connected: bool, detail: str) -> None:
         changed = connected != self.connected
@@ -83,4 +94,4 @@ class LiveFeed:
             self._on_status(connected, detail)
 
 
-__all__ = ["LiveFeed"]
+__all__ = ["LiveFeed", "SessionRefusedError"]

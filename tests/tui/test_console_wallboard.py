@@ -11,7 +11,7 @@ from agent_tui.app import ConsoleApp
 from agent_tui.screens.wallboard import WallBoardScreen
 from cti.protocol import AgentState, CallUpdate, QueueUpdate, TelephonyStatus
 from tests.support.console_app import console_for, logged_in, wait_for
-from tests.support.desk_api import MEMBER_PHONE, PASSWORD, ThreadedApi
+from tests.support.desk_api import MEMBER_PHONE, PASSWORD, ThreadedApi, fetch
 
 SUPERVISORS = ("supervisor", "admin")
 ANSWERED = CallUpdate("c1", "answered", MEMBER_PHONE, "2026-03-02T09:29:45Z", "hotline", "agent1")
@@ -89,3 +89,20 @@ async def test_losing_the_service_shows_a_banner_keeps_the_screen_and_reconnects
         await wait_for(pilot, lambda: app.desk.connected, within=15)
         assert not banner.has_class("-shown")
         assert app.screen is screen
+
+
+async def test_a_revoked_token_ends_the_session_instead_of_reconnecting(
+    desk_api: ThreadedApi,
+) -> None:
+    async with console_for(desk_api, "boss", PASSWORD).run_test(size=(160, 48)) as pilot:
+        app = await with_a_call(pilot, desk_api)
+        token = app.client.token
+        assert token is not None and app.feed is not None
+        fetch(desk_api, lambda crm: crm.users.revoke(token))
+        await asyncio.wrap_future(desk_api.submit(desk_api.pause_service))
+        await asyncio.wrap_future(desk_api.submit(desk_api.resume_service))
+        app.feed.retry_now()
+        await wait_for(pilot, lambda: app.desk.session_ended, within=15)
+        banner = app.screen.query_one("#banner")
+        assert "Session ended" in str(banner.render())
+        assert len(rows(app, "calls")) == 1, "the screen is kept"
