@@ -16,7 +16,7 @@ from textual.binding import Binding
 from textual.containers import Horizontal
 
 from agent_tui.desk_state import CallContext
-from agent_tui.screens.dialogs import ChoiceScreen, Field, FormScreen
+from agent_tui.screens.dialogs import ChoiceScreen, DtmfPad, Field, FormScreen
 from agent_tui.screens.record import RecordActions
 from agent_tui.screens.wrapup import WrapUpScreen
 from agent_tui.widgets.pop import CallsPanel, PopPanel, calls_text, pop_text
@@ -257,21 +257,17 @@ class DeskScreen(RecordActions):
 
     @work(group="phone")
     async def action_dtmf(self) -> None:
+        """Second-stage dialling from the keypad."""
         call_id = self._call_id()
-        form = await self.app.push_screen_wait(
-            FormScreen(
-                "DTMF pad",
-                [Field("digits", "Digits (0-9 * #)")],
-                hint="1 2 3 / 4 5 6 / 7 8 9 / * 0 #",
-            )
-        )
-        if call_id is None or form is None:
+        digits = await self.app.push_screen_wait(DtmfPad())
+        if call_id is None or digits is None:
             return
-        if not DTMF.fullmatch(form["digits"]):
+        if not DTMF.fullmatch(digits):
             self.console.show_error("DTMF: only 0-9, * and # (up to 32)")
             return
         with self.console.reporting("DTMF"):
-            await self.console.calls.dtmf(call_id, form["digits"])
+            await self.console.calls.dtmf(call_id, digits)
+            self.console.show_info(f"Sent {digits}")
 
     # -- wrap-up ------------------------------------------------------------------------------
     @work(group="phone")

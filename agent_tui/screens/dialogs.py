@@ -5,10 +5,10 @@ from __future__ import annotations
 from collections.abc import Sequence
 from dataclasses import dataclass
 
-from textual import on
+from textual import events, on
 from textual.app import ComposeResult
 from textual.binding import Binding
-from textual.containers import Vertical
+from textual.containers import Grid, Vertical
 from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
@@ -129,6 +129,64 @@ class ConfirmScreen(ModalScreen[bool]):
         self.dismiss(yes)
 
 
+KEYPAD = ("1", "2", "3", "4", "5", "6", "7", "8", "9", "*", "0", "#")
+
+
+class DtmfPad(ModalScreen[str | None]):
+    """A phone keypad: digits by key or click, Backspace deletes, Enter sends, Esc cancels."""
+
+    DEFAULT_CSS = (
+        DIALOG_CSS
+        + """
+    DtmfPad Grid { grid-size: 3; grid-gutter: 0 1; height: auto; width: 30; }
+    DtmfPad Button { min-width: 8; width: 1fr; }
+    DtmfPad #dtmf-digits { text-style: bold; height: 1; }
+    """
+    )
+    BINDINGS = [  # noqa: RUF012
+        Binding("escape", "cancel", "Cancel"), Binding("enter", "send", "Send"),
+        Binding("backspace", "erase", "Erase"),
+    ]  # fmt: skip
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.digits = ""
+
+    def compose(self) -> ComposeResult:
+        with Vertical():
+            yield Label("DTMF pad (Enter: send, Esc: cancel)", classes="title")
+            yield Static("", id="dtmf-digits")
+            with Grid():
+                for index, key in enumerate(KEYPAD):
+                    button = Button(key, id=f"key-{index}")
+                    button.can_focus = False  # Enter sends; it never presses a key twice
+                    yield button
+
+    def on_key(self, event: events.Key) -> None:
+        if event.character is not None and event.character in KEYPAD:
+            event.stop()
+            self._add(event.character)
+
+    @on(Button.Pressed)
+    def _pressed(self, event: Button.Pressed) -> None:
+        self._add(str(event.button.label))
+
+    def _add(self, digit: str) -> None:
+        if len(self.digits) < 32:
+            self.digits += digit
+        self.query_one("#dtmf-digits", Static).update(self.digits)
+
+    def action_erase(self) -> None:
+        self.digits = self.digits[:-1]
+        self.query_one("#dtmf-digits", Static).update(self.digits)
+
+    def action_send(self) -> None:
+        self.dismiss(self.digits or None)
+
+    def action_cancel(self) -> None:
+        self.dismiss(None)
+
+
 class TextScreen(ModalScreen[None]):
     """A read-only text (an article, a result); any of Escape, Enter or q closes it."""
 
@@ -153,4 +211,4 @@ class TextScreen(ModalScreen[None]):
         self.dismiss(None)
 
 
-__all__ = ["ChoiceScreen", "ConfirmScreen", "Field", "FormScreen", "TextScreen"]
+__all__ = ["ChoiceScreen", "ConfirmScreen", "DtmfPad", "Field", "FormScreen", "TextScreen"]

@@ -5,7 +5,7 @@ from __future__ import annotations
 from textual.widgets import Input, OptionList
 
 from agent_tui.screens.desk import DeskScreen
-from agent_tui.screens.dialogs import ChoiceScreen, ConfirmScreen, FormScreen
+from agent_tui.screens.dialogs import ChoiceScreen, ConfirmScreen, DtmfPad, FormScreen
 from agent_tui.screens.login import LoginScreen
 from cti.protocol import AgentState, CallUpdate, ScreenPop, TelephonyStatus
 from tests.support.console_app import (
@@ -176,8 +176,10 @@ async def test_dial_offers_the_numbers_on_screen_and_shows_the_servers_answer(
 ) -> None:
     async with console_for(desk_api, "agent1", PASSWORD).run_test(size=(80, 24)) as pilot:
         app = await member_on_call(pilot, desk_api)
-        desk_api.push("agent1", CallUpdate(CALL, "ended", MEMBER_PHONE, "2026-03-02T09:29:50Z",
-                                           "hotline", "agent1"))  # fmt: skip
+        desk_api.push(
+            "agent1",
+            CallUpdate(CALL, "ended", MEMBER_PHONE, "2026-03-02T09:29:50Z", "hotline", "agent1"),
+        )
         await wait_for(pilot, lambda: "ENDED" in text_of(app, "#pop"))
         await open_dialog(pilot, "d", ChoiceScreen)
         labels = [str(option.prompt) for option in app.screen.query_one(OptionList).options]
@@ -185,3 +187,21 @@ async def test_dial_offers_the_numbers_on_screen_and_shows_the_servers_answer(
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.last_error is not None)
         assert app.last_error == "dial failed: POST /api/calls/dial: Not Found (404)"
+
+
+async def test_the_dtmf_pad_sends_the_digits_typed_or_clicked(desk_api: ThreadedApi) -> None:
+    async with console_for(desk_api, "agent1", PASSWORD).run_test(size=(80, 24)) as pilot:
+        app = await member_on_call(pilot, desk_api)
+        desk_api.push(
+            "agent1",
+            CallUpdate(CALL, "answered", MEMBER_PHONE, "2026-03-02T09:29:50Z", "hotline", "agent1"),
+        )
+        await wait_for(pilot, lambda: "TALKING" in text_of(app, "#pop"))
+        await open_dialog(pilot, "k", DtmfPad)
+        await pilot.press("1", "2", "x", "backspace", "#")
+        await pilot.click("#key-10")  # the "0" key
+        pad = app.screen
+        assert isinstance(pad, DtmfPad) and pad.digits == "1#0"
+        await pilot.press("enter")
+        await wait_for(pilot, lambda: app.last_error is not None)
+        assert app.last_error == f"DTMF failed: POST /api/calls/{CALL}/dtmf: Not Found (404)"
