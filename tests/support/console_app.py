@@ -52,13 +52,18 @@ def member_pop(api: ThreadedApi, call_id: str = CALL) -> ScreenPop:
                      MEMBER_360.dump(view))  # fmt: skip
 
 
-async def at_desk(pilot: Pilot[None]) -> ConsoleApp:
-    """Wait for the desk and the console's WebSocket to be open."""
+async def connected_on(pilot: Pilot[None], screen: type[object]) -> ConsoleApp:
+    """The app once it shows ``screen`` and its WebSocket is open."""
     app = pilot.app
     assert isinstance(app, ConsoleApp)
-    await logged_in(pilot, DeskScreen)
+    await logged_in(pilot, screen)
     await wait_for(pilot, lambda: app.desk.connected)
     return app
+
+
+async def at_desk(pilot: Pilot[None]) -> ConsoleApp:
+    """The agent's console at the desk with its WebSocket open."""
+    return await connected_on(pilot, DeskScreen)
 
 
 def text_of(app: ConsoleApp, selector: str) -> str:

@@ -58,10 +58,11 @@ async def test_a_survey_is_run_with_the_caller_question_by_question(
                     or (app.last_info or "").startswith("Survey saved")
                 ),
             )
-            if isinstance(app.screen, ChoiceScreen):
+            question = app.screen
+            if isinstance(question, ChoiceScreen):
                 questions += 1
-                await pilot.press("enter")
-                await wait_for(pilot, lambda n=questions: app.screen.is_current is False or True)
+                await pilot.press("enter")  # the first option
+                await wait_for(pilot, lambda question=question: app.screen is not question)
         responses = fetch(
             desk_api, lambda crm: crm.survey_responses.of_member(desk_api.member_number)
         )

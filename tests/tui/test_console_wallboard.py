@@ -10,7 +10,7 @@ from textual.widgets import DataTable
 from agent_tui.app import ConsoleApp
 from agent_tui.screens.wallboard import WallBoardScreen
 from cti.protocol import AgentState, CallUpdate, QueueUpdate, TelephonyStatus
-from tests.support.console_app import console_for, logged_in, wait_for
+from tests.support.console_app import connected_on, console_for, wait_for
 from tests.support.desk_api import MEMBER_PHONE, PASSWORD, ThreadedApi, fetch
 
 SUPERVISORS = ("supervisor", "admin")
@@ -24,18 +24,9 @@ def rows(app: ConsoleApp, table_id: str) -> list[list[str]]:
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
-async def on_the_board(pilot: Pilot[None]) -> ConsoleApp:
-    """The supervisor's console once the wall-board is up and connected."""
-    app = pilot.app
-    assert isinstance(app, ConsoleApp)
-    await logged_in(pilot, WallBoardScreen)
-    await wait_for(pilot, lambda: app.desk.connected)
-    return app
-
-
 async def with_a_call(pilot: Pilot[None], api: ThreadedApi) -> ConsoleApp:
     """The wall-board showing one answered call, c1."""
-    app = await on_the_board(pilot)
+    app = await connected_on(pilot, WallBoardScreen)
     api.broadcast(ANSWERED, SUPERVISORS)
     await wait_for(pilot, lambda: len(rows(app, "calls")) == 1)
     return app
@@ -43,7 +34,7 @@ async def with_a_call(pilot: Pilot[None], api: ThreadedApi) -> ConsoleApp:
 
 async def test_the_wall_board_fills_from_pushes_and_counts_today(desk_api: ThreadedApi) -> None:
     async with console_for(desk_api, "boss", PASSWORD).run_test(size=(160, 48)) as pilot:
-        app = await on_the_board(pilot)
+        app = await connected_on(pilot, WallBoardScreen)
         desk_api.broadcast(QueueUpdate("hotline", 2, 45, 1, 1, 0), SUPERVISORS)
         desk_api.broadcast(
             AgentState("agent1", "on_call", "2026-03-02T09:29:00Z", None, ["hotline"]), SUPERVISORS
