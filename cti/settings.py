@@ -32,8 +32,8 @@ from ivr.hours import DAYS, parse_span
 
 ENV_PREFIX = "CTIDESK_"
 CONFIG_ENV = "CTIDESK_CONFIG"
-NOT_SETTINGS = frozenset({CONFIG_ENV, "CTIDESK_SANDBOX_DIR"})
-"""Environment variables of ours that are not settings (the config file, the sandbox tree)."""
+#: CTIDESK_ variables that are not settings: the sandbox tree and the console's password.
+NOT_SETTINGS = frozenset({CONFIG_ENV, "CTIDESK_SANDBOX_DIR", "CTIDESK_CONSOLE_PASSWORD"})
 DEFAULT_SOURCE = "default"
 SECRET_KEYS = frozenset({"ami.secret", "agi.secret"})
 MASK = "********"

@@ -148,4 +148,17 @@ if [ "$with_asterisk" -eq 1 ]; then
     log "the Asterisk tree is built on first use into ${CTIDESK_SANDBOX_DIR:-/var/cache/ctidesk/asterisk-sid}"
 fi
 
+# ---------------------------------------------------------------------------- tmux (console test)
+# The console is tested in a real 80x24 terminal (tests/tui/test_console_tmux.py).
+if [ "$with_postgres" -eq 1 ] || [ "$with_asterisk" -eq 1 ]; then
+    if command -v tmux >/dev/null; then
+        log "tmux present: $(command -v tmux)"
+    elif is_root; then
+        log "tmux missing; installing the Debian package"
+        apt_install tmux
+    else
+        die "tmux missing (the console's terminal test needs it); as root run: apt-get install -y tmux"
+    fi
+fi
+
 log "done"

@@ -13,12 +13,14 @@ from cti.cli import (
     cards,
     config,
     db,
+    demo,
     kb,
     members,
     points,
     recordings,
     sandbox,
     serve,
+    tui,
     users,
 )
 from cti.cli.common import AppContext, console, fail
@@ -43,6 +45,8 @@ app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(ami.app, name="ami")
 app.add_typer(config.app, name="config")
 app.command("serve")(serve.serve)
+app.command("console")(tui.console)
+app.command("demo")(demo.demo)
 
 
 @app.callback()

@@ -10,6 +10,7 @@ from aiohttp import web
 from crm_core.wiring import Crm
 from cti.http.agent_routes import AgentActions, agent_routes
 from cti.http.auth import bearer_token, require_role
+from cti.http.desk_routes import DESK_ROUTES
 from cti.http.errors import dumps, error_middleware
 from cti.http.hub import WebSocketHub
 from cti.http.ivr_routes import IVR_ROUTES
@@ -75,7 +76,12 @@ def make_app(
         auth_timeout=ws_auth_timeout,
         recheck=ws_recheck,
     )
-    routes = ROUTES + IVR_ROUTES + (live_routes(live_state) if live_state is not None else ())
+    routes = (
+        ROUTES
+        + IVR_ROUTES
+        + DESK_ROUTES
+        + (live_routes(live_state) if live_state is not None else ())
+    )
     routes += agent_routes(agents) if agents is not None else ()
     routes += extra_routes
     app = web.Application(middlewares=[error_middleware])

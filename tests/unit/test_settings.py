@@ -69,9 +69,12 @@ def test_config_file_from_environment(tmp_path: Path) -> None:
     assert settings.loyalty.expiring_soon_days == 14
 
 
-def test_the_sandbox_directory_variable_is_not_a_setting() -> None:
-    settings = load_settings(environ={"CTIDESK_SANDBOX_DIR": "/var/cache/x/asterisk-sid"})
-    assert settings.source_of("database.url") != "CTIDESK_SANDBOX_DIR"
+def test_the_sandbox_tree_and_console_password_variables_are_not_settings() -> None:
+    environ = {"CTIDESK_SANDBOX_DIR": "/var/cache/x", "CTIDESK_CONSOLE_PASSWORD": "pw"}
+    settings = load_settings(environ=environ)
+    assert settings.ami.port == 5038
+    with pytest.raises(SettingsError, match="sandboxx: unknown section"):
+        load_settings(environ={"CTIDESK_SANDBOXX_DIR": "/x"})
 
 
 def test_recording_settings_from_the_environment() -> None:

@@ -1,0 +1,174 @@
+"""The console application: login, then the agent desk or the supervisor's wall-board.
+
+The app owns the REST client (token in memory only), the WebSocket feed and the state
+the screens draw; workers do every request, so nothing on screen waits for the network.
+"""
+
+from __future__ import annotations
+
+import contextlib
+from collections.abc import Callable, Iterator
+from datetime import UTC, datetime
+from typing import Protocol, runtime_checkable
+
+from textual.app import App
+
+from agent_tui.board_state import BoardState
+from agent_tui.client import ApiFailure, CallControl, DeskClient, Session
+from agent_tui.desk_state import DeskState
+from agent_tui.feed import LiveFeed
+from cti.protocol import Message, ScreenPop, from_dict
+
+Clock = Callable[[], datetime]
+
+
+def utcnow() -> datetime:
+    """The current time in UTC."""
+    return datetime.now(UTC)
+
+
+@runtime_checkable
+class LiveScreen(Protocol):
+    """A screen that redraws when live state changes or the clock ticks."""
+
+    def redraw(self) -> None:
+        """Draw the app's current state."""
+        ...
+
+
+class ConsoleApp(App[None]):
+    """``ctidesk console``: one agent's or supervisor's desk over the service's API."""
+
+    CSS_PATH = "styles/app.tcss"
+    TITLE = "ctidesk"
+
+    def __init__(
+        self,
+        url: str,
+        *,
+        user: str | None = None,
+        password: str | None = None,
+        clock: Clock = utcnow,
+        tick_seconds: float = 1.0,
+    ) -> None:
+        super().__init__()
+        self.client = DeskClient(url)
+        self.calls = CallControl(self.client)
+        self.user = user
+        self.password = password
+        self.clock = clock
+        self.tick_seconds = tick_seconds
+        self.desk: DeskState = DeskState(login="")
+        self.board: BoardState = BoardState(day_start=_day_start(clock()))
+        self.feed: LiveFeed | None = None
+        self.last_error: str | None = None
+        self.last_info: str | None = None
+
+    @property
+    def session(self) -> Session:
+        """The logged-in user (only once the login screen has gone)."""
+        assert self.client.session is not None, "not logged in"
+        return self.client.session
+
+    def on_mount(self) -> None:
+        from agent_tui.screens.login import LoginScreen
+
+        self.push_screen(LoginScreen(self.user, self.password))
+        if self.tick_seconds > 0:
+            self.set_interval(self.tick_seconds, self.redraw_all)
+
+    def start_session(self, session: Session) -> None:
+        """After login: live state, the feed, and the screen for the user's role."""
+        from agent_tui.screens.desk import DeskScreen
+        from agent_tui.screens.wallboard import WallBoardScreen
+
+        self.desk = DeskState(login=session.login, my_queues=session.queues)
+        self.board = BoardState(day_start=_day_start(self.clock()))
+        self.feed = LiveFeed(self.client, on_message=self.pushed, on_status=self.connection)
+        self.run_worker(self.feed.run(), group="feed", name="live-feed", exit_on_error=False)
+        self.switch_screen(WallBoardScreen() if session.supervisor else DeskScreen())
+
+    # -- live state -----------------------------------------------------------------------
+    def pushed(self, message: Message) -> None:
+        """One message from the feed: update both states and redraw."""
+        self.desk.apply(message)
+        self.board.apply(message, self.clock())
+        self.redraw_all()
+        if isinstance(message, ScreenPop):
+            for screen in self.screen_stack:
+                popped = getattr(screen, "popped", None)
+                if popped is not None:
+                    popped(message)
+
+    def connection(self, connected: bool, detail: str) -> None:
+        """The feed connected (resync over REST) or lost the service (banner, keep state)."""
+        self.desk.connected = connected
+        self.desk.session_ended = self.feed is not None and self.feed.refused
+        if connected:
+            self.run_worker(self.resync(), group="resync", exclusive=True, exit_on_error=False)
+        self.redraw_all()
+
+    async def resync(self) -> None:
+        """Read queues, agents, calls and today's call log after a (re)connect."""
+        with self.reporting("resync"):
+            queues, agents, calls = await self.client.live()
+            now = self.clock()
+            for kind, items in (
+                ("queue_update", queues),
+                ("agent_state", agents),
+                ("call_update", calls),
+            ):
+                for item in items:
+                    message = from_dict({"type": kind, **item})
+                    self.desk.apply(message)
+                    self.board.apply(message, now)
+            if self.session.supervisor:
+                since = self.board.day_start.isoformat()
+                self.board.load_records(
+                    await self.client.call_records(**{"from": since}, limit=500)
+                )
+        self.redraw_all()
+
+    def redraw_all(self) -> None:
+        """Redraw every screen on the stack that shows live state."""
+        for screen in self.screen_stack:
+            if isinstance(screen, LiveScreen):
+                screen.redraw()
+
+    # -- reporting ------------------------------------------------------------------------
+    @contextlib.contextmanager
+    def reporting(self, what: str) -> Iterator[None]:
+        """Run a block; an :class:`ApiFailure` in it is shown (banner line and toast)."""
+        try:
+            yield
+        except ApiFailure as failure:
+            self.show_error(f"{what} failed: {failure}")
+
+    def show_error(self, text: str) -> None:
+        """Show the server's (or the network's) error without losing the screen."""
+        self.last_error = text
+        self.notify(text, severity="error", timeout=8)
+        self.redraw_all()
+
+    def show_info(self, text: str) -> None:
+        """Show what an action achieved."""
+        self.last_info = text
+        self.notify(text, timeout=5)
+
+    async def on_unmount(self) -> None:
+        """Close the HTTP session when the app ends (the token is forgotten)."""
+        await self.client.close()
+
+    async def action_quit(self) -> None:
+        """Log out (revoking the token) and leave."""
+        with contextlib.suppress(ApiFailure):
+            await self.client.logout()
+        await self.client.close()
+        self.exit()
+
+
+def _day_start(now: datetime) -> datetime:
+    return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+__all__ = ["Clock", "ConsoleApp", "LiveScreen", "utcnow"]

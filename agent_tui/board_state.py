@@ -1,0 +1,173 @@
+"""What the supervisor's wall-board shows, built from pushes and today's call log (no I/O).
+
+Live counters (waiting, longest wait, agents) come from ``queue_update`` and
+``agent_state``; today's figures (answered, abandoned, service level, calls taken,
+calls per interval, waits) start from the call log at (re)connect and move on with every
+``call_update``.
+"""
+
+from __future__ import annotations
+
+from collections import Counter
+from dataclasses import dataclass, field
+from datetime import datetime, timedelta
+from typing import Any
+
+from agent_tui.desk_state import parse_time
+from cti.protocol import AgentState, CallUpdate, Message, Notice, QueueUpdate, TelephonyStatus
+
+SERVICE_LEVEL_SECONDS = 20
+INTERVAL_MINUTES = 30
+WAIT_BUCKETS = (10, 20, 30, 60, 120, 300)  # upper bounds in seconds; one more for longer
+ENDED = frozenset({"ended", "abandoned"})
+
+
+@dataclass
+class QueueToday:
+    """A queue's calls today."""
+
+    answered: int = 0
+    abandoned: int = 0
+    within_level: int = 0
+
+    @property
+    def service_level(self) -> float | None:
+        """Share of offered calls answered within the service-level time (None: no calls)."""
+        offered = self.answered + self.abandoned
+        return self.within_level / offered if offered else None
+
+
+@dataclass(frozen=True)
+class Abandoned:
+    """A caller who hung up before an agent answered."""
+
+    at: datetime
+    number: str
+    member: str | None
+    wait_seconds: int
+    queue: str | None
+
+
+def wait_bucket(seconds: float) -> int:
+    """The index of the wait-time bucket ``seconds`` falls in."""
+    return next((i for i, bound in enumerate(WAIT_BUCKETS) if seconds <= bound), len(WAIT_BUCKETS))
+
+
+@dataclass
+class BoardState:
+    """Queues, agents, calls and today's figures for the wall-board."""
+
+    day_start: datetime
+    queues: dict[str, QueueUpdate] = field(default_factory=dict)
+    agents: dict[str, AgentState] = field(default_factory=dict)
+    calls: dict[str, CallUpdate] = field(default_factory=dict)
+    today: dict[str, QueueToday] = field(default_factory=dict)
+    taken: Counter[str] = field(default_factory=Counter)
+    abandoned: list[Abandoned] = field(default_factory=list)
+    per_interval: Counter[int] = field(default_factory=Counter)
+    waits: Counter[int] = field(default_factory=Counter)
+    telephony_online: bool | None = None
+    notice: str | None = None
+    _counted: set[str] = field(default_factory=set)
+
+    def load_records(self, records: list[dict[str, Any]]) -> None:
+        """Add today's call-log records not counted yet (from an earlier load or a push)."""
+        for record in sorted(records, key=lambda r: str(r["started_at"])):
+            started = parse_time(record["started_at"])
+            linked_id = record["linked_id"]
+            keys = (linked_id, f"{linked_id}:answered", f"{linked_id}:abandoned")
+            if started < self.day_start or any(key in self._counted for key in keys):
+                continue
+            self._counted.add(linked_id)
+            wait = int(record.get("wait_seconds") or 0)
+            self._count(
+                started,
+                record.get("queue"),
+                wait,
+                answered=record.get("answered_at") is not None,
+                abandoned=bool(record.get("abandoned")),
+                agent=record.get("agent_login"),
+            )
+            if record.get("abandoned"):
+                self.abandoned.append(
+                    Abandoned(
+                        started,
+                        record["caller"],
+                        record.get("member_number"),
+                        wait,
+                        record.get("queue"),
+                    )
+                )
+
+    def _count(
+        self,
+        started: datetime,
+        queue: str | None,
+        wait: int,
+        *,
+        answered: bool,
+        abandoned: bool,
+        agent: str | None,
+    ) -> None:
+        figures = self.today.setdefault(queue or "-", QueueToday())
+        if answered:
+            figures.answered += 1
+            figures.within_level += wait <= SERVICE_LEVEL_SECONDS
+            if agent:
+                self.taken[agent] += 1
+        if abandoned:
+            figures.abandoned += 1
+        if answered or abandoned:
+            self.waits[wait_bucket(wait)] += 1
+        minutes = int((started - self.day_start).total_seconds() // 60)
+        self.per_interval[minutes // INTERVAL_MINUTES] += 1
+
+    def apply(self, message: Message, now: datetime) -> None:
+        """Update from one pushed message received at ``now``."""
+        if isinstance(message, QueueUpdate):
+            self.queues[message.queue] = message
+        elif isinstance(message, AgentState):
+            self.agents[message.login] = message
+        elif isinstance(message, CallUpdate):
+            self._call_moved(message, now)
+        elif isinstance(message, TelephonyStatus):
+            self.telephony_online = message.online
+        elif isinstance(message, Notice):
+            self.notice = message.text
+
+    def _call_moved(self, update: CallUpdate, now: datetime) -> None:
+        previous = self.calls.get(update.call_id)
+        if update.state in ENDED:
+            self.calls.pop(update.call_id, None)
+        else:
+            self.calls[update.call_id] = update
+        started = parse_time(update.since)
+        wait = int((now - started).total_seconds())
+        key = f"{update.call_id}:{'answered' if update.state != 'abandoned' else 'abandoned'}"
+        if update.call_id in self._counted or key in self._counted:
+            return
+        if update.state == "answered" and (previous is None or previous.state != "held"):
+            self._counted.add(key)
+            self._count(
+                started, update.queue, wait, answered=True, abandoned=False, agent=update.agent
+            )
+        elif update.state == "abandoned":
+            self._counted.add(key)
+            self._count(started, update.queue, wait, answered=False, abandoned=True, agent=None)
+            self.abandoned.append(Abandoned(now, update.caller, None, wait, update.queue))
+
+    def call_of(self, login: str) -> CallUpdate | None:
+        """The live call an agent is on."""
+        return next((call for call in self.calls.values() if call.agent == login), None)
+
+    def interval_series(self, now: datetime) -> list[float]:
+        """Calls per interval since the start of the day, up to ``now``."""
+        last = int((now - self.day_start) / timedelta(minutes=INTERVAL_MINUTES))
+        return [float(self.per_interval.get(i, 0)) for i in range(max(last, 0) + 1)]
+
+    def wait_series(self) -> list[float]:
+        """Calls per wait-time bucket (answered or abandoned)."""
+        return [float(self.waits.get(i, 0)) for i in range(len(WAIT_BUCKETS) + 1)]
+
+
+__all__ = ["Abandoned", "BoardState", "QueueToday", "wait_bucket"]

@@ -1,0 +1,329 @@
+"""The console's REST client: one aiohttp session, the token in memory, errors as values.
+
+No Textual here: the screens' workers call these coroutines and post what they return.
+Every failure is an :class:`ApiFailure` carrying the server's ``error_id`` and message
+(or ``unreachable`` when the service cannot be reached), so a screen shows it as it is.
+"""
+
+from __future__ import annotations
+
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+import aiohttp
+
+JsonObject = dict[str, Any]
+TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
+
+
+class ApiFailure(Exception):
+    """A request that failed: HTTP status (0 when unreachable), error id and message."""
+
+    def __init__(self, status: int, error_id: str, message: str, path: str = "") -> None:
+        super().__init__(message)
+        self.status = status
+        self.error_id = error_id
+        self.message = message
+        self.path = path
+
+    def __str__(self) -> str:
+        where = f"{self.path}: " if self.path else ""
+        code = f" ({self.status})" if self.status else ""
+        return f"{where}{self.message}{code}"
+
+
+@dataclass(frozen=True)
+class Session:
+    """Who is logged in: login, role, display name, extension and queues."""
+
+    login: str
+    role: str
+    display_name: str
+    extension: str | None
+    queues: tuple[str, ...]
+
+    @property
+    def supervisor(self) -> bool:
+        """Whether the wall-board and the supervisor actions are open to this user."""
+        return self.role in ("supervisor", "admin")
+
+
+def idempotency_key() -> str:
+    """A fresh key for one confirmed points change (a retry re-sends the same key)."""
+    return f"tui-{uuid.uuid4().hex}"
+
+
+class DeskClient:
+    """REST calls of the console; ``token`` lives only in this object."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url.rstrip("/")
+        self.token: str | None = None
+        self.session: Session | None = None
+        self._http: aiohttp.ClientSession | None = None
+
+    @property
+    def http(self) -> aiohttp.ClientSession:
+        """The shared HTTP session (created on first use, in the running loop)."""
+        if self._http is None or self._http.closed:
+            self._http = aiohttp.ClientSession(timeout=TIMEOUT)
+        return self._http
+
+    @property
+    def ws_url(self) -> str:
+        """The console WebSocket's address."""
+        return self.base_url.replace("http", "ws", 1) + "/api/ws"
+
+    async def close(self) -> None:
+        """Close the HTTP session (the token is forgotten)."""
+        self.token = None
+        if self._http is not None:
+            await self._http.close()
+            self._http = None
+
+    async def request(
+        self, method: str, path: str, *, json: JsonObject | None = None, params: Any = None
+    ) -> Any:
+        """Send one request; the decoded JSON (``None`` for 204) or :class:`ApiFailure`."""
+        headers = {"Authorization": f"Bearer {self.token}"} if self.token else {}
+        try:
+            async with self.http.request(
+                method, self.base_url + path, json=json, params=params, headers=headers
+            ) as response:
+                if response.status == 204:
+                    return None
+                try:
+                    body = await response.json(content_type=None)
+                except ValueError:
+                    body = {"message": (await response.text())[:200] or response.reason}
+                if response.status >= 400:
+                    body = body if isinstance(body, dict) else {}
+                    raise ApiFailure(
+                        response.status,
+                        str(body.get("error_id", "http-error")),
+                        str(body.get("message", response.reason)),
+                        f"{method} {path}",
+                    )
+                return body
+        except (aiohttp.ClientConnectionError, TimeoutError) as error:
+            detail = str(error) or type(error).__name__
+            raise ApiFailure(0, "unreachable", f"service unreachable: {detail}", path) from None
+
+    async def get(self, path: str, **params: Any) -> Any:
+        """GET ``path`` with query parameters (``None`` values left out)."""
+        query = {key: value for key, value in params.items() if value is not None}
+        return await self.request("GET", path, params=query or None)
+
+    async def post(self, path: str, body: JsonObject | None = None) -> Any:
+        """POST ``body`` (no body when ``None``)."""
+        return await self.request("POST", path, json=body)
+
+    # -- session ------------------------------------------------------------------------
+    async def login(self, username: str, password: str) -> Session:
+        """Log in; the token is kept in memory for the next requests."""
+        result = await self.post("/api/login", {"username": username, "password": password})
+        user = result["user"]
+        self.token = result["token"]
+        self.session = Session(
+            login=user["login"],
+            role=result["role"],
+            display_name=user.get("display_name") or user["login"],
+            extension=user.get("extension"),
+            queues=tuple(entry["queue"] for entry in user.get("queues", ())),
+        )
+        return self.session
+
+    async def logout(self) -> None:
+        """Revoke the token on the server and forget it."""
+        if self.token is not None:
+            await self.post("/api/logout")
+            self.token = None
+
+    # -- members ------------------------------------------------------------------------
+    async def find_members(self, text: str) -> list[JsonObject]:
+        """Members by phone, card, member number or name prefix."""
+        stripped = text.strip()
+        if stripped.upper().startswith("CARD:"):
+            found = await self.get("/api/members", card=stripped[5:].strip())
+        else:
+            found = await self.get("/api/members", q=stripped)
+        members: list[JsonObject] = found["members"]
+        return members
+
+    async def member(self, member_no: str) -> JsonObject:
+        """A member's 360° view."""
+        view: JsonObject = await self.get(f"/api/members/{member_no}")
+        return view
+
+    async def ledger(self, member_no: str) -> list[JsonObject]:
+        """A member's points ledger, newest first."""
+        return list((await self.get(f"/api/members/{member_no}/ledger"))["lines"])
+
+    async def new_member(self, name: str, phone: str) -> JsonObject:
+        """Create a member for an unknown caller."""
+        created: JsonObject = await self.post("/api/members", {"name": name, "phones": [phone]})
+        return created
+
+    async def grant(self, member_no: str, points: int, reason: str, key: str) -> JsonObject:
+        """Give points; the balance after."""
+        body = {"points": points, "reason": reason, "idempotency_key": key}
+        result: JsonObject = await self.post(f"/api/members/{member_no}/points/grant", body)
+        return result
+
+    async def redeem(self, member_no: str, points: int, item: str, key: str) -> JsonObject:
+        """Redeem points; the balance after."""
+        body = {"points": points, "item": item, "idempotency_key": key}
+        result: JsonObject = await self.post(f"/api/members/{member_no}/points/redeem", body)
+        return result
+
+    async def note(self, member_no: str, text: str, call_id: str | None) -> JsonObject:
+        """A note on the member."""
+        body = {"text": text, "call_id": call_id}
+        result: JsonObject = await self.post(f"/api/members/{member_no}/notes", body)
+        return result
+
+    async def open_request(self, body: JsonObject) -> JsonObject:
+        """A new service request."""
+        result: JsonObject = await self.post("/api/service-requests", body)
+        return result
+
+    async def kb_search(self, words: str) -> list[JsonObject]:
+        """Knowledge-base hits, best first."""
+        return list((await self.get("/api/kb/search", q=words))["hits"])
+
+    async def kb_article(self, article_id: int) -> JsonObject:
+        """One article."""
+        article: JsonObject = await self.get(f"/api/kb/articles/{article_id}")
+        return article
+
+    async def survey(self, code: str) -> JsonObject:
+        """A published questionnaire."""
+        questionnaire: JsonObject = await self.get(f"/api/surveys/{code}")
+        return questionnaire
+
+    async def submit_survey(self, body: JsonObject) -> JsonObject:
+        """A survey answered with the caller."""
+        result: JsonObject = await self.post("/api/survey-responses", body)
+        return result
+
+    async def dispositions(self, queue: str | None) -> list[JsonObject]:
+        """Disposition codes for a call of ``queue``."""
+        return list((await self.get("/api/dispositions", queue=queue))["codes"])
+
+    async def call_records(self, **filters: Any) -> list[JsonObject]:
+        """A page of the call log, newest first."""
+        return list((await self.get("/api/call-records", **filters))["calls"])
+
+    # -- agent and live state -------------------------------------------------------------
+    async def sign_in(self) -> list[str]:
+        """Sign in to the user's queues."""
+        return list((await self.post("/api/agent/signin", {}))["queues"])
+
+    async def sign_out(self) -> list[str]:
+        """Sign out of every queue."""
+        return list((await self.post("/api/agent/signout", {}))["queues"])
+
+    async def pause(self, reason: str) -> None:
+        """Pause with a reason."""
+        await self.post("/api/agent/pause", {"reason": reason})
+
+    async def unpause(self) -> None:
+        """Ready again."""
+        await self.post("/api/agent/unpause")
+
+    async def wrap_up(self, call_id: str, disposition: str, note: str | None) -> None:
+        """Close the call with a disposition; ends wrap-up."""
+        await self.post(
+            "/api/agent/wrapup", {"call_id": call_id, "disposition": disposition, "note": note}
+        )
+
+    async def live(self) -> tuple[list[JsonObject], list[JsonObject], list[JsonObject]]:
+        """Queues, agents and calls as the service sees them now (for a resync)."""
+        queues = (await self.get("/api/queues"))["queues"]
+        agents = (await self.get("/api/agents"))["agents"]
+        calls = (await self.get("/api/calls"))["calls"]
+        return list(queues), list(agents), list(calls)
+
+
+class CallControl:
+    """Call-control and supervisor routes (issue 5), all paths in this one place.
+
+    Until the service has them it answers 404/405, which arrives as an :class:`ApiFailure`
+    the console shows like any other error.
+    """
+
+    def __init__(self, client: DeskClient) -> None:
+        self._client = client
+
+    async def _call(self, call_id: str, action: str, body: JsonObject | None = None) -> Any:
+        return await self._client.post(f"/api/calls/{call_id}/{action}", body)
+
+    async def dial(self, number: str, agent: str | None = None) -> Any:
+        """Click-to-dial from the agent's phone (or ``agent``'s, for a supervisor call-back)."""
+        body: JsonObject = {"number": number}
+        if agent is not None:
+            body["agent"] = agent
+        return await self._client.post("/api/calls/dial", body)
+
+    async def hold(self, call_id: str) -> Any:
+        """Put the caller on hold."""
+        return await self._call(call_id, "hold")
+
+    async def retrieve(self, call_id: str) -> Any:
+        """Take the caller back from hold."""
+        return await self._call(call_id, "retrieve")
+
+    async def transfer(self, call_id: str, target: str, mode: str) -> Any:
+        """Transfer blind or attended to an agent, a queue or a number."""
+        return await self._call(call_id, "transfer", {"target": target, "mode": mode})
+
+    async def transfer_complete(self, call_id: str) -> Any:
+        """Complete an attended transfer."""
+        return await self._call(call_id, "transfer/complete")
+
+    async def transfer_cancel(self, call_id: str) -> Any:
+        """Cancel an attended transfer (back to the caller)."""
+        return await self._call(call_id, "transfer/cancel")
+
+    async def conference(self, call_id: str, target: str) -> Any:
+        """Bring a third party in."""
+        return await self._call(call_id, "conference", {"target": target})
+
+    async def hang_up(self, call_id: str) -> Any:
+        """Hang up the call."""
+        return await self._call(call_id, "hangup")
+
+    async def dtmf(self, call_id: str, digits: str) -> Any:
+        """Send digits (second-stage dialling)."""
+        return await self._call(call_id, "dtmf", {"digits": digits})
+
+    async def spy(self, call_id: str, mode: str) -> Any:
+        """Listen, whisper or barge on a call."""
+        return await self._client.post(f"/api/supervisor/calls/{call_id}/spy", {"mode": mode})
+
+    async def release(self, call_id: str) -> Any:
+        """Force-release (hang up) a call."""
+        return await self._client.post(f"/api/supervisor/calls/{call_id}/release")
+
+    async def intercept(self, call_id: str) -> Any:
+        """Take a call to the supervisor's phone."""
+        return await self._client.post(f"/api/supervisor/calls/{call_id}/intercept")
+
+    async def force_sign_out(self, login: str) -> Any:
+        """Sign an agent out of every queue."""
+        return await self._client.post(f"/api/supervisor/agents/{login}/signout")
+
+    async def force_pause(self, login: str, reason: str) -> Any:
+        """Pause an agent."""
+        return await self._client.post(f"/api/supervisor/agents/{login}/pause", {"reason": reason})
+
+    async def notice(self, text: str, queue: str | None = None) -> Any:
+        """A broadcast notice to every console (or one queue's)."""
+        body: JsonObject = {"text": text}
+        if queue:
+            body["queue"] = queue
+        return await self._client.post("/api/supervisor/notice", body)
+
+
+__all__ = ["ApiFailure", "CallControl", "DeskClient", "JsonObject", "Session", "idempotency_key"]

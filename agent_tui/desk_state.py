@@ -1,0 +1,200 @@
+"""What the agent desk knows, built from the service's messages (no Textual, no I/O).
+
+Each screen pop opens a :class:`CallContext` that stays until the agent wraps it up or
+closes it, so a second call (a consult, a transfer back) never wipes the first one's
+member. :meth:`DeskState.allowed` decides which soft-phone keys are live.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field, replace
+from datetime import datetime
+
+from cti.protocol import (
+    AgentState,
+    CallUpdate,
+    JsonObject,
+    Message,
+    Notice,
+    QueueUpdate,
+    ScreenPop,
+    TelephonyStatus,
+)
+
+LIVE = frozenset({"ringing", "answered", "held", "queued"})
+TALKING = frozenset({"answered", "held"})
+
+
+def parse_time(text: str) -> datetime:
+    """A wire time (ISO 8601, ``Z`` for UTC) as an aware datetime."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
+
+
+@dataclass(frozen=True)
+class CallContext:
+    """One call at this desk: who called, the member found, and where the call is."""
+
+    call_id: str
+    caller: str
+    did: str | None
+    inbound_media: str | None
+    queue: str | None
+    member: JsonObject | None
+    state: str = "ringing"
+    answered: bool = False
+    consulting: bool = False
+    popped: bool = True
+
+    @property
+    def live(self) -> bool:
+        """Whether the call is still up."""
+        return self.state in LIVE
+
+    @property
+    def member_number(self) -> str | None:
+        """The member's number, if the caller is a member."""
+        if self.member is None:
+            return None
+        number = self.member.get("profile", {}).get("number")
+        return str(number) if number else None
+
+    @property
+    def member_name(self) -> str:
+        """The member's name, or "unknown caller"."""
+        if self.member is None:
+            return "unknown caller"
+        return str(self.member.get("profile", {}).get("name", "?"))
+
+
+@dataclass
+class DeskState:
+    """The agent's state, calls in context, queue counters, connection and notice."""
+
+    login: str
+    my_queues: tuple[str, ...] = ()
+    agent_state: str = "signed_out"
+    since: datetime | None = None
+    reason: str | None = None
+    calls: dict[str, CallContext] = field(default_factory=dict)
+    current: str | None = None
+    queues: dict[str, QueueUpdate] = field(default_factory=dict)
+    telephony_online: bool | None = None
+    connected: bool = False
+    session_ended: bool = False
+    notice: str | None = None
+
+    # -- applying messages ----------------------------------------------------------------
+    def apply(self, message: Message) -> None:
+        """Update from one pushed message."""
+        if isinstance(message, ScreenPop):
+            self.pop(message)
+        elif isinstance(message, CallUpdate):
+            self.call_moved(message)
+        elif isinstance(message, AgentState):
+            if message.login == self.login:
+                self.set_agent(message)
+        elif isinstance(message, QueueUpdate):
+            self.queues[message.queue] = message
+        elif isinstance(message, TelephonyStatus):
+            self.telephony_online = message.online
+        elif isinstance(message, Notice):
+            self.notice = message.text
+
+    def pop(self, pop: ScreenPop) -> None:
+        """A call rings here: open its context and make it the current one."""
+        known = self.calls.get(pop.call_id)
+        context = CallContext(
+            pop.call_id, pop.caller, pop.did, pop.inbound_media, pop.queue, pop.member
+        )
+        if known is not None:
+            context = replace(context, state=known.state, answered=known.answered)
+        self.calls[pop.call_id] = context
+        self.current = pop.call_id
+
+    def call_moved(self, update: CallUpdate) -> None:
+        """A call of this desk changed state."""
+        context = self.calls.get(update.call_id)
+        if context is None:
+            if update.agent != self.login or update.state not in LIVE:
+                return
+            context = CallContext(
+                update.call_id, update.caller, None, None, update.queue, None, popped=False
+            )
+            self.current = self.current or update.call_id
+        answered = context.answered or update.state in TALKING
+        self.calls[update.call_id] = replace(context, state=update.state, answered=answered)
+
+    def set_agent(self, state: AgentState) -> None:
+        """The agent's own state changed."""
+        self.agent_state = state.state
+        self.since = parse_time(state.since)
+        self.reason = state.reason
+
+    def consulting(self, call_id: str, on: bool) -> None:
+        """An attended transfer of ``call_id`` started (or ended)."""
+        context = self.calls.get(call_id)
+        if context is not None:
+            self.calls[call_id] = replace(context, consulting=on)
+
+    def close(self, call_id: str) -> None:
+        """Forget a call's context (after wrap-up); the next one becomes current."""
+        self.calls.pop(call_id, None)
+        if self.current == call_id:
+            self.current = next(reversed(self.calls), None) if self.calls else None
+
+    def cycle(self) -> None:
+        """Make the next call in context the current one."""
+        ids = list(self.calls)
+        if len(ids) > 1 and self.current in ids:
+            self.current = ids[(ids.index(self.current) + 1) % len(ids)]
+
+    # -- reading --------------------------------------------------------------------------
+    @property
+    def call(self) -> CallContext | None:
+        """The call in front of the agent."""
+        return self.calls.get(self.current) if self.current else None
+
+    @property
+    def waiting(self) -> int:
+        """Callers waiting in the agent's queues."""
+        return sum(q.waiting for name, q in self.queues.items() if name in self.my_queues)
+
+    @property
+    def wrap_up_call(self) -> CallContext | None:
+        """The answered call that ended and still needs a disposition."""
+        call = self.call
+        if call is not None and not call.live and call.answered:
+            return call
+        for context in self.calls.values():
+            if not context.live and context.answered:
+                return context
+        return None
+
+    def allowed(self, action: str) -> bool:
+        """Whether the soft-phone key ``action`` makes sense now."""
+        call = self.call
+        signed_in = self.agent_state != "signed_out"
+        on_call = call is not None and call.live and call.state in TALKING
+        rules = {
+            "sign_in": not signed_in,
+            "sign_out": signed_in and not on_call,
+            "pause": self.agent_state in ("ready", "wrap_up"),
+            "unpause": self.agent_state == "paused",
+            "dial": call is None or not call.live,
+            "hold": on_call and call is not None and call.state == "answered",
+            "retrieve": on_call and call is not None and call.state == "held",
+            "transfer": on_call and call is not None and not call.consulting,
+            "transfer_complete": call is not None and call.consulting,
+            "transfer_cancel": call is not None and call.consulting,
+            "conference": on_call,
+            "hang_up": call is not None and call.live,
+            "dtmf": on_call,
+            "wrap_up": self.wrap_up_call is not None or self.agent_state == "wrap_up",
+            "new_member": call is not None and call.popped and call.member is None,
+            "on_record": call is not None and call.member is not None,
+            "next_call": len(self.calls) > 1,
+        }
+        return rules.get(action, True)
+
+
+__all__ = ["CallContext", "DeskState", "parse_time"]

@@ -1,0 +1,294 @@
+"""The agent desk: status bar, screen pop, calls in context and the soft-phone bar.
+
+Every key is a binding whose action :meth:`DeskScreen.check_action` disables when the
+desk's state makes it pointless (no hold without a call...). Actions are workers: the
+screen never waits on the network.
+"""
+
+from __future__ import annotations
+
+import re
+from collections.abc import Awaitable, Callable
+
+from textual import work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal
+
+from agent_tui.desk_state import CallContext
+from agent_tui.screens.dialogs import ChoiceScreen, DtmfPad, Field, FormScreen
+from agent_tui.screens.record import RecordActions
+from agent_tui.screens.wrapup import WrapUpScreen
+from agent_tui.widgets.pop import CallsPanel, PopPanel, calls_text, pop_text
+from agent_tui.widgets.softphone import RECORD_KEYS, SOFTPHONE_KEYS, SoftPhoneBar, keys_text
+from agent_tui.widgets.status_bar import status_text
+from cti.protocol import ScreenPop
+
+DTMF = re.compile(r"[0-9*#]{1,32}")
+PHONE_ACTIONS = {
+    "sign_in",
+    "sign_out",
+    "pause",
+    "unpause",
+    "dial",
+    "hold",
+    "retrieve",
+    "transfer",
+    "transfer_complete",
+    "transfer_cancel",
+    "conference",
+    "hang_up",
+    "dtmf",
+    "wrap_up",
+    "next_call",
+    "new_member",
+}
+RECORD_ACTIONS = {"service_request", "grant", "redeem", "survey", "note", "member_view"}
+
+
+OTHER = "other"
+PAUSE_REASONS = ("break", "lunch", "training", "meeting", "after-call work")
+
+
+def numbers_on_screen(call: CallContext | None) -> list[str]:
+    """The numbers the desk shows for ``call``: the caller's, then the member's phones."""
+    if call is None:
+        return []
+    phones = (call.member or {}).get("profile", {}).get("phones", [])
+    found = [call.caller, *(str(phone.get("e164", "")) for phone in phones)]
+    return [number for number in dict.fromkeys(found) if number]
+
+
+def _binding(key: str, action: str, label: str) -> Binding:
+    return Binding(key, action, label, show=False)
+
+
+class DeskScreen(RecordActions):
+    """The screen an agent works in all day."""
+
+    BINDINGS = [  # noqa: RUF012
+        _binding("i", "sign_in", "Sign in"),
+        _binding("o", "sign_out", "Sign out"),
+        _binding("p", "pause", "Pause"),
+        _binding("P", "unpause", "Ready"),
+        _binding("d", "dial", "Dial"),
+        _binding("h", "hold", "Hold"),
+        _binding("r", "retrieve", "Retrieve"),
+        _binding("t", "transfer", "Transfer"),
+        _binding("y", "transfer_complete", "Complete transfer"),
+        _binding("u", "transfer_cancel", "Cancel transfer"),
+        _binding("c", "conference", "Conference"),
+        _binding("x", "hang_up", "Hang up"),
+        _binding("k", "dtmf", "DTMF"),
+        _binding("w", "wrap_up", "Wrap-up"),
+        _binding("s", "service_request", "Service request"),
+        _binding("g", "grant", "Grant"),
+        _binding("e", "redeem", "Redeem"),
+        _binding("v", "survey", "Survey"),
+        _binding("n", "note", "Note"),
+        _binding("N", "new_member", "New member"),
+        _binding("b", "kb", "Knowledge"),
+        _binding("f", "find", "Find member"),
+        _binding("m", "member_view", "Member view"),
+        _binding("tab", "next_call", "Next call"),
+        _binding("q", "app.quit", "Quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield from self.frame("status")
+        with Horizontal(id="desk-main"):
+            yield PopPanel(id="pop")
+            yield CallsPanel(id="calls")
+        yield SoftPhoneBar(id="softphone")
+
+    def on_mount(self) -> None:
+        self.redraw()
+
+    def redraw(self) -> None:
+        """Draw the desk's state (called on every push and every clock tick)."""
+        if not self.is_mounted:
+            return
+        console = self.console
+        state = console.desk
+        extension = console.client.session.extension if console.client.session else None
+        self.draw_frame(status_text(state, extension=extension, now=console.clock()))
+        self.query_one(PopPanel).update(pop_text(state.call))
+        self.query_one(CallsPanel).update(calls_text(state))
+        bar = keys_text(SOFTPHONE_KEYS, state.allowed) + keys_text(RECORD_KEYS, state.allowed)
+        self.query_one(SoftPhoneBar).update(bar)
+        self.refresh_bindings()
+
+    def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
+        """Live keys only: ``None`` (shown, disabled) when the state rules the action out."""
+        state = self.console.desk
+        if action in PHONE_ACTIONS:
+            return True if state.allowed(action) else None
+        if action in RECORD_ACTIONS:
+            return True if state.allowed("on_record") else None
+        return True
+
+    # -- pops -----------------------------------------------------------------------------
+    def popped(self, pop: ScreenPop) -> None:
+        """An unknown caller's pop opens the new-member form prefilled with the number."""
+        if pop.member is None and self.app.screen is self:
+            self.action_new_member()
+
+    # -- agent ------------------------------------------------------------------------------
+    @work(group="phone")
+    async def action_sign_in(self) -> None:
+        with self.console.reporting("sign in"):
+            queues = await self.console.client.sign_in()
+            self.console.show_info(f"Signed in to {', '.join(queues)}")
+
+    @work(group="phone")
+    async def action_sign_out(self) -> None:
+        with self.console.reporting("sign out"):
+            await self.console.client.sign_out()
+            self.console.show_info("Signed out")
+
+    @work(group="phone")
+    async def action_pause(self) -> None:
+        """Pause with a reason from the list (or one typed in)."""
+        choices = [(reason, reason) for reason in PAUSE_REASONS] + [(OTHER, "other…")]
+        reason = await self.app.push_screen_wait(ChoiceScreen("Pause: why?", choices))
+        if reason == OTHER:
+            form = await self.app.push_screen_wait(FormScreen("Pause", [Field("reason", "Reason")]))
+            reason = form["reason"] if form is not None else None
+        if not reason:
+            return
+        with self.console.reporting("pause"):
+            await self.console.client.pause(reason)
+            self.console.show_info(f"Paused: {reason}")
+
+    @work(group="phone")
+    async def action_unpause(self) -> None:
+        with self.console.reporting("ready"):
+            await self.console.client.unpause()
+            self.console.show_info("Ready")
+
+    # -- call control (issue 5's routes) -----------------------------------------------------
+    @work(group="phone")
+    async def action_dial(self) -> None:
+        """Click-to-dial: a number on screen (the caller's, the member's phones) or another."""
+        numbers = numbers_on_screen(self.console.desk.call)
+        number: str | None = ""
+        if numbers:
+            choices = [(n, n) for n in numbers] + [(OTHER, "another number…")]
+            number = await self.app.push_screen_wait(ChoiceScreen("Dial", choices))
+        if number == OTHER or number == "":
+            form = await self.app.push_screen_wait(FormScreen("Dial", [Field("number", "Number")]))
+            number = form["number"] if form is not None else None
+        if not number:
+            return
+        with self.console.reporting("dial"):
+            await self.console.calls.dial(number)
+            self.console.show_info(f"Dialling {number}")
+
+    def _call_id(self) -> str | None:
+        call = self.console.desk.call
+        return call.call_id if call is not None else None
+
+    async def _on_call(self, what: str, act: Callable[[str], Awaitable[object]]) -> bool:
+        """Run ``act(call_id)`` on the current call; whether it went through."""
+        call_id = self._call_id()
+        if call_id is None:
+            return False
+        with self.console.reporting(what):
+            await act(call_id)
+            return True
+        return False
+
+    @work(group="phone")
+    async def action_hold(self) -> None:
+        await self._on_call("hold", self.console.calls.hold)
+
+    @work(group="phone")
+    async def action_retrieve(self) -> None:
+        await self._on_call("retrieve", self.console.calls.retrieve)
+
+    @work(group="phone")
+    async def action_hang_up(self) -> None:
+        await self._on_call("hang up", self.console.calls.hang_up)
+
+    @work(group="phone")
+    async def action_transfer(self) -> None:
+        call_id = self._call_id()
+        form = await self.app.push_screen_wait(
+            FormScreen(
+                "Transfer",
+                [
+                    Field("target", "To (agent login, queue or number)"),
+                    Field("mode", "Mode: blind or attended", "blind"),
+                ],
+            )
+        )
+        if call_id is None or form is None:
+            return
+        if form["mode"] not in ("blind", "attended"):
+            self.console.show_error("transfer: the mode is blind or attended")
+            return
+        with self.console.reporting("transfer"):
+            await self.console.calls.transfer(call_id, form["target"], form["mode"])
+            if form["mode"] == "attended":
+                self.console.desk.consulting(call_id, True)
+            self.console.show_info(f"Transfer ({form['mode']}) to {form['target']}")
+        self.redraw()
+
+    async def _end_consult(self, what: str, act: Callable[[str], Awaitable[object]]) -> None:
+        if await self._on_call(what, act) and (call_id := self._call_id()) is not None:
+            self.console.desk.consulting(call_id, False)
+        self.redraw()
+
+    @work(group="phone")
+    async def action_transfer_complete(self) -> None:
+        await self._end_consult("complete transfer", self.console.calls.transfer_complete)
+
+    @work(group="phone")
+    async def action_transfer_cancel(self) -> None:
+        await self._end_consult("cancel transfer", self.console.calls.transfer_cancel)
+
+    @work(group="phone")
+    async def action_conference(self) -> None:
+        call_id = self._call_id()
+        form = await self.app.push_screen_wait(FormScreen("Conference", [Field("target", "Add")]))
+        if call_id is not None and form is not None and form["target"]:
+            with self.console.reporting("conference"):
+                await self.console.calls.conference(call_id, form["target"])
+
+    @work(group="phone")
+    async def action_dtmf(self) -> None:
+        """Second-stage dialling from the keypad."""
+        call_id = self._call_id()
+        digits = await self.app.push_screen_wait(DtmfPad())
+        if call_id is None or digits is None:
+            return
+        if not DTMF.fullmatch(digits):
+            self.console.show_error("DTMF: only 0-9, * and # (up to 32)")
+            return
+        with self.console.reporting("DTMF"):
+            await self.console.calls.dtmf(call_id, digits)
+            self.console.show_info(f"Sent {digits}")
+
+    # -- wrap-up ------------------------------------------------------------------------------
+    @work(group="phone")
+    async def action_wrap_up(self) -> None:
+        call = self.console.desk.wrap_up_call
+        if call is None:
+            return
+        with self.console.reporting("wrap-up"):
+            codes = await self.console.client.dispositions(call.queue)
+            result = await self.app.push_screen_wait(WrapUpScreen(call, codes))
+            if result is None:
+                return
+            code, note = result
+            await self.console.client.wrap_up(call.call_id, code, note or None)
+            self.console.desk.close(call.call_id)
+            self.console.show_info(f"Wrapped up {call.caller}: {code}")
+        self.redraw()
+
+    def action_next_call(self) -> None:
+        self.console.desk.cycle()
+        self.redraw()
+
+
+__all__ = ["DeskScreen"]

@@ -1,0 +1,291 @@
+"""The supervisor's wall-board: queues, agents, calls, today's abandoned callers, charts.
+
+Everything redraws from the app's :class:`BoardState`, which the WebSocket pushes keep
+current; nothing here polls. Supervisor actions go through :class:`CallControl`.
+"""
+
+from __future__ import annotations
+
+from rich.text import Text
+from textual import events, work
+from textual.app import ComposeResult
+from textual.binding import Binding
+from textual.containers import Horizontal, Vertical
+from textual.widgets import DataTable, Label, Sparkline, Static
+
+from agent_tui.board_state import WAIT_BUCKETS, BoardState
+from agent_tui.desk_state import parse_time
+from agent_tui.screens.base import ConsoleScreen
+from agent_tui.screens.dialogs import ChoiceScreen, Field, FormScreen
+from agent_tui.widgets.status_bar import clock_text
+
+NARROW = 120
+
+
+def _table(table_id: str, *columns: tuple[str, int]) -> DataTable[str]:
+    """A table with fixed column widths, so a value seen once does not widen it for good."""
+    table: DataTable[str] = DataTable(id=table_id, cursor_type="row", zebra_stripes=True)
+    for label, width in columns:
+        table.add_column(label, width=width)
+    return table
+
+
+class WallBoardScreen(ConsoleScreen):
+    """Live queues, agents and calls for a supervisor."""
+
+    BINDINGS = [  # noqa: RUF012
+        Binding("l", "spy('listen')", "Listen"),
+        Binding("W", "spy('whisper')", "Whisper"),
+        Binding("B", "spy('barge')", "Barge"),
+        Binding("R", "release", "Release"),
+        Binding("I", "intercept", "Intercept"),
+        Binding("S", "force_sign_out", "Sign out agent"),
+        Binding("Z", "force_pause", "Pause agent"),
+        Binding("N", "notice", "Notice"),
+        Binding("C", "call_back", "Call back"),
+        Binding("a", "desk", "My desk"),
+        Binding("q", "app.quit", "Quit"),
+    ]
+
+    def compose(self) -> ComposeResult:
+        yield from self.frame("board-status")
+        yield _table(
+            "queues",
+            ("Queue", 12),
+            ("Wait", 4),
+            ("Longest", 7),
+            ("Ready", 5),
+            ("Busy", 4),
+            ("Paused", 6),
+            ("Answered", 8),
+            ("Abandoned", 9),
+            ("SL", 4),
+        )
+        with Horizontal(id="board-middle"):
+            yield _table(
+                "agents",
+                ("Agent", 12),
+                ("State", 16),
+                ("Time", 7),
+                ("Reason", 10),
+                ("Call", 13),
+                ("Taken", 5),
+            )
+            yield _table(
+                "calls", ("Caller", 13), ("State", 11), ("Queue", 10), ("Agent", 12), ("Time", 7)
+            )
+        with Horizontal(id="board-bottom"):
+            yield _table(
+                "abandoned", ("Time", 5), ("Number", 13), ("Member", 11), ("Wait", 5), ("Queue", 10)
+            )
+            with Vertical(id="charts"):
+                yield Label("Calls per 30 min today")
+                yield Sparkline([], id="per-interval")
+                yield Label(f"Waits ≤{'/'.join(str(b) for b in WAIT_BUCKETS)}s/longer")
+                yield Sparkline([], id="waits")
+        yield Static(
+            "l listen  W whisper  B barge  R release  I intercept  S sign out  "
+            "Z pause  N notice  C call back  a desk  q quit",
+            id="board-keys",
+        )
+
+    def on_mount(self) -> None:
+        self.redraw()
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Below 120 columns the tables stack and the charts are left out."""
+        self.set_class(event.size.width < NARROW, "-narrow")
+
+    @property
+    def board(self) -> BoardState:
+        """The app's wall-board state."""
+        return self.console.board
+
+    def redraw(self) -> None:
+        """Redraw every table from the board state (pushes and clock ticks)."""
+        if not self.is_mounted:
+            return
+        console, board, now = self.console, self.console.board, self.console.clock()
+        line = Text(f" Wall-board  {console.session.display_name} ", "bold reverse")
+        if board.telephony_online is not None:
+            online = board.telephony_online
+            line.append(
+                " Telephony online " if online else " Telephony OFFLINE ",
+                "green" if online else "bold red",
+            )
+        if board.notice:
+            line.append(f"│ Notice: {board.notice}", "bold yellow")
+        self.draw_frame(line)
+        self._fill(
+            "queues",
+            [
+                (
+                    name,
+                    [
+                        name,
+                        str(q.waiting),
+                        clock_text(q.longest_wait_seconds),
+                        str(q.agents_ready),
+                        str(q.agents_busy),
+                        str(q.agents_paused),
+                        *self._today(name),
+                    ],
+                )
+                for name, q in sorted(board.queues.items())
+            ],
+        )
+        self._fill(
+            "agents",
+            [
+                (
+                    login,
+                    [
+                        login,
+                        a.state + (f" ({a.reason})" if a.reason else ""),
+                        clock_text((now - parse_time(a.since)).total_seconds()),
+                        a.reason or "",
+                        (call.caller if (call := board.call_of(login)) else ""),
+                        str(board.taken.get(login, 0)),
+                    ],
+                )
+                for login, a in sorted(board.agents.items())
+            ],
+        )
+        self._fill(
+            "calls",
+            [
+                (
+                    c.call_id,
+                    [
+                        c.caller,
+                        c.state,
+                        c.queue or "",
+                        c.agent or "",
+                        clock_text((now - parse_time(c.since)).total_seconds()),
+                    ],
+                )
+                for c in board.calls.values()
+            ],
+        )
+        self._fill(
+            "abandoned",
+            [
+                (
+                    f"{i}",
+                    [
+                        a.at.astimezone().strftime("%H:%M"),
+                        a.number,
+                        a.member or "-",
+                        clock_text(a.wait_seconds),
+                        a.queue or "",
+                    ],
+                )
+                for i, a in enumerate(reversed(board.abandoned))
+            ],
+        )
+        self.query_one("#per-interval", Sparkline).data = board.interval_series(now)[-48:]
+        self.query_one("#waits", Sparkline).data = board.wait_series()
+
+    def _today(self, queue: str) -> list[str]:
+        figures = self.board.today.get(queue)
+        if figures is None:
+            return ["0", "0", "-"]
+        level = figures.service_level
+        shown = "-" if level is None else f"{level:.0%}"
+        return [str(figures.answered), str(figures.abandoned), shown]
+
+    def _fill(self, table_id: str, rows: list[tuple[str, list[str]]]) -> None:
+        table = self.query_one(f"#{table_id}", DataTable)
+        row = table.cursor_row
+        table.clear()
+        for key, cells in rows:
+            table.add_row(*cells, key=key)
+        if rows:
+            table.move_cursor(row=min(row, len(rows) - 1))
+
+    def _selected(self, table_id: str) -> str | None:
+        table = self.query_one(f"#{table_id}", DataTable)
+        if table.row_count == 0:
+            return None
+        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
+        return str(key) if key is not None else None
+
+    # -- supervisor actions -------------------------------------------------------------------
+    @work(group="supervise")
+    async def action_spy(self, mode: str) -> None:
+        """Listen, whisper or barge on the selected call."""
+        call_id = self._selected("calls")
+        if call_id is None:
+            self.console.show_error(f"{mode}: select a call first")
+            return
+        with self.console.reporting(mode):
+            await self.console.calls.spy(call_id, mode)
+            self.console.show_info(f"{mode.title()} on {call_id}: your phone rings")
+
+    @work(group="supervise")
+    async def action_release(self) -> None:
+        if (call_id := self._selected("calls")) is not None:
+            with self.console.reporting("force-release"):
+                await self.console.calls.release(call_id)
+
+    @work(group="supervise")
+    async def action_intercept(self) -> None:
+        if (call_id := self._selected("calls")) is not None:
+            with self.console.reporting("intercept"):
+                await self.console.calls.intercept(call_id)
+
+    @work(group="supervise")
+    async def action_force_sign_out(self) -> None:
+        if (login := self._selected("agents")) is not None:
+            with self.console.reporting(f"sign out {login}"):
+                await self.console.calls.force_sign_out(login)
+
+    @work(group="supervise")
+    async def action_force_pause(self) -> None:
+        login = self._selected("agents")
+        form = await self.app.push_screen_wait(
+            FormScreen(f"Pause {login}", [Field("reason", "Reason", "supervisor")])
+        )
+        if login is not None and form is not None:
+            with self.console.reporting(f"pause {login}"):
+                await self.console.calls.force_pause(login, form["reason"])
+
+    @work(group="supervise")
+    async def action_notice(self) -> None:
+        form = await self.app.push_screen_wait(
+            FormScreen(
+                "Broadcast notice",
+                [Field("text", "Notice"), Field("queue", "Queue (empty: everyone)")],
+            )
+        )
+        if form is not None and form["text"]:
+            with self.console.reporting("notice"):
+                await self.console.calls.notice(form["text"], form["queue"] or None)
+
+    @work(group="supervise")
+    async def action_call_back(self) -> None:
+        """Dial the selected abandoned caller from a chosen agent's phone."""
+        selected = self._selected("abandoned")
+        if selected is None:
+            self.console.show_error("call back: select an abandoned call first")
+            return
+        abandoned = list(reversed(self.board.abandoned))[int(selected)]
+        agents = [(login, f"{login} ({a.state})") for login, a in sorted(self.board.agents.items())]
+        agent = await self.app.push_screen_wait(
+            ChoiceScreen(
+                f"Call back {abandoned.number} from",
+                agents or [(self.console.session.login, "my phone")],
+            )
+        )
+        if agent is not None:
+            with self.console.reporting("call back"):
+                await self.console.calls.dial(abandoned.number, agent=agent)
+                self.console.show_info(f"Calling back {abandoned.number} from {agent}")
+
+    def action_desk(self) -> None:
+        from agent_tui.screens.desk import DeskScreen
+
+        self.app.push_screen(DeskScreen())
+
+
+__all__ = ["WallBoardScreen"]

@@ -1,0 +1,133 @@
+"""The screen pop: the caller, the call's state and the member's 360° summary."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from rich.text import Text
+from textual.widgets import Static
+
+from agent_tui.desk_state import CallContext, DeskState
+
+STATE_BADGES = {
+    "ringing": ("RINGING", "bold black on yellow blink"),
+    "answered": ("TALKING", "bold white on red"),
+    "held": ("ON HOLD", "bold black on cyan"),
+    "transferred": ("TRANSFERRED", "bold"),
+    "ended": ("ENDED", "bold reverse"),
+    "abandoned": ("ABANDONED", "bold reverse"),
+    "queued": ("QUEUED", "bold"),
+}
+
+
+def stars(level: Any) -> str:
+    """A member level as stars (one to five)."""
+    count = level if isinstance(level, int) and 0 < level <= 5 else 0
+    return "★" * count + "☆" * (5 - count)
+
+
+def _day(text: Any) -> str:
+    return str(text or "")[:10]
+
+
+def member_lines(member: dict[str, Any]) -> Text:
+    """The 360° summary of a member as the pop shows it."""
+    profile = member.get("profile", {})
+    points = member.get("points", {})
+    cards = member.get("cards", [])
+    card = next((c for c in cards if c.get("status") == "active"), cards[0] if cards else None)
+    text = Text()
+    text.append(f"{profile.get('name', '?')}", "bold")
+    text.append(f"  {profile.get('number', '')}  {stars(profile.get('level'))}")
+    if profile.get("member_type"):
+        text.append(f"  {profile['member_type']}")
+    text.append("\n")
+    if card is not None:
+        text.append(f"Card {card.get('card_number')} {card.get('card_type') or ''}\n")
+    text.append("Points: valid ")
+    text.append(f"{points.get('valid', 0):,}", "bold green")
+    text.append(f"  cumulative {points.get('cumulative', 0):,}\n")
+    where = " ".join(p for p in (profile.get("province"), profile.get("city")) if p)
+    facts = [
+        ("Category", profile.get("customer_category")),
+        ("Intent", profile.get("purchase_intent")),
+        ("Interest", profile.get("product_interest")),
+        ("Region", where or None),
+    ]
+    shown = [f"{label}: {value}" for label, value in facts if value]
+    if shown:
+        text.append("  ".join(shown) + "\n")
+    requests = member.get("open_requests", [])
+    text.append(f"Open requests ({len(requests)})\n", "underline")
+    for request in requests[:3]:
+        text.append(f"  {request['number']} {request['status']} {request['subject']}\n")
+    calls = member.get("last_calls", [])
+    text.append(f"Last calls ({len(calls)})\n", "underline")
+    for call in calls[:3]:
+        outcome = "abandoned" if call.get("abandoned") else call.get("disposition_code") or ""
+        text.append(
+            f"  {_day(call.get('started_at'))} {call.get('queue') or ''} "
+            f"{call.get('agent') or ''} {outcome}\n"
+        )
+    survey = member.get("last_survey")
+    if survey:
+        text.append(f"Last survey: {survey.get('score') or '-'} ({_day(survey['completed_at'])})")
+    else:
+        text.append("Last survey: none")
+    return text
+
+
+def pop_text(call: CallContext | None) -> Text:
+    """The whole pop panel for the current call (or a hint when there is none)."""
+    if call is None:
+        return Text("No call. Press i to sign in; the next call pops here.", "dim")
+    label, style = STATE_BADGES.get(call.state, (call.state.upper(), "bold"))
+    text = Text()
+    text.append(f" {label} ", style)
+    text.append(f" {call.caller}", "bold")
+    if call.did:
+        text.append(f" → {call.did}")
+    if call.inbound_media:
+        text.append(f" ({call.inbound_media})", "italic")
+    if call.queue:
+        text.append(f"  queue {call.queue}")
+    text.append("\n")
+    if not call.popped:
+        text.append("Looking the caller up…", "italic")
+        return text
+    if call.member is None:
+        text.append("Unknown caller: ", "bold yellow")
+        text.append("N opens the new-member form with this number.\n")
+        return text
+    return text + member_lines(call.member)
+
+
+def calls_text(state: DeskState) -> Text:
+    """The calls in context, the current one marked."""
+    text = Text("Calls\n", "bold underline")
+    if not state.calls:
+        text.append("none", "dim")
+    for call in state.calls.values():
+        mark = "▶ " if call.call_id == state.current else "  "
+        text.append(
+            f"{mark}{call.caller} {call.state}\n  {call.member_name}\n",
+            "bold" if mark.strip() else "",
+        )
+    return text
+
+
+class PopPanel(Static):
+    """The member in front of the agent."""
+
+    DEFAULT_CSS = "PopPanel { width: 3fr; height: 1fr; padding: 0 1; overflow-y: auto; }"
+
+
+class CallsPanel(Static):
+    """Every call in context (a consult does not lose the first caller)."""
+
+    DEFAULT_CSS = (
+        "CallsPanel { width: 1fr; min-width: 18; height: 1fr; border-left: solid $panel; }"
+    )
+
+
+__all__ = ["CallsPanel", "PopPanel", "calls_text", "member_lines", "pop_text", "stars"]

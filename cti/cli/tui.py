@@ -1,0 +1,32 @@
+"""``ctidesk console``: the Textual agent and supervisor console, a client of the API."""
+
+from __future__ import annotations
+
+import os
+from typing import Annotated
+
+import typer
+
+from cti.cli.common import app_context
+
+PASSWORD_ENV = "CTIDESK_CONSOLE_PASSWORD"  # noqa: S105 (a variable name)
+
+
+def console(
+    ctx: typer.Context,
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="The service's address (default: from the settings)."),
+    ] = None,
+    user: Annotated[str | None, typer.Option("--user", "-u", help="Login to fill in.")] = None,
+) -> None:
+    """Open the agent desk (or the supervisor's wall-board) over the service's API.
+
+    The password is typed on the login screen (never echoed). For scripted runs it may
+    come from the CTIDESK_CONSOLE_PASSWORD environment variable instead.
+    """
+    from agent_tui.app import ConsoleApp
+
+    api = app_context(ctx).settings.api
+    address = url or f"http://{api.host}:{api.port}"
+    ConsoleApp(address, user=user, password=os.environ.pop(PASSWORD_ENV, None)).run()

@@ -1,0 +1,86 @@
+"""Helpers for console tests: a console app with a frozen clock, and a polling wait."""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from datetime import datetime
+
+from textual.pilot import Pilot
+
+from agent_tui.app import ConsoleApp
+from agent_tui.screens.desk import DeskScreen
+from agent_tui.screens.login import LoginScreen
+from cti.http.serialisers import MEMBER_360
+from cti.protocol import ScreenPop
+from tests.support.desk_api import MEMBER_PHONE, NOW, ThreadedApi, fetch
+
+
+def frozen() -> datetime:
+    """The console's clock in tests: always the API's fixed now."""
+    return NOW
+
+
+def console_for(
+    api: ThreadedApi, user: str | None = None, password: str | None = None
+) -> ConsoleApp:
+    """A console app for ``api`` with a frozen clock and no ticking timer."""
+    return ConsoleApp(api.base, user=user, password=password, clock=frozen, tick_seconds=0)
+
+
+async def wait_for(pilot: Pilot[None], condition: Callable[[], object], within: float = 10) -> None:
+    """Let the app run until ``condition()`` is true; fail after ``within`` seconds."""
+    loops = int(within / 0.02)
+    for _ in range(loops):
+        if condition():
+            return
+        await pilot.pause(0.02)
+    raise AssertionError(f"not true within {within} s: {condition}")
+
+
+async def logged_in(pilot: Pilot[None], screen: type[object]) -> None:
+    """Wait until the login screen has given way to ``screen``."""
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, screen))
+
+
+CALL = "1772443800.11"
+
+
+def member_pop(api: ThreadedApi, call_id: str = CALL) -> ScreenPop:
+    """The pop the service sends when 李娜 rings agent1 (her real 360° view)."""
+    view = fetch(api, lambda crm: crm.member360.view(api.member_number))
+    return ScreenPop(call_id, MEMBER_PHONE, "4008001234", "Spring brochure", "hotline",
+                     MEMBER_360.dump(view))  # fmt: skip
+
+
+async def connected_on(pilot: Pilot[None], screen: type[object]) -> ConsoleApp:
+    """The app once it shows ``screen`` and its WebSocket is open."""
+    app = pilot.app
+    assert isinstance(app, ConsoleApp)
+    await logged_in(pilot, screen)
+    await wait_for(pilot, lambda: app.desk.connected)
+    return app
+
+
+async def at_desk(pilot: Pilot[None]) -> ConsoleApp:
+    """The agent's console at the desk with its WebSocket open."""
+    return await connected_on(pilot, DeskScreen)
+
+
+def text_of(app: ConsoleApp, selector: str) -> str:
+    """What a widget of the desk (or the login screen) shows, dialogs open or not."""
+    screens = [s for s in app.screen_stack if isinstance(s, DeskScreen | LoginScreen)]
+    return str(screens[-1].query_one(selector).render())
+
+
+async def member_on_call(pilot: Pilot[None], api: ThreadedApi) -> ConsoleApp:
+    """At the desk with 李娜's pop on screen; the app."""
+    app = await at_desk(pilot)
+    api.push("agent1", member_pop(api))
+    await wait_for(pilot, lambda: "李娜" in text_of(app, "#pop"))
+    return app
+
+
+async def open_dialog(pilot: Pilot[None], key: str, screen: type[object]) -> None:
+    """Press ``key`` and wait for the dialog ``screen`` to be in front."""
+    await pilot.press(key)
+    await wait_for(pilot, lambda: isinstance(pilot.app.screen, screen))

@@ -1,0 +1,168 @@
+"""The service's API for console tests, served from a thread of its own.
+
+Textual's snapshot helper runs the app in a fresh event loop, so the API cannot share the
+test's loop: `ThreadedApi` builds the CRM, seeds a small call centre and serves
+`make_app` on a free loopback port from its own thread and loop. The CRM's clock is
+fixed, so every time the console shows is the same on every run. ``push`` sends a
+message through the real WebSocket hub, as the telephony service does.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import threading
+from collections.abc import Awaitable, Callable, Collection
+from concurrent.futures import Future
+from datetime import UTC, datetime
+from typing import Any, TypeVar
+
+from aiohttp import web
+
+from crm_core.knowledge.demo import seed_demo_articles
+from crm_core.surveys.seed import ensure_phone_service_evaluation
+from crm_core.wiring import Crm, build_crm
+from cti.http.app import hub_of, make_app, start_site
+from cti.model import CallCentreModel
+from cti.protocol import Message
+from cti.service.live import ModelLiveState
+from cti.service.users import AgentDirectory
+from tests.support.telephony import free_port
+
+T = TypeVar("T")
+PASSWORD = "correct horse battery"
+NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
+MEMBER_PHONE = "13812345678"
+
+
+async def seed_desk(crm: Crm) -> str:
+    """An agent, a supervisor, 李娜 with 1,200 points, codes, the survey, articles."""
+    await crm.users.add(
+        {"login": "agent1", "display_name": "Agent One", "role": "agent", "extension": "6001",
+         "interface": "Local/6001@test-phones/n", "queues": [{"queue": "hotline"}]},
+        password=PASSWORD,
+    )  # fmt: skip
+    await crm.users.add(
+        {"login": "boss", "display_name": "Boss", "role": "supervisor", "extension": "6100"},
+        password=PASSWORD,
+    )
+    member = await crm.members.create(
+        {"name": "李娜", "phones": [MEMBER_PHONE], "level": 3, "city": "上海"}, actor="seed"
+    )
+    await crm.points.gift(member.number, 1200, reason="welcome", operator="boss",
+                          idempotency_key="seed-points")  # fmt: skip
+    for code, label in (("SALE", "Sale"), ("ENQUIRY", "Enquiry answered")):
+        await crm.dispositions.define({"code": code, "label": label})
+    await ensure_phone_service_evaluation(crm.questionnaires, actor="boss")
+    await seed_demo_articles(crm.knowledge, author="boss", approver="boss")
+    return member.number
+
+
+class ThreadedApi:
+    """``make_app`` over a seeded CRM, in a thread; ``base`` is its address."""
+
+    def __init__(self, database_url: str) -> None:
+        self._url = database_url
+        self._loop = asyncio.new_event_loop()
+        self._thread = threading.Thread(target=self._loop.run_forever, daemon=True)
+        self.crm: Crm | None = None
+        self.app: web.Application | None = None
+        self._runner: web.AppRunner | None = None
+        self.port = free_port()
+        self.member_number = ""
+
+    @property
+    def base(self) -> str:
+        """The API's address."""
+        return f"http://127.0.0.1:{self.port}"
+
+    def run(self, work: Callable[[], Awaitable[T]], timeout: float = 30) -> T:
+        """Run ``work()`` in the server's loop and return its result (from a sync caller)."""
+        return self.submit(work).result(timeout)
+
+    def submit(self, work: Callable[[], Awaitable[T]]) -> Future[T]:
+        """Start ``work()`` in the server's loop; wrap with ``asyncio.wrap_future`` to await."""
+
+        async def call() -> T:
+            return await work()
+
+        return asyncio.run_coroutine_threadsafe(call(), self._loop)
+
+    def start(self) -> ThreadedApi:
+        """Start the thread, seed the CRM and serve."""
+        self._thread.start()
+        self.run(self._start)
+        return self
+
+    async def _start(self) -> None:
+        self.crm = build_crm(database_url=self._url, clock=lambda: NOW)
+        self.member_number = await seed_desk(self.crm)
+        # The live routes read the real (pure) call model; no Asterisk feeds it here.
+        live = ModelLiveState(model=CallCentreModel(), agents=AgentDirectory(users=self.crm.users))
+        self.app = make_app(crm=self.crm, live_state=live)
+        await self.serve()
+
+    async def serve(self) -> None:
+        """Listen on the port."""
+        assert self.app is not None
+        self._runner = await start_site(self.app, port=self.port)
+
+    async def pause_service(self) -> None:
+        """Stop listening and close consoles' WebSockets (the service "goes away")."""
+        assert self._runner is not None and self.app is not None
+        for site in list(self._runner.sites):
+            await site.stop()
+        await hub_of(self.app).close()
+
+    async def resume_service(self) -> None:
+        """Listen again on the same port after :meth:`pause_service`."""
+        assert self._runner is not None
+        await web.TCPSite(self._runner, "127.0.0.1", self.port).start()
+
+    def push(self, login: str, message: Message) -> None:
+        """Send ``message`` to ``login``'s consoles through the hub."""
+        assert self.app is not None
+        hub = hub_of(self.app)
+        self._loop.call_soon_threadsafe(hub.send_to_user, login, message)
+
+    def broadcast(self, message: Message, roles: Collection[str] | None = None) -> None:
+        """Send ``message`` to every console (of ``roles``)."""
+        assert self.app is not None
+        hub = hub_of(self.app)
+        self._loop.call_soon_threadsafe(lambda: hub.broadcast(message, roles=roles))
+
+    def consoles_of(self, login: str) -> int:
+        """How many consoles ``login`` has open."""
+        assert self.app is not None
+        hub = hub_of(self.app)
+
+        async def count() -> int:
+            return hub.connections_of(login)
+
+        return self.run(count)
+
+    def stop(self) -> None:
+        """Stop serving, close the CRM and end the thread."""
+
+        async def stop() -> None:
+            if self._runner is not None:
+                await self._runner.cleanup()
+            if self.crm is not None:
+                await self.crm.close()
+
+        self.run(stop)
+        self._loop.call_soon_threadsafe(self._loop.stop)
+        self._thread.join(timeout=10)
+        self._loop.close()
+
+
+def fetch(api: ThreadedApi, work: Callable[[Crm], Awaitable[Any]]) -> Any:
+    """Read from the API's CRM in its own loop (a sync helper for assertions)."""
+
+    async def call() -> Any:
+        assert api.crm is not None
+        return await work(api.crm)
+
+    return api.run(call)
+
+
+__all__ = ["MEMBER_PHONE", "NOW", "PASSWORD", "ThreadedApi", "fetch", "seed_desk"]

@@ -1,0 +1,19 @@
+"""Console tests: the real API (thread-served, fixed clock) for a console app."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+
+from tests.support.desk_api import ThreadedApi
+
+
+@pytest.fixture
+def desk_api(sqlite_url: str) -> Iterator[ThreadedApi]:
+    """The API over a seeded CRM, served from its own thread."""
+    api = ThreadedApi(sqlite_url).start()
+    try:
+        yield api
+    finally:
+        api.stop()
