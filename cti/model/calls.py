@@ -253,6 +253,7 @@ def end_call(state: ModelState, call: Call, at: float, out: list[DomainEvent]) -
         if agent.talking_call == call.call_id:
             finish_talking(state, agent, at, out)
     del state.calls[call.call_id]
+    state.transfer_targets.pop(call.call_id, None)
     state.remember_ended(call.call_id)
     if call.answered_at is not None:
         outcome = "answered"

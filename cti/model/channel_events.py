@@ -16,6 +16,7 @@ from cti.model.calls import (
 )
 from cti.model.events import (
     AgentRinging,
+    CallAnswered,
     CallHeld,
     CallTransferred,
     DomainEvent,
@@ -166,6 +167,7 @@ def _bridge_enter(
         bridge = state.bridges[bridge_id] = Bridge(bridge_id, event.get("BridgeType") or "")
     bridge.channels.add(channel.uniqueid)
     channel.bridge_id = bridge_id
+    _transfer_lands(state, bridge, at, out)
     if channel.agent is None:
         return
     agent = state.agents.get(channel.agent)
@@ -174,6 +176,37 @@ def _bridge_enter(
         return
     if agent.ringing_channel == channel.uniqueid or agent.ringing_call == call.call_id:
         connect_agent(state, agent, call, channel.uniqueid, at, out)
+
+
+def _transfer_lands(state: ModelState, bridge: Bridge, at: float, out: list[DomainEvent]) -> None:
+    """A call transferred to an agent is theirs once their phone and the caller share a bridge.
+
+    A consult (the transferring agent and the target talking) does not count: the bridge
+    must hold a channel of the call that is nobody's phone.
+    """
+    members = [state.channels[u] for u in bridge.channels if u in state.channels]
+    for target_leg in members:
+        call_id = target_leg.linkedid
+        target = state.transfer_targets.get(call_id)
+        if target is None or target_leg.agent != target:
+            continue
+        call = state.calls.get(call_id)
+        agent = state.agents.get(target)
+        caller_here = any(c.agent is None and c.linkedid == call_id for c in members)
+        if call is None or agent is None or not caller_here:
+            continue
+        del state.transfer_targets[call_id]
+        answered_before = call.answered_at is not None
+        connect_agent(state, agent, call, target_leg.uniqueid, at, out)
+        if not answered_before:
+            return  # connect_agent announced the answer itself
+        out.append(
+            CallAnswered(
+                at=at, call_id=call_id, agent=target, queue=call.queue,
+                hold_time=call.hold_time, ring_time=call.ring_time,
+            )
+        )  # fmt: skip
+        return
 
 
 def _bridge_leave(

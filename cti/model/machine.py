@@ -8,13 +8,13 @@ from __future__ import annotations
 
 from collections.abc import Iterable, Mapping
 
-from cti.model.agents import end_wrapup, expire_wrapups, refresh_agent
+from cti.model.agents import agent_for, end_wrapup, expire_wrapups, refresh_agent
 from cti.model.calls import end_call
 from cti.model.channel_events import CHANNEL_HANDLERS, Handler
 from cti.model.control_events import CONTROL_HANDLERS
 from cti.model.events import CallEnded, CallTransferred, DomainEvent
 from cti.model.queue_events import QUEUE_HANDLERS
-from cti.model.records import Agent, ModelState
+from cti.model.records import Agent, ModelState, device_key
 from cti.model.resync import RESYNC_HANDLERS, settle
 from cti.model.snapshots import agent_view, build_snapshot, call_view, channel_view, queue_view
 from cti.model.views import AgentView, CallView, ChannelView, QueueView, Snapshot
@@ -191,6 +191,17 @@ class CallCentreModel:
     def claim_channel(self, uniqueid: str, agent: str) -> None:
         """A channel the service is about to originate (Uniqueid chosen) is ``agent``'s leg."""
         self._state.channel_owner[uniqueid] = agent
+
+    def expect_transfer(self, call_id: str, interface: str, name: str, at: float) -> None:
+        """The service is transferring ``call_id`` to the agent at ``interface``.
+
+        Channels of that phone are the agent's, and once one of them shares a bridge with
+        the caller the call is the new agent's: ``CallAnswered`` names them (the agent
+        need not be signed in to any queue).
+        """
+        agent_for(self._state, interface, name, at)
+        self._state.device_owner.setdefault(device_key(interface), interface)
+        self._state.transfer_targets[call_id] = interface
 
     def mark_transferred(
         self, call_id: str, *, kind: str, target: str, agent: str | None, at: float

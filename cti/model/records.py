@@ -159,6 +159,8 @@ class ModelState:
     """Uniqueids the service chose for channels it originates → the agent interface."""
     dialled_numbers: dict[str, str] = field(default_factory=dict)
     """Call ids of click-to-dial calls not yet seen → the number dialled."""
+    transfer_targets: dict[str, str] = field(default_factory=dict)
+    """Call ids being transferred to an agent → that agent's interface (until it lands)."""
     next_wrapup_end: float = float("inf")
 
     def remember_ended(self, call_id: str) -> None:

@@ -276,6 +276,12 @@ class CallControl:
             "Setvar", Channel=channel.name, Variable=TARGET_VARIABLE, Value=destination.interface
         )
         await self.act(channel.linkedid, action)
+        if destination.user is not None:
+            # The call becomes the target agent's once their phone reaches the caller.
+            self._bridge.model.expect_transfer(
+                channel.linkedid, destination.interface, destination.user.display_name,
+                self._clock(),
+            )  # fmt: skip
 
     async def _redirect(
         self,

@@ -215,7 +215,9 @@ class LiveUpdates:
             facts.started_at = event.started_at
         if not isinstance(event, CallHeld | CallTransferred):
             facts.queue = event.queue or facts.queue
-        if isinstance(event, AgentRinging | CallAnswered | CallTransferred | CallEnded):
+        # A transfer's agent is the one who transferred: the call's agent from then on is
+        # named by the CallAnswered of the agent it lands on.
+        if isinstance(event, AgentRinging | CallAnswered | CallEnded):
             facts.agent = event.agent or facts.agent
 
     async def _login(self, interface: str) -> str:

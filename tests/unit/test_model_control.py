@@ -98,3 +98,32 @@ def test_a_transfer_through_the_service_is_marked_on_the_call() -> None:
     assert isinstance(event, CallTransferred) and event.target == "agent2"
     assert model.call("ctidesk-1", 21).transferred  # type: ignore[union-attr]
     assert model.mark_transferred("nope", kind="blind", target="x", agent=None, at=20) == []
+
+
+def bridge_enter(bridge: str, uniqueid: str, name: str) -> dict[str, str]:
+    return {**channel(uniqueid, name, "ctidesk-1", "BridgeEnter"), "BridgeUniqueid": bridge}
+
+
+def test_a_call_transferred_to_an_agent_is_theirs_once_their_phone_reaches_the_caller() -> None:
+    model = CallCentreModel()
+    dialled_call(model)  # agent 6001's leg "ctidesk-1", the callee "2.1" (nobody's phone)
+    target = "Local/6003@test-phones/n"
+    model.expect_transfer("ctidesk-1", target, "Agent Three", 20)
+    consult_leg = "Local/6003@test-phones-00000004;1"
+    out = model.apply(channel("4.1", consult_leg, "ctidesk-1"), 21)
+    agent_leg = "Local/6001@test-phones-00000001;1"
+    out += model.apply(bridge_enter("consult", "ctidesk-1", agent_leg), 22)
+    out += model.apply(bridge_enter("consult", "4.1", consult_leg), 22)
+    assert not [e for e in out if isinstance(e, CallAnswered)], "a consult is not the landing"
+    assert model.call("ctidesk-1", 22).agent == AGENT  # type: ignore[union-attr]
+
+    out = model.apply(bridge_enter("landed", "4.1", consult_leg), 23)
+    out += model.apply(bridge_enter("landed", "2.1", "Local/6002@ctidesk-numbers-00000002;1"), 23)
+    assert [(e.agent, e.call_id) for e in out if isinstance(e, CallAnswered)] == [
+        (target, "ctidesk-1")
+    ]
+    assert model.call("ctidesk-1", 24).agent == target  # type: ignore[union-attr]
+    agent = model.agent(target, 24)
+    assert agent is not None and agent.state.value == "on_call"
+    again = model.apply(bridge_enter("landed", "2.1", "Local/6002@ctidesk-numbers-00000002;1"), 25)
+    assert not [e for e in again if isinstance(e, CallAnswered)], "lands once"
