@@ -10,6 +10,7 @@ from __future__ import annotations
 import uuid
 from dataclasses import dataclass
 from typing import Any
+from urllib.parse import quote
 
 import aiohttp
 
@@ -263,7 +264,8 @@ class CallControl:
         """Click-to-dial from the agent's phone (or ``agent``'s, for a supervisor call-back)."""
         body: JsonObject = {"number": number}
         if agent is not None:
-            body["agent"] = agent
+            path = f"/api/supervisor/agents/{quote(agent, safe='')}/dial"
+            return await self._client.post(path, body)
         return await self._client.post("/api/calls/dial", body)
 
     async def hold(self, call_id: str) -> Any:

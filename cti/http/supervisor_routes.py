@@ -15,6 +15,7 @@ from cti.http.call_routes import on_call
 from cti.http.control_schemas import (
     NOTICE,
     SUPERVISOR_ACTION,
+    DialBody,
     NoticeBody,
     NoticeResult,
     SpyBody,
@@ -39,6 +40,9 @@ class SupervisorActions(Protocol):
     async def sign_out_agent(self, supervisor: UserView, login: str) -> SupervisorActionResult: ...
     async def pause_agent(
         self, supervisor: UserView, login: str, reason: str
+    ) -> SupervisorActionResult: ...
+    async def call_back(
+        self, supervisor: UserView, login: str, number: str
     ) -> SupervisorActionResult: ...
     async def notice(self, supervisor: UserView, text: str, queue: str | None) -> NoticeResult: ...
 
@@ -80,6 +84,13 @@ def supervisor_routes(supervisor: SupervisorActions) -> tuple[Route, ...]:
             caller.staff, caller.request.match_info["login"], body.reason
         )
 
+    async def call_back(_services: Services, caller: Caller) -> SupervisorActionResult:
+        """Call a number back from an agent's phone: the agent's phone rings first."""
+        body = await json_body(caller.request, DialBody)
+        return await supervisor.call_back(
+            caller.staff, caller.request.match_info["login"], body.number
+        )
+
     async def notice(_services: Services, caller: Caller) -> NoticeResult:
         """Broadcast a notice to every console or one queue's agents."""
         body = await json_body(caller.request, NoticeBody)
@@ -114,6 +125,8 @@ def supervisor_routes(supervisor: SupervisorActions) -> tuple[Route, ...]:
         Route("POST", f"{agents}/pause", pause, "Force an agent to pause",
               roles=SUPERVISORS, body=SupervisorPauseBody, response=SUPERVISOR_ACTION,
               errors=live),
+        Route("POST", f"{agents}/dial", call_back, "Call a number back from an agent's phone",
+              roles=SUPERVISORS, body=DialBody, response=SUPERVISOR_ACTION, errors=live),
         Route("POST", "/api/supervisor/notice", notice, "Broadcast a notice",
               roles=SUPERVISORS, body=NoticeBody, response=NOTICE, errors=(400,)),
         Route("GET", "/api/supervisor/audit", audit, "The supervisor audit trail",

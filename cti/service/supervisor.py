@@ -109,6 +109,20 @@ class SupervisorService:
 
         return await self._audited(supervisor, "pause", None, login, work, detail=reason)
 
+    async def call_back(
+        self, supervisor: UserView, login: str, number: str
+    ) -> SupervisorActionResult:
+        """Call a caller back from an agent's phone (an abandoned call on the wall-board)."""
+
+        async def work() -> SupervisorActionResult:
+            user = await self._crm.users.get(login)
+            dialled = await self._calls.dial(user, number)
+            return SupervisorActionResult(
+                "callback", call_id=dialled.call_id, agent=login, detail=number
+            )
+
+        return await self._audited(supervisor, "callback", None, login, work, detail=number)
+
     async def notice(self, supervisor: UserView, text: str, queue: str | None) -> NoticeResult:
         """Broadcast ``text`` to every console, or to the agents of ``queue``."""
 

@@ -212,3 +212,28 @@ async def test_a_notice_reaches_every_console_or_one_queue(
         bad = await boss.post("/api/supervisor/notice", {"text": "a\r\nb"})
         assert bad.status == 400
     assert [a for _s, a, _o in await _audit(service)] == ["notice", "notice"]
+
+
+async def test_a_supervisor_calls_a_caller_back_from_an_agents_phone(
+    service: CtiService, ami: AmiClient
+) -> None:
+    await add_user(service, "agent1", "agent", "Local/6001@test-phones/n", ("hotline",))
+    await add_user(service, "boss", "supervisor", SUPERVISOR_PHONE)
+    async with agent_console(service, "agent1") as agent, agent_console(service, "boss") as boss:
+        try:
+            refused = await agent.post("/api/supervisor/agents/agent1/dial", {"number": "6002"})
+            assert refused.status == 403
+            bad = await boss.post("/api/supervisor/agents/agent1/dial", {"number": "60\r\n02"})
+            assert bad.status == 400
+            response = await boss.post("/api/supervisor/agents/agent1/dial", {"number": "6002"})
+            assert response.status == 200, await response.text()
+            call_id = (await response.json())["call_id"]
+            pop, _ = await agent.next_of("screen_pop")
+            assert pop["call_id"] == call_id
+            assert (pop["direction"], pop["caller"]) == ("outbound", "6002")
+            agent_leg = (await ami.wait_for_event("Newchannel", Uniqueid=call_id))["Channel"]
+            assert agent_leg.startswith("Local/6001@test-phones")
+            await ami.wait_for_event("DialEnd", Uniqueid=call_id, DialStatus="ANSWER")
+        finally:
+            await hang_up_everything(ami)
+    assert await _audit(service) == [("boss", "callback", "done")]
