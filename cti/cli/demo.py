@@ -84,10 +84,19 @@ def _summary(report: CheckReport) -> Table:
     return table
 
 
+DEMO_WRAPUP_SECONDS = 15.0
+"""Wrap-up after demo calls when the settings give none ([telephony] wrap-up keys)."""
+
+
 def _interactive(settings: Settings, every: float) -> None:
     """The stack and the call stream in a thread of their own; the console in this one."""
     from agent_tui.app import ConsoleApp
 
+    telephony = settings.telephony
+    if not telephony.wrapup_seconds and not telephony.default_wrapup_seconds:
+        # A short wrap-up after each demo call, so the desk shows the wrap-up timer.
+        telephony = telephony.model_copy(update={"default_wrapup_seconds": DEMO_WRAPUP_SECONDS})
+        settings = settings.model_copy(update={"telephony": telephony})
     stack = DemoStack(settings, progress=console.print)
     loop = asyncio.new_event_loop()
     thread = threading.Thread(target=loop.run_forever, daemon=True)
