@@ -62,3 +62,4 @@ class CallbackView:
     left_at: datetime
     due_at: datetime
     activity_id: int | None
+    done_at: datetime | None = None

@@ -26,6 +26,7 @@ from crm_core.calls.models import CallRecord
 from crm_core.db.engine import Database
 from crm_core.db.statements import StatementRunner
 from crm_core.db.types import utcnow
+from crm_core.errors import ConflictError, NotFoundError
 from crm_core.members.models import Member
 from crm_core.members.phones import caller_number_to_e164
 from crm_core.members.services import load_member
@@ -304,6 +305,24 @@ class SelfService:
 
         return await self._db.run_write(work)
 
+    async def complete_callback(self, callback_id: int) -> CallbackView:
+        """Mark a callback task done (the caller was called back); done once only."""
+        now = self.clock()
+
+        def work(session: Session) -> CallbackView:
+            row = session.get(IvrCallback, callback_id)
+            if row is None:
+                raise NotFoundError(f"no callback task {callback_id}", callback_id=callback_id)
+            if row.done_at is not None:
+                raise ConflictError(
+                    f"callback task {callback_id} is done already", done_at=row.done_at
+                )
+            row.done_at = now
+            number = session.scalar(select(Member.number).where(Member.id == row.member_id))
+            return _callback_view(row, number)
+
+        return await self._db.run_write(work)
+
     async def callbacks_due(self, until: datetime) -> list[CallbackView]:
         """Open callbacks due by ``until``, oldest first."""
         query = (
@@ -385,4 +404,5 @@ def _callback_view(row: IvrCallback, member_number: str | None) -> CallbackView:
         left_at=row.left_at,
         due_at=row.due_at,
         activity_id=row.activity_id,
+        done_at=row.done_at,
     )

@@ -7,6 +7,7 @@ from datetime import UTC, datetime
 
 from pydantic import AwareDatetime, BaseModel, ConfigDict
 
+from crm_core.errors import NotFoundError
 from crm_core.selfservice.schemas import CallbackView
 from cti.http.auth import STAFF
 from cti.http.parsing import query_params
@@ -30,6 +31,7 @@ class CallbackList:
 
 
 CALLBACK_LIST = Serialiser(CallbackList, "CallbackList")
+CALLBACK = Serialiser(CallbackView, "Callback")
 
 
 async def callbacks(services: Services, caller: Caller) -> CallbackList:
@@ -39,7 +41,17 @@ async def callbacks(services: Services, caller: Caller) -> CallbackList:
     return CallbackList(await services.crm.selfservice.callbacks_due(due_by))
 
 
+async def callback_done(services: Services, caller: Caller) -> CallbackView:
+    """Mark a callback task done once the caller has been called back."""
+    raw = caller.request.match_info["id"]
+    if not raw.isdigit() or len(raw) > 18:
+        raise NotFoundError(f"no callback task {raw!r}")
+    return await services.crm.selfservice.complete_callback(int(raw))
+
+
 IVR_ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/callbacks", callbacks, "Callback tasks from after-hours voicemails",
           roles=STAFF, response=CALLBACK_LIST, query=CallbacksQuery, errors=(400,)),
+    Route("POST", "/api/callbacks/{id}/done", callback_done, "Mark a callback task done",
+          roles=STAFF, response=CALLBACK, errors=(404, 409)),
 )  # fmt: skip

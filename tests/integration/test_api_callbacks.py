@@ -60,3 +60,24 @@ async def test_a_time_without_zone_is_a_400_naming_the_field(api: TestClient[Any
 
 async def test_callbacks_need_a_token(api: TestClient[Any, Any]) -> None:
     assert (await api.get("/api/callbacks")).status == 401
+
+
+async def test_a_callback_done_leaves_the_list_and_is_done_once(
+    api: TestClient[Any, Any], crm: Crm
+) -> None:
+    due = START + timedelta(hours=16)
+    task = await crm.selfservice.leave_callback(
+        caller="13900000001", member_number=None, mailbox="1000@ctidesk", message=None, due_at=due
+    )
+    auth = await headers(api)
+    done = await api.post(f"/api/callbacks/{task.id}/done", headers=auth)
+    assert done.status == 200, await done.text()
+    assert (await done.json())["done_at"] is not None
+    listed = await api.get("/api/callbacks", params={"due_by": due.isoformat()}, headers=auth)
+    assert (await listed.json()) == {"callbacks": []}
+    again = await api.post(f"/api/callbacks/{task.id}/done", headers=auth)
+    assert again.status == 409
+    for unknown in (str(task.id + 1), "x1", "1%2F..%2F2"):
+        missing = await api.post(f"/api/callbacks/{unknown}/done", headers=auth)
+        assert missing.status == 404, unknown
+    assert (await api.post(f"/api/callbacks/{task.id}/done")).status == 401
