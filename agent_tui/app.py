@@ -63,6 +63,7 @@ class ConsoleApp(App[None]):
         self.feed: LiveFeed | None = None
         self.last_error: str | None = None
         self.last_info: str | None = None
+        self._looked_up: set[str] = set()
 
     @property
     def session(self) -> Session:
@@ -93,12 +94,27 @@ class ConsoleApp(App[None]):
         """One message from the feed: update both states and redraw."""
         self.desk.apply(message)
         self.board.apply(message, self.clock())
+        self.look_up_unpopped()
         self.redraw_all()
         if isinstance(message, ScreenPop):
             for screen in self.screen_stack:
                 popped = getattr(screen, "popped", None)
                 if popped is not None:
                     popped(message)
+
+    def look_up_unpopped(self) -> None:
+        """Look up the callers of calls this desk knows without their pop."""
+        for call in self.desk.unpopped():
+            if call.call_id not in self._looked_up:
+                self._looked_up.add(call.call_id)
+                self.run_worker(
+                    self._look_up(call.call_id, call.caller), group="lookup", exit_on_error=False
+                )
+
+    async def _look_up(self, call_id: str, caller: str) -> None:
+        with self.reporting("caller lookup"):
+            self.desk.found(call_id, await self.client.member_by_phone(caller))
+        self.redraw_all()
 
     def connection(self, connected: bool, detail: str) -> None:
         """The feed connected (resync over REST) or lost the service (banner, keep state)."""
@@ -122,6 +138,7 @@ class ConsoleApp(App[None]):
                     message = from_dict({"type": kind, **item})
                     self.desk.apply(message)
                     self.board.apply(message, now)
+            self.look_up_unpopped()
             if self.session.supervisor:
                 since = self.board.day_start.isoformat()
                 self.board.load_records(

@@ -152,6 +152,13 @@ class DeskClient:
         members: list[JsonObject] = found["members"]
         return members
 
+    async def member_by_phone(self, phone: str) -> JsonObject | None:
+        """The 360° view of the one member with this phone, or None (nobody, or several)."""
+        found: list[JsonObject] = (await self.get("/api/members", phone=phone))["members"]
+        if len(found) != 1:
+            return None
+        return await self.member(str(found[0]["number"]))
+
     async def member(self, member_no: str) -> JsonObject:
         """A member's 360° view."""
         view: JsonObject = await self.get(f"/api/members/{member_no}")

@@ -44,6 +44,9 @@ class CallContext:
     answered: bool = False
     consulting: bool = False
     popped: bool = True
+    verified_in_ivr: bool = False
+    transferred_by: str | None = None
+    note: str | None = None
 
     @property
     def live(self) -> bool:
@@ -104,12 +107,24 @@ class DeskState:
         """A call rings here: open its context and make it the current one."""
         known = self.calls.get(pop.call_id)
         context = CallContext(
-            pop.call_id, pop.caller, pop.did, pop.inbound_media, pop.queue, pop.member
-        )
+            pop.call_id, pop.caller, pop.did, pop.inbound_media, pop.queue, pop.member,
+            verified_in_ivr=pop.verified_in_ivr, transferred_by=pop.transferred_by,
+            note=pop.note,
+        )  # fmt: skip
         if known is not None:
             context = replace(context, state=known.state, answered=known.answered)
         self.calls[pop.call_id] = context
         self.current = pop.call_id
+
+    def unpopped(self) -> list[CallContext]:
+        """Calls of this desk known without a pop (the console opened after the ring)."""
+        return [call for call in self.calls.values() if not call.popped]
+
+    def found(self, call_id: str, member: JsonObject | None) -> None:
+        """The caller of a call without a pop was looked up: ``member`` or nobody."""
+        context = self.calls.get(call_id)
+        if context is not None and not context.popped:
+            self.calls[call_id] = replace(context, member=member, popped=True)
 
     def call_moved(self, update: CallUpdate) -> None:
         """A call of this desk changed state."""

@@ -92,6 +92,11 @@ def pop_text(call: CallContext | None) -> Text:
     if call.queue:
         text.append(f"  queue {call.queue}")
     text.append("\n")
+    if call.transferred_by:
+        text.append(f"Transferred by {call.transferred_by}", "bold magenta")
+        text.append(f": {call.note}\n" if call.note else "\n")
+    if call.verified_in_ivr:
+        text.append("✔ verified in IVR (member/card number and PIN)\n", "bold green")
     if not call.popped:
         text.append("Looking the caller up…", "italic")
         return text

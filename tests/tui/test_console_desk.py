@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from dataclasses import replace
+
 from textual.widgets import Input, OptionList
 
 from agent_tui.screens.desk import DeskScreen
@@ -205,3 +207,39 @@ async def test_the_dtmf_pad_sends_the_digits_typed_or_clicked(desk_api: Threaded
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.last_error is not None)
         assert app.last_error == f"DTMF failed: POST /api/calls/{CALL}/dtmf: Not Found (404)"
+
+
+async def test_a_call_known_without_its_pop_is_looked_up_by_the_callers_number(
+    desk_api: ThreadedApi,
+) -> None:
+    # The console opened after the ring: only call_update reaches it, no screen_pop.
+    async with console_for(desk_api, "agent1", PASSWORD).run_test(size=(80, 24)) as pilot:
+        app = await at_desk(pilot)
+        desk_api.push(
+            "agent1",
+            CallUpdate(CALL, "answered", MEMBER_PHONE, "2026-03-02T09:29:50Z", "hotline", "agent1"),
+        )
+        await wait_for(pilot, lambda: "李娜" in text_of(app, "#pop"))
+        desk_api.push(
+            "agent1",
+            CallUpdate("c-2", "answered", "13900000000", "2026-03-02T09:31:00Z", "hotline",
+                       "agent1"),
+        )  # fmt: skip
+        await wait_for(pilot, lambda: "c-2" in app.desk.calls and app.desk.calls["c-2"].popped)
+        assert app.desk.calls["c-2"].member is None  # nobody has that number
+        assert app.desk.current == CALL, "the first call keeps the screen"
+
+
+async def test_the_pop_says_who_transferred_and_that_the_ivr_verified_the_caller(
+    desk_api: ThreadedApi,
+) -> None:
+    async with console_for(desk_api, "agent1", PASSWORD).run_test(size=(80, 24)) as pilot:
+        app = await at_desk(pilot)
+        pop = replace(
+            member_pop(desk_api), verified_in_ivr=True, transferred_by="agent2", note="VIP"
+        )
+        desk_api.push("agent1", pop)
+        await wait_for(pilot, lambda: "李娜" in text_of(app, "#pop"))
+        text = text_of(app, "#pop")
+        assert "verified in IVR" in text
+        assert "Transferred by agent2: VIP" in text
