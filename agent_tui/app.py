@@ -89,6 +89,14 @@ class ConsoleApp(App[None]):
         self.run_worker(self.feed.run(), group="feed", name="live-feed", exit_on_error=False)
         self.switch_screen(WallBoardScreen() if session.supervisor else DeskScreen())
 
+    def resume_session(self, session: Session) -> None:
+        """Logged in again after the session ended: a new feed, the same screens and calls."""
+        self.pop_screen()  # the login screen, back to the desk or wall-board as it was
+        self.desk.session_ended = False
+        self.feed = LiveFeed(self.client, on_message=self.pushed, on_status=self.connection)
+        self.run_worker(self.feed.run(), group="feed", name="live-feed", exit_on_error=False)
+        self.redraw_all()
+
     # -- live state -----------------------------------------------------------------------
     def pushed(self, message: Message) -> None:
         """One message from the feed: update both states and redraw."""
@@ -116,10 +124,18 @@ class ConsoleApp(App[None]):
             self.desk.found(call_id, await self.client.member_by_phone(caller))
         self.redraw_all()
 
+    def _ask_to_log_in_again(self) -> None:
+        from agent_tui.screens.login import LoginScreen
+
+        if not any(isinstance(screen, LoginScreen) for screen in self.screen_stack):
+            self.push_screen(LoginScreen(self.session.login, resume=True))
+
     def connection(self, connected: bool, detail: str) -> None:
         """The feed connected (resync over REST) or lost the service (banner, keep state)."""
         self.desk.connected = connected
         self.desk.session_ended = self.feed is not None and self.feed.refused
+        if self.desk.session_ended:
+            self._ask_to_log_in_again()
         if connected:
             self.run_worker(self.resync(), group="resync", exclusive=True, exit_on_error=False)
         self.redraw_all()

@@ -20,14 +20,19 @@ class LoginScreen(ConsoleScreen):
     LoginScreen #login-error { color: $error; }
     """
 
-    def __init__(self, user: str | None = None, password: str | None = None) -> None:
+    def __init__(
+        self, user: str | None = None, password: str | None = None, *, resume: bool = False
+    ) -> None:
         super().__init__()
+        # Logging in again after the session ended: the screens below are kept.
+        self.resume = resume
         self.initial_user = user
         self.initial_password = password
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label("ctidesk — log in", classes="title")
+            title = "Session ended — log in again" if self.resume else "ctidesk — log in"
+            yield Label(title, classes="title")
             yield Static(self.console.client.base_url, id="login-url")
             yield Label("User")
             yield Input(self.initial_user or "", id="user", placeholder="login")
@@ -67,7 +72,10 @@ class LoginScreen(ConsoleScreen):
             self.query_one("#password", Input).value = ""
             return
         self.initial_password = None
-        self.console.start_session(session)
+        if self.resume:
+            self.console.resume_session(session)
+        else:
+            self.console.start_session(session)
 
 
 __all__ = ["LoginScreen"]

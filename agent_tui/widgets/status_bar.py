@@ -76,7 +76,7 @@ class Banner(Static):
 def problem_of(state: DeskState) -> str | None:
     """The banner text for the connection and telephony state, if anything is wrong."""
     if state.session_ended:
-        return " Session ended (logged out or expired): press q and log in again"
+        return " Session ended (logged out or expired): log in again to go on"
     if not state.connected:
         return " Service unreachable: reconnecting… (the screen is kept)"
     if state.telephony_online is False:

@@ -5,9 +5,10 @@ from __future__ import annotations
 import asyncio
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widgets import DataTable, Input
 
 from agent_tui.app import ConsoleApp
+from agent_tui.screens.login import LoginScreen
 from agent_tui.screens.wallboard import WallBoardScreen
 from cti.protocol import AgentState, CallUpdate, QueueUpdate, TelephonyStatus
 from tests.support.console_app import connected_on, console_for, wait_for
@@ -94,6 +95,13 @@ async def test_a_revoked_token_ends_the_session_instead_of_reconnecting(
         await asyncio.wrap_future(desk_api.submit(desk_api.resume_service))
         app.feed.retry_now()
         await wait_for(pilot, lambda: app.desk.session_ended, within=15)
-        banner = app.screen.query_one("#banner")
-        assert "Session ended" in str(banner.render())
+        board = next(s for s in app.screen_stack if isinstance(s, WallBoardScreen))
+        assert "Session ended" in str(board.query_one("#banner").render())
         assert len(rows(app, "calls")) == 1, "the screen is kept"
+        await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen))
+        assert app.screen.query_one("#user", Input).value == "boss"
+        await pilot.press(*PASSWORD, "enter")
+        await wait_for(pilot, lambda: app.screen is board and app.desk.connected, within=15)
+        assert not app.desk.session_ended
+        assert app.client.token not in (None, token), "a new token"
+        assert len(rows(app, "calls")) == 1, "the call is still on the board"
