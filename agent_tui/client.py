@@ -63,10 +63,17 @@ class DeskClient:
         self.token: str | None = None
         self.session: Session | None = None
         self._http: aiohttp.ClientSession | None = None
+        self._closed = False
 
     @property
     def http(self) -> aiohttp.ClientSession:
-        """The shared HTTP session (created on first use, in the running loop)."""
+        """The shared HTTP session (created on first use, in the running loop).
+
+        After `close` no new session is made: a worker still running while the console
+        exits gets a connection error instead of a session nobody would close.
+        """
+        if self._closed:
+            raise aiohttp.ClientConnectionError("the console is closing")
         if self._http is None or self._http.closed:
             self._http = aiohttp.ClientSession(timeout=TIMEOUT)
         return self._http
@@ -77,7 +84,8 @@ class DeskClient:
         return self.base_url.replace("http", "ws", 1) + "/api/ws"
 
     async def close(self) -> None:
-        """Close the HTTP session (the token is forgotten)."""
+        """Close the HTTP session for good (the token is forgotten)."""
+        self._closed = True
         self.token = None
         if self._http is not None:
             await self._http.close()

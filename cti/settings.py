@@ -75,7 +75,7 @@ class AgiSettings(_Section):
     """The FastAGI server the IVR flows run on."""
 
     host: str = Field("127.0.0.1", min_length=1, description="FastAGI listen address.")
-    port: int = Field(4573, ge=1, le=65535, description="FastAGI TCP port.")
+    port: int = Field(4573, ge=0, le=65535, description="FastAGI TCP port (0: any free one).")
     secret: SecretStr | None = Field(
         None, description="FastAGI secret; environment or secrets file only."
     )
@@ -85,7 +85,7 @@ class ApiSettings(_Section):
     """The REST + WebSocket API."""
 
     host: str = Field("127.0.0.1", min_length=1, description="API listen address.")
-    port: int = Field(8280, ge=1, le=65535, description="API TCP port.")
+    port: int = Field(8280, ge=0, le=65535, description="API TCP port (0: any free one).")
     token_ttl_hours: int = Field(12, ge=1, description="Lifetime of an agent's API token, hours.")
 
 

@@ -19,7 +19,6 @@ from rich.table import Table
 
 from cti.cli.common import app_context, console, fail
 from cti.demo import CheckReport, DemoStack, run_check
-from cti.demo.stack import free_port
 from cti.sandbox import NeedsRootError, SandboxError
 from cti.settings import Settings
 
@@ -52,9 +51,13 @@ def _check(settings: Settings, calls: int) -> None:
     with tempfile.TemporaryDirectory(prefix="ctidesk-demo-check-") as scratch:
         url = f"sqlite+aiosqlite:///{Path(scratch) / 'demo.db'}"
         checked = settings.model_copy(
-            update={"database": settings.database.model_copy(update={"url": url})}
+            update={
+                "database": settings.database.model_copy(update={"url": url}),
+                # Any free port: a check must not clash with a service already running.
+                "agi": settings.agi.model_copy(update={"port": 0}),
+            }
         )
-        stack = DemoStack(checked, members=60, api_port=free_port(), agents=("demo.agent",),
+        stack = DemoStack(checked, members=60, api_port=0, agents=("demo.agent",),
                           progress=console.print)  # fmt: skip
 
         async def run() -> CheckReport:

@@ -25,6 +25,7 @@ from crm_core.io.demo import seed_demo
 from crm_core.io.demo_desk import seed_demo_desk
 from crm_core.members.models import Member
 from crm_core.wiring import Crm
+from cti.ami import Action
 from cti.demo.calls import INBOUND_MEDIA, DemoCaller, DemoNumber, demo_numbers
 from cti.sandbox import Sandbox
 from cti.service.serve import CtiService, crm_for
@@ -101,6 +102,12 @@ class DemoStack:
         self.callers = await demo_numbers(self.crm)
         self.service = CtiService(settings, crm=self.crm)
         await self.service.start(online_within=30)
+        # The dialplan's IVR lines reach the FastAGI server through this global.
+        await self.service.client.send(
+            Action(
+                "Setvar", Variable="CTIDESK_AGI", Value=f"agi://127.0.0.1:{self.service.ivr.port}"
+            )
+        )
         for login in self.agents:
             await self.service.agents.sign_in(await self.crm.users.get(login))
         self.progress(f"service on {self.url}; signed in: {', '.join(self.agents)}")

@@ -23,7 +23,7 @@ async def offline(sqlite_url: str) -> AsyncIterator[CtiService]:
     """The whole service with its AMI connection refused."""
     settings = Settings(
         ami=AmiSettings(port=free_port(), secret=SecretStr("unused"), connect_timeout=0.5),
-        api=ApiSettings(port=free_port()),
+        api=ApiSettings(port=0),
         database=DatabaseSettings(url=sqlite_url),
     )
     service = CtiService(settings)

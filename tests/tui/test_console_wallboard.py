@@ -100,6 +100,8 @@ async def test_a_revoked_token_ends_the_session_instead_of_reconnecting(
         assert len(rows(app, "calls")) == 1, "the screen is kept"
         await wait_for(pilot, lambda: isinstance(app.screen, LoginScreen))
         assert app.screen.query_one("#user", Input).value == "boss"
+        # Type once the password field has the focus, as a person would.
+        await wait_for(pilot, lambda: app.focused is not None and app.focused.id == "password")
         await pilot.press(*PASSWORD, "enter")
         await wait_for(pilot, lambda: app.screen is board and app.desk.connected, within=15)
         assert not app.desk.session_ended
