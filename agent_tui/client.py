@@ -167,6 +167,15 @@ class DeskClient:
             return None
         return await self.member(str(found[0]["number"]))
 
+    async def callbacks(self) -> list[JsonObject]:
+        """After-hours callback tasks due now, oldest first."""
+        return list((await self.get("/api/callbacks"))["callbacks"])
+
+    async def callback_done(self, callback_id: int) -> JsonObject:
+        """Mark a callback task done."""
+        done: JsonObject = await self.post(f"/api/callbacks/{callback_id}/done")
+        return done
+
     async def member(self, member_no: str) -> JsonObject:
         """A member's 360° view."""
         view: JsonObject = await self.get(f"/api/members/{member_no}")

@@ -90,6 +90,7 @@ class DeskScreen(RecordActions):
         _binding("b", "kb", "Knowledge"),
         _binding("f", "find", "Find member"),
         _binding("m", "member_view", "Member view"),
+        _binding("l", "callbacks", "Callbacks"),
         _binding("tab", "next_call", "Next call"),
         _binding("q", "app.quit", "Quit"),
     ]

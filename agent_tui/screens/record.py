@@ -190,6 +190,11 @@ class RecordActions(ConsoleScreen):
         if call is not None and call.member_number is not None:
             self.app.push_screen(MemberScreen(call.member_number))
 
+    def action_callbacks(self) -> None:
+        from agent_tui.screens.callbacks import CallbacksScreen
+
+        self.app.push_screen(CallbacksScreen())
+
     @work(group="record")
     async def action_find(self) -> None:
         form = await self.app.push_screen_wait(

@@ -34,6 +34,7 @@ RECORD_KEYS: tuple[tuple[str, str, str], ...] = (
     ("b", "knowledge", "kb"),
     ("f", "find member", "find"),
     ("m", "member view", "on_record"),
+    ("l", "callbacks", "callbacks"),
     ("tab", "next call", "next_call"),
     ("q", "quit", "quit"),
 )
