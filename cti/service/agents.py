@@ -194,11 +194,11 @@ class AgentService:
         """Send the caller of the agent's current call to the post-call survey afterwards
         (for queues whose survey policy is ``opt-in``)."""
         interface = phone_of(user)
-        snapshot = self._bridge.model.snapshot(self._clock())
-        call = next((c for c in snapshot.calls if c.call_id == call_id), None)
+        model = self._bridge.model
+        call = model.call(call_id, self._clock())
         if call is None or call.agent != interface:
             raise NotYourCallError(f"{user.login} is not on call {call_id}", call_id=call_id)
-        caller = next((c for c in snapshot.channels if c.uniqueid == call.call_id), None)
+        caller = model.channel(call.call_id)  # the call's first channel: the caller's
         if caller is None:
             raise NotYourCallError(f"the caller of {call_id} has gone", call_id=call_id)
         await self._send(Action("Setvar", Channel=caller.name, Variable=SURVEY_OPT_IN, Value="yes"))

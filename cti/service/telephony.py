@@ -175,13 +175,14 @@ class TelephonyBridge:
             for message in (*snapshot.channels, *snapshot.bridges, *snapshot.queues)
         ]
         now = self.clock()
-        before = self.model.snapshot(now)
         restarted = bool(self._asterisk_started) and snapshot.started != self._asterisk_started
         self._asterisk_started = snapshot.started
+        # What Asterisk forgot in a restart is put back from the model as it was before.
+        before = self.model.snapshot(now) if restarted else None
         self.publish(self.model.resync(entries, now))
         self._release_held_back()
         self.resyncs += 1
-        if restarted:
+        if before is not None:
             log.warning("Asterisk restarted (up since %s)", snapshot.started)
             for listener in self._restart_listeners:
                 try:

@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from typing import Any
 
-from textual.widgets import DataTable, OptionList
+from textual.widgets import OptionList
 
 from agent_tui.app import ConsoleApp
 from agent_tui.screens.desk import DeskScreen
@@ -20,7 +20,7 @@ from agent_tui.screens.wallboard import WallBoardScreen
 from agent_tui.screens.wrapup import WrapUpScreen
 from cti.service import CtiService
 from tests.support.asterisk import AmiClient
-from tests.support.console_app import text_of, wait_for
+from tests.support.console_app import board_rows, text_of, wait_for
 from tests.support.telephony import (
     MEMBER_PHONE,
     PASSWORD,
@@ -30,13 +30,6 @@ from tests.support.telephony import (
     originate,
     seed_member,
 )
-
-
-def board_rows(app: ConsoleApp, table_id: str) -> list[list[str]]:
-    """The cells of a wall-board table."""
-    screen = next(s for s in app.screen_stack if isinstance(s, WallBoardScreen))
-    table = screen.query_one(f"#{table_id}", DataTable)
-    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
 async def _call_logged(service: CtiService, call_id: str) -> Any:

@@ -8,13 +8,12 @@ hung up by the force-release key, and the audit trail has both actions.
 
 from __future__ import annotations
 
-from textual.widgets import DataTable
-
 from agent_tui.app import ConsoleApp
 from agent_tui.screens.dialogs import ChoiceScreen
 from agent_tui.screens.wallboard import WallBoardScreen
 from cti.service import CtiService
 from tests.support.asterisk import AmiClient
+from tests.support.console_app import board_rows as rows
 from tests.support.console_app import wait_for
 from tests.support.telephony import (
     AGENT_PHONE,
@@ -26,13 +25,6 @@ from tests.support.telephony import (
 )
 
 CALLER = "13900000007"
-
-
-def rows(app: ConsoleApp, table_id: str) -> list[list[str]]:
-    """The cells of a wall-board table."""
-    screen = next(s for s in app.screen_stack if isinstance(s, WallBoardScreen))
-    table = screen.query_one(f"#{table_id}", DataTable)
-    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
 async def test_call_back_and_force_release_from_the_wall_board(

@@ -7,15 +7,13 @@ wall-board shows the call on agent2.
 
 from __future__ import annotations
 
-from textual.widgets import DataTable
-
 from agent_tui.app import ConsoleApp
 from agent_tui.screens.desk import DeskScreen
 from agent_tui.screens.dialogs import FormScreen
 from agent_tui.screens.wallboard import WallBoardScreen
 from cti.service import CtiService
 from tests.support.asterisk import AmiClient
-from tests.support.console_app import text_of, wait_for
+from tests.support.console_app import board_rows, text_of, wait_for
 from tests.support.telephony import (
     MEMBER_PHONE,
     PASSWORD,
@@ -24,12 +22,6 @@ from tests.support.telephony import (
     originate,
     seed_member,
 )
-
-
-def board_rows(app: ConsoleApp, table_id: str) -> list[list[str]]:
-    screen = next(s for s in app.screen_stack if isinstance(s, WallBoardScreen))
-    table = screen.query_one(f"#{table_id}", DataTable)
-    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
 async def test_a_blind_transfer_pops_at_the_second_agent_and_moves_on_the_wall_board(

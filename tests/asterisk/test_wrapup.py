@@ -8,7 +8,6 @@ from __future__ import annotations
 
 import time
 from collections.abc import AsyncIterator
-from typing import Any
 
 import pytest
 
@@ -19,21 +18,12 @@ from tests.support.asterisk import AmiClient, AsteriskServer
 from tests.support.telephony import (
     AGENT_PHONE,
     MEMBER_PHONE,
-    Console,
     add_agent,
     agent_console,
     hang_up_everything,
     originate,
     running_service,
 )
-
-
-async def agent_state(console: Console, state: str) -> dict[str, Any]:
-    """The next ``agent_state`` message announcing ``state``."""
-    while True:
-        message, _ = await console.next_of("agent_state")
-        if message["state"] == state:
-            return message
 
 
 async def member_status(ami: AmiClient, queue: str, interface: str) -> dict[str, str]:
@@ -84,7 +74,7 @@ async def test_the_next_caller_waits_until_the_agent_sends_the_disposition(
         try:
             assert (await console.post("/api/agent/signin", {})).status == 200
             first = await answered_then_hung_up(ami, f'"李娜" <{MEMBER_PHONE}>')
-            await agent_state(console, "wrap_up")
+            await console.next_matching("agent_state", state="wrap_up")
             await ami.wait_for_event("QueueMemberPause", Paused="1", Interface=AGENT_PHONE)
             held = await member_status(ami, "hotline", AGENT_PHONE)
             assert (held["Paused"], held["PausedReason"]) == ("1", WRAPUP_PAUSE_REASON)
@@ -121,10 +111,10 @@ async def test_the_agent_is_released_when_the_wrap_up_time_runs_out(
         try:
             assert (await console.post("/api/agent/signin", {})).status == 200
             await answered_then_hung_up(ami, f'"李娜" <{MEMBER_PHONE}>')
-            await agent_state(console, "wrap_up")
+            await console.next_matching("agent_state", state="wrap_up")
             await ami.wait_for_event("QueueMemberPause", Paused="1", Interface=AGENT_PHONE)
             await ami.wait_for_event("QueueMemberPause", Paused="0", Interface=AGENT_PHONE)
-            await agent_state(console, "ready")
+            await console.next_matching("agent_state", state="ready")
             assert (await member_status(ami, "hotline", AGENT_PHONE))["Paused"] == "0"
         finally:
             await hang_up_everything(ami)
@@ -139,10 +129,10 @@ async def test_a_pause_chosen_during_wrap_up_is_kept_after_it(
         try:
             assert (await console.post("/api/agent/signin", {})).status == 200
             await answered_then_hung_up(ami, f'"李娜" <{MEMBER_PHONE}>')
-            await agent_state(console, "wrap_up")
+            await console.next_matching("agent_state", state="wrap_up")
             await ami.wait_for_event("QueueMemberPause", Paused="1", Interface=AGENT_PHONE)
             assert (await console.post("/api/agent/pause", {"reason": "coffee"})).status == 204
-            paused = await agent_state(console, "paused")
+            paused = await console.next_matching("agent_state", state="paused")
             assert paused["reason"] == "coffee"
             status = await member_status(ami, "hotline", AGENT_PHONE)
             assert (status["Paused"], status["PausedReason"]) == ("1", "coffee")

@@ -15,7 +15,8 @@ from pydantic import SecretStr
 
 from cti.service import CtiService
 from cti.settings import AmiSettings, ApiSettings, DatabaseSettings, Settings
-from tests.support.telephony import PASSWORD, free_port
+from tests.support.asterisk import free_port
+from tests.support.telephony import PASSWORD
 
 
 @pytest.fixture

@@ -28,14 +28,15 @@ from typing import Self
 
 from cti.sandbox import Sandbox, SandboxLayout, SandboxState
 
-__all__ = ["SETUP_HINT", "AmiClient", "AmiMessage", "AsteriskServer"]
+__all__ = ["SETUP_HINT", "AmiClient", "AmiMessage", "AsteriskServer", "free_port"]
 
 SETUP_HINT = "run the tests as root after `scripts/setup.sh --with-asterisk`"
 
 AmiMessage = dict[str, str]
 
 
-def _free_port(kind: int = socket.SOCK_STREAM) -> int:
+def free_port(kind: int = socket.SOCK_STREAM) -> int:
+    """A free port on loopback (TCP by default)."""
     with socket.socket(socket.AF_INET, kind) as sock:
         sock.bind(("127.0.0.1", 0))
         port: int = sock.getsockname()[1]
@@ -48,9 +49,9 @@ class AsteriskServer:
     def __init__(self, layout: SandboxLayout | None = None) -> None:
         self.sandbox = Sandbox(
             layout=layout,
-            ami_port=_free_port(),
+            ami_port=free_port(),
             ami_username="ctidesk-test",
-            sip_port=_free_port(socket.SOCK_DGRAM),
+            sip_port=free_port(socket.SOCK_DGRAM),
             progress=lambda line: print(f"[asterisk sandbox] {line}", flush=True),
         )
         self._state: SandboxState | None = None

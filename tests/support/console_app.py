@@ -6,10 +6,12 @@ from collections.abc import Callable
 from datetime import datetime
 
 from textual.pilot import Pilot
+from textual.widgets import DataTable
 
 from agent_tui.app import ConsoleApp
 from agent_tui.screens.desk import DeskScreen
 from agent_tui.screens.login import LoginScreen
+from agent_tui.screens.wallboard import WallBoardScreen
 from cti.http.serialisers import MEMBER_360
 from cti.protocol import ScreenPop
 from tests.support.desk_api import MEMBER_PHONE, NOW, ThreadedApi, fetch
@@ -84,3 +86,10 @@ async def open_dialog(pilot: Pilot[None], key: str, screen: type[object]) -> Non
     """Press ``key`` and wait for the dialog ``screen`` to be in front."""
     await pilot.press(key)
     await wait_for(pilot, lambda: isinstance(pilot.app.screen, screen))
+
+
+def board_rows(app: ConsoleApp, table_id: str) -> list[list[str]]:
+    """The cells of a wall-board table."""
+    screen = next(s for s in app.screen_stack if isinstance(s, WallBoardScreen))
+    table = screen.query_one(f"#{table_id}", DataTable)
+    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]

@@ -26,7 +26,7 @@ from cti.model import CallCentreModel
 from cti.protocol import Message
 from cti.service.live import ModelLiveState
 from cti.service.users import AgentDirectory
-from tests.support.telephony import free_port
+from tests.support.asterisk import free_port
 
 T = TypeVar("T")
 PASSWORD = "correct horse battery"

@@ -9,7 +9,6 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-import socket
 import time
 from collections.abc import AsyncIterator
 from dataclasses import dataclass
@@ -43,14 +42,6 @@ MEMBER_PHONE = "13812345678"
 MEDIA = "Spring brochure"
 DIAL_CALLER_ID = '"Hotline" <4008001234>'
 POINTS = 1200
-
-
-def free_port() -> int:
-    """A free TCP port on loopback."""
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        port: int = sock.getsockname()[1]
-        return port
 
 
 def settings_for(

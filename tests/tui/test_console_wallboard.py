@@ -5,24 +5,18 @@ from __future__ import annotations
 import asyncio
 
 from textual.pilot import Pilot
-from textual.widgets import DataTable, Input
+from textual.widgets import Input
 
 from agent_tui.app import ConsoleApp
 from agent_tui.screens.login import LoginScreen
 from agent_tui.screens.wallboard import WallBoardScreen
 from cti.protocol import AgentState, CallUpdate, QueueUpdate, TelephonyStatus
+from tests.support.console_app import board_rows as rows
 from tests.support.console_app import connected_on, console_for, wait_for
 from tests.support.desk_api import MEMBER_PHONE, PASSWORD, ThreadedApi, fetch
 
 SUPERVISORS = ("supervisor", "admin")
 ANSWERED = CallUpdate("c1", "answered", MEMBER_PHONE, "2026-03-02T09:29:45Z", "hotline", "agent1")
-
-
-def rows(app: ConsoleApp, table_id: str) -> list[list[str]]:
-    """The cells of a wall-board table."""
-    screen = next(s for s in app.screen_stack if isinstance(s, WallBoardScreen))
-    table = screen.query_one(f"#{table_id}", DataTable)
-    return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
 
 
 async def with_a_call(pilot: Pilot[None], api: ThreadedApi) -> ConsoleApp:
