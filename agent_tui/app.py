@@ -163,7 +163,13 @@ class ConsoleApp(App[None]):
         self.redraw_all()
 
     def redraw_all(self) -> None:
-        """Redraw every screen on the stack that shows live state."""
+        """Redraw every screen on the stack that shows live state.
+
+        Not once the app is shutting down: Textual then removes the screens' widgets while
+        pushes and clock ticks may still arrive.
+        """
+        if not self.is_running:
+            return
         for screen in self.screen_stack:
             if isinstance(screen, LiveScreen):
                 screen.redraw()

@@ -101,3 +101,27 @@ async def test_a_revoked_token_ends_the_session_instead_of_reconnecting(
         assert not app.desk.session_ended
         assert app.client.token not in (None, token), "a new token"
         assert len(rows(app, "calls")) == 1, "the call is still on the board"
+
+
+async def test_redraws_while_the_console_shuts_down_do_not_query_removed_widgets(
+    desk_api: ThreadedApi,
+) -> None:
+    """Pushes and clock ticks keep coming while Textual removes the screens at exit."""
+    failures: list[BaseException] = []
+
+    async def keep_redrawing(app: ConsoleApp) -> None:
+        while True:
+            try:
+                app.redraw_all()
+            except Exception as error:
+                failures.append(error)
+                return
+            await asyncio.sleep(0)
+
+    app = console_for(desk_api, "boss", PASSWORD)
+    async with app.run_test(size=(160, 48)) as pilot:
+        await connected_on(pilot, WallBoardScreen)
+        redrawing = asyncio.create_task(keep_redrawing(app))
+        await pilot.pause()
+    redrawing.cancel()
+    assert failures == []
