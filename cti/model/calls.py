@@ -60,6 +60,18 @@ def call_for(state: ModelState, call_id: str, at: float) -> Call | None:
     return call
 
 
+IVR_MEMBER_VARIABLE = "CTIDESK_IVR_MEMBER"
+"""The channel variable the IVR sets once the caller proved who they are; Asterisk adds
+it to every later event of the channel as ``ChanVariable: CTIDESK_IVR_MEMBER=I-…``
+(manager.conf ``channelvars``), ``CoreShowChannel`` included, so a resync keeps it."""
+
+
+def verified_member(event: Mapping[str, str], prefix: str = "") -> str:
+    """The member number the IVR verified for the event's channel, or empty."""
+    name, _, value = (event.get(prefix + "ChanVariable") or "").partition("=")
+    return value.strip() if name.strip() == IVR_MEMBER_VARIABLE else ""
+
+
 def ensure_channel(
     state: ModelState, event: Mapping[str, str], at: float, prefix: str = ""
 ) -> Channel | None:
@@ -72,11 +84,13 @@ def ensure_channel(
         return None
     channel = state.channels.get(uniqueid)
     if channel is not None:
+        note_verified(state.calls.get(channel.linkedid), event, prefix)
         return channel
     linkedid = event.get(prefix + "Linkedid") or uniqueid
     call = call_for(state, linkedid, at)
     if call is None:
         return None
+    note_verified(call, event, prefix)
     name = event.get(prefix + "Channel") or ""
     channel = Channel(
         uniqueid=uniqueid,
@@ -100,6 +114,12 @@ def ensure_channel(
         call.caller_name = channel.caller_name or call.caller_name
     note_dialled(state, call, channel.context, channel.exten)
     return channel
+
+
+def note_verified(call: Call | None, event: Mapping[str, str], prefix: str = "") -> None:
+    """Mark ``call`` as the IVR-verified member's if the event carries the variable."""
+    if call is not None and (member := verified_member(event, prefix)):
+        call.verified_member = member
 
 
 def note_dialled(state: ModelState, call: Call, context: str | None, exten: str | None) -> None:

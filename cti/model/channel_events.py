@@ -110,6 +110,7 @@ def _dial_begin(
             caller_number=call.caller_number,
             caller_name=call.caller_name,
             did=call.did,
+            verified_member=call.verified_member,
         )
     )
     refresh_agent(state, agent, at, out)

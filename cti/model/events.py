@@ -33,6 +33,8 @@ class AgentRinging:
     caller_number: str
     caller_name: str
     did: str
+    verified_member: str = ""
+    """The member the caller proved to be in the IVR, else empty."""
 
 
 @dataclass(frozen=True, slots=True)

@@ -13,6 +13,7 @@ from cti.model.calls import (
     ensure_channel,
     insert_queue_caller,
     note_dialled,
+    note_verified,
     remove_queue_caller,
     to_int,
     to_seconds,
@@ -20,17 +21,6 @@ from cti.model.calls import (
 from cti.model.channel_events import Handler
 from cti.model.events import AgentRinging, CallerQueued, DomainEvent
 from cti.model.records import Agent, Member, ModelState, Queue, QueueCaller, device_key
-
-IVR_MEMBER_VARIABLE = "CTIDESK_IVR_MEMBER"
-"""The channel variable the IVR sets once the caller proved who they are; Asterisk adds
-it to channel events as ``ChanVariable: CTIDESK_IVR_MEMBER=I-…`` (manager.conf
-``channelvars``)."""
-
-
-def verified_member(event: Mapping[str, str]) -> str:
-    """The member number the IVR verified for the event's channel, or empty."""
-    name, _, value = (event.get("ChanVariable") or "").partition("=")
-    return value.strip() if name.strip() == IVR_MEMBER_VARIABLE else ""
 
 
 def queue_for(state: ModelState, name: str) -> Queue:
@@ -74,7 +64,7 @@ def _caller_join(
             caller_name=call.caller_name or channel.caller_name,
             did=call.did,
             position=position,
-            verified_member=verified_member(event),
+            verified_member=call.verified_member,
         )
     )
 
@@ -118,6 +108,7 @@ def _agent_called(
     call = call_for(state, event.get("Linkedid") or event.get("Uniqueid") or "", at)
     if not interface or call is None:
         return
+    note_verified(call, event)
     agent = agent_for(state, interface, event.get("MemberName") or "", at)
     if agent.ringing_call == call.call_id or agent.talking_call == call.call_id:
         return
@@ -138,6 +129,7 @@ def _agent_called(
             caller_number=call.caller_number or clean(event.get("CallerIDNum")),
             caller_name=call.caller_name or clean(event.get("CallerIDName")),
             did=call.did,
+            verified_member=call.verified_member,
         )
     )
     refresh_agent(state, agent, at, out)
@@ -150,6 +142,7 @@ def _agent_connect(
     call = state.calls.get(event.get("Linkedid") or event.get("Uniqueid") or "")
     if not interface or call is None:
         return
+    note_verified(call, event)
     agent = agent_for(state, interface, event.get("MemberName") or "", at)
     dest = ensure_channel(state, event, at, prefix="Dest")
     if dest is not None:

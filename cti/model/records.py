@@ -66,6 +66,8 @@ class Call:
     abandoned: bool = False
     cause: int | None = None
     cause_text: str = ""
+    verified_member: str = ""
+    """The member the caller proved to be in the IVR (``CTIDESK_IVR_MEMBER``), else empty."""
 
 
 @dataclass(slots=True)

@@ -131,6 +131,7 @@ def settle(rebuilt: ModelState, previous: ModelState, at: float) -> None:
         kept.transferred, kept.held = old.transferred, old.held
         kept.held_since, kept.held_seconds = old.held_since, old.held_seconds
         kept.dialled = kept.dialled or old.dialled
+        kept.verified_member = kept.verified_member or old.verified_member
     for channel in rebuilt.channels.values():
         call = rebuilt.calls.get(channel.linkedid)
         if channel.agent is None or channel.bridge_id is None or call is None:

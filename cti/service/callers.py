@@ -57,9 +57,11 @@ class CallerLookup:
             self._by_call[call_id] = task
         return task
 
-    async def result(self, call_id: str, caller: str, did: str) -> CallerMatch:
+    async def result(
+        self, call_id: str, caller: str, did: str, verified_member: str = ""
+    ) -> CallerMatch:
         """The lookup of ``call_id``'s caller, started now if it was not already."""
-        return await asyncio.shield(self.start(call_id, caller, did))
+        return await asyncio.shield(self.start(call_id, caller, did, verified_member))
 
     def known(self, call_id: str) -> CallerMatch | None:
         """The finished lookup of ``call_id``, if there is one."""

@@ -78,11 +78,19 @@ class ScreenPopService:
         )
 
     async def _send(
-        self, login: str, call_id: str, caller: str, did: str, *, queue: str | None, direction: str
+        self,
+        login: str,
+        call_id: str,
+        caller: str,
+        did: str,
+        *,
+        queue: str | None,
+        direction: str,
+        verified_member: str = "",
     ) -> int:
         if self._hub.connections_of(login) == 0:
             return 0
-        match = await self._callers.result(call_id, caller, did)
+        match = await self._callers.result(call_id, caller, did, verified_member)
         transfer = self._transfers.get(call_id)
         message = ScreenPop(
             call_id=call_id,
@@ -113,6 +121,7 @@ class ScreenPopService:
             ringing.did,
             queue=ringing.queue,
             direction="inbound",
+            verified_member=ringing.verified_member,
         )
 
     async def drain(self) -> None:

@@ -199,6 +199,44 @@ async def test_a_caller_verified_by_pin_pops_as_the_member_from_an_unknown_numbe
     assert pop["did"] == POINTS_LINE
 
 
+async def test_the_verified_identity_survives_a_service_restart_while_the_caller_waits(
+    asterisk: AsteriskServer, sqlite_url: str, ami: AmiClient
+) -> None:
+    """The service that saw the IVR verify the caller stops; the next one resyncs from
+    ``CoreShowChannels`` and still pops the member, verified, when an agent is offered."""
+    settings = ivr_settings(asterisk, sqlite_url)
+    first = CtiService(settings)
+    await first.start(online_within=15)
+    try:
+        await add_agent(first)
+        member = await seed_member(first)
+        await first.crm.selfservice.set_pin(member, PIN, actor="tester")
+        response = await ami.action(
+            "Setvar", Variable="CTIDESK_AGI", Value=f"agi://127.0.0.1:{first.ivr.port}"
+        )
+        assert response["Response"] == "Success", response
+        call = await IvrCall.dial(ami, POINTS_LINE, STRANGER)
+        await call.press(member[2:] + "#")
+        await call.press(PIN + "#")
+        await call.press("0")  # an agent, please: nobody is signed in, so the caller waits
+        joined = await ami.wait_for_event("QueueCallerJoin", Channel=call.channel)
+        assert joined.get("ChanVariable") == f"CTIDESK_IVR_MEMBER={member}"
+        await first.ivr.wait_idle()
+    finally:
+        await first.stop()
+    async with ivr_service(settings, ami) as second, agent_console(second, "agent1") as console:
+        try:
+            assert (await console.post("/api/agent/signin", {})).status == 200
+            pop, _ = await console.next_of("screen_pop", within=30)
+        finally:
+            await hang_up_everything(ami)
+            await console.post("/api/agent/signout")
+    assert pop["call_id"] == joined["Linkedid"]
+    assert pop["caller"] == STRANGER
+    assert pop["member"]["number"] == member
+    assert pop["verified_in_ivr"] is True
+
+
 async def test_hanging_up_in_the_middle_of_the_flow_ends_it_cleanly(
     ivr: CtiService, ami: AmiClient
 ) -> None:
