@@ -135,6 +135,30 @@ class AgiSession:
         reply = await self.command("GET FULL VARIABLE", "${" + expression + "}")
         return reply.data if reply.result == "1" and reply.data else None
 
+    async def variable_after_hangup(self, name: str) -> str | None:
+        """A variable an application left on a channel whose caller has hung up; ``None``
+        if it is unset or Asterisk does not answer.
+
+        Asterisk still answers ``GET VARIABLE`` on a dead channel (one of the commands it
+        allows there). The ``HANGUP`` notice and the interrupted command's ``result=-1``
+        reply may still be queued ahead of the answer: they are skipped.
+        """
+        if not _VARIABLE_NAME.fullmatch(name):
+            raise ValueError(f"not a variable name: {name!r}")
+        try:
+            self._writer.write(command_line("GET VARIABLE", name))
+            self.commands += 1
+            await self._writer.drain()
+            async with asyncio.timeout(self._timeout):
+                while True:
+                    line = await self._read_line()
+                    if line.strip() in {"HANGUP", "200 result=-1"}:
+                        continue
+                    reply = parse_reply(line)
+                    return reply.data if reply.result == "1" and reply.data else None
+        except (AgiHangup, AgiProtocolError, ConnectionError, TimeoutError):
+            return None
+
     async def run_application(self, application: str, arguments: str, *, allow: float) -> int:
         """Run a dialplan application (``EXEC``); its result code."""
         if not application.isalnum():

@@ -123,4 +123,7 @@ def _answer(line: str, keys: list[str], call: SimulatedCall) -> str | None:
         expression = words[3].removeprefix("${").removesuffix("}")
         # Like Asterisk: an unset variable reads as empty, not as "not found".
         return f"200 result=1 ({call.variables.get(expression, '')})\n"
+    if name == "GET VARIABLE":
+        value = call.variables.get(words[2], "")
+        return f"200 result=1 ({value})\n" if value else "200 result=0\n"
     return "200 result=0\n"

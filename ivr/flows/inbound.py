@@ -18,6 +18,10 @@ from ivr.session import AgiSession
 QUEUE = "CTIDESK_QUEUE"
 MEDIA = "CTIDESK_MEDIA"
 VOICEMAIL_SECONDS = 300
+VOICEMAIL_FOLDERS = frozenset(
+    ("INBOX", "Old", "Work", "Family", "Friends", "Urgent", *(f"Cust{n}" for n in range(1, 6)))
+)
+"""app_voicemail's folders: a new message lands in INBOX (Urgent when marked so)."""
 
 
 async def choose_queue(session: AgiSession, deps: FlowDeps) -> str:
@@ -42,19 +46,31 @@ async def after_hours(session: AgiSession, deps: FlowDeps, member: str | None) -
     config = deps.config
     await session.set_variable(RESULT, "closed")
     box = config.voicemail_box
-    count = await session.variable(f"VM_INFO({box},count)")
-    message = f"msg{int(count):04d}" if count and count.isdigit() else None
     linked_id = await session.variable("CHANNEL(linkedid)")
     now = deps.clock()
     due = config.hours.next_opening(now) or now + timedelta(days=1)
+    message: str | None = None
     try:
         await session.play(prompts.CLOSED)
         await session.run_application("VoiceMail", f"{box},s", allow=VOICEMAIL_SECONDS)
     finally:  # a caller who hangs up to end the message still gets the callback
+        message = message_name(await session.variable_after_hangup("VM_MESSAGEFILE"))
         await deps.crm.selfservice.leave_callback(
             caller=session.env.caller or "unknown", member_number=member, mailbox=box,
             message=message, due_at=due, call_linked_id=linked_id,
         )  # fmt: skip
+
+
+def message_name(path: str | None) -> str | None:
+    """The message app_voicemail saved (``VM_MESSAGEFILE``: ``…/INBOX/msg0003``) as
+    ``INBOX/msg0003``; ``None`` when nothing was saved or the value is not one of its names."""
+    if not path or "/." in path:
+        return None
+    folder, _, name = path.rpartition("/")
+    folder = folder.rpartition("/")[2]
+    if folder not in VOICEMAIL_FOLDERS or not (name.startswith("msg") and name[3:].isdigit()):
+        return None
+    return f"{folder}/{name}"
 
 
 async def inbound_flow(session: AgiSession, deps: FlowDeps) -> None:

@@ -81,10 +81,11 @@ class IvrCall:
         self.reads_answered = 0
 
     @classmethod
-    async def dial(cls, ami: AmiClient, did: str, caller: str) -> IvrCall:
+    async def dial(cls, ami: AmiClient, did: str, caller: str, line: str = "s") -> IvrCall:
+        """A call from ``caller`` on ``did``; ``line`` is the test caller's extension."""
         ami_events = ami.events
         before = len(ami_events)
-        await originate_on(ami, did, caller)
+        await originate_on(ami, did, caller, line)
 
         def first_agi() -> AmiMessage | None:
             for event in ami_events[before:]:
@@ -128,8 +129,8 @@ class IvrCall:
     async def hang_up(self) -> None:
         await self.ami.action("Hangup", Channel=self.keypad)
 
-    async def ended(self) -> None:
-        await self.ami.wait_for_event("Hangup", Channel=self.channel)
+    async def ended(self, within: float = 15) -> None:
+        await self.ami.wait_for_event("Hangup", within, Channel=self.channel)
 
     def said(self, command: str) -> list[str]:
         return [c.removeprefix(command + " ") for c in self.commands() if c.startswith(command)]
@@ -337,12 +338,13 @@ async def test_after_hours_the_caller_leaves_a_voicemail_and_agents_get_a_callba
     today = datetime.now(SHANGHAI).date()
     holidays = [(today + timedelta(days=d)).isoformat() for d in (-1, 0, 1)]
     closed = ivr_settings(asterisk, sqlite_url, holidays=holidays)
+    inbox = asterisk.sandbox.layout.root / "var/spool/asterisk/voicemail/ctidesk/1000/INBOX"
     async with ivr_service(closed, ami) as service:
         member = await seed_member(service)
-        call = await IvrCall.dial(ami, IVR_LINE, MEMBER_PHONE)
+        # The caller talks (music) for 15 s, then hangs up to end the message.
+        call = await IvrCall.dial(ami, IVR_LINE, MEMBER_PHONE, line="speak15")
         await ami.wait_for(lambda: any(c.startswith("EXEC VoiceMail") for c in call.commands()))
-        await call.hang_up()  # callers end a message by hanging up
-        await call.ended()
+        await call.ended(within=30)
         await service.ivr.wait_idle()
         reopens = datetime.combine(today + timedelta(days=2), datetime.min.time(), SHANGHAI)
         [callback] = await service.crm.selfservice.callbacks_due(reopens.astimezone(UTC))
@@ -352,12 +354,28 @@ async def test_after_hours_the_caller_leaves_a_voicemail_and_agents_get_a_callba
     assert callback.due_at == reopens
     assert "EXEC VoiceMail 1000@ctidesk,s" in call.commands()
     assert activity.subject == "Call back: voicemail left after hours"
+    # The task names the message app_voicemail saved, and that message is this caller's.
+    assert callback.message is not None and callback.message.startswith("INBOX/msg")
+    saved = inbox / callback.message.removeprefix("INBOX/")
+    try:
+        facts = dict(
+            line.partition("=")[::2]
+            for line in saved.with_suffix(".txt").read_text().splitlines()
+            if "=" in line
+        )
+        assert facts["callerid"] == f'"Caller" <{MEMBER_PHONE}>'
+        assert facts["callerchan"] == call.channel
+        assert 1 <= int(facts["duration"]) <= 15
+        assert saved.with_suffix(".wav").stat().st_size > 44  # more than a WAV header
+    finally:
+        for part in inbox.glob(saved.name + ".*"):
+            part.unlink()
 
 
-async def originate_on(ami: AmiClient, did: str, caller: str) -> None:
-    """A caller on ``did`` from ``caller``, answering and waiting."""
+async def originate_on(ami: AmiClient, did: str, caller: str, line: str = "s") -> None:
+    """A caller on ``did`` from ``caller``, answering and waiting (or as ``line`` does)."""
     response = await ami.action(
-        "Originate", Channel="Local/s@test-caller", Context="from-trunk", Exten=did,
+        "Originate", Channel=f"Local/{line}@test-caller", Context="from-trunk", Exten=did,
         Priority="1", CallerID=f'"Caller" <{caller}>', Async="true",
     )  # fmt: skip
     assert response["Response"] == "Success", response

@@ -252,7 +252,8 @@ async def test_after_hours_the_caller_leaves_a_voicemail_and_agents_get_a_callba
     hours = OpeningHours.parse({"mon": "09:00-12:00", "tue": "09:00-12:00"}, [], "Asia/Shanghai")
     server = await _serve(crm, IvrConfig(hours=hours, keypad_timeout=1.0))
     try:
-        result = await call(server, "inbound", keys=[], **{"VM_INFO(1000@ctidesk,count)": "2"})
+        saved = "/var/spool/asterisk/voicemail/ctidesk/1000/INBOX/msg0002"
+        result = await call(server, "inbound", keys=[], VM_MESSAGEFILE=saved)
     finally:
         await server.stop()
     assert result.variables["IVR_RESULT"] == "closed"
@@ -260,9 +261,24 @@ async def test_after_hours_the_caller_leaves_a_voicemail_and_agents_get_a_callba
     tuesday_9 = START.replace(hour=1) + timedelta(days=1)  # 09:00 Shanghai = 01:00 UTC
     [callback] = await crm.selfservice.callbacks_due(tuesday_9)
     assert (callback.member_number, callback.message, callback.due_at) == (
-        member, "msg0002", tuesday_9,
+        member, "INBOX/msg0002", tuesday_9,
     )  # fmt: skip
     [activity] = await crm.activities.activities_of(member)
     assert activity.id == callback.activity_id
-    assert "msg0002" in activity.body
+    assert "INBOX/msg0002" in activity.body
     assert await crm.selfservice.callbacks_due(tuesday_9 - timedelta(minutes=1)) == []
+
+
+async def test_a_caller_who_hangs_up_before_the_beep_leaves_a_callback_without_a_message(
+    crm: Crm, clock: Clock, member: str
+) -> None:
+    hours = OpeningHours.parse({"tue": "09:00-12:00"}, [], "Asia/Shanghai")
+    server = await _serve(crm, IvrConfig(hours=hours, keypad_timeout=1.0))
+    try:
+        await call(server, "inbound", keys=[])  # app_voicemail saved nothing: no VM_MESSAGEFILE
+    finally:
+        await server.stop()
+    [callback] = await crm.selfservice.callbacks_due(START + timedelta(days=2))
+    assert (callback.member_number, callback.message) == (member, None)
+    [activity] = await crm.activities.activities_of(member)
+    assert "Voicemail (unknown)" in activity.body
