@@ -18,7 +18,7 @@ from dataclasses import dataclass
 
 from crm_core.staff.schemas import UserView
 from crm_core.staff.services import UserService
-from cti.ami import Action, AmiClient
+from cti.ami import Action, AmiClient, AmiMessage
 from cti.http.control_schemas import CallActionResult, DialResult
 from cti.model import CallEnded, CallView, ChannelView, DomainEvent
 from cti.service.agents import TelephonyUnavailableError, phone_of, send_action
@@ -116,9 +116,15 @@ class CallControl:
         return CallActionResult(call_id, "hold")
 
     async def retrieve(self, user: UserView, call_id: str) -> CallActionResult:
-        """Take the held party off hold: bridge it with the agent's leg again."""
-        self._mine(user, call_id)
-        control = self._held(call_id)
+        """Take the held party off hold: bridge it with the agent's leg again.
+
+        A hold placed before the service (re)started is found in the dialplan: the held
+        party runs ``ctidesk-hold,held`` and the agent's leg ``ctidesk-hold,wait``.
+        """
+        call, leg = self._mine(user, call_id)
+        control = self._controls.get(call_id)
+        if control is None or not control.held:
+            control = await self._hold_in_dialplan(call, leg)
         if control.consulting is not None:
             raise CallStateError(
                 "a consult call is in progress: complete or cancel the transfer", call_id=call_id
@@ -242,11 +248,31 @@ class CallControl:
         call = self.legs.live(call_id)
         return call, self.legs.agent_leg(call, user.interface)
 
-    def _held(self, call_id: str) -> _Control:
-        control = self._controls.get(call_id)
-        if control is None or not control.held:
-            raise CallStateError(f"call {call_id} is not on hold", call_id=call_id)
-        return control
+    async def _hold_in_dialplan(self, call: CallView, leg: ChannelView) -> _Control:
+        if await self._place_of(call.call_id, leg) == "wait":
+            for other in self._bridge.model.legs(call.call_id):
+                if other.uniqueid != leg.uniqueid and (
+                    await self._place_of(call.call_id, other) == "held"
+                ):
+                    return _Control(agent_leg=leg, far_end=other, held=True)
+        if call.held:
+            raise CallStateError(
+                f"call {call.call_id} was put on hold from the phone: take it off hold there",
+                call_id=call.call_id,
+            )
+        raise CallStateError(f"call {call.call_id} is not on hold", call_id=call.call_id)
+
+    async def _place_of(self, call_id: str, channel: ChannelView) -> str | None:
+        """``held`` or ``wait`` when ``channel`` waits in our hold context, else None (a
+        channel bridged again keeps its dialplan place, hence ``BRIDGEPEER``)."""
+        values = []
+        for variable in ("CONTEXT", "EXTEN", "BRIDGEPEER"):
+            getvar = Action("Getvar", Channel=channel.name, Variable=variable)
+            reply = await self.act(call_id, getvar)
+            values.append(reply.get("Value", "") if reply is not None else "")
+        context, exten, peer = values
+        held = context == HOLD_CONTEXT and exten in {"held", "wait"} and not peer
+        return exten if held else None
 
     def _consulting(self, call_id: str) -> _Control:
         control = self._controls.get(call_id)
@@ -308,10 +334,11 @@ class CallControl:
             call_id, Action("Bridge", Channel1=first.name, Channel2=second.name, Tone="no")
         )
 
-    async def act(self, call_id: str, action: Action) -> None:
-        """Send ``action``; a refusal because the call ended meanwhile is 409."""
+    async def act(self, call_id: str, action: Action) -> AmiMessage | None:
+        """Send ``action`` and give Asterisk's answer; a refusal because the call ended
+        meanwhile is 409."""
         try:
-            await send_action(self._client, action)
+            return await send_action(self._client, action)
         except TelephonyUnavailableError as error:
             if self.legs.gone(call_id) or channel_vanished(error):
                 self._controls.pop(call_id, None)

@@ -10,6 +10,7 @@ import asyncio
 
 from cti.service import CtiService
 from tests.support.asterisk import AmiClient, AsteriskServer
+from tests.support.control import bridged_with, wait_model
 from tests.support.telephony import (
     AGENT_PHONE,
     MEMBER_PHONE,
@@ -101,6 +102,40 @@ async def test_a_call_in_progress_is_live_again_after_the_service_restarts(
             assert record.agent_login == "agent1"
             assert record.queue == "hotline"
             assert record.answered_at is not None
+    finally:
+        await hang_up_everything(ami)
+        await ami.action("QueueRemove", Queue="hotline", Interface=AGENT_PHONE)
+
+
+async def test_a_call_held_before_the_service_restarts_is_retrieved_by_the_next_one(
+    asterisk: AsteriskServer, sqlite_url: str, ami: AmiClient
+) -> None:
+    """The hold is found in the dialplan (``ctidesk-hold``), not in the old process."""
+    async with running_service(asterisk, sqlite_url) as first:
+        await add_agent(first)
+        async with agent_console(first, "agent1") as console:
+            assert (await console.post("/api/agent/signin", {})).status == 200
+            await originate(ami, f'"李娜" <{MEMBER_PHONE}>')
+            caller = (await ami.wait_for_event("QueueCallerJoin"))["Channel"]
+            connect = await ami.wait_for_event("AgentConnect")
+            call_id, agent_leg = connect["Linkedid"], connect["DestChannel"]
+            await console.next_matching("call_update", call_id=call_id, state="answered")
+            response = await console.post(f"/api/calls/{call_id}/hold")
+            assert response.status == 200, await response.text()
+            await ami.wait_for_event("MusicOnHoldStart", Channel=caller)
+    try:
+        async with (
+            running_service(asterisk, sqlite_url) as second,
+            agent_console(second, "agent1") as console,
+        ):
+            await wait_model(second, lambda: any(leg.agent for leg in second.model.legs(call_id)))
+            response = await console.post(f"/api/calls/{call_id}/retrieve")
+            assert response.status == 200, await response.text()
+            await ami.wait_for_event("MusicOnHoldStop", Channel=caller)
+            assert await bridged_with(ami, caller) == {agent_leg}
+            again = await console.post(f"/api/calls/{call_id}/retrieve")
+            assert again.status == 409
+            assert "is not on hold" in (await again.json())["message"]
     finally:
         await hang_up_everything(ami)
         await ami.action("QueueRemove", Queue="hotline", Interface=AGENT_PHONE)
