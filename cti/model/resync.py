@@ -45,9 +45,12 @@ def _core_show_channel(
     call.started_at = min(call.started_at, started)
     if event.get("Context") in state.inbound_contexts and not call.did:
         call.did = event.get("Exten") or ""
-    if event.get("Application") == "Queue" and not call.queue:
+    application, data = event.get("Application"), event.get("ApplicationData") or ""
+    if application == "Queue" and not call.queue:
         # The caller's channel runs Queue(name,…) for the whole queue call, answered or not.
-        call.queue = (event.get("ApplicationData") or "").split(",")[0] or None
+        call.queue = data.split(",")[0] or None
+    elif application == "ConfBridge":
+        channel.conference = data.split(",")[0] or None
 
 
 def _bridge_list_item(

@@ -201,11 +201,11 @@ class CallControl:
         """The agent, the far end and ``target`` in one ConfBridge room."""
         call, leg = self._mine(user, call_id)
         destination = await self._destination(target)
-        room = self._rooms.get(call_id)
+        room = self._rooms.get(call_id) or call.conference
         if room is None:
             control = self._controls.get(call_id)
             far = control.far_end if control is not None else self.legs.far_end(call, leg)
-            room = self._free_room()
+            room = self.free_room()
             await self._redirect(
                 call_id, far, CONFERENCE_CONTEXT, room, extra=(leg, CONFERENCE_CONTEXT, room)
             )
@@ -288,8 +288,12 @@ class CallControl:
                 raise UnknownTargetError(f"no queue {destination.exten!r}", target=target)
         return destination
 
-    def _free_room(self) -> str:
-        used = set(self._rooms.values())
+    def free_room(self) -> str:
+        """The lowest conference room no live call uses: rooms this process opened and
+        rooms Asterisk reports in use (``ConfbridgeJoin``, or ``CoreShowChannels`` after a
+        restart of the service)."""
+        calls = self._bridge.model.snapshot(self._clock()).calls
+        used = set(self._rooms.values()) | {call.conference for call in calls if call.conference}
         for number in CONFERENCE_ROOMS:
             if str(number) not in used:
                 return str(number)

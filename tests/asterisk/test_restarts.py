@@ -139,3 +139,42 @@ async def test_a_call_held_before_the_service_restarts_is_retrieved_by_the_next_
     finally:
         await hang_up_everything(ami)
         await ami.action("QueueRemove", Queue="hotline", Interface=AGENT_PHONE)
+
+
+async def test_a_conference_open_before_the_service_restarts_keeps_its_room(
+    asterisk: AsteriskServer, sqlite_url: str, ami: AmiClient
+) -> None:
+    """The next service reads the room from ``CoreShowChannels``: a third party added
+    later joins the same room, and no other call is given it."""
+    async with running_service(asterisk, sqlite_url) as first:
+        await add_agent(first)
+        async with agent_console(first, "agent1") as console:
+            assert (await console.post("/api/agent/signin", {})).status == 200
+            await originate(ami, f'"李娜" <{MEMBER_PHONE}>')
+            caller = (await ami.wait_for_event("QueueCallerJoin"))["Channel"]
+            call_id = (await ami.wait_for_event("AgentConnect"))["Linkedid"]
+            await console.next_matching("call_update", call_id=call_id, state="answered")
+            response = await console.post(f"/api/calls/{call_id}/conference", {"target": "6004"})
+            assert response.status == 200, await response.text()
+            room = (await response.json())["detail"]
+            await ami.wait_for_event("ConfbridgeJoin", Conference=room, Channel=caller)
+    try:
+        async with (
+            running_service(asterisk, sqlite_url) as second,
+            agent_console(second, "agent1") as console,
+        ):
+            assert second.model.call(call_id, 0).conference == room  # type: ignore[union-attr]
+            assert second.calls.free_room() != room
+            response = await console.post(f"/api/calls/{call_id}/conference", {"target": "6005"})
+            assert response.status == 200, await response.text()
+            assert (await response.json())["detail"] == room
+            await ami.wait_for(
+                lambda: any(
+                    e.get("Event") == "ConfbridgeJoin" and e.get("Conference") == room
+                    and e["Channel"].startswith("Local/6005@ctidesk-outbound")
+                    for e in ami.events
+                )
+            )  # fmt: skip
+    finally:
+        await hang_up_everything(ami)
+        await ami.action("QueueRemove", Queue="hotline", Interface=AGENT_PHONE)

@@ -221,3 +221,26 @@ def test_shuffled_and_duplicated_streams_never_raise_or_go_negative(data: st.Dat
     assert all(a.time_in_state >= 0 for a in snapshot.agents)
     for call in snapshot.calls:
         assert all(u in {c.uniqueid for c in snapshot.channels} for u in call.channel_ids)
+
+
+def test_resync_reads_the_conference_room_a_channel_sits_in() -> None:
+    entry = {
+        "Event": "CoreShowChannel",
+        "Channel": "Local/s@test-caller-0000002a;1",
+        "ChannelState": "6",
+        "CallerIDNum": "13812345678",
+        "Uniqueid": "1700000000.7",
+        "Linkedid": "1700000000.7",
+        "Context": "conferences",
+        "Exten": "9003",
+        "Application": "ConfBridge",
+        "ApplicationData": "9003,ctidesk_bridge,ctidesk_user",
+        "Duration": "00:01:00",
+    }
+    model = CallCentreModel()
+    model.resync([entry], 1700000100.0)
+    call = model.call("1700000000.7", 1700000100.0)
+    assert call is not None and call.conference == "9003"
+    model.resync([{**entry, "Application": "Wait", "ApplicationData": "3600"}], 1700000110.0)
+    again = model.call("1700000000.7", 1700000110.0)
+    assert again is not None and again.conference is None
