@@ -9,6 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import os
+import shlex
+import sys
 import tempfile
 import threading
 from pathlib import Path
@@ -18,6 +21,7 @@ import typer
 from rich.table import Table
 
 from cti.cli.common import app_context, console, fail
+from cti.cli.tui import PASSWORD_ENV
 from cti.demo import CheckReport, DemoStack, run_check
 from cti.sandbox import NeedsRootError, SandboxError
 from cti.settings import Settings
@@ -91,6 +95,27 @@ DEMO_WRAPUP_SECONDS = 15.0
 """Wrap-up after demo calls when the settings give none ([telephony] wrap-up keys)."""
 
 
+def write_supervisor_launcher(
+    directory: Path, url: str, password: str, user: str = "demo.sup"
+) -> Path:
+    """A script (mode 700, only for this run: the password changes every run) that opens
+    the supervisor's console on the running demo, so nobody copies a password by hand."""
+    directory.mkdir(parents=True, exist_ok=True)
+    script = directory / "supervisor-console.sh"
+    program = Path(sys.executable).with_name("ctidesk")
+    text = (
+        "#!/bin/sh\n"
+        f"# ctidesk demo: the supervisor's console ({user}) on the demo running now.\n"
+        f"{PASSWORD_ENV}={shlex.quote(password)} exec {shlex.quote(str(program))} console "
+        f"--url {shlex.quote(url)} --user {shlex.quote(user)}\n"
+    )
+    descriptor = os.open(script, os.O_WRONLY | os.O_CREAT | os.O_TRUNC, 0o700)
+    with os.fdopen(descriptor, "w", encoding="utf-8") as out:
+        os.fchmod(out.fileno(), 0o700)  # also when an older script had another mode
+        out.write(text)
+    return script
+
+
 def _interactive(settings: Settings, every: float) -> None:
     """The stack and the call stream in a thread of their own; the console in this one."""
     from agent_tui.app import ConsoleApp
@@ -106,14 +131,16 @@ def _interactive(settings: Settings, every: float) -> None:
     thread.start()
     asyncio.run_coroutine_threadsafe(stack.start(), loop).result(timeout=600)
     stream = asyncio.run_coroutine_threadsafe(stack.caller.stream(stack.callers, every=every), loop)
+    supervisor = write_supervisor_launcher(Path("var/demo").resolve(), stack.url, stack.password)
     console.print(
         f"\n[bold]Demo running[/] on {stack.url}; a call every ~{every:.0f} s.\n"
         f"Password of demo.agent, demo.agent2 and demo.sup for this run: {stack.password}\n"
-        f"A supervisor console, in another terminal:\n"
-        f"  [bold]ctidesk console --url {stack.url} --user demo.sup[/]\n"
+        f"A supervisor console, in another terminal:\n  [bold]sh {supervisor}[/]\n"
     )
+    app = ConsoleApp(stack.url, user="demo.agent", password=stack.password)
+    app.last_info = f"Demo. Supervisor's wall-board, in another terminal: sh {supervisor}"
     try:
-        ConsoleApp(stack.url, user="demo.agent", password=stack.password).run()
+        app.run()
     finally:
         stream.cancel()
         with contextlib.suppress(Exception):

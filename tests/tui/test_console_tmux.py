@@ -13,6 +13,7 @@ from pathlib import Path
 
 import pytest
 
+from cti.cli.demo import write_supervisor_launcher
 from cti.protocol import ScreenPop
 from tests.support.console_app import member_pop
 from tests.support.desk_api import PASSWORD, ThreadedApi
@@ -113,3 +114,15 @@ def test_the_console_runs_in_an_80x24_terminal(
     while tmux.alive():
         assert time.monotonic() < deadline, "q did not quit the console"
         time.sleep(0.1)
+
+
+def test_the_demos_supervisor_launcher_opens_the_wall_board_without_typing_a_password(
+    desk_api: ThreadedApi, tmp_path: Path
+) -> None:
+    script = write_supervisor_launcher(tmp_path / "demo", desk_api.base, PASSWORD, user="boss")
+    assert script.stat().st_mode & 0o777 == 0o700, "the password is in it"
+    session = Tmux(["sh", str(script)], {"TERM": "xterm-256color"})
+    try:
+        session.wait_for(lambda pane: "Wall-board" in pane and "Boss" in pane)
+    finally:
+        session.kill()
