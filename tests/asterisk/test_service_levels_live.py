@@ -11,9 +11,8 @@ from cti.settings import TelephonySettings
 from tests.support.asterisk import AmiClient, AsteriskServer
 from tests.support.console_app import board_rows as rows
 from tests.support.console_app import wait_for
-from tests.support.control import add_user
+from tests.support.control import SECOND_AGENT_PHONE, add_user
 from tests.support.telephony import (
-    AGENT_PHONE,
     PASSWORD,
     add_agent,
     agent_console,
@@ -37,8 +36,8 @@ async def test_queues_and_queue_updates_carry_the_service_level_of_queues_conf(
 ) -> None:
     assert await asterisk_service_levels(ami) == QUEUES_CONF
     await add_user(service, "boss", "supervisor", None)
-    await add_user(service, "agent1", "agent", AGENT_PHONE, ("vip",))
-    async with agent_console(service, "boss") as boss, agent_console(service, "agent1") as agent:
+    await add_user(service, "agent2", "agent", SECOND_AGENT_PHONE, ("vip",))
+    async with agent_console(service, "boss") as boss, agent_console(service, "agent2") as agent:
         queues = (await boss.get("/api/queues"))["queues"]
         assert {q["queue"]: q["service_level_seconds"] for q in queues} == QUEUES_CONF
         mine = (await agent.get("/api/queues"))["queues"]
