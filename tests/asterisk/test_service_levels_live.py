@@ -75,7 +75,10 @@ async def test_the_wall_board_measures_each_queue_against_its_own_threshold(
     board = ConsoleApp(f"http://127.0.0.1:{service.port}", user="boss", password=PASSWORD)
     async with agent_console(service, "agent1") as agent, board.run_test(size=(80, 24)) as sup:
         try:
-            await wait_for(sup, lambda: isinstance(board.screen, WallBoardScreen))
+            await wait_for(
+                sup, lambda: isinstance(board.screen, WallBoardScreen) and board.screen.is_mounted
+            )
+            await wait_for(sup, lambda: board.desk.connected)
             await wait_for(sup, lambda: len(rows(board, "queues")) == len(QUEUES_CONF))
             assert (await agent.post("/api/agent/signin", {})).status == 200
             await originate(ami, '"Caller" <13900000011>')
