@@ -1,9 +1,11 @@
 """What the supervisor's wall-board shows, built from pushes and today's call log (no I/O).
 
-Live counters (waiting, longest wait, agents) come from ``queue_update`` and
-``agent_state``; today's figures (answered, abandoned, service level, calls taken,
-calls per interval, waits) start from the call log at (re)connect and move on with every
-``call_update``.
+Live counters (waiting, longest wait, agents) and each queue's service-level threshold
+come from ``queue_update`` and ``agent_state``; today's figures (answered, abandoned,
+service level, calls taken, calls per interval, waits) start from the call log at
+(re)connect and move on with every ``call_update``. A queue's service level is measured
+against its own threshold when it is shown, so a threshold that arrives or changes later
+applies to the whole day.
 """
 
 from __future__ import annotations
@@ -16,7 +18,6 @@ from typing import Any
 from agent_tui.desk_state import parse_time
 from cti.protocol import AgentState, CallUpdate, Message, Notice, QueueUpdate, TelephonyStatus
 
-SERVICE_LEVEL_SECONDS = 20
 INTERVAL_MINUTES = 30
 WAIT_BUCKETS = (10, 20, 30, 60, 120, 300)  # upper bounds in seconds; one more for longer
 ENDED = frozenset({"ended", "abandoned"})
@@ -28,13 +29,16 @@ class QueueToday:
 
     answered: int = 0
     abandoned: int = 0
-    within_level: int = 0
+    answer_waits: Counter[int] = field(default_factory=Counter)
+    """Seconds an answered call waited → how many calls waited that long."""
 
-    @property
-    def service_level(self) -> float | None:
-        """Share of offered calls answered within the service-level time (None: no calls)."""
+    def service_level(self, threshold_seconds: int) -> float | None:
+        """Share of offered calls answered within ``threshold_seconds`` (None: no calls)."""
         offered = self.answered + self.abandoned
-        return self.within_level / offered if offered else None
+        if not offered:
+            return None
+        within = sum(n for wait, n in self.answer_waits.items() if wait <= threshold_seconds)
+        return within / offered
 
 
 @dataclass(frozen=True)
@@ -112,7 +116,7 @@ class BoardState:
         figures = self.today.setdefault(queue or "-", QueueToday())
         if answered:
             figures.answered += 1
-            figures.within_level += wait <= SERVICE_LEVEL_SECONDS
+            figures.answer_waits[wait] += 1
             if agent:
                 self.taken[agent] += 1
         if abandoned:
@@ -155,6 +159,16 @@ class BoardState:
             self._counted.add(key)
             self._count(started, update.queue, wait, answered=False, abandoned=True, agent=None)
             self.abandoned.append(Abandoned(now, update.caller, None, wait, update.queue))
+
+    def service_level(self, queue: str) -> float | None:
+        """A queue's service level today against its own threshold (from ``queue_update``).
+
+        None when the queue had no calls today or its threshold is not known yet.
+        """
+        live, figures = self.queues.get(queue), self.today.get(queue)
+        if live is None or figures is None:
+            return None
+        return figures.service_level(live.service_level_seconds)
 
     def call_of(self, login: str) -> CallUpdate | None:
         """The live call an agent is on."""

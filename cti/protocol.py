@@ -76,7 +76,7 @@ class CallUpdate:
 
 @dataclass(frozen=True)
 class QueueUpdate:
-    """A queue's counters for the wall-board."""
+    """A queue's counters for the wall-board, and its service-level threshold in seconds."""
 
     type: ClassVar[str] = "queue_update"
     queue: str
@@ -85,6 +85,8 @@ class QueueUpdate:
     agents_ready: int
     agents_busy: int
     agents_paused: int
+    service_level_seconds: int
+    """Calls answered within this many seconds meet the queue's service level."""
 
 
 @dataclass(frozen=True)

@@ -14,7 +14,7 @@ import typing
 from collections.abc import Mapping
 from datetime import date
 from pathlib import Path
-from typing import Any, Literal
+from typing import Annotated, Any, Literal
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -28,6 +28,7 @@ from pydantic import (
     field_validator,
 )
 
+from cti.model import DEFAULT_SERVICE_LEVEL_SECONDS
 from ivr.hours import DAYS, parse_span
 
 ENV_PREFIX = "CTIDESK_"
@@ -123,6 +124,11 @@ class PhoneSettings(_Section):
         return media
 
 
+MAX_SERVICE_LEVEL_SECONDS = 3600
+ServiceLevelSeconds = Annotated[int, Field(strict=True, ge=1, le=MAX_SERVICE_LEVEL_SECONDS)]
+"""A service-level threshold: whole seconds, 1 to an hour (TOML integers only)."""
+
+
 class TelephonySettings(_Section):
     """How the service reads the dialplan and paces agents."""
 
@@ -136,6 +142,16 @@ class TelephonySettings(_Section):
     )
     wrapup_seconds: dict[str, float] = Field(
         default_factory=dict, description="Queue name → wrap-up seconds after each of its calls."
+    )
+    service_level_seconds: int = Field(
+        DEFAULT_SERVICE_LEVEL_SECONDS,
+        ge=1,
+        le=MAX_SERVICE_LEVEL_SECONDS,
+        description="Service-level threshold, seconds, of queues Asterisk reports none for.",
+    )
+    service_level: dict[str, ServiceLevelSeconds] = Field(
+        default_factory=dict,
+        description="Queue name → service-level threshold, seconds; wins over Asterisk's.",
     )
 
     @field_validator("inbound_contexts")
@@ -152,6 +168,13 @@ class TelephonySettings(_Section):
         for queue, value in seconds.items():
             if not 0 <= value <= 3600:
                 raise ValueError(f"wrap-up of queue {queue!r} must be 0 to 3600 seconds")
+        return seconds
+
+    @field_validator("service_level_seconds", mode="before")
+    @classmethod
+    def _not_a_flag(cls, seconds: object) -> object:
+        if isinstance(seconds, bool):
+            raise ValueError("must be a whole number of seconds, not true or false")
         return seconds
 
 
@@ -292,7 +315,8 @@ class Settings(_Section):
     api: ApiSettings = Field(default_factory=ApiSettings, description="REST + WebSocket API.")
     phone: PhoneSettings = Field(default_factory=PhoneSettings, description="Phone numbers.")
     telephony: TelephonySettings = Field(
-        default_factory=TelephonySettings, description="Dialplan contexts and wrap-up."
+        default_factory=TelephonySettings,
+        description="Dialplan contexts, wrap-up and service levels.",
     )
     loyalty: LoyaltySettings = Field(default_factory=LoyaltySettings, description="Loyalty.")
     recordings: RecordingsSettings = Field(

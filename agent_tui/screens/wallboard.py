@@ -18,6 +18,7 @@ from agent_tui.desk_state import parse_time
 from agent_tui.screens.base import ConsoleScreen
 from agent_tui.screens.dialogs import ChoiceScreen, Field, FormScreen
 from agent_tui.widgets.status_bar import clock_text
+from cti.protocol import QueueUpdate
 
 NARROW = 120
 
@@ -57,9 +58,9 @@ class WallBoardScreen(ConsoleScreen):
             ("Ready", 5),
             ("Busy", 4),
             ("Paused", 6),
-            ("Answered", 8),
-            ("Abandoned", 9),
-            ("SL", 4),
+            ("Answ", 5),
+            ("Aband", 5),
+            ("SL", 10),  # "83% ≤20s": today's service level against the queue's threshold
         )
         with Horizontal(id="board-middle"):
             yield _table(
@@ -128,7 +129,7 @@ class WallBoardScreen(ConsoleScreen):
                         str(q.agents_ready),
                         str(q.agents_busy),
                         str(q.agents_paused),
-                        *self._today(name),
+                        *self._today(q),
                     ],
                 )
                 for name, q in sorted(board.queues.items())
@@ -186,12 +187,13 @@ class WallBoardScreen(ConsoleScreen):
         self.query_one("#per-interval", Sparkline).data = board.interval_series(now)[-48:]
         self.query_one("#waits", Sparkline).data = board.wait_series()
 
-    def _today(self, queue: str) -> list[str]:
-        figures = self.board.today.get(queue)
+    def _today(self, queue: QueueUpdate) -> list[str]:
+        """Answered, abandoned, and the service level against the queue's own threshold."""
+        figures = self.board.today.get(queue.queue)
+        level = self.board.service_level(queue.queue)
+        shown = f"{'-' if level is None else f'{level:.0%}'} ≤{queue.service_level_seconds}s"
         if figures is None:
-            return ["0", "0", "-"]
-        level = figures.service_level
-        shown = "-" if level is None else f"{level:.0%}"
+            return ["0", "0", shown]
         return [str(figures.answered), str(figures.abandoned), shown]
 
     def _fill(self, table_id: str, rows: list[tuple[str, list[str]]]) -> None:

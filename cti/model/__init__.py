@@ -15,6 +15,7 @@ from cti.model.events import (
 )
 from cti.model.frames import FrameReader, parse_frame, parse_stream
 from cti.model.machine import CallCentreModel
+from cti.model.records import DEFAULT_SERVICE_LEVEL_SECONDS
 from cti.model.views import (
     WRAPUP_PAUSE_REASON,
     AgentState,
@@ -29,6 +30,7 @@ from cti.model.views import (
 )
 
 __all__ = [
+    "DEFAULT_SERVICE_LEVEL_SECONDS",
     "WRAPUP_PAUSE_REASON",
     "AgentRinging",
     "AgentState",

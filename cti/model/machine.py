@@ -14,7 +14,7 @@ from cti.model.channel_events import CHANNEL_HANDLERS, Handler
 from cti.model.control_events import CONTROL_HANDLERS
 from cti.model.events import CallEnded, CallTransferred, DomainEvent
 from cti.model.queue_events import QUEUE_HANDLERS
-from cti.model.records import Agent, ModelState, device_key
+from cti.model.records import DEFAULT_SERVICE_LEVEL_SECONDS, Agent, ModelState, device_key
 from cti.model.resync import RESYNC_HANDLERS, settle
 from cti.model.snapshots import agent_view, build_snapshot, call_view, channel_view, queue_view
 from cti.model.views import AgentView, CallView, ChannelView, QueueView, Snapshot
@@ -35,6 +35,10 @@ class CallCentreModel:
     ``default_wrapup`` applies to other queues and to direct calls. ``inbound_contexts``
     are the dialplan contexts where calls from outside arrive: the first extension a call
     reaches in one of them is its DID (the number the caller dialled).
+
+    A queue's service-level threshold is its entry in ``service_levels`` if any, else the
+    ``ServiceLevel`` Asterisk reports in ``QueueParams`` (queues.conf ``servicelevel``),
+    else ``default_service_level`` when Asterisk reports none (0, missing or unreadable).
     """
 
     def __init__(
@@ -43,10 +47,14 @@ class CallCentreModel:
         wrapup_seconds: Mapping[str, float] | None = None,
         default_wrapup: float = 0.0,
         inbound_contexts: Iterable[str] = ("from-trunk",),
+        service_levels: Mapping[str, int] | None = None,
+        default_service_level: int = DEFAULT_SERVICE_LEVEL_SECONDS,
     ) -> None:
         self._wrapup_seconds: Mapping[str, float] = dict(wrapup_seconds or {})
         self._default_wrapup = default_wrapup
         self._inbound_contexts = frozenset(inbound_contexts)
+        self._service_levels: Mapping[str, int] = dict(service_levels or {})
+        self._default_service_level = default_service_level
         self._state = self._empty()
 
     def _empty(self) -> ModelState:
@@ -54,6 +62,8 @@ class CallCentreModel:
             wrapup_seconds=self._wrapup_seconds,
             default_wrapup=self._default_wrapup,
             inbound_contexts=self._inbound_contexts,
+            service_levels=self._service_levels,
+            default_service_level=self._default_service_level,
         )
 
     def apply(self, event: Mapping[str, str], at: float) -> list[DomainEvent]:
@@ -216,7 +226,7 @@ class CallCentreModel:
     def queue(self, name: str, at: float) -> QueueView | None:
         """One queue at ``at``, or None if Asterisk has not reported it."""
         record = self._state.queues.get(name)
-        return queue_view(record, at) if record is not None else None
+        return queue_view(self._state, record, at) if record is not None else None
 
     def queue_names(self) -> tuple[str, ...]:
         """The queues Asterisk has reported, sorted."""

@@ -14,6 +14,9 @@ from cti.model.views import AgentState
 ENDED_CALLS_REMEMBERED = 4096
 """How many ended call ids are kept so late events cannot bring a call back."""
 
+DEFAULT_SERVICE_LEVEL_SECONDS = 20
+"""The service-level threshold of a queue Asterisk reports none for (``servicelevel=0``)."""
+
 
 @dataclass(slots=True)
 class Channel:
@@ -109,6 +112,8 @@ class Queue:
     members: dict[str, Member] = field(default_factory=dict)
     completed: int = 0
     abandoned: int = 0
+    reported_service_level: int = 0
+    """``ServiceLevel`` of Asterisk's ``QueueParams`` (queues.conf ``servicelevel``); 0: none."""
 
 
 @dataclass(slots=True)
@@ -150,6 +155,9 @@ class ModelState:
     wrapup_seconds: Mapping[str, float]
     default_wrapup: float
     inbound_contexts: frozenset[str] = frozenset({"from-trunk"})
+    service_levels: Mapping[str, int] = field(default_factory=dict)
+    """Queue name → service-level threshold in seconds that wins over Asterisk's."""
+    default_service_level: int = DEFAULT_SERVICE_LEVEL_SECONDS
     channels: dict[str, Channel] = field(default_factory=dict)
     calls: dict[str, Call] = field(default_factory=dict)
     ended_calls: OrderedDict[str, None] = field(default_factory=OrderedDict)
@@ -176,6 +184,13 @@ class ModelState:
         if queue is None:
             return self.default_wrapup
         return self.wrapup_seconds.get(queue, self.default_wrapup)
+
+    def service_level_for(self, queue: Queue) -> int:
+        """A queue's service-level threshold: the override, else Asterisk's, else the default."""
+        override = self.service_levels.get(queue.name)
+        if override is not None:
+            return override
+        return queue.reported_service_level or self.default_service_level
 
 
 def device_key(interface: str) -> str:

@@ -75,6 +75,7 @@ def _queue_params(
     queue.strategy = event.get("Strategy") or queue.strategy
     queue.completed = to_int(event.get("Completed"), queue.completed)
     queue.abandoned = to_int(event.get("Abandoned"), queue.abandoned)
+    queue.reported_service_level = max(to_int(event.get("ServiceLevel")), 0)
 
 
 def _queue_entry(

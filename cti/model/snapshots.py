@@ -45,7 +45,7 @@ def _member_view(member: Member) -> QueueMemberView:
     )
 
 
-def queue_view(queue: Queue, at: float) -> QueueView:
+def queue_view(state: ModelState, queue: Queue, at: float) -> QueueView:
     """One queue with its callers by position and members by interface."""
     callers = sorted(queue.callers.values(), key=lambda c: c.position)
     return QueueView(
@@ -66,6 +66,7 @@ def queue_view(queue: Queue, at: float) -> QueueView:
         members=tuple(_member_view(queue.members[i]) for i in sorted(queue.members)),
         completed=queue.completed,
         abandoned=queue.abandoned,
+        service_level_seconds=state.service_level_for(queue),
     )
 
 
@@ -119,7 +120,7 @@ def build_snapshot(state: ModelState, at: float) -> Snapshot:
     """The whole model at ``at``."""
     return Snapshot(
         at=at,
-        queues=tuple(queue_view(state.queues[n], at) for n in sorted(state.queues)),
+        queues=tuple(queue_view(state, state.queues[n], at) for n in sorted(state.queues)),
         agents=tuple(agent_view(state.agents[i], at) for i in sorted(state.agents)),
         calls=tuple(call_view(state, state.calls[c], at) for c in sorted(state.calls)),
         channels=tuple(channel_view(state.channels[u]) for u in sorted(state.channels)),

@@ -113,6 +113,8 @@ class QueueView:
     members: tuple[QueueMemberView, ...]
     completed: int
     abandoned: int
+    service_level_seconds: int
+    """Calls answered within this many seconds count as answered within the service level."""
 
 
 @dataclass(frozen=True, slots=True)

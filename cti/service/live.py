@@ -64,6 +64,7 @@ class ModelLiveState:
                     agents_ready=sum(state is ModelAgentState.READY for state in states),
                     agents_busy=sum(state in _BUSY for state in states),
                     agents_paused=sum(state is ModelAgentState.PAUSED for state in states),
+                    service_level_seconds=queue.service_level_seconds,
                 )
             )
         return out

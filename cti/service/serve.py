@@ -87,6 +87,8 @@ class CtiService:
             wrapup_seconds=telephony.wrapup_seconds,
             default_wrapup=telephony.default_wrapup_seconds,
             inbound_contexts=telephony.inbound_contexts,
+            service_levels=telephony.service_level,
+            default_service_level=telephony.service_level_seconds,
         )
         self.bridge = TelephonyBridge(client=self.client, model=self.model)
         self.agent_directory = AgentDirectory(users=self.crm.users)

@@ -20,8 +20,8 @@ class InMemoryLiveState:
     """Live state held in lists the test fills."""
 
     def __init__(self) -> None:
-        self.queue_counters = [QueueUpdate("sales", 2, 30, 1, 1, 0),
-                               QueueUpdate("vip", 1, 5, 0, 1, 0)]  # fmt: skip
+        self.queue_counters = [QueueUpdate("sales", 2, 30, 1, 1, 0, 20),
+                               QueueUpdate("vip", 1, 5, 0, 1, 0, 10)]  # fmt: skip
         self.agent_states = [AgentState("agent7", "ready", SINCE, queues=["sales"]),
                              AgentState("agent9", "on_call", SINCE, queues=["vip"])]  # fmt: skip
         self.active_calls = [CallUpdate("c1", "queued", "13812345678", SINCE, "sales"),
@@ -72,7 +72,11 @@ async def test_an_agent_sees_only_their_queues(api: TestClient[Any, Any]) -> Non
 
 
 async def test_a_supervisor_sees_everything(api: TestClient[Any, Any]) -> None:
-    assert [q["queue"] for q in await live(api, "boss", "queues")] == ["sales", "vip"]
+    queues = await live(api, "boss", "queues")
+    assert [(q["queue"], q["service_level_seconds"]) for q in queues] == [
+        ("sales", 20),
+        ("vip", 10),
+    ]
     assert [c["call_id"] for c in await live(api, "boss", "calls")] == ["c1", "c2"]
     calls = await live(api, "boss", "calls")
     assert calls[1] == {"call_id": "c2", "state": "answered", "caller": "13900000000",
@@ -81,5 +85,8 @@ async def test_a_supervisor_sees_everything(api: TestClient[Any, Any]) -> None:
 
 async def test_live_routes_need_a_token_and_are_documented(api: TestClient[Any, Any]) -> None:
     assert (await api.get("/api/queues")).status == 401
-    paths = (await (await api.get("/api/openapi.json")).json())["paths"]
-    assert {"/api/queues", "/api/agents", "/api/calls"} <= set(paths)
+    document = await (await api.get("/api/openapi.json")).json()
+    assert {"/api/queues", "/api/agents", "/api/calls"} <= set(document["paths"])
+    queue = document["components"]["schemas"]["QueueUpdate"]
+    assert queue["properties"]["service_level_seconds"]["type"] == "integer"
+    assert "service_level_seconds" in queue["required"]

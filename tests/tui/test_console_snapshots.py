@@ -47,7 +47,7 @@ def test_agent_desk_with_a_member_call(
         desk_api.push(
             "agent1", AgentState("agent1", "on_call", "2026-03-02T09:29:40Z", None, ["hotline"])
         )
-        desk_api.push("agent1", QueueUpdate("hotline", 3, 42, 0, 2, 1))
+        desk_api.push("agent1", QueueUpdate("hotline", 3, 42, 0, 2, 1, 20))
         desk_api.push("agent1", member_pop(desk_api))
         desk_api.push(
             "agent1",
@@ -81,8 +81,8 @@ def test_supervisor_wall_board(
         roles: Any = ("supervisor", "admin")
         for message in (
             TelephonyStatus(True),
-            QueueUpdate("hotline", 2, 45, 1, 1, 0),
-            QueueUpdate("vip", 0, 0, 1, 0, 1),
+            QueueUpdate("hotline", 2, 45, 1, 1, 0, 20),
+            QueueUpdate("vip", 0, 0, 1, 0, 1, 10),
             AgentState("agent1", "on_call", "2026-03-02T09:29:00Z", None, ["hotline"]),
             AgentState("agent2", "paused", "2026-03-02T09:20:00Z", "lunch", ["hotline", "vip"]),
             CallUpdate("c1", "answered", MEMBER_PHONE, "2026-03-02T09:29:45Z", "hotline", "agent1"),

@@ -30,7 +30,7 @@ async def with_a_call(pilot: Pilot[None], api: ThreadedApi) -> ConsoleApp:
 async def test_the_wall_board_fills_from_pushes_and_counts_today(desk_api: ThreadedApi) -> None:
     async with console_for(desk_api, "boss", PASSWORD).run_test(size=(160, 48)) as pilot:
         app = await connected_on(pilot, WallBoardScreen)
-        desk_api.broadcast(QueueUpdate("hotline", 2, 45, 1, 1, 0), SUPERVISORS)
+        desk_api.broadcast(QueueUpdate("hotline", 2, 45, 1, 1, 0, 20), SUPERVISORS)
         desk_api.broadcast(
             AgentState("agent1", "on_call", "2026-03-02T09:29:00Z", None, ["hotline"]), SUPERVISORS
         )
@@ -41,7 +41,9 @@ async def test_the_wall_board_fills_from_pushes_and_counts_today(desk_api: Threa
         )
         desk_api.broadcast(TelephonyStatus(True), SUPERVISORS)
         await wait_for(pilot, lambda: len(rows(app, "abandoned")) == 1 and rows(app, "calls"))
-        assert rows(app, "queues") == [["hotline", "2", "00:45", "1", "1", "0", "1", "1", "50%"]]
+        assert rows(app, "queues") == [
+            ["hotline", "2", "00:45", "1", "1", "0", "1", "1", "50% ≤20s"]
+        ]
         assert rows(app, "agents") == [["agent1", "on_call", "01:00", "", MEMBER_PHONE, "1"]]
         assert rows(app, "calls") == [[MEMBER_PHONE, "answered", "hotline", "agent1", "00:15"]]
         assert rows(app, "abandoned")[0][1:] == ["13900000009", "-", "01:30", "hotline"]

@@ -60,8 +60,8 @@ def test_a_second_pop_keeps_the_first_call_and_closing_it_returns_to_the_other()
 
 def test_waiting_counts_only_the_agents_own_queues_and_other_agents_are_ignored() -> None:
     state = desk_with(
-        QueueUpdate("hotline", 3, 40, 0, 1, 0),
-        QueueUpdate("vip", 5, 10, 0, 1, 0),
+        QueueUpdate("hotline", 3, 40, 0, 1, 0, 20),
+        QueueUpdate("vip", 5, 10, 0, 1, 0, 10),
         AgentState("agent2", "paused", "2026-03-02T09:00:00Z", "lunch"),
         AgentState("agent1", "ready", "2026-03-02T09:10:00Z"),
     )
@@ -81,7 +81,7 @@ def test_the_board_counts_a_call_once_from_the_log_and_from_pushes() -> None:
     board.load_records([record])
     figures = board.today["hotline"]
     assert (figures.answered, figures.abandoned) == (1, 1)
-    assert figures.service_level == 0.5
+    assert figures.service_level(20) == 0.5 and figures.service_level(10) == 0.0
     assert board.taken["agent1"] == 1
     assert [a.number for a in board.abandoned] == ["139"]
     assert "c2" not in board.calls

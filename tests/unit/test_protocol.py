@@ -33,7 +33,7 @@ EXAMPLES: list[Message] = [
     CallUpdate("1700000000.1", "answered", "13812345678", "2026-03-02T09:00:05Z", "sales",
                "agent7"),
     QueueUpdate("sales", waiting=3, longest_wait_seconds=42, agents_ready=1, agents_busy=4,
-                agents_paused=0),
+                agents_paused=0, service_level_seconds=20),
     Notice("warning", "队列已满"),
     TelephonyStatus(online=False, detail="AMI connection lost"),
     SessionReady("agent7", "agent"),
@@ -84,8 +84,14 @@ def test_the_token_is_not_in_the_repr() -> None:
         ('{"type": "telephony_status", "online": "yes"}', "'online'"),
         (
             '{"type": "queue_update", "queue": "q", "waiting": true, "longest_wait_seconds": 0,'
-            ' "agents_ready": 0, "agents_busy": 0, "agents_paused": 0}',
+            ' "agents_ready": 0, "agents_busy": 0, "agents_paused": 0,'
+            ' "service_level_seconds": 20}',
             "'waiting'",
+        ),
+        (
+            '{"type": "queue_update", "queue": "q", "waiting": 0, "longest_wait_seconds": 0,'
+            ' "agents_ready": 0, "agents_busy": 0, "agents_paused": 0}',
+            "'service_level_seconds' is missing",
         ),
         (
             '{"type": "agent_state", "login": "a", "state": "ready", "since": "t",'

@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
+import re
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from cti.cli import app
 from cti.settings import Settings, SettingsError, default_settings_file, load_settings
 
 
@@ -260,3 +263,87 @@ def test_bad_telephony_settings_are_refused_naming_the_key(
 ) -> None:
     with pytest.raises(SettingsError, match=named.replace(".", r"\.")):
         load_settings(environ={variable: value})
+
+
+def test_service_levels_default_to_twenty_seconds_and_no_overrides() -> None:
+    settings = load_settings(environ={})
+    assert settings.telephony.service_level_seconds == 20
+    assert settings.telephony.service_level == {}
+    rows = rows_by_key(settings)
+    assert rows["telephony.service_level_seconds"] == ("20", str(default_settings_file()))
+    assert rows["telephony.service_level"] == ("{}", str(default_settings_file()))
+
+
+def test_service_level_default_and_overrides_from_a_file_and_the_environment(
+    tmp_path: Path,
+) -> None:
+    config = write(
+        tmp_path / "site.toml",
+        "[telephony]\nservice_level_seconds = 30\nservice_level = { vip = 10, hotline = 25 }\n",
+    )
+    settings = load_settings(config, environ={})
+    assert settings.telephony.service_level_seconds == 30
+    assert settings.telephony.service_level == {"vip": 10, "hotline": 25}
+    rows = rows_by_key(settings)
+    assert rows["telephony.service_level"] == ('{ "vip" = "10", "hotline" = "25" }', str(config))
+    assert rows["telephony.service_level_seconds"] == ("30", str(config))
+
+    from_env = load_settings(
+        config,
+        environ={
+            "CTIDESK_TELEPHONY_SERVICE_LEVEL_SECONDS": "15",
+            "CTIDESK_TELEPHONY_SERVICE_LEVEL": "{ vip = 5 }",
+        },
+    )
+    assert from_env.telephony.service_level_seconds == 15
+    assert from_env.telephony.service_level == {"vip": 5}
+    assert from_env.source_of("telephony.service_level") == "CTIDESK_TELEPHONY_SERVICE_LEVEL"
+
+
+@pytest.mark.parametrize(
+    ("variable", "value", "named", "why"),
+    [
+        ("SERVICE_LEVEL_SECONDS", "0", "service_level_seconds", "greater than or equal to 1"),
+        ("SERVICE_LEVEL_SECONDS", "-20", "service_level_seconds", "greater than or equal to 1"),
+        ("SERVICE_LEVEL_SECONDS", "7200", "service_level_seconds", "less than or equal to 3600"),
+        ("SERVICE_LEVEL_SECONDS", "twenty", "service_level_seconds", "valid integer"),
+        ("SERVICE_LEVEL_SECONDS", "12.5", "service_level_seconds", "valid integer"),
+        ("SERVICE_LEVEL", "{ vip = 0 }", r"service_level: .* at vip", "greater than or equal"),
+        ("SERVICE_LEVEL", "{ vip = -3 }", r"service_level: .* at vip", "greater than or equal"),
+        ("SERVICE_LEVEL", "{ vip = 12.5 }", r"service_level: .* at vip", "valid integer"),
+        ("SERVICE_LEVEL", '{ vip = "10" }', r"service_level: .* at vip", "valid integer"),
+        ("SERVICE_LEVEL", "{ vip = true }", r"service_level: .* at vip", "valid integer"),
+        ("SERVICE_LEVEL", "[10]", "service_level", "valid dictionary"),
+    ],
+)
+def test_bad_service_levels_are_refused_naming_the_key(
+    variable: str, value: str, named: str, why: str
+) -> None:
+    var = f"CTIDESK_TELEPHONY_{variable}"
+    with pytest.raises(SettingsError) as refused:
+        load_settings(environ={var: value})
+    (line,) = str(refused.value).splitlines()
+    assert re.match(rf"telephony\.{named}", line), line
+    assert why in line and f"(from {var})" in line, line
+
+
+def test_a_service_level_of_true_in_a_file_is_refused(tmp_path: Path) -> None:
+    config = write(tmp_path / "site.toml", "[telephony]\nservice_level_seconds = true\n")
+    with pytest.raises(SettingsError, match=r"telephony\.service_level_seconds: must be a whole"):
+        load_settings(config, environ={})
+
+
+def test_config_show_lists_the_service_levels_and_where_they_came_from(tmp_path: Path) -> None:
+    config = write(tmp_path / "site.toml", "[telephony]\nservice_level = { vip = 10 }\n")
+    result = CliRunner().invoke(
+        app,
+        ["--config", str(config), "config", "show"],
+        env={"COLUMNS": "250", "CTIDESK_TELEPHONY_SERVICE_LEVEL_SECONDS": "25"},
+        catch_exceptions=False,
+    )
+    assert result.exit_code == 0, result.output
+    lines = {line.split("│")[1].strip(): line for line in result.output.splitlines() if "│" in line}
+    assert '{ "vip" = "10" }' in lines["telephony.service_level"]
+    assert str(config) in lines["telephony.service_level"]
+    assert "25" in lines["telephony.service_level_seconds"]
+    assert "CTIDESK_TELEPHONY_SERVICE_LEVEL_SECONDS" in lines["telephony.service_level_seconds"]
