@@ -52,12 +52,12 @@ class WallBoardScreen(ConsoleScreen):
         yield from self.frame("board-status")
         yield _table(
             "queues",
-            ("Queue", 12),
+            ("Queue", 15),
             ("Wait", 4),
-            ("Longest", 7),
+            ("Max", 5),  # the longest wait now, mm:ss
             ("Ready", 5),
             ("Busy", 4),
-            ("Paused", 6),
+            ("Pause", 5),
             ("Answ", 5),
             ("Aband", 5),
             ("SL", 10),  # "83% ≤20s": today's service level against the queue's threshold
