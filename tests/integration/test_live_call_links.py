@@ -1,0 +1,178 @@
+"""What an agent records during a live call is tied to the call's record once it is written.
+
+The call log writes a call's record when the call ends; a note, service request or survey
+made before that keeps the call's linked id (pending) and the record's write links it.
+"""
+
+from __future__ import annotations
+
+import logging
+from typing import Any
+
+import pytest
+
+from crm_core.activities.exceptions import CallOfAnotherMemberError
+from crm_core.calls.schemas import CallView
+from crm_core.surveys.seed import PHONE_SERVICE_EVALUATION_CODE, ensure_phone_service_evaluation
+from crm_core.wiring import Crm
+from tests.conftest import Clock
+from tests.integration.helpers import new_member
+
+LIVE = "1763800000.42"
+
+
+@pytest.fixture
+async def agent(any_crm: Crm) -> str:
+    """An agent's login."""
+    await any_crm.users.add({"login": "agent7", "display_name": "Agent 7", "role": "agent"})
+    return "agent7"
+
+
+def ended_call(clock: Clock, linked_id: str, member_number: str | None) -> dict[str, Any]:
+    """What the call log writes when the call ends."""
+    return {
+        "linked_id": linked_id,
+        "direction": "inbound",
+        "caller": "13812345678",
+        "member_number": member_number,
+        "started_at": clock(),
+        "answered_at": clock(),
+        "ended_at": clock(),
+    }
+
+
+async def note(crm: Crm, member: str, text: str, linked_id: str) -> Any:
+    """A note on ``member`` made on call ``linked_id``."""
+    data = {"member_number": member, "kind": "note", "body": text, "call_linked_id": linked_id}
+    return await crm.activities.log(data, actor="agent7")
+
+
+async def request(crm: Crm, member: str, linked_id: str) -> Any:
+    """A repair request for ``member`` opened on call ``linked_id``."""
+    data = {"subject": "GPS 无法充电", "request_type": "repair", "member_number": member,
+            "call_linked_id": linked_id}  # fmt: skip
+    return await crm.service_desk.requests.open(data, actor="agent7")
+
+
+async def survey(crm: Crm, member: str | None, linked_id: str) -> Any:
+    """The phone service evaluation, answered with the first option of each question."""
+    questionnaire = await crm.questionnaires.published(PHONE_SERVICE_EVALUATION_CODE)
+    answers = [
+        {"question_id": q.id, "option_ids": [q.options[0].id]} for q in questionnaire.questions
+    ]
+    return await crm.survey_responses.submit(
+        {"questionnaire": PHONE_SERVICE_EVALUATION_CODE, "channel": "agent", "agent": "agent7",
+         "member_number": member, "call_linked_id": linked_id, "answers": answers}
+    )  # fmt: skip
+
+
+def linked(call: CallView) -> tuple[list[int], list[str]]:
+    """The activity ids and request numbers a call view shows."""
+    return [a.id for a in call.activities], [r.number for r in call.service_requests]
+
+
+async def test_a_note_request_and_survey_of_a_live_call_are_linked_when_it_is_logged(
+    any_crm: Crm, clock: Clock, agent: str
+) -> None:
+    member = await new_member(any_crm)
+    await ensure_phone_service_evaluation(any_crm.questionnaires, actor="boss")
+    made = await note(any_crm, member, "wants a call back", LIVE)
+    opened = await request(any_crm, member, LIVE)
+    answered = await survey(any_crm, None, LIVE)
+    assert (made.call_linked_id, made.pending_call_linked_id) == (None, LIVE)
+    assert (opened.call_id, opened.call_linked_id, opened.pending_call_linked_id) == (
+        None, None, LIVE,
+    )  # fmt: skip
+    assert (answered.call_id, answered.pending_call_linked_id) == (None, LIVE)
+    assert made.body == "wants a call back" and opened.description is None
+    assert (await any_crm.calls.search({"member_number": member})).calls == ()
+    assert (await any_crm.member360.view(member)).last_calls == ()
+
+    written = await any_crm.calls.record(ended_call(clock, LIVE, member))
+
+    assert linked(written) == ([made.id], [opened.number])
+    assert linked(await any_crm.calls.get(LIVE)) == ([made.id], [opened.number])
+    [found] = (await any_crm.calls.search({"member_number": member})).calls
+    assert linked(found) == ([made.id], [opened.number])
+    assert found.activities[0].body == "wants a call back"
+    [last] = await any_crm.calls.last_calls(member)
+    assert linked(last) == ([made.id], [opened.number])
+    [brief] = (await any_crm.member360.view(member)).last_calls
+    assert ([a.id for a in brief.activities], [r.number for r in brief.service_requests]) == (
+        [made.id], [opened.number],
+    )  # fmt: skip
+    [activity] = await any_crm.activities.activities_of(member)
+    assert (activity.call_linked_id, activity.pending_call_linked_id) == (LIVE, None)
+    request_now = await any_crm.service_desk.requests.get(opened.number)
+    assert request_now.call_id is not None
+    assert (request_now.call_linked_id, request_now.pending_call_linked_id) == (LIVE, None)
+    response = await any_crm.survey_responses.get(answered.id)
+    assert (response.call_id, response.call_linked_id) == (request_now.call_id, LIVE)
+    assert response.pending_call_linked_id is None
+
+    again = await any_crm.calls.record(ended_call(clock, LIVE, member))  # a repeated write
+    assert linked(again) == ([made.id], [opened.number])
+    later = await note(any_crm, member, "called back", LIVE)  # the call is logged now: linked
+    assert (later.call_linked_id, later.pending_call_linked_id) == (LIVE, None)
+    assert linked(await any_crm.calls.get(LIVE))[0] == [made.id, later.id]
+
+
+async def test_a_note_on_a_call_that_never_gets_a_record_is_kept_pending(
+    any_crm: Crm, clock: Clock, agent: str
+) -> None:
+    member = await new_member(any_crm)
+    made = await note(any_crm, member, "line dropped", "1763800000.77")
+    opened = await request(any_crm, member, "1763800000.77")
+    await any_crm.calls.record(ended_call(clock, "1763800000.78", member))  # another call
+
+    [activity] = await any_crm.activities.activities_of(member)
+    assert activity == made
+    assert (activity.call_linked_id, activity.pending_call_linked_id) == (None, "1763800000.77")
+    assert (await any_crm.service_desk.requests.get(opened.number)).pending_call_linked_id == (
+        "1763800000.77"
+    )
+    [other] = (await any_crm.calls.search({"member_number": member})).calls
+    assert linked(other) == ([], []), "pending rows are not shown as linked"
+    [brief] = (await any_crm.member360.view(member)).last_calls
+    assert (brief.activities, brief.service_requests) == ((), ())
+
+
+async def test_a_record_of_another_member_does_not_take_the_pending_note(
+    any_crm: Crm, clock: Clock, agent: str, caplog: pytest.LogCaptureFixture
+) -> None:
+    li = await new_member(any_crm, "李娜", "13812345678")
+    wang = await new_member(any_crm, "王伟", "13900001111")
+    made = await note(any_crm, li, "for Li", LIVE)
+    opened = await request(any_crm, li, LIVE)
+
+    with caplog.at_level(logging.WARNING, logger="crm_core.calls.links"):
+        written = await any_crm.calls.record(ended_call(clock, LIVE, wang))
+
+    assert linked(written) == ([], [])
+    [kept] = await any_crm.activities.activities_of(li)
+    assert (kept.id, kept.call_linked_id, kept.pending_call_linked_id) == (made.id, None, LIVE)
+    assert (await any_crm.service_desk.requests.get(opened.number)).pending_call_linked_id == LIVE
+    warned = [r.getMessage() for r in caplog.records if r.name == "crm_core.calls.links"]
+    assert len(warned) == 2 and all("stays pending" in line for line in warned), warned
+    with pytest.raises(CallOfAnotherMemberError):  # refused as before once the record exists
+        await note(any_crm, li, "for Li again", LIVE)
+    with pytest.raises(CallOfAnotherMemberError):
+        await request(any_crm, li, LIVE)
+
+
+async def test_a_record_without_a_member_takes_anyones_note_and_one_survey_per_questionnaire(
+    any_crm: Crm, clock: Clock, agent: str
+) -> None:
+    member = await new_member(any_crm)
+    await ensure_phone_service_evaluation(any_crm.questionnaires, actor="boss")
+    made = await note(any_crm, member, "unknown caller said hi", LIVE)
+    first = await survey(any_crm, member, LIVE)
+    second = await survey(any_crm, member, LIVE)
+
+    written = await any_crm.calls.record(ended_call(clock, LIVE, None))
+
+    assert linked(written) == ([made.id], [])
+    first_now = await any_crm.survey_responses.get(first.id)
+    second_now = await any_crm.survey_responses.get(second.id)
+    assert (first_now.call_linked_id, first_now.pending_call_linked_id) == (LIVE, None)
+    assert (second_now.call_id, second_now.pending_call_linked_id) == (None, LIVE)
