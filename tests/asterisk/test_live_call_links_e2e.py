@@ -1,14 +1,16 @@
-"""A note and a service request made during a real call are on that call's record.
+"""A note, a service request and a survey made during a real call are on its record.
 
 A real queue call on the sandbox Asterisk is answered by the agent's phone; while the
-caller is still on the line the agent's API adds a note and opens a service request with
-the call's id (the call log has no record of it yet: it is written when the call ends).
-The caller hangs up, the service writes the call's record, and the call log and the
-member's 360° view show the note and the request on that record.
+caller is still on the line the agent's API adds a note, opens a service request and
+submits a survey with the call's id (the call log has no record of it yet: it is written
+when the call ends). The caller hangs up, the service writes the call's record, and the
+call log and the member's 360° view show the note and the request on that record; the
+survey response names the call.
 """
 
 from __future__ import annotations
 
+from crm_core.surveys.seed import PHONE_SERVICE_EVALUATION_CODE, ensure_phone_service_evaluation
 from cti.service import CtiService
 from tests.support.asterisk import AmiClient
 from tests.support.telephony import (
@@ -26,6 +28,8 @@ async def test_a_note_and_a_request_made_during_a_real_call_are_linked_to_its_re
 ) -> None:
     await add_agent(service)
     member = await seed_member(service)
+    evaluation = await ensure_phone_service_evaluation(service.crm.questionnaires, actor="boss")
+    answers = [{"question_id": q.id, "option_ids": [q.options[0].id]} for q in evaluation.questions]
     async with agent_console(service, "agent1") as console:
         try:
             assert (await console.post("/api/agent/signin", {})).status == 200
@@ -50,6 +54,14 @@ async def test_a_note_and_a_request_made_during_a_real_call_are_linked_to_its_re
             request = await opened.json()
             assert (note["call_linked_id"], note["pending_call_linked_id"]) == (None, call_id)
             assert (request["call_id"], request["pending_call_linked_id"]) == (None, call_id)
+            surveyed = await console.post(
+                "/api/survey-responses",
+                {"questionnaire": PHONE_SERVICE_EVALUATION_CODE, "member_number": member,
+                 "call_id": call_id, "answers": answers},
+            )  # fmt: skip
+            assert surveyed.status == 200, await surveyed.text()
+            survey = await surveyed.json()
+            assert (survey["call_id"], survey["pending_call_linked_id"]) == (None, call_id)
             assert note["body"] == "GPS 无法充电, wants a call back"
             assert request["description"] is None
             live = await console.get(f"/api/call-records?member_no={member}")
@@ -76,5 +88,8 @@ async def test_a_note_and_a_request_made_during_a_real_call_are_linked_to_its_re
             assert (linked.call_linked_id, linked.pending_call_linked_id) == (call_id, None)
             [activity] = await service.crm.activities.activities_of(member)
             assert (activity.call_linked_id, activity.pending_call_linked_id) == (call_id, None)
+            response = await service.crm.survey_responses.get(survey["id"])
+            assert (response.call_id, response.call_linked_id) == (linked.call_id, call_id)
+            assert response.call_id is not None and response.agent == "agent1"
         finally:
             await hang_up_everything(ami)
