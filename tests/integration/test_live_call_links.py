@@ -6,15 +6,23 @@ made before that keeps the call's linked id (pending) and the record's write lin
 
 from __future__ import annotations
 
+import asyncio
 import logging
+from collections.abc import AsyncIterator
 from typing import Any
 
 import pytest
+from sqlalchemy import select, text
+from sqlalchemy.orm import Session
 
 from crm_core.activities.exceptions import CallOfAnotherMemberError
+from crm_core.activities.models import Activity
+from crm_core.calls.links import call_for, link_pending, lock_call
+from crm_core.calls.models import CallRecord
 from crm_core.calls.schemas import CallView
+from crm_core.members.models import Member
 from crm_core.surveys.seed import PHONE_SERVICE_EVALUATION_CODE, ensure_phone_service_evaluation
-from crm_core.wiring import Crm
+from crm_core.wiring import Crm, build_crm
 from tests.conftest import Clock
 from tests.integration.helpers import new_member
 
@@ -176,3 +184,71 @@ async def test_a_record_without_a_member_takes_anyones_note_and_one_survey_per_q
     second_now = await any_crm.survey_responses.get(second.id)
     assert (first_now.call_linked_id, first_now.pending_call_linked_id) == (LIVE, None)
     assert (second_now.call_id, second_now.pending_call_linked_id) == (None, LIVE)
+
+
+async def _blocked_on_a_call_lock(crm: Crm, within: float = 10.0) -> None:
+    """Return once a transaction waits for a call's lock (PostgreSQL's ``pg_locks``)."""
+    waiting = text("SELECT count(*) FROM pg_locks WHERE locktype = 'advisory' AND NOT granted")
+    async with asyncio.timeout(within):
+        while True:
+            async with crm.db.read() as session:
+                if await session.scalar(waiting):
+                    return
+            await asyncio.sleep(0.01)
+
+
+@pytest.fixture
+async def pg_crm(postgres_url: str, clock: Clock) -> AsyncIterator[Crm]:
+    """CRM services over a fresh PostgreSQL database."""
+    services = build_crm(database_url=postgres_url, clock=clock)
+    yield services
+    await services.close()
+
+
+@pytest.mark.postgres
+async def test_a_note_made_while_the_record_is_written_waits_for_it_and_is_linked(
+    pg_crm: Crm, clock: Clock
+) -> None:
+    await pg_crm.users.add({"login": "agent7", "display_name": "Agent 7", "role": "agent"})
+    member = await new_member(pg_crm)
+    async with pg_crm.db.write() as writing:  # the call log writing the record, not committed
+
+        def write_record(session: Session) -> None:
+            lock_call(session, LIVE)
+            record = CallRecord(linked_id=LIVE, direction="inbound", caller="13812345678",
+                                started_at=clock(), created_at=clock())  # fmt: skip
+            session.add(record)
+            session.flush()
+            assert link_pending(session, record) == 0
+
+        await writing.run_sync(write_record)
+        made = asyncio.create_task(note(pg_crm, member, "made as the call ended", LIVE))
+        await _blocked_on_a_call_lock(pg_crm)
+    linked_note = await made
+    assert (linked_note.call_linked_id, linked_note.pending_call_linked_id) == (LIVE, None)
+    assert linked(await pg_crm.calls.get(LIVE))[0] == [linked_note.id]
+
+
+@pytest.mark.postgres
+async def test_a_record_written_while_a_note_is_made_waits_for_it_and_links_it(
+    pg_crm: Crm, clock: Clock
+) -> None:
+    await pg_crm.users.add({"login": "agent7", "display_name": "Agent 7", "role": "agent"})
+    member = await new_member(pg_crm)
+    async with pg_crm.db.write() as noting:  # a note of the live call, not committed
+
+        def make_note(session: Session) -> int:
+            member_id = session.scalar(select(Member.id).where(Member.number == member))
+            assert call_for(session, LIVE, member_id) is None
+            row = Activity(
+                member_id=member_id, kind="note", body="made as the call ended",
+                call_linked_id=LIVE, created_by="agent7", created_at=clock(),
+            )  # fmt: skip
+            session.add(row)
+            session.flush()
+            return row.id
+
+        note_id = await noting.run_sync(make_note)
+        writing = asyncio.create_task(pg_crm.calls.record(ended_call(clock, LIVE, member)))
+        await _blocked_on_a_call_lock(pg_crm)
+    assert linked(await writing) == ([note_id], [])
