@@ -199,9 +199,10 @@ async def test_a_service_request_and_a_note_from_the_call_are_on_the_record(
         ("/api/service-requests", {"subject": "x", "request_type": "repair",
                                    "member_number": member, "call_id": "a\nb"}),
     ):  # fmt: skip
-        assert "call_id" in (await error(await api.post(path, headers=headers, json=body), 400))[
-            "message"
-        ]
+        assert (
+            "call_id"
+            in (await error(await api.post(path, headers=headers, json=body), 400))["message"]
+        )
     bad = await api.post(
         "/api/service-requests",
         headers=headers,

@@ -7,9 +7,12 @@ made before that keeps the call's linked id (pending) and the record's write lin
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
-from collections.abc import AsyncIterator
-from typing import Any
+from collections.abc import AsyncIterator, Callable
+from datetime import datetime
+from functools import partial
+from typing import Any, TypeVar
 
 import pytest
 from sqlalchemy import select, text
@@ -27,6 +30,7 @@ from tests.conftest import Clock
 from tests.integration.helpers import new_member
 
 LIVE = "1763800000.42"
+T = TypeVar("T")
 
 
 @pytest.fixture
@@ -34,6 +38,13 @@ async def agent(any_crm: Crm) -> str:
     """An agent's login."""
     await any_crm.users.add({"login": "agent7", "display_name": "Agent 7", "role": "agent"})
     return "agent7"
+
+
+@pytest.fixture
+async def surveyed(any_crm: Crm, agent: str) -> str:
+    """李娜's member number, with the phone service evaluation published to run with her."""
+    await ensure_phone_service_evaluation(any_crm.questionnaires, actor="boss")
+    return await new_member(any_crm)
 
 
 def ended_call(clock: Clock, linked_id: str, member_number: str | None) -> dict[str, Any]:
@@ -80,10 +91,9 @@ def linked(call: CallView) -> tuple[list[int], list[str]]:
 
 
 async def test_a_note_request_and_survey_of_a_live_call_are_linked_when_it_is_logged(
-    any_crm: Crm, clock: Clock, agent: str
+    any_crm: Crm, clock: Clock, surveyed: str
 ) -> None:
-    member = await new_member(any_crm)
-    await ensure_phone_service_evaluation(any_crm.questionnaires, actor="boss")
+    member = surveyed
     made = await note(any_crm, member, "wants a call back", LIVE)
     opened = await request(any_crm, member, LIVE)
     answered = await survey(any_crm, None, LIVE)
@@ -169,13 +179,11 @@ async def test_a_record_of_another_member_does_not_take_the_pending_note(
 
 
 async def test_a_record_without_a_member_takes_anyones_note_and_one_survey_per_questionnaire(
-    any_crm: Crm, clock: Clock, agent: str
+    any_crm: Crm, clock: Clock, surveyed: str
 ) -> None:
-    member = await new_member(any_crm)
-    await ensure_phone_service_evaluation(any_crm.questionnaires, actor="boss")
-    made = await note(any_crm, member, "unknown caller said hi", LIVE)
-    first = await survey(any_crm, member, LIVE)
-    second = await survey(any_crm, member, LIVE)
+    first = await survey(any_crm, surveyed, LIVE)
+    second = await survey(any_crm, surveyed, LIVE)
+    made = await note(any_crm, surveyed, "unknown caller said hi", LIVE)
 
     written = await any_crm.calls.record(ended_call(clock, LIVE, None))
 
@@ -199,29 +207,47 @@ async def _blocked_on_a_call_lock(crm: Crm, within: float = 10.0) -> None:
 
 @pytest.fixture
 async def pg_crm(postgres_url: str, clock: Clock) -> AsyncIterator[Crm]:
-    """CRM services over a fresh PostgreSQL database."""
+    """CRM services over a fresh PostgreSQL database, with agent7."""
     services = build_crm(database_url=postgres_url, clock=clock)
+    await services.users.add({"login": "agent7", "display_name": "Agent 7", "role": "agent"})
     yield services
     await services.close()
+
+
+@contextlib.asynccontextmanager
+async def held_open(crm: Crm, work: Callable[[Session], T]) -> AsyncIterator[T]:
+    """What ``work`` returns, in a transaction that commits only when the block ends."""
+    async with crm.db.write() as writing:
+        yield await writing.run_sync(work)
+
+
+def write_record(session: Session, at: datetime) -> None:
+    """The call log's write of call ``LIVE``'s record, as far as linking its pending rows."""
+    lock_call(session, LIVE)
+    record = CallRecord(linked_id=LIVE, direction="inbound", caller="13812345678",
+                        started_at=at, created_at=at)  # fmt: skip
+    session.add(record)
+    session.flush()
+    assert link_pending(session, record) == 0
+
+
+def make_note(session: Session, member: str, at: datetime) -> int:
+    """A note on ``member`` of call ``LIVE`` (which has no record yet); its id."""
+    member_id = session.scalar(select(Member.id).where(Member.number == member))
+    assert call_for(session, LIVE, member_id) is None
+    row = Activity(member_id=member_id, kind="note", body="made as the call ended",
+                   call_linked_id=LIVE, created_by="agent7", created_at=at)  # fmt: skip
+    session.add(row)
+    session.flush()
+    return row.id
 
 
 @pytest.mark.postgres
 async def test_a_note_made_while_the_record_is_written_waits_for_it_and_is_linked(
     pg_crm: Crm, clock: Clock
 ) -> None:
-    await pg_crm.users.add({"login": "agent7", "display_name": "Agent 7", "role": "agent"})
     member = await new_member(pg_crm)
-    async with pg_crm.db.write() as writing:  # the call log writing the record, not committed
-
-        def write_record(session: Session) -> None:
-            lock_call(session, LIVE)
-            record = CallRecord(linked_id=LIVE, direction="inbound", caller="13812345678",
-                                started_at=clock(), created_at=clock())  # fmt: skip
-            session.add(record)
-            session.flush()
-            assert link_pending(session, record) == 0
-
-        await writing.run_sync(write_record)
+    async with held_open(pg_crm, partial(write_record, at=clock())):
         made = asyncio.create_task(note(pg_crm, member, "made as the call ended", LIVE))
         await _blocked_on_a_call_lock(pg_crm)
     linked_note = await made
@@ -233,22 +259,8 @@ async def test_a_note_made_while_the_record_is_written_waits_for_it_and_is_linke
 async def test_a_record_written_while_a_note_is_made_waits_for_it_and_links_it(
     pg_crm: Crm, clock: Clock
 ) -> None:
-    await pg_crm.users.add({"login": "agent7", "display_name": "Agent 7", "role": "agent"})
     member = await new_member(pg_crm)
-    async with pg_crm.db.write() as noting:  # a note of the live call, not committed
-
-        def make_note(session: Session) -> int:
-            member_id = session.scalar(select(Member.id).where(Member.number == member))
-            assert call_for(session, LIVE, member_id) is None
-            row = Activity(
-                member_id=member_id, kind="note", body="made as the call ended",
-                call_linked_id=LIVE, created_by="agent7", created_at=clock(),
-            )  # fmt: skip
-            session.add(row)
-            session.flush()
-            return row.id
-
-        note_id = await noting.run_sync(make_note)
+    async with held_open(pg_crm, partial(make_note, member=member, at=clock())) as note_id:
         writing = asyncio.create_task(pg_crm.calls.record(ended_call(clock, LIVE, member)))
         await _blocked_on_a_call_lock(pg_crm)
     assert linked(await writing) == ([note_id], [])
