@@ -9,9 +9,11 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from functools import partial
+from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -23,11 +25,15 @@ from crm_core.activities.models import Activity
 from crm_core.calls.links import call_for, link_pending, lock_call
 from crm_core.calls.models import CallRecord
 from crm_core.calls.schemas import CallView
+from crm_core.db.engine import create_engine
+from crm_core.db.metadata import metadata
+from crm_core.db.migrate import upgrade
 from crm_core.members.models import Member
 from crm_core.surveys.seed import PHONE_SERVICE_EVALUATION_CODE, ensure_phone_service_evaluation
 from crm_core.wiring import Crm, build_crm
 from tests.conftest import Clock
 from tests.integration.helpers import new_member
+from tests.support.postgres import PostgresServer
 
 LIVE = "1763800000.42"
 T = TypeVar("T")
@@ -264,3 +270,74 @@ async def test_a_record_written_while_a_note_is_made_waits_for_it_and_links_it(
         writing = asyncio.create_task(pg_crm.calls.record(ended_call(clock, LIVE, member)))
         await _blocked_on_a_call_lock(pg_crm)
     assert linked(await writing) == ([note_id], [])
+
+
+@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
+def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
+    """A database with no schema yet, on SQLite and then on PostgreSQL."""
+    if request.param == "sqlite":
+        return f"sqlite+aiosqlite:///{tmp_path}/old.db"
+    server: PostgresServer = request.getfixturevalue("postgres")
+    return server.create_database(f"crm_before_links_{uuid.uuid4().hex[:12]}")
+
+
+async def test_the_migration_gives_rows_already_on_a_call_its_linked_id(
+    empty_url: str, clock: Clock
+) -> None:
+    await upgrade(empty_url, "0010")
+    tables = metadata.tables
+    engine = create_engine(empty_url)
+    try:
+        async with engine.begin() as connection:  # only columns revision 0010 has
+            member_id = (
+                await connection.execute(
+                    tables["members"]
+                    .insert()
+                    .values(
+                        number="I-00000001",
+                        kind="individual",
+                        name="李娜",
+                        language="zh",
+                        level=1,
+                        custom_fields={},
+                        created_at=clock(),
+                        updated_at=clock(),
+                    )
+                    .returning(tables["members"].c.id)
+                )
+            ).scalar_one()
+            call_id = (
+                await connection.execute(
+                    tables["call_records"]
+                    .insert()
+                    .values(
+                        linked_id=LIVE,
+                        direction="inbound",
+                        caller="13812345678",
+                        started_at=clock(),
+                        wait_seconds=0,
+                        talk_seconds=0,
+                        hold_seconds=0,
+                        wrapup_seconds=0,
+                        abandoned=False,
+                        created_at=clock(),
+                    )
+                    .returning(tables["call_records"].c.id)
+                )
+            ).scalar_one()
+            await connection.execute(tables["activities"].insert(), [
+                {"member_id": member_id, "kind": "note", "body": body, "call_id": on_call,
+                 "created_by": "agent7", "created_at": clock()}
+                for body, on_call in (("on the call", call_id), ("no call", None))
+            ])  # fmt: skip
+    finally:
+        await engine.dispose()
+    await upgrade(empty_url)
+    crm = build_crm(database_url=empty_url, clock=clock)
+    try:
+        no_call, on_call = await crm.activities.activities_of("I-00000001")  # newest first
+        assert (on_call.body, on_call.call_linked_id) == ("on the call", LIVE)
+        assert (no_call.call_linked_id, no_call.pending_call_linked_id) == (None, None)
+        assert linked(await crm.calls.get(LIVE))[0] == [on_call.id]
+    finally:
+        await crm.close()
