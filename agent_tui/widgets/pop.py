@@ -30,6 +30,14 @@ def _day(text: Any) -> str:
     return str(text or "")[:10]
 
 
+def _recorded_on(call: dict[str, Any]) -> str:
+    """What agents recorded on a logged call: how many notes, which requests."""
+    notes = len(call.get("activities", []))
+    parts = [f"{notes} note{'s' if notes != 1 else ''}"] if notes else []
+    parts += [request["number"] for request in call.get("service_requests", [])]
+    return "".join(f" · {part}" for part in parts)
+
+
 def member_lines(member: dict[str, Any]) -> Text:
     """The 360° summary of a member as the pop shows it."""
     profile = member.get("profile", {})
@@ -67,7 +75,7 @@ def member_lines(member: dict[str, Any]) -> Text:
         outcome = "abandoned" if call.get("abandoned") else call.get("disposition_code") or ""
         text.append(
             f"  {_day(call.get('started_at'))} {call.get('queue') or ''} "
-            f"{call.get('agent') or ''} {outcome}\n"
+            f"{call.get('agent') or ''} {outcome}{_recorded_on(call)}\n"
         )
     survey = member.get("last_survey")
     if survey:

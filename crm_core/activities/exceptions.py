@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from crm_core.calls.exceptions import CallOfAnotherMemberError
 from crm_core.errors import ConflictError, InvalidInputError, NotFoundError
 
 
@@ -29,23 +30,10 @@ class TemplateInactiveError(ConflictError):
     error_id = "template-inactive"
 
 
-class UnknownCallError(InvalidInputError):
-    """An activity linked to a call the call log does not have."""
-
-    error_id = "unknown-call"
-
-
-class CallOfAnotherMemberError(InvalidInputError):
-    """An activity linked to a call that belongs to a different member."""
-
-    error_id = "call-of-another-member"
-
-
 __all__ = [
     "CallOfAnotherMemberError",
     "DuplicateTemplateError",
     "TemplateInactiveError",
     "TemplateNotFoundError",
     "TemplateSyntaxError",
-    "UnknownCallError",
 ]

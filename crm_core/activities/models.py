@@ -63,5 +63,8 @@ class Activity(Base):
     channel: Mapped[str | None] = mapped_column(String(254))
     template_id: Mapped[int | None] = mapped_column(ForeignKey("activity_templates.id"))
     call_id: Mapped[int | None] = mapped_column(ForeignKey("call_records.id"), index=True)
+    #: The Asterisk linked id of the call it was made on; ``call_id`` stays empty (pending)
+    #: until the call log writes that call's record.
+    call_linked_id: Mapped[str | None] = mapped_column(String(64), index=True)
     created_by: Mapped[str] = mapped_column(String(64))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -54,7 +54,10 @@ class _Input(BaseModel):
 
 
 class ActivityIn(_Input):
-    """A free-text activity on a member; ``call_linked_id`` ties it to a logged call."""
+    """A free-text activity on a member; ``call_linked_id`` ties it to its call.
+
+    A call not yet in the call log (still live) is linked when its record is written.
+    """
 
     member_number: str = Field(pattern=MEMBER_NUMBER)
     kind: ActivityKind
@@ -103,7 +106,11 @@ class Actor(_Input):
 
 @dataclass(frozen=True)
 class ActivityView:
-    """One activity on a member, as stored."""
+    """One activity on a member, as stored.
+
+    ``call_linked_id`` names the logged call it is tied to; ``pending_call_linked_id``
+    the call it was made on while that call has no record yet (it is still live).
+    """
 
     id: int
     member_number: str
@@ -113,6 +120,7 @@ class ActivityView:
     channel: str | None
     template: str | None
     call_linked_id: str | None
+    pending_call_linked_id: str | None
     created_by: str
     created_at: datetime
 

@@ -13,11 +13,7 @@ from typing import Any
 from sqlalchemy import select
 from sqlalchemy.orm import Session, selectinload
 
-from crm_core.activities.exceptions import (
-    CallOfAnotherMemberError,
-    TemplateInactiveError,
-    UnknownCallError,
-)
+from crm_core.activities.exceptions import TemplateInactiveError
 from crm_core.activities.models import Activity, ActivityKind, ActivityTemplate
 from crm_core.activities.schemas import (
     ActivityIn,
@@ -28,7 +24,7 @@ from crm_core.activities.schemas import (
 )
 from crm_core.activities.template_service import load_template
 from crm_core.activities.templates import compile_template, member_values
-from crm_core.calls.models import CallRecord
+from crm_core.calls.links import call_for
 from crm_core.db.engine import Database
 from crm_core.db.types import utcnow
 from crm_core.errors import InvalidInputError, NotFoundError
@@ -54,20 +50,21 @@ def _usable_template(session: Session, name: str) -> ActivityTemplate:
     return template
 
 
-def _call_id(session: Session, linked_id: str | None, member_id: int) -> int | None:
-    if linked_id is None:
-        return None
-    row = session.execute(
-        select(CallRecord.id, CallRecord.member_id).where(CallRecord.linked_id == linked_id)
-    ).one_or_none()
-    if row is None:
-        raise UnknownCallError(f"no call {linked_id!r} in the call log", call_linked_id=linked_id)
-    call_id, call_member_id = row
-    if call_member_id is not None and call_member_id != member_id:
-        raise CallOfAnotherMemberError(
-            f"call {linked_id} is another member's call", call_linked_id=linked_id
-        )
-    return int(call_id)
+def _view(row: Activity, member_number: str, template_name: str | None) -> ActivityView:
+    linked = row.call_id is not None
+    return ActivityView(
+        id=row.id,
+        member_number=member_number,
+        kind=row.kind,
+        subject=row.subject,
+        body=row.body,
+        channel=row.channel,
+        template=template_name,
+        call_linked_id=row.call_linked_id if linked else None,
+        pending_call_linked_id=None if linked else row.call_linked_id,
+        created_by=row.created_by,
+        created_at=row.created_at,
+    )
 
 
 class ActivityService:
@@ -139,24 +136,14 @@ class ActivityService:
             body=body,
             channel=channel,
             template_id=template_id,
-            call_id=_call_id(session, call_linked_id, member_id),
+            call_id=call_for(session, call_linked_id, member_id),
+            call_linked_id=call_linked_id,
             created_by=actor,
             created_at=self.clock(),
         )
         session.add(row)
         session.flush()
-        return ActivityView(
-            id=row.id,
-            member_number=member_number,
-            kind=kind,
-            subject=subject,
-            body=body,
-            channel=channel,
-            template=template_name,
-            call_linked_id=call_linked_id,
-            created_by=actor,
-            created_at=row.created_at,
-        )
+        return _view(row, member_number, template_name)
 
     async def preview(self, template: str, member_number: str) -> RenderedMessage:
         """A template filled in for a member, without recording anything."""
@@ -196,9 +183,8 @@ class ActivityService:
                 f"limit must be 1 to {MAX_PAGE} and offset not negative", limit=limit, offset=offset
             )
         query = (
-            select(Activity, ActivityTemplate.name, CallRecord.linked_id)
+            select(Activity, ActivityTemplate.name)
             .outerjoin(ActivityTemplate, ActivityTemplate.id == Activity.template_id)
-            .outerjoin(CallRecord, CallRecord.id == Activity.call_id)
             .order_by(Activity.created_at.desc(), Activity.id.desc())
             .limit(limit)
             .offset(offset)
@@ -212,21 +198,7 @@ class ActivityService:
             if member_id is None:
                 raise NotFoundError(f"no member {member_number!r}", member_number=member_number)
             rows = (await session.execute(query.where(Activity.member_id == member_id))).all()
-        return [
-            ActivityView(
-                id=row.id,
-                member_number=member_number,
-                kind=row.kind,
-                subject=row.subject,
-                body=row.body,
-                channel=row.channel,
-                template=template_name,
-                call_linked_id=linked_id,
-                created_by=row.created_by,
-                created_at=row.created_at,
-            )
-            for row, template_name, linked_id in rows
-        ]
+        return [_view(row, member_number, template_name) for row, template_name in rows]
 
 
 __all__ = ["ActivityService"]

@@ -35,6 +35,12 @@ class UnknownMemberError(InvalidInputError):
     error_id = "unknown-member"
 
 
+class CallOfAnotherMemberError(InvalidInputError):
+    """A note, request or survey tied to a call whose record belongs to a different member."""
+
+    error_id = "call-of-another-member"
+
+
 class InvalidDispositionError(InvalidInputError):
     """A disposition code that is unknown, inactive or not valid for the call's queue."""
 
@@ -62,6 +68,7 @@ class DispositionCodeNotFoundError(NotFoundError):
 
 __all__ = [
     "CallNotFoundError",
+    "CallOfAnotherMemberError",
     "CallRecordConflictError",
     "CallTimesOutOfOrderError",
     "DispositionCodeNotFoundError",

@@ -13,6 +13,7 @@ from datetime import UTC, datetime
 from sqlalchemy import Select, and_, or_, select
 from sqlalchemy.ext.asyncio import AsyncSession
 
+from crm_core.calls.links import CallLinks, links_in
 from crm_core.calls.models import CallRecord
 from crm_core.calls.schemas import CallPage, CallQuery, CallView
 from crm_core.errors import InvalidInputError
@@ -21,8 +22,16 @@ from crm_core.members.phones import caller_number_to_e164
 from crm_core.staff.models import User
 
 
-def call_view(record: CallRecord, agent_login: str | None, member_number: str | None) -> CallView:
-    """The data object of a stored call (agent and member given by login and number)."""
+def call_view(
+    record: CallRecord,
+    agent_login: str | None,
+    member_number: str | None,
+    links: CallLinks | None = None,
+) -> CallView:
+    """The data object of a stored call (agent and member given by login and number).
+
+    ``links`` holds the activities and service requests tied to it (none when not given).
+    """
     return CallView(
         linked_id=record.linked_id,
         direction=record.direction,
@@ -49,6 +58,8 @@ def call_view(record: CallRecord, agent_login: str | None, member_number: str | 
         disposition_note=record.disposition_note,
         recording_ref=record.recording_ref,
         created_at=record.created_at,
+        activities=links.activities.get(record.id, ()) if links else (),
+        service_requests=links.service_requests.get(record.id, ()) if links else (),
     )
 
 
@@ -126,7 +137,8 @@ async def search_calls(session: AsyncSession, query: CallQuery, default_region: 
     )
     rows = (await session.execute(statement)).all()
     page = rows[: query.limit]
-    views = [call_view(record, login, number) for record, login, number in page]
+    links = await session.run_sync(links_in, [record.id for record, _, _ in page])
+    views = [call_view(record, login, number, links) for record, login, number in page]
     next_cursor = None
     if len(rows) > query.limit:
         next_cursor = encode_cursor(views[-1], page[-1][0].id)

@@ -17,7 +17,10 @@ from pydantic import (
     model_validator,
 )
 
+from crm_core.activities.models import ActivityKind
 from crm_core.calls.models import Direction, DispositionScope
+from crm_core.service_desk.kinds import RequestType
+from crm_core.service_desk.workflow import RequestStatus
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 LINKED_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
@@ -165,6 +168,28 @@ class CallQuery(_Input):
 
 
 @dataclass(frozen=True)
+class CallActivity:
+    """A note (or other activity) an agent recorded on a call."""
+
+    id: int
+    kind: ActivityKind
+    subject: str | None
+    body: str
+    created_by: str
+    created_at: datetime
+
+
+@dataclass(frozen=True)
+class CallServiceRequest:
+    """A service request opened on a call."""
+
+    number: str
+    subject: str
+    request_type: RequestType
+    status: RequestStatus
+
+
+@dataclass(frozen=True)
 class CallView:
     """One call of the call log."""
 
@@ -193,6 +218,8 @@ class CallView:
     disposition_note: str | None
     recording_ref: str | None
     created_at: datetime
+    activities: tuple[CallActivity, ...] = ()
+    service_requests: tuple[CallServiceRequest, ...] = ()
 
 
 @dataclass(frozen=True)

@@ -21,6 +21,7 @@ from crm_core.calls.exceptions import (
     UnknownAgentError,
     UnknownMemberError,
 )
+from crm_core.calls.links import link_pending, links_in, lock_call
 from crm_core.calls.merge import FIELDS, merge, new_call
 from crm_core.calls.models import CallRecord
 from crm_core.calls.queries import call_view, calls_with_names, search_calls
@@ -72,6 +73,14 @@ def _names(session: Session, record: CallRecord) -> tuple[str | None, str | None
     return login, number
 
 
+def _linked_view(
+    session: Session, record: CallRecord, login: str | None, number: str | None
+) -> CallView:
+    """Tie what was recorded during the call to its record; the record's view with it."""
+    link_pending(session, record)
+    return call_view(record, login, number, links_in(session, [record.id]))
+
+
 class CallLogService:
     """Writes and reads the call log."""
 
@@ -94,6 +103,7 @@ class CallLogService:
 
     def _record(self, session: Session, *, call: CallIn, caller_e164: str | None) -> CallView:
         incoming = call.model_dump(include=set(FIELDS))
+        lock_call(session, call.linked_id)
         record = _locked(session, call.linked_id)
         if record is None:
             values = new_call(incoming)
@@ -113,13 +123,13 @@ class CallLogService:
             )
             session.add(record)
             session.flush()
-            return call_view(record, call.agent_login, call.member_number)
+            return _linked_view(session, record, call.agent_login, call.member_number)
         login, number = _names(session, record)
         stored = {name: getattr(record, name) for name in FIELDS if name not in NAMES}
         stored.update(agent_login=login, member_number=number, abandoned=record.abandoned)
         changes = merge(stored, incoming, linked_id=call.linked_id)
         if not changes:
-            return call_view(record, login, number)
+            return _linked_view(session, record, login, number)
         # Every check before the first change: a refused write leaves the record as it was.
         agent_login = changes.pop("agent_login", None)
         member_number = changes.pop("member_number", None)
@@ -133,7 +143,7 @@ class CallLogService:
         for name, value in changes.items():
             setattr(record, name, value)
         session.flush()
-        return call_view(record, agent_login or login, member_number or number)
+        return _linked_view(session, record, agent_login or login, member_number or number)
 
     async def set_disposition(
         self, linked_id: str, code: str, *, note: str | None = None, agent_login: str
@@ -162,7 +172,7 @@ class CallLogService:
             check_code_for_queue(session, choice.code, record.queue)
             record.disposition_code, record.disposition_note = choice.code, choice.note
             session.flush()
-            return call_view(record, *_names(session, record))
+            return call_view(record, *_names(session, record), links_in(session, [record.id]))
 
         return await self._db.run_write(work)
 
@@ -173,10 +183,10 @@ class CallLogService:
             row = (
                 await session.execute(calls_with_names().where(CallRecord.linked_id == linked_id))
             ).one_or_none()
-        if row is None:
-            raise CallNotFoundError(f"no call {linked_id!r}", linked_id=linked_id)
-        record, login, number = row
-        return call_view(record, login, number)
+            if row is None:
+                raise CallNotFoundError(f"no call {linked_id!r}", linked_id=linked_id)
+            record, login, number = row
+            return call_view(record, login, number, await session.run_sync(links_in, [record.id]))
 
     async def search(self, query: CallQuery | dict[str, Any] | None = None) -> CallPage:
         """A page of the call log by member, agent, queue, number, direction and time."""
@@ -202,7 +212,8 @@ class CallLogService:
                     .limit(n)
                 )
             ).all()
-        return [call_view(record, login, number) for record, login, number in rows]
+            links = await session.run_sync(links_in, [record.id for record, _, _ in rows])
+        return [call_view(record, login, number, links) for record, login, number in rows]
 
 
 __all__ = ["CallLogService"]

@@ -5,6 +5,7 @@ from __future__ import annotations
 from sqlalchemy import bindparam, func, or_, select
 from sqlalchemy.orm import aliased
 
+from crm_core.calls.links import activities_of_calls, requests_of_calls
 from crm_core.db.metadata import metadata
 from crm_core.service_desk.workflow import OPEN_REQUEST
 
@@ -85,13 +86,23 @@ LAST_CALLS = (
     select(
         CALLS.c.linked_id, CALLS.c.direction, CALLS.c.caller, CALLS.c.queue, USERS.c.login,
         CALLS.c.started_at, CALLS.c.answered_at, CALLS.c.ended_at, CALLS.c.talk_seconds,
-        CALLS.c.abandoned, CALLS.c.disposition_code, CALLS.c.disposition_note,
+        CALLS.c.abandoned, CALLS.c.disposition_code, CALLS.c.disposition_note, CALLS.c.id,
     )
     .outerjoin(USERS, USERS.c.id == CALLS.c.agent_id)
     .where(CALLS.c.member_id == bindparam("member_id"))
     .order_by(CALLS.c.started_at.desc(), CALLS.c.id.desc())
     .limit(bindparam("limit"))
 )  # fmt: skip
+_last_call_ids = (
+    select(CALLS.c.id)
+    .where(CALLS.c.member_id == bindparam("member_id"))
+    .order_by(CALLS.c.started_at.desc(), CALLS.c.id.desc())
+    .limit(bindparam("limit"))
+    .scalar_subquery()
+)
+# What agents recorded on those calls (pending ones, of calls not yet logged, are not).
+ACTIVITIES_OF_LAST_CALLS = activities_of_calls(_last_call_ids)
+REQUESTS_OF_LAST_CALLS = requests_of_calls(_last_call_ids)
 _owner = aliased(USERS)
 OPEN_REQUESTS = (
     select(

@@ -7,6 +7,7 @@ from datetime import datetime
 from decimal import Decimal
 
 from crm_core.calls.models import Direction
+from crm_core.calls.schemas import CallActivity, CallServiceRequest
 from crm_core.loyalty.schemas import PointsSummary
 from crm_core.members.schemas import CardView, MemberView
 from crm_core.orders.services import OrderView
@@ -15,7 +16,7 @@ from crm_core.service_desk.views import AssetView, RequestBrief
 
 @dataclass(frozen=True)
 class CallBrief:
-    """One of the member's last calls."""
+    """One of the member's last calls, with the notes and requests recorded on it."""
 
     linked_id: str
     direction: Direction
@@ -29,6 +30,8 @@ class CallBrief:
     abandoned: bool
     disposition_code: str | None
     disposition_note: str | None
+    activities: tuple[CallActivity, ...]
+    service_requests: tuple[CallServiceRequest, ...]
 
 
 @dataclass(frozen=True)

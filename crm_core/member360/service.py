@@ -7,6 +7,7 @@ from collections.abc import Callable
 from datetime import datetime, timedelta
 from typing import Any
 
+from crm_core.calls.links import call_links
 from crm_core.calls.models import Direction
 from crm_core.db.engine import Database
 from crm_core.db.statements import StatementRunner
@@ -78,8 +79,17 @@ def _orders(run: StatementRunner, member_id: int, limit: int) -> tuple[OrderView
 
 
 def _calls(run: StatementRunner, member_id: int, limit: int) -> tuple[CallBrief, ...]:
-    rows = run.all(q.LAST_CALLS, {"member_id": member_id, "limit": limit})
-    return tuple(CallBrief(row[0], Direction(row[1]), *row[2:]) for row in rows)
+    params = {"member_id": member_id, "limit": limit}
+    links = call_links(
+        run.all(q.ACTIVITIES_OF_LAST_CALLS, params), run.all(q.REQUESTS_OF_LAST_CALLS, params)
+    )
+    return tuple(
+        CallBrief(linked_id, Direction(direction), caller, queue, agent, started_at, answered_at,
+                  ended_at, talk_seconds, abandoned, code, note,
+                  links.activities.get(call_id, ()), links.service_requests.get(call_id, ()))
+        for (linked_id, direction, caller, queue, agent, started_at, answered_at, ended_at,
+             talk_seconds, abandoned, code, note, call_id) in run.all(q.LAST_CALLS, params)
+    )  # fmt: skip
 
 
 def _requests(

@@ -135,6 +135,8 @@ class ServiceRequest(Base):
     status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, "service_request_status"))
     channel: Mapped[Channel] = mapped_column(_enum(Channel, "service_channel"))
     call_id: Mapped[int | None] = mapped_column(ForeignKey("call_records.id"), index=True)
+    #: The linked id of the call it was opened on, pending until the call's record exists.
+    call_linked_id: Mapped[str | None] = mapped_column(String(64), index=True)
     description: Mapped[str | None] = mapped_column(String(4000))
     result: Mapped[str | None] = mapped_column(String(4000))
     created_by: Mapped[str] = mapped_column(String(32))

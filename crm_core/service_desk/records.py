@@ -8,6 +8,7 @@ from datetime import datetime
 from sqlalchemy import select
 from sqlalchemy.orm import Session
 
+from crm_core.calls.links import call_for
 from crm_core.calls.models import CallRecord
 from crm_core.errors import NotFoundError
 from crm_core.members.models import Member
@@ -133,8 +134,14 @@ def create_request(
         asset_of(session, data.asset_id, member.id)
     queue_id = load_queue(session, data.queue).id if data.queue else None
     owner_id = load_user(session, data.owner).id if data.owner else None
-    if data.call_id is not None and session.get(CallRecord, data.call_id) is None:
-        raise NotFoundError(f"no call record {data.call_id}", call_id=data.call_id)
+    call_id, call_linked_id = data.call_id, data.call_linked_id
+    if call_id is not None:
+        call = session.get(CallRecord, call_id)
+        if call is None:
+            raise NotFoundError(f"no call record {call_id}", call_id=call_id)
+        call_linked_id = call.linked_id
+    else:  # a live call is linked when the call log writes its record
+        call_id = call_for(session, call_linked_id, member.id)
     rule = session.scalars(
         select(PriorityRule.priority).where(
             PriorityRule.request_type == data.request_type,
@@ -159,7 +166,8 @@ def create_request(
         department=data.department,
         status=RequestStatus.NEW,
         channel=data.channel,
-        call_id=data.call_id,
+        call_id=call_id,
+        call_linked_id=call_linked_id,
         description=data.description,
         created_by=actor.login,
         created_at=at,
@@ -219,6 +227,8 @@ def request_view(session: Session, request: ServiceRequest) -> RequestView:
         status=request.status,
         channel=request.channel,
         call_id=request.call_id,
+        call_linked_id=request.call_linked_id if request.call_id is not None else None,
+        pending_call_linked_id=request.call_linked_id if request.call_id is None else None,
         description=request.description,
         result=request.result,
         created_by=request.created_by,

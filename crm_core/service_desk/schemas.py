@@ -8,6 +8,7 @@ from typing import Annotated, Self
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
+from crm_core.calls.schemas import LINKED_ID
 from crm_core.service_desk.kinds import Channel, PlanKind, RequestType
 
 NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
@@ -59,6 +60,9 @@ class RequestCreate(_Input):
     department: Line64 | None = None
     channel: Channel = Channel.PHONE
     call_id: Id | None = None
+    call_linked_id: str | None = Field(
+        None, pattern=LINKED_ID, description="the call's Asterisk linked id, live or logged"
+    )
     description: Text | None = None
     planned_start: AwareTime | None = None
     planned_finish: AwareTime | None = None
@@ -68,6 +72,8 @@ class RequestCreate(_Input):
     @model_validator(mode="after")
     def _consistent(self) -> Self:
         _ordered(self.planned_start, self.planned_finish)
+        if self.call_id is not None and self.call_linked_id is not None:
+            raise ValueError("give the call's record id or its linked id, not both")
         if (self.priority is None) != (self.priority_reason is None):
             raise ValueError("a priority override needs both priority and priority_reason")
         return self

@@ -64,7 +64,11 @@ class WorkOrderBrief:
 
 @dataclass(frozen=True)
 class RequestView:
-    """A service request with its deadlines, times, work orders and what may be done next."""
+    """A service request with its deadlines, times, work orders and what may be done next.
+
+    ``call_id``/``call_linked_id`` name the logged call it was opened on;
+    ``pending_call_linked_id`` the live call it waits for until that call's record exists.
+    """
 
     number: str
     subject: str
@@ -82,6 +86,8 @@ class RequestView:
     status: RequestStatus
     channel: Channel
     call_id: int | None
+    call_linked_id: str | None
+    pending_call_linked_id: str | None
     description: str | None
     result: str | None
     created_by: str

@@ -173,6 +173,8 @@ class SurveyResponse(Base):
     channel: Mapped[Channel] = mapped_column(_enum(Channel, "survey_channel"))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     call_id: Mapped[int | None] = mapped_column(ForeignKey("call_records.id"))
+    #: The linked id of the call it was given on, pending until the call's record exists.
+    call_linked_id: Mapped[str | None] = mapped_column(String(64), index=True)
     service_request_id: Mapped[int | None] = mapped_column(ForeignKey("service_requests.id"))
     agent_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     queue: Mapped[str | None] = mapped_column(String(64))

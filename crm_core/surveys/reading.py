@@ -101,6 +101,7 @@ def response_views(session: Session, response_ids: Sequence[int]) -> list[Respon
             member_number=member_number,
             call_id=response.call_id,
             call_linked_id=linked_id,
+            pending_call_linked_id=response.call_linked_id if response.call_id is None else None,
             service_request_id=response.service_request_id,
             agent=login,
             queue=response.queue,

@@ -21,6 +21,7 @@ from sqlalchemy import delete, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
+from crm_core.calls.links import lock_call
 from crm_core.calls.models import CallRecord
 from crm_core.db.engine import Database
 from crm_core.db.types import utcnow
@@ -64,14 +65,15 @@ def _agent_id(session: Session, login: str) -> int:
 
 
 def _call(session: Session, request: ResponseStart) -> CallRecord | None:
-    if request.call_id is not None:
-        call = session.get(CallRecord, request.call_id)
-    elif request.call_linked_id is not None:
-        call = session.scalars(
+    """The call record named, or ``None`` for none or a live call (linked when logged)."""
+    if request.call_linked_id is not None:
+        lock_call(session, request.call_linked_id)
+        return session.scalars(
             select(CallRecord).where(CallRecord.linked_id == request.call_linked_id)
         ).one_or_none()
-    else:
+    if request.call_id is None:
         return None
+    call = session.get(CallRecord, request.call_id)
     if call is None:
         raise UnknownCallError(
             "no such call", call_id=request.call_id, call_linked_id=request.call_linked_id
@@ -120,6 +122,7 @@ def _start(session: Session, request: ResponseStart, now: datetime) -> SurveyRes
         channel=request.channel,
         member_id=member_id,
         call_id=call.id if call is not None else None,
+        call_linked_id=call.linked_id if call is not None else request.call_linked_id,
         service_request_id=request.service_request_id,
         agent_id=agent_id,
         queue=queue,

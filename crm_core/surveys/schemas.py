@@ -108,7 +108,9 @@ class ResponseStart(_Input):
     """Who answers which questionnaire about what.
 
     A call is named by its record id or by Asterisk's linked id; the member, agent and
-    queue the call record holds are used when not given here.
+    queue the call record holds are used when not given here. A linked id the call log
+    has no record of yet (a live call) is kept, and the response is tied to the record
+    when the call log writes it.
     """
 
     questionnaire: str = Field(pattern=QUESTIONNAIRE_CODE)

@@ -94,7 +94,11 @@ class AnswerView:
 
 @dataclass(frozen=True)
 class ResponseView:
-    """A survey response with its answers; ``score`` as :func:`rules.response_score` says."""
+    """A survey response with its answers; ``score`` as :func:`rules.response_score` says.
+
+    ``pending_call_linked_id`` names the live call it was given on until that call's
+    record is written and ``call_id``/``call_linked_id`` are set.
+    """
 
     id: int
     questionnaire: str
@@ -103,6 +107,7 @@ class ResponseView:
     member_number: str | None
     call_id: int | None
     call_linked_id: str | None
+    pending_call_linked_id: str | None
     service_request_id: int | None
     agent: str | None
     queue: str | None

@@ -13,9 +13,8 @@ from typing import Annotated, Any, Literal
 
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from crm_core.activities.exceptions import UnknownCallError
 from crm_core.activities.schemas import ActivityView
-from crm_core.calls.schemas import DispositionView
+from crm_core.calls.schemas import LINKED_ID, DispositionView
 from crm_core.knowledge.schemas import ArticleView, SearchHit
 from crm_core.loyalty.schemas import LedgerLine
 from crm_core.members.schemas import MemberView
@@ -32,7 +31,8 @@ MEMBER_NO = r"^[A-Za-z]-\d{8}$"
 KEY = r"^[A-Za-z0-9._:-]{8,64}$"
 #: One line of text: no CR, LF or other control characters (they would reach AMI or logs).
 Line = Annotated[str, Field(min_length=1), AfterValidator(_printable)]
-CallId = Annotated[Line, Field(max_length=64)]
+#: Asterisk's linked id of a call, live or already in the call log.
+CallId = Annotated[Line, Field(max_length=64, pattern=LINKED_ID)]
 
 
 class _Body(BaseModel):
@@ -66,7 +66,7 @@ class RedeemBody(_PointsBody):
 
 
 class NoteBody(_Body):
-    """``{text, call_id?}``: a note on the member, tied to the call if it is in the call log."""
+    """``{text, call_id?}``: a note on the member, tied to the call (live or logged)."""
 
     text: str = Field(min_length=1, max_length=4000)
     call_id: CallId | None = None
@@ -206,7 +206,11 @@ async def redeem_points(services: Services, caller: Caller) -> PointsResult:
 
 
 async def add_note(services: Services, caller: Caller) -> ActivityView:
-    """A note on the member (an activity of kind note)."""
+    """A note on the member (an activity of kind note), tied to its call if one is given.
+
+    A live call is not in the call log yet: the note keeps its id and is tied to the
+    call's record when the call ends.
+    """
     body = await json_body(caller.request, NoteBody)
     note = {
         "member_number": _member_no(caller),
@@ -215,21 +219,14 @@ async def add_note(services: Services, caller: Caller) -> ActivityView:
         "call_linked_id": body.call_id,
         "channel": "phone" if body.call_id else None,
     }
-    try:
-        return await services.crm.activities.log(note, actor=caller.staff.login)
-    except UnknownCallError:
-        # A call in progress is logged when it ends: keep the reference in the text.
-        note.update(call_linked_id=None, body=f"{body.text}\n(call {body.call_id})")
-        return await services.crm.activities.log(note, actor=caller.staff.login)
+    return await services.crm.activities.log(note, actor=caller.staff.login)
 
 
 async def open_request(services: Services, caller: Caller) -> RequestView:
-    """Open a service request (prefilled by the console from the call)."""
+    """Open a service request (prefilled by the console from the call, live or logged)."""
     body = await json_body(caller.request, ServiceRequestBody)
     data: dict[str, Any] = body.model_dump(exclude_none=True, exclude={"call_id"})
-    if body.call_id is not None:
-        described = f"{body.description}\n" if body.description else ""
-        data["description"] = f"{described}(call {body.call_id})"
+    data["call_linked_id"] = body.call_id
     return await services.crm.service_desk.requests.open(data, actor=caller.staff.login)
 
 

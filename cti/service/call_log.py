@@ -4,6 +4,8 @@ The CRM merges writes of a call strictly (an agent or queue already set may not 
 so the writer writes each call once, at ``CallEnded``, with everything the model and the
 caller lookup know: queue, answering agent, member, times, wait and talk time, cause.
 Abandoned calls carry the time they were queued, which makes the CRM mark them abandoned.
+The CRM ties the notes, service requests and survey answers made during the call to the
+record in the same write (``crm_core.calls.links``).
 """
 
 from __future__ import annotations

@@ -3,8 +3,9 @@
 An agent console signs in with its key, pauses for lunch and is ready again (the
 supervisor sees the reason), a real queue call rings the agent's phone, the
 pop shows the member while it rings, the agent opens a service request from the call,
-the caller hangs up, the agent wraps up with a disposition and is ready again; a
-supervisor console's wall-board shows the call and the agent while it lasts.
+the caller hangs up (the request is then on the call's record), the agent wraps up with
+a disposition and is ready again; a supervisor console's wall-board shows the call and
+the agent while it lasts.
 """
 
 from __future__ import annotations
@@ -119,6 +120,8 @@ async def test_a_real_call_pops_is_worked_wrapped_up_and_seen_on_the_wall_board(
             logged = await service.crm.calls.get(call.call_id)
             assert logged.disposition_code == "SALE"
             assert logged.member_number == member_number
+            # The request opened during the call is on the call's record, not in its text.
+            assert [r.subject for r in logged.service_requests] == [f"Call from {MEMBER_PHONE}"]
             await wait_for(pilot, lambda: agent_app.desk.agent_state == "ready", within=15)
             assert agent_app.last_error is None, agent_app.last_error
         finally:

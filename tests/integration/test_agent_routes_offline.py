@@ -14,7 +14,7 @@ import pytest
 from pydantic import SecretStr
 
 from cti.service import CtiService
-from cti.settings import AmiSettings, ApiSettings, DatabaseSettings, Settings
+from cti.settings import AgiSettings, AmiSettings, ApiSettings, DatabaseSettings, Settings
 from tests.support.asterisk import free_port
 from tests.support.telephony import PASSWORD
 
@@ -25,6 +25,7 @@ async def offline(sqlite_url: str) -> AsyncIterator[CtiService]:
     settings = Settings(
         ami=AmiSettings(port=free_port(), secret=SecretStr("unused"), connect_timeout=0.5),
         api=ApiSettings(port=0),
+        agi=AgiSettings(port=0),  # any free port: 4573 may be another service's on this machine
         database=DatabaseSettings(url=sqlite_url),
     )
     service = CtiService(settings)

@@ -161,7 +161,8 @@ async def test_a_service_request_and_a_note_from_the_call_are_on_the_record(
         )
     )
     assert opened["member_number"] == member
-    assert "1700000000.1" in opened["description"]
+    assert opened["description"] is None, "the call is a link, not text"
+    assert (opened["call_id"], opened["pending_call_linked_id"]) == (None, "1700000000.1")
     view = await crm.member360.view(member)
     assert [r.number for r in view.open_requests] == [opened["number"]]
     note = await ok(
@@ -173,8 +174,35 @@ async def test_a_service_request_and_a_note_from_the_call_are_on_the_record(
     )
     assert note["created_by"] == "agent7"
     assert note["kind"] == "note"
-    assert note["call_linked_id"] is None, "the live call is logged only when it ends"
-    assert note["body"] == "wants a call back\n(call 1700000000.1)"
+    assert note["body"] == "wants a call back"
+    assert (note["call_linked_id"], note["pending_call_linked_id"]) == (None, "1700000000.1")
+    records = await ok(await api.get(f"/api/call-records?member_no={member}", headers=headers))
+    assert records["calls"] == [], "the live call has no record yet"
+
+    await crm.calls.record(
+        {"linked_id": "1700000000.1", "direction": "inbound", "caller": "13812345678",
+         "member_number": member, "started_at": "2026-11-22T09:00:00+00:00",
+         "ended_at": "2026-11-22T09:03:00+00:00"}
+    )  # fmt: skip
+    records = await ok(await api.get(f"/api/call-records?member_no={member}", headers=headers))
+    [call] = records["calls"]
+    assert [(a["id"], a["body"]) for a in call["activities"]] == [(note["id"], note["body"])]
+    assert [r["number"] for r in call["service_requests"]] == [opened["number"]]
+    pop = await ok(await api.get(f"/api/members/{member}", headers=headers))
+    assert [a["id"] for a in pop["last_calls"][0]["activities"]] == [note["id"]]
+    assert [r["number"] for r in pop["last_calls"][0]["service_requests"]] == [opened["number"]]
+    request = await crm.service_desk.requests.get(opened["number"])
+    assert (request.call_linked_id, request.pending_call_linked_id) == ("1700000000.1", None)
+    for path, body in (
+        (f"/api/members/{member}/notes", {"text": "x", "call_id": "1700000000.1\r\nAction: x"}),
+        (f"/api/members/{member}/notes", {"text": "x", "call_id": "1" * 65}),
+        ("/api/service-requests", {"subject": "x", "request_type": "repair",
+                                   "member_number": member, "call_id": "a\nb"}),
+    ):  # fmt: skip
+        assert (
+            "call_id"
+            in (await error(await api.post(path, headers=headers, json=body), 400))["message"]
+        )
     bad = await api.post(
         "/api/service-requests",
         headers=headers,

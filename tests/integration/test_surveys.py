@@ -370,7 +370,6 @@ async def test_bad_answers_change_nothing(any_crm: Crm, surveys: Surveys, clock:
     starts: list[tuple[dict[str, Any], type[Exception]]] = [
         ({"member_number": "I-99999999"}, NotFoundError),
         ({"agent": "nobody"}, UnknownAgentError),
-        ({"call_linked_id": "1700000099.9"}, UnknownCallError),
         ({"call_id": 999_999}, UnknownCallError),
         ({"questionnaire": "no-such-survey"}, QuestionnaireNotFoundError),
         ({"channel": "fax"}, InvalidInputError),

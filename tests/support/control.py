@@ -56,9 +56,10 @@ async def answered_call(
     queue_did: str | None = None,
     phone: str = "Local/6001@test-phones/n",
     queues: tuple[str, ...] = ("hotline",),
+    caller: str = '"Caller" <13900000002>',
 ) -> AsyncIterator[tuple[Console, str, AmiMessage]]:
-    """Agent ``login`` (``phone``, 6001 by default) signed in to ``queues`` and talking to a
-    caller of ``queue_did`` (the hotline by default).
+    """Agent ``login`` (``phone``, 6001 by default) signed in to ``queues`` and talking to
+    ``caller`` on ``queue_did`` (the hotline by default).
 
     Yields the console, the call id and Asterisk's ``AgentConnect``; everything is hung up
     and signed out at the end.
@@ -69,12 +70,11 @@ async def answered_call(
             signin = await console.post("/api/agent/signin", {"queues": list(queues)})
             assert signin.status == 200, await signin.text()
             if queue_did is None:
-                await originate(ami, '"Caller" <13900000002>')
+                await originate(ami, caller)
             else:
                 response = await ami.action(
                     "Originate", Channel="Local/s@test-caller", Context="from-trunk",
-                    Exten=queue_did, Priority="1", CallerID='"Caller" <13900000002>',
-                    Async="true",
+                    Exten=queue_did, Priority="1", CallerID=caller, Async="true",
                 )  # fmt: skip
                 assert response["Response"] == "Success", response
             connect = await ami.wait_for_event("AgentConnect")

@@ -7,13 +7,14 @@ from textual.widgets import DataTable, OptionList, TabbedContent
 from agent_tui.screens.dialogs import ChoiceScreen, FormScreen, TextScreen
 from agent_tui.screens.member import MemberScreen
 from tests.support.console_app import (
+    CALL,
     at_desk,
     console_for,
     member_on_call,
     open_dialog,
     wait_for,
 )
-from tests.support.desk_api import PASSWORD, ThreadedApi, fetch
+from tests.support.desk_api import MEMBER_PHONE, NOW, PASSWORD, ThreadedApi, fetch
 
 
 async def test_a_note_is_saved_on_the_member_with_the_call(desk_api: ThreadedApi) -> None:
@@ -23,8 +24,22 @@ async def test_a_note_is_saved_on_the_member_with_the_call(desk_api: ThreadedApi
         await pilot.press(*"call back on Friday", "enter")
         await wait_for(pilot, lambda: app.last_info == "Note saved")
         notes = fetch(desk_api, lambda crm: crm.activities.activities_of(desk_api.member_number))
-        assert [n.body.splitlines()[0] for n in notes] == ["call back on Friday"]
-        assert notes[0].created_by == "agent1"
+        assert [n.body for n in notes] == ["call back on Friday"], "the call is not in the text"
+        assert (notes[0].created_by, notes[0].pending_call_linked_id) == ("agent1", CALL)
+
+        # The call ends and is logged: the member view shows the note on that call.
+        fetch(desk_api, lambda crm: crm.calls.record(
+            {"linked_id": CALL, "direction": "inbound", "caller": MEMBER_PHONE, "queue": "hotline",
+             "member_number": desk_api.member_number, "started_at": NOW, "ended_at": NOW}
+        ))  # fmt: skip
+        app.push_screen(MemberScreen(desk_api.member_number))
+        await wait_for(pilot, lambda: isinstance(app.screen, MemberScreen))
+
+        def summary() -> str:
+            return "".join(str(widget.render()) for widget in app.screen.query("#member-summary"))
+
+        await wait_for(pilot, lambda: "hotline" in summary())
+        assert "· 1 note" in summary()
 
 
 async def test_the_knowledge_base_is_searched_and_an_article_read_while_talking(
