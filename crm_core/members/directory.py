@@ -64,7 +64,11 @@ class PhoneDirectory:
                 if self._sqlite is None:
                     path = make_url(self._db.url).database or ""
                     connection = await aiosqlite.connect(path, timeout=SQLITE_BUSY_TIMEOUT_S)
-                    await connection.execute("PRAGMA query_only=ON")
+                    try:
+                        await connection.execute("PRAGMA query_only=ON")
+                    except BaseException:  # cancelled (a request cut off) or failed: no leak
+                        await connection.close()
+                        raise
                     self._sqlite = connection
         return self._sqlite
 

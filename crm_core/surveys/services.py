@@ -142,7 +142,11 @@ class QuestionnaireService:
 
         try:
             return await self._db.run_write(work)
-        except IntegrityError as error:  # created concurrently: it exists now
+        except DuplicateQuestionnaireError:
+            # Created and committed concurrently between this transaction's first look
+            # and _create's own check (READ COMMITTED sees it then): it exists now.
+            return await self.get(definition.code)
+        except IntegrityError as error:  # created concurrently, committed after our insert
             if not violates(error, "uq_questionnaires_code", "questionnaires.code"):
                 raise
             return await self.get(definition.code)
