@@ -573,8 +573,11 @@ async def test_concurrent_starts_on_one_call_give_one_response(
 
 
 async def test_concurrent_seeding_creates_one_questionnaire(surveys: Surveys) -> None:
+    # return_exceptions: a failing seed must not leave the others running past the test
     seeded = await asyncio.gather(
-        *(ensure_phone_service_evaluation(surveys.questionnaires) for _ in range(3))
+        *(ensure_phone_service_evaluation(surveys.questionnaires) for _ in range(3)),
+        return_exceptions=True,
     )
+    assert not [s for s in seeded if isinstance(s, BaseException)], seeded
     assert seeded[0] == seeded[1] == seeded[2]
     assert [s.code for s in await surveys.questionnaires.catalogue()] == [PSE]
