@@ -21,7 +21,7 @@ from crm_core.calls.exceptions import (
     UnknownAgentError,
     UnknownMemberError,
 )
-from crm_core.calls.links import link_pending, links_in, lock_call
+from crm_core.calls.links import NO_LINKS, link_pending, links_in, lock_call
 from crm_core.calls.merge import FIELDS, merge, new_call
 from crm_core.calls.models import CallRecord
 from crm_core.calls.queries import call_view, calls_with_names, search_calls
@@ -74,11 +74,15 @@ def _names(session: Session, record: CallRecord) -> tuple[str | None, str | None
 
 
 def _linked_view(
-    session: Session, record: CallRecord, login: str | None, number: str | None
+    session: Session, record: CallRecord, login: str | None, number: str | None, *, new: bool
 ) -> CallView:
-    """Tie what was recorded during the call to its record; the record's view with it."""
-    link_pending(session, record)
-    return call_view(record, login, number, links_in(session, [record.id]))
+    """Tie what was recorded during the call to its record; the record's view with it.
+
+    A record just inserted has only what was tied now: read only when something was.
+    """
+    tied = link_pending(session, record)
+    links = links_in(session, [record.id]) if tied or not new else NO_LINKS
+    return call_view(record, login, number, links)
 
 
 class CallLogService:
@@ -123,13 +127,13 @@ class CallLogService:
             )
             session.add(record)
             session.flush()
-            return _linked_view(session, record, call.agent_login, call.member_number)
+            return _linked_view(session, record, call.agent_login, call.member_number, new=True)
         login, number = _names(session, record)
         stored = {name: getattr(record, name) for name in FIELDS if name not in NAMES}
         stored.update(agent_login=login, member_number=number, abandoned=record.abandoned)
         changes = merge(stored, incoming, linked_id=call.linked_id)
         if not changes:
-            return _linked_view(session, record, login, number)
+            return _linked_view(session, record, login, number, new=False)
         # Every check before the first change: a refused write leaves the record as it was.
         agent_login = changes.pop("agent_login", None)
         member_number = changes.pop("member_number", None)
@@ -143,7 +147,9 @@ class CallLogService:
         for name, value in changes.items():
             setattr(record, name, value)
         session.flush()
-        return _linked_view(session, record, agent_login or login, member_number or number)
+        return _linked_view(
+            session, record, agent_login or login, member_number or number, new=False
+        )
 
     async def set_disposition(
         self, linked_id: str, code: str, *, note: str | None = None, agent_login: str
