@@ -17,3 +17,14 @@ def desk_api(sqlite_url: str) -> Iterator[ThreadedApi]:
         yield api
     finally:
         api.stop()
+
+
+@pytest.fixture
+def any_desk_api(any_url: str) -> Iterator[ThreadedApi]:
+    """The API over a seeded CRM on SQLite and on PostgreSQL (the console sees no
+    difference; these tests check that it really sees none)."""
+    api = ThreadedApi(any_url).start()
+    try:
+        yield api
+    finally:
+        api.stop()

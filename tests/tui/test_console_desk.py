@@ -43,8 +43,9 @@ async def test_the_password_is_not_echoed_and_a_wrong_one_shows_the_servers_erro
 
 
 async def test_a_pop_shows_the_ringing_member_and_a_service_request_goes_on_the_record(
-    desk_api: ThreadedApi,
+    any_desk_api: ThreadedApi,
 ) -> None:
+    desk_api = any_desk_api  # the key path, on SQLite and on PostgreSQL
     async with console_for(desk_api, "agent1", PASSWORD).run_test(size=(80, 24)) as pilot:
         app = await at_desk(pilot)
         desk_api.push("agent1", member_pop(desk_api))

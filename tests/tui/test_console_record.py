@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import pytest
 from textual.widgets import DataTable, OptionList, TabbedContent
 
 from agent_tui.screens.dialogs import ChoiceScreen, FormScreen, TextScreen
@@ -15,6 +16,12 @@ from tests.support.console_app import (
     wait_for,
 )
 from tests.support.desk_api import MEMBER_PHONE, NOW, PASSWORD, ThreadedApi, fetch
+
+
+@pytest.fixture
+def desk_api(any_desk_api: ThreadedApi) -> ThreadedApi:
+    """These record actions run against SQLite and PostgreSQL."""
+    return any_desk_api
 
 
 async def test_a_note_is_saved_on_the_member_with_the_call(desk_api: ThreadedApi) -> None:
