@@ -47,12 +47,15 @@ class AgiSession:
         self._timeout = command_timeout
         self.commands = 0
 
-    async def command(self, *words: str, allow: float = 0.0) -> AgiReply:
-        """Send one command and read its reply; ``allow`` adds seconds the command may take."""
+    async def _send(self, *words: str) -> None:
         self._writer.write(command_line(*words))
         self.commands += 1
+        await self._writer.drain()
+
+    async def command(self, *words: str, allow: float = 0.0) -> AgiReply:
+        """Send one command and read its reply; ``allow`` adds seconds the command may take."""
         try:
-            await self._writer.drain()
+            await self._send(*words)
             async with asyncio.timeout(self._timeout + allow):
                 line = await self._read_line()
                 if line.startswith("520-"):
@@ -146,9 +149,7 @@ class AgiSession:
         if not _VARIABLE_NAME.fullmatch(name):
             raise ValueError(f"not a variable name: {name!r}")
         try:
-            self._writer.write(command_line("GET VARIABLE", name))
-            self.commands += 1
-            await self._writer.drain()
+            await self._send("GET VARIABLE", name)
             async with asyncio.timeout(self._timeout):
                 while True:
                     line = await self._read_line()

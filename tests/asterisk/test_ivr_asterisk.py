@@ -47,8 +47,12 @@ def ivr_settings(asterisk: AsteriskServer, url: str, **ivr: object) -> Settings:
 
 
 @contextlib.asynccontextmanager
-async def ivr_service(settings: Settings, ami: AmiClient) -> AsyncIterator[CtiService]:
-    """The service with its IVR, the dialplan pointed at it; calls hung up at the end."""
+async def ivr_service(
+    settings: Settings, ami: AmiClient, *, keep_calls: bool = False
+) -> AsyncIterator[CtiService]:
+    """The service with its IVR, the dialplan pointed at it; calls hung up at the end
+    unless ``keep_calls`` and all went well (a service stopping under callers, for
+    restart tests)."""
     service = CtiService(settings)
     await service.start(online_within=15)
     try:
@@ -57,8 +61,13 @@ async def ivr_service(settings: Settings, ami: AmiClient) -> AsyncIterator[CtiSe
         )
         assert response["Response"] == "Success", response
         yield service
+    except BaseException:
+        await hang_up_everything(ami)  # a failed test leaves no caller to the next one
+        raise
+    else:
+        if not keep_calls:
+            await hang_up_everything(ami)
     finally:
-        await hang_up_everything(ami)
         await service.stop()
 
 
@@ -206,16 +215,10 @@ async def test_the_verified_identity_survives_a_service_restart_while_the_caller
     """The service that saw the IVR verify the caller stops; the next one resyncs from
     ``CoreShowChannels`` and still pops the member, verified, when an agent is offered."""
     settings = ivr_settings(asterisk, sqlite_url)
-    first = CtiService(settings)
-    await first.start(online_within=15)
-    try:
+    async with ivr_service(settings, ami, keep_calls=True) as first:
         await add_agent(first)
         member = await seed_member(first)
         await first.crm.selfservice.set_pin(member, PIN, actor="tester")
-        response = await ami.action(
-            "Setvar", Variable="CTIDESK_AGI", Value=f"agi://127.0.0.1:{first.ivr.port}"
-        )
-        assert response["Response"] == "Success", response
         call = await IvrCall.dial(ami, POINTS_LINE, STRANGER)
         await call.press(member[2:] + "#")
         await call.press(PIN + "#")
@@ -223,8 +226,6 @@ async def test_the_verified_identity_survives_a_service_restart_while_the_caller
         joined = await ami.wait_for_event("QueueCallerJoin", Channel=call.channel)
         assert joined.get("ChanVariable") == f"CTIDESK_IVR_MEMBER={member}"
         await first.ivr.wait_idle()
-    finally:
-        await first.stop()
     async with ivr_service(settings, ami) as second, agent_console(second, "agent1") as console:
         try:
             assert (await console.post("/api/agent/signin", {})).status == 200

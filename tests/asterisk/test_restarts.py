@@ -9,11 +9,12 @@ from __future__ import annotations
 import asyncio
 
 from cti.service import CtiService
-from tests.support.asterisk import AmiClient, AsteriskServer
+from tests.support.asterisk import AmiClient, AmiMessage, AsteriskServer
 from tests.support.control import bridged_with, wait_model
 from tests.support.telephony import (
     AGENT_PHONE,
     MEMBER_PHONE,
+    Console,
     add_agent,
     agent_console,
     hang_up_everything,
@@ -69,6 +70,17 @@ async def test_consoles_see_asterisk_go_and_come_back_and_calls_pop_again(
             await console.post("/api/agent/signout")
 
 
+async def answer_a_call(ami: AmiClient, console: Console) -> tuple[AmiMessage, AmiMessage]:
+    """agent1 (``console``) signs in and answers a member's hotline call:
+    (``QueueCallerJoin``, ``AgentConnect``) once the console shows it answered."""
+    assert (await console.post("/api/agent/signin", {})).status == 200
+    await originate(ami, f'"李娜" <{MEMBER_PHONE}>')
+    joined = await ami.wait_for_event("QueueCallerJoin")
+    connect = await ami.wait_for_event("AgentConnect", Linkedid=joined["Linkedid"])
+    await console.next_matching("call_update", call_id=joined["Linkedid"], state="answered")
+    return joined, connect
+
+
 async def test_a_call_in_progress_is_live_again_after_the_service_restarts(
     asterisk: AsteriskServer, sqlite_url: str, ami: AmiClient
 ) -> None:
@@ -76,12 +88,8 @@ async def test_a_call_in_progress_is_live_again_after_the_service_restarts(
         await add_agent(first)
         await seed_member(first)
         async with agent_console(first, "agent1") as console:
-            assert (await console.post("/api/agent/signin", {})).status == 200
-            await originate(ami, f'"李娜" <{MEMBER_PHONE}>')
-            joined = await ami.wait_for_event("QueueCallerJoin")
+            joined, _connect = await answer_a_call(ami, console)
             call_id = joined["Linkedid"]
-            await ami.wait_for_event("AgentConnect", Linkedid=call_id)
-            await console.next_matching("call_update", call_id=call_id, state="answered")
     try:
         async with (
             running_service(asterisk, sqlite_url) as second,
@@ -114,12 +122,12 @@ async def test_a_call_held_before_the_service_restarts_is_retrieved_by_the_next_
     async with running_service(asterisk, sqlite_url) as first:
         await add_agent(first)
         async with agent_console(first, "agent1") as console:
-            assert (await console.post("/api/agent/signin", {})).status == 200
-            await originate(ami, f'"李娜" <{MEMBER_PHONE}>')
-            caller = (await ami.wait_for_event("QueueCallerJoin"))["Channel"]
-            connect = await ami.wait_for_event("AgentConnect")
-            call_id, agent_leg = connect["Linkedid"], connect["DestChannel"]
-            await console.next_matching("call_update", call_id=call_id, state="answered")
+            joined, connect = await answer_a_call(ami, console)
+            caller, call_id, agent_leg = (
+                joined["Channel"],
+                joined["Linkedid"],
+                connect["DestChannel"],
+            )
             response = await console.post(f"/api/calls/{call_id}/hold")
             assert response.status == 200, await response.text()
             await ami.wait_for_event("MusicOnHoldStart", Channel=caller)
@@ -149,11 +157,8 @@ async def test_a_conference_open_before_the_service_restarts_keeps_its_room(
     async with running_service(asterisk, sqlite_url) as first:
         await add_agent(first)
         async with agent_console(first, "agent1") as console:
-            assert (await console.post("/api/agent/signin", {})).status == 200
-            await originate(ami, f'"李娜" <{MEMBER_PHONE}>')
-            caller = (await ami.wait_for_event("QueueCallerJoin"))["Channel"]
-            call_id = (await ami.wait_for_event("AgentConnect"))["Linkedid"]
-            await console.next_matching("call_update", call_id=call_id, state="answered")
+            joined, _connect = await answer_a_call(ami, console)
+            caller, call_id = joined["Channel"], joined["Linkedid"]
             response = await console.post(f"/api/calls/{call_id}/conference", {"target": "6004"})
             assert response.status == 200, await response.text()
             room = (await response.json())["detail"]
