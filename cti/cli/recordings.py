@@ -14,7 +14,7 @@ from rich.table import Table
 from crm_core.recording_index.schemas import RecordingView
 from crm_core.wiring import Crm
 from cti.cli.common import app_context, console, fail, run_with_crm
-from cti.service.serve import archive_for
+from cti.recordings.plugin import archive_for
 from recordings.archive import PurgeReport
 from recordings.export import ExportReport, export_recordings
 

@@ -8,7 +8,7 @@ import logging
 import typer
 
 from cti.cli.common import app_context, console
-from cti.service.serve import serve as run_service
+from cti.service import serve as run_service
 
 
 def serve(ctx: typer.Context) -> None:

@@ -28,7 +28,7 @@ from crm_core.wiring import Crm
 from cti.ami import Action
 from cti.demo.calls import INBOUND_MEDIA, DemoCaller, DemoNumber, demo_numbers
 from cti.sandbox import Sandbox
-from cti.service.serve import CtiService, crm_for
+from cti.service import CtiService, crm_for
 from cti.settings import Settings
 
 DEMO_AGENTS = ("demo.agent", "demo.agent2")

@@ -1,4 +1,4 @@
-"""The aiohttp application factory: routes from the table, the error middleware, the hub."""
+"""The aiohttp application factory: the routes it is given, the error middleware, the hub."""
 
 from __future__ import annotations
 
@@ -8,15 +8,9 @@ from typing import Any
 from aiohttp import web
 
 from crm_core.wiring import Crm
-from cti.http.agent_routes import AgentActions, agent_routes
 from cti.http.auth import bearer_token, require_role
-from cti.http.desk_routes import DESK_ROUTES
 from cti.http.errors import dumps, error_middleware
 from cti.http.hub import WebSocketHub
-from cti.http.ivr_routes import IVR_ROUTES
-from cti.http.live import LiveState
-from cti.http.live_routes import live_routes
-from cti.http.member_lookup import MemberLookup
 from cti.http.openapi import openapi_document
 from cti.http.routes import OPENAPI_DOCUMENT, ROUTES, Caller, Route, Services
 
@@ -51,23 +45,20 @@ def _endpoint(route: Route) -> Any:
     return endpoint
 
 
-def make_app(
+def build_app(
     *,
     crm: Crm,
-    live_state: LiveState | None = None,
-    agents: AgentActions | None = None,
-    extra_routes: tuple[Route, ...] = (),
+    routes: tuple[Route, ...],
     hub: WebSocketHub | None = None,
     ws_queue_size: int = 256,
     ws_heartbeat: float = 20.0,
     ws_auth_timeout: float = 5.0,
     ws_recheck: float = 60.0,
 ) -> web.Application:
-    """The API over ``crm``; the live-state and agent routes exist only when given.
+    """The API: the service's own routes (login, users, this document) and ``routes``.
 
-    ``extra_routes`` are the telephony service's call-control, supervisor and recording
-    routes (built by the service, which owns what they call); the service also makes the
-    ``hub`` first when its parts need it before the app exists.
+    The domains declare ``routes``; the composition root gathers them. The service makes
+    the ``hub`` first when its parts push before the app exists.
     """
     hub = hub or WebSocketHub(
         authenticate=crm.users.authenticate,
@@ -76,16 +67,9 @@ def make_app(
         auth_timeout=ws_auth_timeout,
         recheck=ws_recheck,
     )
-    routes = (
-        ROUTES
-        + IVR_ROUTES
-        + DESK_ROUTES
-        + (live_routes(live_state) if live_state is not None else ())
-    )
-    routes += agent_routes(agents) if agents is not None else ()
-    routes += extra_routes
+    routes = ROUTES + routes
     app = web.Application(middlewares=[error_middleware])
-    app[SERVICES] = Services(crm=crm, members=MemberLookup(crm=crm), hub=hub)
+    app[SERVICES] = Services(crm=crm, hub=hub)
     app[OPENAPI_DOCUMENT] = openapi_document(
         routes, title="ctidesk API", version=_service_version(), websocket_path=WEBSOCKET_PATH
     )
@@ -101,7 +85,7 @@ def make_app(
 
 
 def hub_of(app: web.Application) -> WebSocketHub:
-    """The WebSocket hub of an app made by :func:`make_app` (for the parts that push)."""
+    """The WebSocket hub of an app made by :func:`build_app` (for the parts that push)."""
     return app[SERVICES].hub
 
 
@@ -113,4 +97,4 @@ async def start_site(app: web.Application, *, port: int, host: str = LOOPBACK) -
     return runner
 
 
-__all__ = ["LOOPBACK", "WEBSOCKET_PATH", "hub_of", "make_app", "start_site"]
+__all__ = ["LOOPBACK", "WEBSOCKET_PATH", "build_app", "hub_of", "start_site"]

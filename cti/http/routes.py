@@ -1,15 +1,17 @@
-"""The REST route table and its handlers: parse, one service call, return the resource.
+"""What a REST route is, what its handler is given, and the service's own routes.
 
 Each :class:`Route` declares its method, path, who may call it, what it takes and what
 it returns; the app registers handlers from it and the OpenAPI document is generated
 from it. A handler returns a data object; the route's serialiser turns it into JSON.
+Each domain declares its routes in its own ``http`` module; the ones here (login,
+logout, users, this document) belong to no domain.
 """
 
 from __future__ import annotations
 
 from collections.abc import Awaitable, Callable, Collection
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, TypeVar
 
 from aiohttp import web
 from pydantic import BaseModel
@@ -20,17 +22,11 @@ from crm_core.wiring import Crm
 from cti.http import serialisers as out
 from cti.http.auth import STAFF, SUPERVISORS
 from cti.http.hub import WebSocketHub
-from cti.http.member_lookup import MemberLookup
-from cti.http.parsing import json_body, query_params
-from cti.http.schemas import (
-    CallRecordsQuery,
-    LoginBody,
-    LoginResult,
-    MemberMatches,
-    MembersQuery,
-    UserList,
-)
+from cti.http.parsing import json_body
+from cti.http.schemas import LoginBody, LoginResult, UserList
 from cti.http.serialisers import Serialiser
+
+T = TypeVar("T")
 
 
 @dataclass(frozen=True)
@@ -38,7 +34,6 @@ class Services:
     """What the handlers call, built once by the app factory."""
 
     crm: Crm
-    members: MemberLookup
     hub: WebSocketHub
 
 
@@ -96,34 +91,6 @@ async def logout(services: Services, caller: Caller) -> None:
     await services.crm.users.revoke(caller.token)
 
 
-async def find_members(services: Services, caller: Caller) -> MemberMatches:
-    """Members by phone, card, or member number / name prefix."""
-    query = query_params(caller.request, MembersQuery)
-    return MemberMatches(await services.members.find(query))
-
-
-async def member_360(services: Services, caller: Caller) -> Any:
-    """A member's 360° view."""
-    return await services.crm.member360.view(caller.request.match_info["member_no"])
-
-
-async def call_records(services: Services, caller: Caller) -> Any:
-    """A page of the call log, newest first."""
-    query = query_params(caller.request, CallRecordsQuery)
-    return await services.crm.calls.search(
-        {
-            "member_number": query.member_no,
-            "agent_login": query.agent,
-            "queue": query.queue,
-            "number": query.number,
-            "since": query.since,
-            "until": query.until,
-            "limit": query.limit,
-            "cursor": query.cursor,
-        }
-    )
-
-
 async def openapi(services: Services, caller: Caller) -> dict[str, Any]:
     """This document."""
     return caller.request.app[OPENAPI_DOCUMENT]
@@ -134,22 +101,41 @@ async def list_users(services: Services, caller: Caller) -> UserList:
     return UserList(await services.crm.users.list())
 
 
-NOT_FOUND = 404
+def call_id_of(caller: Caller) -> str:
+    """The call id (Asterisk's linked id) of a ``/api/calls/{id}/…`` path."""
+    return caller.request.match_info["id"]
+
+
+def on_call(name: str, action: Callable[[UserView, str], Awaitable[T]]) -> Handler:
+    """A handler that runs ``action(user, call id from the path)``; ``name`` is its operation id."""
+
+    async def handler(_services: Services, caller: Caller) -> T:
+        return await action(caller.staff, call_id_of(caller))
+
+    handler.__name__ = handler.__qualname__ = name
+    return handler
+
+
 BAD = (400, 422)
+"""The statuses of a malformed body or query (400) and a refused one (422)."""
 ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/login", login, "Log in: a token for the Authorization header",
           roles=None, body=LoginBody, response=out.LOGIN, errors=(400, 401)),
     Route("POST", "/api/logout", logout, "Revoke this request's token", roles=STAFF),
-    Route("GET", "/api/members", find_members, "Find members by phone, card or text",
-          roles=STAFF, query=MembersQuery, response=out.MEMBER_MATCHES, errors=BAD),
-    Route("GET", "/api/members/{member_no}", member_360, "A member's 360° view",
-          roles=STAFF, response=out.MEMBER_360, errors=(NOT_FOUND,)),
-    Route("GET", "/api/call-records", call_records, "The call log, paginated, newest first",
-          roles=STAFF, query=CallRecordsQuery, response=out.CALL_PAGE, errors=BAD),
     Route("GET", "/api/users", list_users, "Staff users (supervisors and admins)",
           roles=SUPERVISORS, response=out.USER_LIST),
     Route("GET", "/api/openapi.json", openapi, "This OpenAPI document", roles=None,
           response=out.OPENAPI),
 )  # fmt: skip
 
-__all__ = ["OPENAPI_DOCUMENT", "ROUTES", "Caller", "Handler", "Route", "Services"]
+__all__ = [
+    "BAD",
+    "OPENAPI_DOCUMENT",
+    "ROUTES",
+    "Caller",
+    "Handler",
+    "Route",
+    "Services",
+    "call_id_of",
+    "on_call",
+]

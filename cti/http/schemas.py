@@ -6,59 +6,56 @@ come from one declaration; ``extra="forbid"`` makes an unknown field a 400.
 
 from __future__ import annotations
 
+import re
 from dataclasses import dataclass
 from datetime import datetime
 from typing import Annotated
 
-from pydantic import AwareDatetime, BaseModel, ConfigDict, Field, model_validator
+from pydantic import AfterValidator, BaseModel, ConfigDict, Field
 
-from crm_core.members.schemas import MemberBrief
 from crm_core.staff.schemas import UserView
 
-MAX_PAGE = 500
 
+class RequestBody(BaseModel):
+    """Base of every request body and query string: an unknown field is a 400.
 
-class _Input(BaseModel):
+    Subclasses declare their fields with limits; :data:`Line` is a printable one-line text.
+    """
+
     model_config = ConfigDict(
         extra="forbid", str_strip_whitespace=True, frozen=True, populate_by_name=True
     )
 
 
-class LoginBody(_Input):
+CONTROL = re.compile(r"[\x00-\x1f\x7f]")
+PRINTABLE = r"^[^\x00-\x1f\x7f]*$"
+"""A pattern for text fields: no control characters (CR, LF, tab…)."""
+QUEUE_NAME = r"^[A-Za-z0-9_-]{1,64}$"
+"""A queue name as Asterisk's queues.conf has it."""
+
+
+def printable(value: str) -> str:
+    """``value`` if it holds no control character (CR, LF, tab…), else a ValueError."""
+    if CONTROL.search(value):
+        raise ValueError("control characters (CR, LF, tab…) are not allowed")
+    return value
+
+
+Line = Annotated[str, Field(min_length=1), AfterValidator(printable)]
+"""A non-empty text with no control characters."""
+
+
+class DialBody(RequestBody):
+    """``{number}``: a number to call once the agent's own phone answers."""
+
+    number: str = Field(pattern=r"^\+?[0-9*#]{1,32}$", description="digits, * and #")
+
+
+class LoginBody(RequestBody):
     """A login: the staff user's login name and password."""
 
     username: str = Field(min_length=1, max_length=64)
     password: str = Field(min_length=1, max_length=1024)
-
-
-class MembersQuery(_Input):
-    """Exactly one of: a phone number as dialled, a card number, or free text."""
-
-    phone: str | None = Field(None, min_length=1, max_length=64, description="phone number")
-    card: str | None = Field(None, min_length=1, max_length=64, description="card number")
-    q: str | None = Field(
-        None, min_length=1, max_length=100, description="member number, phone or name prefix"
-    )
-
-    @model_validator(mode="after")
-    def _exactly_one(self) -> MembersQuery:
-        given = [name for name in ("phone", "card", "q") if getattr(self, name) is not None]
-        if len(given) != 1:
-            raise ValueError("give exactly one of phone, card or q")
-        return self
-
-
-class CallRecordsQuery(_Input):
-    """Filters of the call log, newest first; ``cursor`` is the previous page's next_cursor."""
-
-    member_no: str | None = Field(None, max_length=32, description="member number")
-    agent: str | None = Field(None, max_length=32, description="agent login")
-    queue: str | None = Field(None, max_length=64)
-    number: str | None = Field(None, max_length=64, description="caller or called number")
-    since: Annotated[AwareDatetime | None, Field(alias="from")] = None
-    until: Annotated[AwareDatetime | None, Field(alias="to")] = None
-    limit: int = Field(50, ge=1, le=MAX_PAGE)
-    cursor: str | None = Field(None, max_length=100)
 
 
 @dataclass(frozen=True)
@@ -72,13 +69,6 @@ class LoginResult:
 
 
 @dataclass(frozen=True)
-class MemberMatches:
-    """Members found by a lookup (a phone can belong to several)."""
-
-    members: list[MemberBrief]
-
-
-@dataclass(frozen=True)
 class UserList:
     """Staff users by login."""
 
@@ -86,10 +76,13 @@ class UserList:
 
 
 __all__ = [
-    "CallRecordsQuery",
+    "PRINTABLE",
+    "QUEUE_NAME",
+    "DialBody",
+    "Line",
     "LoginBody",
     "LoginResult",
-    "MemberMatches",
-    "MembersQuery",
+    "RequestBody",
     "UserList",
+    "printable",
 ]

@@ -11,10 +11,8 @@ from typing import Any, Generic, TypeVar
 
 from pydantic import TypeAdapter
 
-from crm_core.calls.schemas import CallPage
 from crm_core.member360.schemas import Member360
-from crm_core.members.schemas import MemberBrief
-from cti.http.schemas import LoginResult, MemberMatches, UserList
+from cti.http.schemas import LoginResult, UserList
 
 T = TypeVar("T")
 REF_TEMPLATE = "#/components/schemas/{model}"
@@ -40,19 +38,14 @@ class Serialiser(Generic[T]):
 
 
 LOGIN = Serialiser(LoginResult, "LoginResult")
-MEMBER_BRIEF = Serialiser(MemberBrief, "MemberBrief")
-MEMBER_MATCHES = Serialiser(MemberMatches, "MemberMatches")
 MEMBER_360 = Serialiser(Member360, "Member360")
-CALL_PAGE = Serialiser(CallPage, "CallPage")
+"""The member 360° view: the REST resource and the screen pop's member summary."""
 USER_LIST = Serialiser(UserList, "UserList")
 OPENAPI = Serialiser[dict[str, Any]](dict, "OpenApiDocument")
 
 __all__ = [
-    "CALL_PAGE",
     "LOGIN",
     "MEMBER_360",
-    "MEMBER_BRIEF",
-    "MEMBER_MATCHES",
     "OPENAPI",
     "USER_LIST",
     "Serialiser",

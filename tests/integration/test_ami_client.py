@@ -27,8 +27,8 @@ from cti.ami import (
     TelephonyStatus,
     take_snapshot,
 )
+from cti.bus.bridge import TelephonyBridge
 from cti.model import CallCentreModel
-from cti.service.telephony import TelephonyBridge
 from cti.settings import AmiSettings
 
 SECRET = "s3cret"

@@ -10,7 +10,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from crm_core.wiring import Crm
-from cti.http.app import make_app
+from cti.service import make_app
 from tests.conftest import START
 
 PASSWORD = "correct horse battery"

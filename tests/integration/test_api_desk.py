@@ -11,7 +11,7 @@ from aiohttp.test_utils import TestClient, TestServer
 from crm_core.knowledge.demo import seed_demo_articles
 from crm_core.surveys.seed import PHONE_SERVICE_EVALUATION_CODE, ensure_phone_service_evaluation
 from crm_core.wiring import Crm
-from cti.http.app import make_app
+from cti.service import make_app
 
 PASSWORD = "correct horse battery"
 Client = TestClient[Any, Any]

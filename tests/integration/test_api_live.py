@@ -9,8 +9,8 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from crm_core.wiring import Crm
-from cti.http.app import make_app
 from cti.protocol import AgentState, CallUpdate, QueueUpdate
+from cti.service import make_app
 
 PASSWORD = "correct horse battery"
 SINCE = "2026-03-02T09:00:00Z"

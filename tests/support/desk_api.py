@@ -21,11 +21,12 @@ from aiohttp import web
 from crm_core.knowledge.demo import seed_demo_articles
 from crm_core.surveys.seed import ensure_phone_service_evaluation
 from crm_core.wiring import Crm, build_crm
-from cti.http.app import hub_of, make_app, start_site
+from cti.bus.directory import AgentDirectory
+from cti.http.app import hub_of, start_site
+from cti.live.services import ModelLiveState
 from cti.model import CallCentreModel
 from cti.protocol import Message
-from cti.service.live import ModelLiveState
-from cti.service.users import AgentDirectory
+from cti.service import make_app
 from tests.support.asterisk import free_port
 
 T = TypeVar("T")

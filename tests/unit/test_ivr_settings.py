@@ -6,7 +6,7 @@ from pathlib import Path
 
 import pytest
 
-from cti.service.ivr import ivr_config
+from cti.ivr.services import ivr_config
 from cti.settings import SettingsError, load_settings
 
 

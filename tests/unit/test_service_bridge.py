@@ -5,11 +5,11 @@ from __future__ import annotations
 import pytest
 from pydantic import ValidationError
 
+from cti.agents.schemas import PauseBody, QueuesBody, WrapUpBody
 from cti.ami import AmiMessage
-from cti.http.agent_routes import PauseBody, QueuesBody, WrapUpBody
-from cti.service.call_log import seconds, utc
-from cti.service.notifier import iso
-from cti.service.telephony import as_mapping, event_time
+from cti.bus.bridge import as_mapping, event_time
+from cti.call_log.services import seconds, utc
+from cti.live.notifier import iso
 
 
 def test_an_event_keeps_the_first_value_of_a_repeated_key_and_its_case() -> None:

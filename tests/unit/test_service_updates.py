@@ -15,6 +15,8 @@ from dataclasses import dataclass, field
 import pytest
 
 from crm_core.wiring import Crm
+from cti.bus.directory import AgentDirectory
+from cti.live.updates import CallEvent, LiveUpdates, call_state_of
 from cti.model import (
     CallAbandoned,
     CallCentreModel,
@@ -23,8 +25,6 @@ from cti.model import (
     CallTransferred,
 )
 from cti.protocol import CallUpdate, Message, QueueUpdate
-from cti.service.updates import CallEvent, LiveUpdates, call_state_of
-from cti.service.users import AgentDirectory
 from tests.unit.test_model_real_asterisk import AGENT, recorded_events
 
 SUPERVISORS = "supervisors"

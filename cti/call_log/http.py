@@ -1,0 +1,58 @@
+"""Call-log routes: the call records, filtered and paginated, newest first."""
+
+from __future__ import annotations
+
+from typing import Annotated, Any
+
+from pydantic import AwareDatetime, Field
+
+from crm_core.calls.schemas import CallPage
+from cti.http.auth import STAFF
+from cti.http.parsing import query_params
+from cti.http.routes import BAD, Caller, Route, Services
+from cti.http.schemas import RequestBody
+from cti.http.serialisers import Serialiser
+
+MAX_PAGE = 500
+"""The most records one page holds."""
+
+
+class CallRecordsQuery(RequestBody):
+    """Filters of the call log, newest first; ``cursor`` is the previous page's next_cursor."""
+
+    member_no: str | None = Field(None, max_length=32, description="member number")
+    agent: str | None = Field(None, max_length=32, description="agent login")
+    queue: str | None = Field(None, max_length=64)
+    number: str | None = Field(None, max_length=64, description="caller or called number")
+    since: Annotated[AwareDatetime | None, Field(alias="from")] = None
+    until: Annotated[AwareDatetime | None, Field(alias="to")] = None
+    limit: int = Field(50, ge=1, le=MAX_PAGE)
+    cursor: str | None = Field(None, max_length=100)
+
+
+CALL_PAGE = Serialiser(CallPage, "CallPage")
+
+
+async def call_records(services: Services, caller: Caller) -> Any:
+    """A page of the call log, newest first."""
+    query = query_params(caller.request, CallRecordsQuery)
+    return await services.crm.calls.search(
+        {
+            "member_number": query.member_no,
+            "agent_login": query.agent,
+            "queue": query.queue,
+            "number": query.number,
+            "since": query.since,
+            "until": query.until,
+            "limit": query.limit,
+            "cursor": query.cursor,
+        }
+    )
+
+
+CALL_LOG_ROUTES: tuple[Route, ...] = (
+    Route("GET", "/api/call-records", call_records, "The call log, paginated, newest first",
+          roles=STAFF, query=CallRecordsQuery, response=CALL_PAGE, errors=BAD),
+)  # fmt: skip
+
+__all__ = ["CALL_LOG_ROUTES", "CallRecordsQuery"]

@@ -1,0 +1,1 @@
+"""Call control: dial, hold, transfer, conference, hang-up and DTMF on an agent's own calls."""

@@ -1,0 +1,21 @@
+"""Wiring of call control: the soft-phone bar's actions on an agent's own calls."""
+
+from __future__ import annotations
+
+from cti.bus.wiring import Wiring
+from cti.calls.http import call_routes
+from cti.calls.services import CallControl, TransferPops
+
+
+def load(wiring: Wiring, *, pops: TransferPops) -> CallControl:
+    """Dial, hold, transfer (popping the caller at the agent it goes to), conference, hang up."""
+    calls = CallControl(
+        client=wiring.client, bridge=wiring.bridge, users=wiring.crm.users, screen_pop=pops,
+        dial_caller_id=wiring.settings.phone.dial_caller_id,
+    )  # fmt: skip
+    wiring.listen(calls)
+    wiring.add_routes(call_routes(calls))
+    return calls
+
+
+__all__ = ["load"]

@@ -1,0 +1,1 @@
+"""The IVR bridge: the FastAGI server for the self-service flows, and call-back tasks."""

@@ -1,0 +1,211 @@
+"""Call recording through MixMonitor, by the queue's or campaign's policy.
+
+Policy ``all`` starts a recording when an agent answers; ``on_demand`` lets the agent
+start and stop it; ``none`` refuses. The recording runs on the agent's leg (both
+directions mixed). A PCI pause mutes it (``MixMonitorMute``) and is marked in the index.
+When the call ends, the file is read (duration, size, checksum) into the index; a file
+that is missing or cut short is marked so, never crashed on.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import logging
+import time
+from collections.abc import Callable, Coroutine
+from dataclasses import dataclass
+from typing import Any
+
+from crm_core.recording_index.schemas import RecordingView
+from crm_core.staff.schemas import UserView
+from cti.ami import Action, AmiClient
+from cti.bus.callers import Callers
+from cti.bus.directory import AgentDirectory
+from cti.bus.legs import CallLegs, CallStateError
+from cti.model import CallAnswered, CallEnded, DomainEvent, OutboundAnswered
+from cti.recordings.errors import RecordingRefusedError
+from recordings.archive import RecordingArchive
+from recordings.policy import Policy, RecordingPolicies
+from recordings.wav import inspect
+
+log = logging.getLogger(__name__)
+SETTLE_SECONDS = 5.0
+"""How long to wait after the call for Asterisk to close the file before judging it."""
+
+
+@dataclass
+class _Running:
+    recording_id: int
+    channel: str
+    paused: bool = False
+
+
+class RecordingService:
+    """Starts, pauses and stops recordings of live calls and indexes the files."""
+
+    def __init__(
+        self,
+        *,
+        client: AmiClient,
+        legs: CallLegs,
+        archive: RecordingArchive,
+        policies: RecordingPolicies,
+        agents: AgentDirectory,
+        callers: Callers,
+        clock: Callable[[], float] = time.time,
+    ) -> None:
+        self._client = client
+        self._archive = archive
+        self._policies = policies
+        self._agents = agents
+        self._callers = callers
+        self._clock = clock
+        self.legs = legs
+        self._running: dict[str, _Running] = {}
+        self._first: dict[str, int] = {}
+        self._tasks: set[asyncio.Task[object]] = set()
+        self.finished: dict[str, RecordingView] = {}
+        self._changed = asyncio.Event()
+
+    def __call__(self, event: DomainEvent) -> None:
+        """The bus listener: record answered calls under policy ``all``; index at the end."""
+        if isinstance(event, CallAnswered | OutboundAnswered) and event.agent is not None:
+            queue = event.queue if isinstance(event, CallAnswered) else None
+            if self._policies.for_call(queue=queue) is Policy.ALL:
+                self._spawn(self._auto_start(event.call_id, event.agent))
+        elif isinstance(event, CallEnded) and event.call_id in self._running:
+            self._spawn(self._finish(event.call_id))
+
+    def _spawn(self, work: Coroutine[Any, Any, object]) -> None:
+        task = asyncio.get_running_loop().create_task(work)
+        self._tasks.add(task)
+        task.add_done_callback(self._tasks.discard)
+
+    async def start(self, user: UserView, call_id: str) -> RecordingView:
+        """Start recording the user's call (policy ``on_demand`` or ``all``)."""
+        call = self.legs.live(call_id)
+        leg = self.legs.agent_leg(call, user.interface)
+        if self._policies.for_call(queue=call.queue) is Policy.NONE:
+            raise RecordingRefusedError(
+                f"calls of {call.queue or 'this kind'} are not recorded", call_id=call_id
+            )
+        if call_id in self._running:
+            raise CallStateError(f"call {call_id} is being recorded already", call_id=call_id)
+        return await self._begin(call_id, leg.name, call.queue, user.login, call.caller_number)
+
+    async def stop(self, user: UserView, call_id: str) -> RecordingView:
+        """Stop recording the user's call and index the file."""
+        running = self._mine(user, call_id)
+        call = self.legs.live(call_id)
+        if self._policies.for_call(queue=call.queue) is Policy.ALL:
+            raise RecordingRefusedError(
+                f"every call of {call.queue} is recorded: only a PCI pause is possible",
+                call_id=call_id,
+            )
+        await self.legs.act(call_id, Action("StopMixMonitor", Channel=running.channel))
+        return await self._finish(call_id)
+
+    async def pause(self, user: UserView, call_id: str) -> RecordingView:
+        """PCI pause: mute the recording while card details are read out."""
+        running = self._mine(user, call_id)
+        if running.paused:
+            raise CallStateError("the recording is paused already", call_id=call_id)
+        await self._mute(call_id, running, True)
+        return await self._archive.index.pause(running.recording_id, by=user.login)
+
+    async def resume(self, user: UserView, call_id: str) -> RecordingView:
+        """End the PCI pause."""
+        running = self._mine(user, call_id)
+        if not running.paused:
+            raise CallStateError("the recording is not paused", call_id=call_id)
+        await self._mute(call_id, running, False)
+        return await self._archive.index.resume(running.recording_id)
+
+    def reference(self, call_id: str) -> str | None:
+        """The id of the call's (first) recording for its call record, once; None if none."""
+        recording_id = self._first.pop(call_id, None)
+        return None if recording_id is None else str(recording_id)
+
+    async def wait_finished(self, call_id: str, within: float = 15.0) -> RecordingView:
+        """The indexed recording of ``call_id`` once finished (tests)."""
+        async with asyncio.timeout(within):
+            while call_id not in self.finished:
+                self._changed.clear()
+                await self._changed.wait()
+        return self.finished[call_id]
+
+    async def drain(self) -> None:
+        """Wait for indexing in flight (shutdown)."""
+        if self._tasks:
+            await asyncio.gather(*self._tasks, return_exceptions=True)
+
+    # -- helpers ---------------------------------------------------------------------
+    def _mine(self, user: UserView, call_id: str) -> _Running:
+        call = self.legs.live(call_id)
+        self.legs.agent_leg(call, user.interface)
+        running = self._running.get(call_id)
+        if running is None:
+            raise CallStateError(f"call {call_id} is not being recorded", call_id=call_id)
+        return running
+
+    async def _auto_start(self, call_id: str, agent: str) -> None:
+        call = self.legs.model.call(call_id, self._clock())
+        if call is None or call_id in self._running:
+            return
+        leg = self.legs.agent_leg(call, agent)
+        user = await self._agents.by_interface(agent)
+        try:
+            await self._begin(call_id, leg.name, call.queue, user.login if user else None,
+                              call.dialled or call.caller_number)  # fmt: skip
+        except Exception:
+            log.exception("recording of call %s did not start", call_id)
+
+    async def _begin(
+        self, call_id: str, channel: str, queue: str | None, login: str | None, party: str
+    ) -> RecordingView:
+        match = self._callers.known(call_id)
+        opened = await self._archive.open(
+            call_id=call_id,
+            queue=queue,
+            agent_login=login,
+            member_number=match.member_number if match is not None else None,
+        )
+        self._running[call_id] = _Running(opened.recording.id, channel)
+        self._first.setdefault(call_id, opened.recording.id)
+        try:
+            await self.legs.act(
+                call_id, Action("MixMonitor", Channel=channel, File=opened.asterisk_file)
+            )
+        except Exception:
+            self._running.pop(call_id, None)
+            await self._archive.finish(opened.recording.id)
+            raise
+        return opened.recording
+
+    async def _mute(self, call_id: str, running: _Running, mute: bool) -> None:
+        action = Action(
+            "MixMonitorMute", Channel=running.channel, Direction="both", State=1 if mute else 0
+        )
+        await self.legs.act(call_id, action)
+        running.paused = mute
+
+    async def _finish(self, call_id: str) -> RecordingView:
+        running = self._running.pop(call_id, None)
+        if running is None:
+            raise CallStateError(f"call {call_id} is not being recorded", call_id=call_id)
+        recording = await self._archive.index.get(running.recording_id)
+        path = self._archive.path_of(recording)
+        loop = asyncio.get_running_loop()
+        deadline = loop.time() + SETTLE_SECONDS
+        while loop.time() < deadline:
+            facts = await asyncio.to_thread(inspect, path)
+            if facts.complete:
+                break
+            await asyncio.sleep(0.2)
+        view = await self._archive.finish(running.recording_id)
+        self.finished[call_id] = view
+        self._changed.set()
+        return view
+
+
+__all__ = ["RecordingService"]

@@ -1,0 +1,194 @@
+"""The composition root: settings → CRM → AMI client → model → the domains → HTTP API.
+
+`CtiService` is the list of domains it loads, each given the shared core (a
+:class:`~cti.bus.wiring.Wiring`) and, by keyword, what it needs of the domains loaded
+before it. The domains register their routes, bus listeners and running parts; this
+module starts and stops them in order. `serve` runs the service until SIGINT or SIGTERM.
+Nothing here is module-level state: each service instance holds its own.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import gc
+import logging
+import signal
+from datetime import timedelta
+
+from aiohttp import web
+
+from crm_core.wiring import Crm, build_crm
+from cti.agents import plugin as agents_plugin
+from cti.agents.http import AgentActions, agent_routes
+from cti.ami import AmiClient
+from cti.bus.bridge import TelephonyBridge
+from cti.bus.directory import AgentDirectory
+from cti.bus.legs import CallLegs
+from cti.bus.wiring import Wiring
+from cti.call_log import plugin as call_log_plugin
+from cti.call_log.http import CALL_LOG_ROUTES
+from cti.calls import plugin as calls_plugin
+from cti.crm import plugin as crm_plugin
+from cti.http.app import build_app, start_site
+from cti.http.hub import WebSocketHub
+from cti.ivr import plugin as ivr_plugin
+from cti.ivr.http import IVR_ROUTES
+from cti.live import plugin as live_plugin
+from cti.live.http import live_routes
+from cti.live.state import LiveState
+from cti.model import CallCentreModel
+from cti.recordings import plugin as recordings_plugin
+from cti.screen_pop import plugin as screen_pop_plugin
+from cti.settings import Settings
+from cti.supervisor import plugin as supervisor_plugin
+
+log = logging.getLogger(__name__)
+
+
+def crm_for(settings: Settings) -> Crm:
+    """The CRM services over the configured database."""
+    return build_crm(
+        database_url=settings.database.url,
+        default_region=settings.phone.default_region,
+        points_validity_days=settings.loyalty.points_validity_days,
+        token_ttl=timedelta(hours=settings.api.token_ttl_hours),
+        echo=settings.database.echo,
+    )
+
+
+def make_app(
+    *,
+    crm: Crm,
+    live_state: LiveState | None = None,
+    agents: AgentActions | None = None,
+    hub: WebSocketHub | None = None,
+    ws_queue_size: int = 256,
+    ws_heartbeat: float = 20.0,
+    ws_auth_timeout: float = 5.0,
+    ws_recheck: float = 60.0,
+) -> web.Application:
+    """The API without telephony: the routes that need only the CRM (members, points,
+    notes, requests, knowledge, surveys, dispositions, call records, call-backs); the
+    live-state and agent routes too when given."""
+    routes = crm_plugin.ROUTES + CALL_LOG_ROUTES + IVR_ROUTES
+    routes += live_routes(live_state) if live_state is not None else ()
+    routes += agent_routes(agents) if agents is not None else ()
+    return build_app(
+        crm=crm, routes=routes, hub=hub, ws_queue_size=ws_queue_size, ws_heartbeat=ws_heartbeat,
+        ws_auth_timeout=ws_auth_timeout, ws_recheck=ws_recheck,
+    )  # fmt: skip
+
+
+class CtiService:
+    """Every part of the running service, wired by keyword; `start` then `stop`."""
+
+    def __init__(self, settings: Settings, *, crm: Crm | None = None) -> None:
+        self.settings = settings
+        self.crm = crm or crm_for(settings)
+        self._owns_crm = crm is None
+        self.client = AmiClient(settings.ami)
+        telephony = settings.telephony
+        self.model = CallCentreModel(
+            wrapup_seconds=telephony.wrapup_seconds,
+            default_wrapup=telephony.default_wrapup_seconds,
+            inbound_contexts=telephony.inbound_contexts,
+            service_levels=telephony.service_level,
+            default_service_level=telephony.service_level_seconds,
+        )
+        self.bridge = TelephonyBridge(client=self.client, model=self.model)
+        self.agent_directory = AgentDirectory(users=self.crm.users)
+        self.bridge.after_resync(self._learn_agents)
+        hub = WebSocketHub(authenticate=self.crm.users.authenticate)
+        wiring = Wiring(
+            settings=settings, crm=self.crm, client=self.client, bridge=self.bridge, hub=hub,
+            agents=self.agent_directory, legs=CallLegs(client=self.client, model=self.model),
+        )  # fmt: skip
+        self._wiring = wiring
+
+        # The domains, each after those it needs.
+        popping = screen_pop_plugin.load(wiring)
+        self.screen_pop, self.callers = popping.service, popping.callers
+        recording = recordings_plugin.load(wiring, callers=popping.callers)
+        self.recorder, self.archive = recording.recorder, recording.archive
+        self.call_log = call_log_plugin.load(
+            wiring, callers=popping.callers, recording_of=self.recorder.reference
+        )
+        watching = live_plugin.load(wiring)
+        self.live_state, self.notifier, self.updates = (
+            watching.state, watching.notifier, watching.updates,
+        )  # fmt: skip
+        self.calls = calls_plugin.load(wiring, pops=popping.service)
+        agenting = agents_plugin.load(wiring)
+        self.agents, self.wrapup = agenting.service, agenting.wrapup
+        self.supervisor = supervisor_plugin.load(wiring, dialler=self.calls, agents=self.agents)
+        self.ivr = ivr_plugin.load(wiring, survey_started=self.call_log.survey_started)
+        crm_plugin.load(wiring)
+
+        self.app: web.Application = build_app(crm=self.crm, routes=tuple(wiring.routes), hub=hub)
+        self._runner: web.AppRunner | None = None
+
+    async def _learn_agents(self) -> None:
+        """Know the user of every agent Asterisk reported, so live views name them."""
+        now = self.bridge.clock()
+        await self.agent_directory.warm(a.interface for a in self.model.snapshot(now).agents)
+
+    @property
+    def port(self) -> int:
+        """The port the API listens on (the real one when the settings asked for 0)."""
+        if self._runner is None:
+            raise RuntimeError("the service is not started")
+        for address in self._runner.addresses:
+            return int(address[1])
+        raise RuntimeError("the API has no listening socket")
+
+    async def start(self, *, online_within: float | None = None) -> None:
+        """Serve the API and connect to Asterisk; with ``online_within``, wait for AMI."""
+        api = self.settings.api
+        self._runner = await start_site(self.app, port=api.port, host=api.host)
+        for running in self._wiring.running:
+            await running.part.start()
+        await self.bridge.start()
+        await self.client.start()
+        if online_within is not None:
+            await self.client.wait_online(within=online_within)
+            await self.bridge.wait_resynced(within=online_within)
+        gc.freeze()
+        log.info("ctidesk serving on %s:%d", api.host, self.port)
+
+    async def stop(self) -> None:
+        """Stop in reverse order; writes in flight finish first."""
+        running = self._wiring.running
+        for entrance in (r.part for r in running if r.entrance):
+            await entrance.stop()
+        await self.client.stop()
+        await self.bridge.stop()
+        for drain in self._wiring.drains:
+            await drain()
+        for part in (r.part for r in running if not r.entrance):
+            await part.stop()
+        if self._runner is not None:
+            await self._runner.cleanup()
+            self._runner = None
+        if self._owns_crm:
+            await self.crm.close()
+
+
+async def serve(settings: Settings) -> None:
+    """Run the service until SIGINT or SIGTERM."""
+    stopping = asyncio.Event()
+    loop = asyncio.get_running_loop()
+    for signum in (signal.SIGINT, signal.SIGTERM):
+        loop.add_signal_handler(signum, stopping.set)
+    service = CtiService(settings)
+    try:
+        await service.start()
+        await stopping.wait()
+    finally:
+        for signum in (signal.SIGINT, signal.SIGTERM):
+            with contextlib.suppress(ValueError, RuntimeError):
+                loop.remove_signal_handler(signum)
+        await service.stop()
+
+
+__all__ = ["CtiService", "crm_for", "make_app", "serve"]

@@ -1,0 +1,1 @@
+"""Supervision: listen, whisper, barge, release, intercept, force sign-out or pause, notices."""
