@@ -25,7 +25,7 @@ from cti.bus.actions import TelephonyUnavailableError, phone_of, send_action
 from cti.bus.bridge import TelephonyBridge
 from cti.bus.dialplan import SURVEY_OPT_IN
 from cti.bus.directory import AgentDirectory
-from cti.bus.legs import UnknownCallError
+from cti.bus.legs import LiveCallNotFoundError
 from cti.http.errors import ForbiddenError, InvalidBodyError
 from cti.model import AgentState, Snapshot
 
@@ -158,10 +158,10 @@ class AgentService:
         model = self._bridge.model
         call = model.call(call_id, self._clock())
         if call is None or call.agent != interface:
-            raise UnknownCallError(f"{user.login} is not on call {call_id}", call_id=call_id)
+            raise LiveCallNotFoundError(f"{user.login} is not on call {call_id}", call_id=call_id)
         caller = model.channel(call.call_id)  # the call's first channel: the caller's
         if caller is None:
-            raise UnknownCallError(f"the caller of {call_id} has gone", call_id=call_id)
+            raise LiveCallNotFoundError(f"the caller of {call_id} has gone", call_id=call_id)
         await self._send(Action("Setvar", Channel=caller.name, Variable=SURVEY_OPT_IN, Value="yes"))
 
     def _queues(self, user: UserView, queues: Sequence[str] | None) -> list[str]:

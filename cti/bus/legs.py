@@ -19,7 +19,7 @@ from cti.http.errors import ApiError
 from cti.model import CallCentreModel, CallView, ChannelView
 
 
-class UnknownCallError(ApiError):
+class LiveCallNotFoundError(ApiError):
     """The service knows no live or ended call with this id, or none the user is on."""
 
     status: ClassVar[int] = 404
@@ -68,7 +68,7 @@ class CallLegs:
             return call
         if self.model.has_ended(call_id):
             raise CallEndedError(f"call {call_id} has ended", call_id=call_id)
-        raise UnknownCallError(f"no call {call_id}", call_id=call_id)
+        raise LiveCallNotFoundError(f"no call {call_id}", call_id=call_id)
 
     def gone(self, call_id: str) -> bool:
         """Whether the call is no longer live (ended or forgotten)."""
@@ -132,6 +132,6 @@ __all__ = [
     "CallEndedError",
     "CallLegs",
     "CallStateError",
+    "LiveCallNotFoundError",
     "NotOnCallError",
-    "UnknownCallError",
 ]
