@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import defaultdict
 from collections.abc import Callable
 from datetime import datetime, timedelta
-from typing import Any
 
 from crm_core.calls.links import call_links
 from crm_core.calls.models import Direction
@@ -158,10 +157,3 @@ class Member360Service:
     async def view(self, number: str) -> Member360:
         """The 360° view of the member with this number."""
         return await self._db.run_read(lambda run: self.read_in(run, number))
-
-
-def statements_of(read: Callable[[StatementRunner], Any], run: StatementRunner) -> int:
-    """How many statements ``read`` issues (the benchmark reports it)."""
-    before = run.statements
-    read(run)
-    return run.statements - before

@@ -12,7 +12,7 @@ from typing import Any
 
 from pydantic import BaseModel, ConfigDict, Field, field_validator
 from sqlalchemy import select
-from sqlalchemy.orm import Session, selectinload
+from sqlalchemy.orm import Session
 
 from crm_core.db.engine import Database
 from crm_core.errors import ConflictError, NotFoundError
@@ -217,34 +217,3 @@ class OrderService:
             entry.valid_after if entry else None,
             replayed=replayed,
         )
-
-    async def orders_of(self, member_number: str, *, limit: int = 20) -> list[OrderView]:
-        """A member's latest orders with their lines (newest first)."""
-        async with self._db.read() as session:
-            query = (
-                select(Order)
-                .join(Member, Member.id == Order.member_id)
-                .where(Member.number == member_number)
-                .options(selectinload(Order.lines))
-                .order_by(Order.ordered_at.desc())
-                .limit(limit)
-            )
-            return [
-                OrderView(
-                    order.order_ref,
-                    order.ordered_at,
-                    order.total_cents,
-                    order.channel,
-                    tuple(
-                        OrderLineView(
-                            line.product_code,
-                            line.product_name,
-                            line.category,
-                            line.quantity,
-                            line.amount_cents,
-                        )
-                        for line in order.lines
-                    ),
-                )
-                for order in await session.scalars(query)
-            ]
