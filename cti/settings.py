@@ -33,8 +33,11 @@ from ivr.hours import DAYS, parse_span
 
 ENV_PREFIX = "CTIDESK_"
 CONFIG_ENV = "CTIDESK_CONFIG"
-#: CTIDESK_ variables that are not settings: the sandbox tree and the console's password.
-NOT_SETTINGS = frozenset({CONFIG_ENV, "CTIDESK_SANDBOX_DIR", "CTIDESK_CONSOLE_PASSWORD"})
+#: CTIDESK_ variables that are not settings: the sandbox tree and its Debian mirror, and
+#: the console's password.
+NOT_SETTINGS = frozenset(
+    {CONFIG_ENV, "CTIDESK_SANDBOX_DIR", "CTIDESK_SANDBOX_MIRROR", "CTIDESK_CONSOLE_PASSWORD"}
+)
 DEFAULT_SOURCE = "default"
 SECRET_KEYS = frozenset({"ami.secret", "agi.secret"})
 MASK = "********"

@@ -1,4 +1,9 @@
-"""Fixtures shared by every test: a migrated SQLite CRM, a real PostgreSQL, a steerable clock."""
+"""Fixtures shared by every test: a migrated SQLite CRM, a real PostgreSQL, a steerable clock.
+
+Tests that need a server get its marker from the fixtures they use (see
+``pytest_collection_modifyitems``), so ``-m "not asterisk and not postgres and not tmux"``
+selects the tests that run without root and without servers.
+"""
 
 from __future__ import annotations
 
@@ -16,6 +21,25 @@ from crm_core.wiring import Crm, build_crm
 from tests.support.postgres import PostgresServer
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
+TESTS_DIR = Path(__file__).parent
+#: Marker → the fixtures whose use means a test needs that server or program.
+MARKER_FIXTURES = {
+    "asterisk": frozenset({"asterisk"}),
+    "postgres": frozenset({"postgres"}),
+    "tmux": frozenset({"tmux"}),
+}
+
+
+def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
+    """Mark each test by the servers it needs: everything under tests/asterisk, and any
+    test whose fixtures (direct or indirect) include a server's fixture."""
+    for item in items:
+        used = frozenset(getattr(item, "fixturenames", ()))
+        markers = {marker for marker, fixtures in MARKER_FIXTURES.items() if used & fixtures}
+        if item.path.is_relative_to(TESTS_DIR / "asterisk"):
+            markers.add("asterisk")
+        for marker in sorted(markers):
+            item.add_marker(marker)
 
 
 class Clock:

@@ -19,9 +19,9 @@ app = typer.Typer(
 )
 
 
-def _sandbox(ctx: typer.Context, sip_port: int = 5060) -> Sandbox:
+def _sandbox(ctx: typer.Context, sip_port: int = 5060, mirror: str | None = None) -> Sandbox:
     ami = app_context(ctx).settings.ami
-    return Sandbox(ami_port=ami.port, ami_username=ami.username, sip_port=sip_port)
+    return Sandbox(ami_port=ami.port, ami_username=ami.username, sip_port=sip_port, mirror=mirror)
 
 
 def _describe(state: SandboxState) -> None:
@@ -44,10 +44,17 @@ def _describe(state: SandboxState) -> None:
 def up(
     ctx: typer.Context,
     sip_port: Annotated[int, typer.Option(help="Loopback UDP port of the SIP transport.")] = 5060,
+    mirror: Annotated[
+        str | None,
+        typer.Option(
+            help="Debian mirror URL to build the tree from (default: $CTIDESK_SANDBOX_MIRROR, "
+            "else the first Debian archive in /etc/apt's sources, else mmdebstrap's own).",
+        ),
+    ] = None,
 ) -> None:
     """Start the sandbox (building the Asterisk tree the first time); harmless when up."""
     try:
-        result = _sandbox(ctx, sip_port).up()
+        result = _sandbox(ctx, sip_port, mirror).up()
     except NeedsRootError as error:
         fail(escape(str(error)), code=3)
     except SandboxError as error:

@@ -1,5 +1,8 @@
 """Build the Asterisk tree once, with mmdebstrap from Debian sid, into the cache directory.
 
+The Debian mirror is the one ``cti.sandbox.mirror`` chooses (environment, apt sources, or
+mmdebstrap's default) unless the caller names one.
+
 The tree is built in a temporary directory beside its final place and renamed into place
 only when complete, so a failed or interrupted build leaves nothing half-built behind.
 """
@@ -16,18 +19,19 @@ from pathlib import Path
 
 from cti.sandbox.errors import SandboxError
 from cti.sandbox.layout import SandboxLayout
+from cti.sandbox.mirror import MirrorChoice, choose_mirror
 from cti.sandbox.process import remove_tree
 
 Progress = Callable[[str], None]
 
 SUITE = "sid"
-MIRROR = "http://deb.debian.org/debian"
 PACKAGES = ("asterisk", "asterisk-core-sounds-en-gsm")
 INSTALL_HINT = "install it with `scripts/setup.sh --with-asterisk` or `apt-get install mmdebstrap`"
 
 
-def mmdebstrap_command(target: Path) -> list[str]:
-    """The mmdebstrap command that builds the tree into ``target``."""
+def mmdebstrap_command(target: Path, mirror: str | None) -> list[str]:
+    """The mmdebstrap command that builds the tree into ``target`` from ``mirror``
+    (None: mmdebstrap's default mirror)."""
     return [
         "mmdebstrap",
         "--variant=apt",
@@ -36,12 +40,15 @@ def mmdebstrap_command(target: Path) -> list[str]:
         f"--include={','.join(PACKAGES)}",
         SUITE,
         str(target),
-        MIRROR,
+        *([mirror] if mirror else []),
     ]
 
 
-def ensure_tree(layout: SandboxLayout, progress: Progress) -> bool:
-    """Build the tree unless it is there already; True when it was built now."""
+def ensure_tree(layout: SandboxLayout, progress: Progress, *, mirror: str | None = None) -> bool:
+    """Build the tree unless it is there already; True when it was built now.
+
+    ``mirror`` is the Debian mirror to build from; None lets ``choose_mirror`` find one.
+    """
     if layout.is_built():
         return False
     if shutil.which("mmdebstrap") is None:
@@ -55,7 +62,8 @@ def ensure_tree(layout: SandboxLayout, progress: Progress) -> bool:
         if layout.is_built():
             return False
         _remove_stale_builds(layout)
-        _build(layout, progress)
+        choice = MirrorChoice(mirror, "the caller") if mirror else choose_mirror()
+        _build(layout, progress, choice)
     return True
 
 
@@ -65,7 +73,7 @@ def _remove_stale_builds(layout: SandboxLayout) -> None:
         remove_tree(stale)
 
 
-def _build(layout: SandboxLayout, progress: Progress) -> None:
+def _build(layout: SandboxLayout, progress: Progress, mirror: MirrorChoice) -> None:
     if layout.root.exists():
         raise SandboxError(
             f"{layout.root} exists but holds no Asterisk "
@@ -75,9 +83,10 @@ def _build(layout: SandboxLayout, progress: Progress) -> None:
         tempfile.mkdtemp(prefix=f".{layout.root.name}.building-", dir=layout.root.parent)
     )
     progress(f"building the Asterisk tree (Debian {SUITE}, about 340 MB download) in {building}")
+    progress(f"Debian mirror: {mirror.url or '(none given)'} (from {mirror.origin})")
     started = time.monotonic()
     try:
-        _run_mmdebstrap(building, progress)
+        _run_mmdebstrap(building, mirror.url, progress)
         if not (building / "usr/sbin/asterisk").is_file():
             raise SandboxError("mmdebstrap finished but the tree holds no usr/sbin/asterisk")
         building.rename(layout.root)
@@ -87,8 +96,8 @@ def _build(layout: SandboxLayout, progress: Progress) -> None:
     progress(f"Asterisk tree ready at {layout.root} in {time.monotonic() - started:.0f} s")
 
 
-def _run_mmdebstrap(target: Path, progress: Progress) -> None:
-    command = mmdebstrap_command(target)
+def _run_mmdebstrap(target: Path, mirror: str | None, progress: Progress) -> None:
+    command = mmdebstrap_command(target, mirror)
     process = subprocess.Popen(  # noqa: S603 (fixed program and arguments, no shell)
         command,
         stdin=subprocess.DEVNULL,

@@ -24,7 +24,8 @@ def process_exists(pid: int) -> bool:
     try:
         stat = Path(f"/proc/{pid}/stat").read_text()
     except OSError:
-        return False
+        return not Path("/proc/self").exists()  # no procfs: trust kill(0)
+    # The state follows the parenthesised command name, which may itself hold ")".
     state = stat.rsplit(")", 1)[-1].split()[0]
     return state not in ("Z", "X")
 

@@ -56,12 +56,14 @@ class Sandbox:
         sip_port: int = 5060,
         start_timeout: float = 60.0,
         progress: Progress = _to_stderr,
+        mirror: str | None = None,
     ) -> None:
         self.layout = SandboxLayout.from_environ() if layout is None else layout
         self.ami_port = ami_port
         self.ami_username = ami_username
         self.sip_port = sip_port
         self.start_timeout = start_timeout
+        self.mirror = mirror  # the Debian mirror of a build; None: choose_mirror() finds one
         self._progress = progress
         self._process: subprocess.Popen[bytes] | None = None
 
@@ -94,7 +96,7 @@ class Sandbox:
         if running is not None:
             return UpResult(running, already_running=True, built_tree=False, seconds_to_ami=0)
         self._clean_up_stale()
-        built = ensure_tree(self.layout, self._progress)
+        built = ensure_tree(self.layout, self._progress, mirror=self.mirror)
         _require_free_port(self.ami_port, socket.SOCK_STREAM)
         _require_free_port(self.sip_port, socket.SOCK_DGRAM)
         ami_secret = ami_secret or secrets.token_urlsafe(24)

@@ -5,7 +5,8 @@ from __future__ import annotations
 import asyncpg
 import pytest
 
-from tests.support.postgres import PostgresServer, process_exists
+from cti.sandbox.process import process_exists
+from tests.support.postgres import PostgresServer
 
 pytestmark = pytest.mark.postgres
 

@@ -36,11 +36,12 @@ from pathlib import Path
 from types import TracebackType
 from typing import Self
 
+from cti.sandbox.process import process_exists
+
 __all__ = [
     "SETUP_HINT",
     "PostgresServer",
     "find_postgres_bin",
-    "process_exists",
 ]
 
 SETUP_HINT = "run `scripts/setup.sh --with-postgres` (as root) to install it"
@@ -73,23 +74,6 @@ def find_postgres_bin() -> Path | None:
     if not candidates:
         return None
     return max(candidates, key=version_key)
-
-
-def process_exists(pid: int) -> bool:
-    """Whether a live (non-zombie) process has this pid."""
-    try:
-        os.kill(pid, 0)
-    except ProcessLookupError:
-        return False
-    except PermissionError:
-        pass  # exists, owned by another user
-    try:
-        stat = Path(f"/proc/{pid}/stat").read_text()
-    except OSError:
-        return not Path("/proc/self").exists()  # no procfs: trust kill(0)
-    # The state follows the parenthesised command name, which may itself hold ")".
-    state = stat.rsplit(")", 1)[-1].split()[0]
-    return state not in ("Z", "X")
 
 
 def _free_port() -> int:

@@ -70,17 +70,32 @@ class Tmux:
 
 
 @pytest.fixture
-def console_in_tmux(desk_api: ThreadedApi) -> Iterator[Tmux]:
+def tmux() -> Iterator[Callable[[list[str], dict[str, str]], Tmux]]:
+    """Start ``Tmux(command, env)`` sessions; each is killed at the end of the test."""
+    sessions: list[Tmux] = []
+
+    def start(command: list[str], env: dict[str, str]) -> Tmux:
+        session = Tmux(command, env)
+        sessions.append(session)
+        return session
+
+    try:
+        yield start
+    finally:
+        for session in sessions:
+            session.kill()
+
+
+@pytest.fixture
+def console_in_tmux(
+    desk_api: ThreadedApi, tmux: Callable[[list[str], dict[str, str]], Tmux]
+) -> Tmux:
     """``ctidesk console`` for agent1 in an 80×24 tmux pane."""
     env = {"TERM": "xterm-256color", "PATH": os.environ.get("PATH", "")}
     sandbox = os.environ.get("CTIDESK_SANDBOX_DIR")
     if sandbox:
         env["CTIDESK_SANDBOX_DIR"] = sandbox
-    session = Tmux([CTIDESK, "console", "--url", desk_api.base, "--user", "agent1"], env)
-    try:
-        yield session
-    finally:
-        session.kill()
+    return tmux([CTIDESK, "console", "--url", desk_api.base, "--user", "agent1"], env)
 
 
 def test_the_console_runs_in_an_80x24_terminal(
@@ -117,12 +132,9 @@ def test_the_console_runs_in_an_80x24_terminal(
 
 
 def test_the_demos_supervisor_launcher_opens_the_wall_board_without_typing_a_password(
-    desk_api: ThreadedApi, tmp_path: Path
+    desk_api: ThreadedApi, tmp_path: Path, tmux: Callable[[list[str], dict[str, str]], Tmux]
 ) -> None:
     script = write_supervisor_launcher(tmp_path / "demo", desk_api.base, PASSWORD, user="boss")
     assert script.stat().st_mode & 0o777 == 0o700, "the password is in it"
-    session = Tmux(["sh", str(script)], {"TERM": "xterm-256color"})
-    try:
-        session.wait_for(lambda pane: "Wall-board" in pane and "Boss" in pane)
-    finally:
-        session.kill()
+    session = tmux(["sh", str(script)], {"TERM": "xterm-256color"})
+    session.wait_for(lambda pane: "Wall-board" in pane and "Boss" in pane)

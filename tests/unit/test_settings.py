@@ -73,7 +73,11 @@ def test_config_file_from_environment(tmp_path: Path) -> None:
 
 
 def test_the_sandbox_tree_and_console_password_variables_are_not_settings() -> None:
-    environ = {"CTIDESK_SANDBOX_DIR": "/var/cache/x", "CTIDESK_CONSOLE_PASSWORD": "pw"}
+    environ = {
+        "CTIDESK_SANDBOX_DIR": "/var/cache/x",
+        "CTIDESK_SANDBOX_MIRROR": "http://mirror.example/debian",
+        "CTIDESK_CONSOLE_PASSWORD": "pw",
+    }
     settings = load_settings(environ=environ)
     assert settings.ami.port == 5038
     with pytest.raises(SettingsError, match="sandboxx: unknown section"):
