@@ -2,24 +2,30 @@
 
 The app owns the REST client (token in memory only), the WebSocket feed and the state
 the screens draw; workers do every request, so nothing on screen waits for the network.
+The feed posts each push as a message: the app's handlers update the state and hand the
+message on to the screens, which redraw what it changed.
 """
 
 from __future__ import annotations
 
 import contextlib
-from collections.abc import Callable, Iterator
+from collections.abc import Iterator
 from datetime import UTC, datetime
-from typing import Protocol, runtime_checkable
+from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
+from textual import on
 from textual.app import App
 
 from agent_tui.board_state import BoardState
 from agent_tui.client import ApiFailure, CallControl, DeskClient, Session
+from agent_tui.context import Clock, ConsoleContext
 from agent_tui.desk_state import DeskState
 from agent_tui.feed import LiveFeed
-from cti.protocol import Message, ScreenPop, from_dict
-
-Clock = Callable[[], datetime]
+from agent_tui.screens.base import FramedScreen
+from agent_tui.screens.desk import DeskScreen
+from agent_tui.screens.login import LoginScreen
+from agent_tui.screens.wallboard import WallBoardScreen
+from cti.protocol import from_dict
 
 
 def utcnow() -> datetime:
@@ -29,10 +35,14 @@ def utcnow() -> datetime:
 
 @runtime_checkable
 class LiveScreen(Protocol):
-    """A screen that redraws when live state changes or the clock ticks."""
+    """A screen that draws live state: all of it, or what moves with the clock."""
 
     def redraw(self) -> None:
         """Draw the app's current state."""
+        ...
+
+    def redraw_timers(self) -> None:
+        """Draw what changes with the clock (the one-second tick)."""
         ...
 
 
@@ -72,43 +82,60 @@ class ConsoleApp(App[None]):
         return self.client.session
 
     def on_mount(self) -> None:
-        from agent_tui.screens.login import LoginScreen
-
         self.push_screen(LoginScreen(self.user, self.password))
         if self.tick_seconds > 0:
-            self.set_interval(self.tick_seconds, self.redraw_all)
+            self.set_interval(self.tick_seconds, self.redraw_timers)
+
+    @on(LoginScreen.LoggedIn)
+    def _logged_in(self, event: LoginScreen.LoggedIn) -> None:
+        if event.resume:
+            self.resume_session(event.session)
+        else:
+            self.start_session(event.session)
 
     def start_session(self, session: Session) -> None:
         """After login: live state, the feed, and the screen for the user's role."""
-        from agent_tui.screens.desk import DeskScreen
-        from agent_tui.screens.wallboard import WallBoardScreen
-
         self.desk = DeskState(login=session.login, my_queues=session.queues)
         self.board = BoardState(day_start=_day_start(self.clock()))
-        self.feed = LiveFeed(self.client, on_message=self.pushed, on_status=self.connection)
-        self.run_worker(self.feed.run(), group="feed", name="live-feed", exit_on_error=False)
+        self._start_feed()
         self.switch_screen(WallBoardScreen() if session.supervisor else DeskScreen())
 
     def resume_session(self, session: Session) -> None:
         """Logged in again after the session ended: a new feed, the same screens and calls."""
         self.pop_screen()  # the login screen, back to the desk or wall-board as it was
         self.desk.session_ended = False
-        self.feed = LiveFeed(self.client, on_message=self.pushed, on_status=self.connection)
-        self.run_worker(self.feed.run(), group="feed", name="live-feed", exit_on_error=False)
+        self._start_feed()
         self.redraw_all()
 
+    def _start_feed(self) -> None:
+        self.feed = LiveFeed(self.client, post=self.post_message)
+        self.run_worker(self.feed.run(), group="feed", name="live-feed", exit_on_error=False)
+
     # -- live state -----------------------------------------------------------------------
-    def pushed(self, message: Message) -> None:
-        """One message from the feed: update both states and redraw."""
-        self.desk.apply(message)
-        self.board.apply(message, self.clock())
+    @on(LiveFeed.Pushed)
+    def _pushed(self, event: LiveFeed.Pushed) -> None:
+        """One push: update both states, then let the screens redraw what it changed."""
+        self.desk.apply(event.message)
+        self.board.apply(event.message, self.clock())
         self.look_up_unpopped()
-        self.redraw_all()
-        if isinstance(message, ScreenPop):
-            for screen in self.screen_stack:
-                popped = getattr(screen, "popped", None)
-                if popped is not None:
-                    popped(message)
+        self._hand_on(event)
+
+    def on_live_feed_connection_changed(self, event: LiveFeed.ConnectionChanged) -> None:
+        """The feed connected (resync over REST) or lost the service (banner, keep state)."""
+        self.desk.connected = event.connected
+        self.desk.session_ended = event.refused
+        if self.desk.session_ended:
+            self._ask_to_log_in_again()
+        if event.connected:
+            self.run_worker(self.resync(), group="resync", exclusive=True, exit_on_error=False)
+        self._hand_on(event)
+
+    def _hand_on(self, event: LiveFeed.Pushed | LiveFeed.ConnectionChanged) -> None:
+        """Post a feed message to every screen on the stack (not once the app stops)."""
+        if not self.is_running:
+            return
+        for screen in self.screen_stack:
+            screen.post_message(event)
 
     def look_up_unpopped(self) -> None:
         """Look up the callers of calls this desk knows without their pop."""
@@ -122,23 +149,14 @@ class ConsoleApp(App[None]):
     async def _look_up(self, call_id: str, caller: str) -> None:
         with self.reporting("caller lookup"):
             self.desk.found(call_id, await self.client.member_by_phone(caller))
-        self.redraw_all()
+        if self.is_running:
+            for screen in self.screen_stack:
+                if isinstance(screen, DeskScreen):
+                    screen.draw_call()
 
     def _ask_to_log_in_again(self) -> None:
-        from agent_tui.screens.login import LoginScreen
-
         if not any(isinstance(screen, LoginScreen) for screen in self.screen_stack):
             self.push_screen(LoginScreen(self.session.login, resume=True))
-
-    def connection(self, connected: bool, detail: str) -> None:
-        """The feed connected (resync over REST) or lost the service (banner, keep state)."""
-        self.desk.connected = connected
-        self.desk.session_ended = self.feed is not None and self.feed.refused
-        if self.desk.session_ended:
-            self._ask_to_log_in_again()
-        if connected:
-            self.run_worker(self.resync(), group="resync", exclusive=True, exit_on_error=False)
-        self.redraw_all()
 
     async def resync(self) -> None:
         """Read queues, agents, calls and today's call log after a (re)connect."""
@@ -163,7 +181,7 @@ class ConsoleApp(App[None]):
         self.redraw_all()
 
     def redraw_all(self) -> None:
-        """Redraw every screen on the stack that shows live state.
+        """Redraw every screen on the stack that shows live state (after a resync).
 
         Not once the app is shutting down: Textual then removes the screens' widgets while
         pushes and clock ticks may still arrive.
@@ -173,6 +191,14 @@ class ConsoleApp(App[None]):
         for screen in self.screen_stack:
             if isinstance(screen, LiveScreen):
                 screen.redraw()
+
+    def redraw_timers(self) -> None:
+        """The clock ticked: the screens on the stack redraw their timers."""
+        if not self.is_running:
+            return
+        for screen in self.screen_stack:
+            if isinstance(screen, LiveScreen):
+                screen.redraw_timers()
 
     # -- reporting ------------------------------------------------------------------------
     @contextlib.contextmanager
@@ -187,7 +213,10 @@ class ConsoleApp(App[None]):
         """Show the server's (or the network's) error without losing the screen."""
         self.last_error = text
         self.notify(text, severity="error", timeout=8)
-        self.redraw_all()
+        if self.is_running:
+            for screen in self.screen_stack:
+                if isinstance(screen, FramedScreen):
+                    screen.draw_frame()
 
     def show_info(self, text: str) -> None:
         """Show what an action achieved."""
@@ -208,6 +237,12 @@ class ConsoleApp(App[None]):
 
 def _day_start(now: datetime) -> datetime:
     return now.replace(hour=0, minute=0, second=0, microsecond=0)
+
+
+if TYPE_CHECKING:
+
+    def _gives_screens_what_they_need(app: ConsoleApp) -> ConsoleContext:
+        return app  # mypy checks that the app satisfies the screens' protocol
 
 
 __all__ = ["Clock", "ConsoleApp", "LiveScreen", "utcnow"]

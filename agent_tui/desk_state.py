@@ -2,7 +2,8 @@
 
 Each screen pop opens a :class:`CallContext` that stays until the agent wraps it up or
 closes it, so a second call (a consult, a transfer back) never wipes the first one's
-member. :meth:`DeskState.allowed` decides which soft-phone keys are live.
+member. :meth:`DeskState.allowed` asks the key table (:mod:`agent_tui.keys`) which keys
+are live.
 """
 
 from __future__ import annotations
@@ -10,6 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field, replace
 from datetime import datetime
 
+from agent_tui.keys import desk_allows
 from cti.protocol import (
     AgentState,
     CallUpdate,
@@ -52,6 +54,11 @@ class CallContext:
     def live(self) -> bool:
         """Whether the call is still up."""
         return self.state in LIVE
+
+    @property
+    def talking(self) -> bool:
+        """Whether the call is up and answered (talking or on hold)."""
+        return self.state in TALKING
 
     @property
     def member_number(self) -> str | None:
@@ -186,30 +193,8 @@ class DeskState:
         return None
 
     def allowed(self, action: str) -> bool:
-        """Whether the soft-phone key ``action`` makes sense now."""
-        call = self.call
-        signed_in = self.agent_state != "signed_out"
-        on_call = call is not None and call.live and call.state in TALKING
-        rules = {
-            "sign_in": not signed_in,
-            "sign_out": signed_in and not on_call,
-            "pause": self.agent_state in ("ready", "wrap_up"),
-            "unpause": self.agent_state == "paused",
-            "dial": call is None or not call.live,
-            "hold": on_call and call is not None and call.state == "answered",
-            "retrieve": on_call and call is not None and call.state == "held",
-            "transfer": on_call and call is not None and not call.consulting,
-            "transfer_complete": call is not None and call.consulting,
-            "transfer_cancel": call is not None and call.consulting,
-            "conference": on_call,
-            "hang_up": call is not None and call.live,
-            "dtmf": on_call,
-            "wrap_up": self.wrap_up_call is not None or self.agent_state == "wrap_up",
-            "new_member": call is not None and call.popped and call.member is None,
-            "on_record": call is not None and call.member is not None,
-            "next_call": len(self.calls) > 1,
-        }
-        return rules.get(action, True)
+        """Whether the desk key running ``action`` makes sense now (see :mod:`agent_tui.keys`)."""
+        return desk_allows(self, action)
 
 
 __all__ = ["CallContext", "DeskState", "parse_time"]

@@ -1,9 +1,12 @@
-"""The console's WebSocket feed: authenticate, pass each message on, reconnect for ever.
+"""The console's WebSocket feed: authenticate, post each push as a message, reconnect for ever.
 
-``LiveFeed.run`` keeps going until cancelled: when the service goes away it reports
-``connected=False`` and tries again with a growing pause (capped), so the screen stays
-as it was and fills up again after the resync the app does on ``connected=True``. Only a
-refused token (close code 4401: logged out, expired) ends it, with ``refused`` set.
+``LiveFeed.run`` keeps going until cancelled. Each push becomes one of the Textual messages
+nested in :class:`LiveFeed` (:class:`LiveFeed.PopReceived`, :class:`LiveFeed.CallUpdated`...),
+posted to the app, whose handlers update the state and hand them on to the screens. When
+the service goes away it posts :class:`LiveFeed.ConnectionChanged` with ``connected=False``
+and tries again with a growing pause (capped), so the screen stays as it was and fills up
+again after the resync the app does on ``connected=True``. Only a refused token (close
+code 4401: logged out, expired) ends it, with ``refused`` set.
 """
 
 from __future__ import annotations
@@ -14,13 +17,26 @@ import logging
 from collections.abc import Callable
 
 import aiohttp
+from textual.message import Message as TextualMessage
 
 from agent_tui.client import DeskClient
-from cti.protocol import Authenticate, Message, ProtocolError, SessionReady, from_json, to_json
+from cti.protocol import (
+    AgentState,
+    Authenticate,
+    CallUpdate,
+    Message,
+    Notice,
+    ProtocolError,
+    QueueUpdate,
+    ScreenPop,
+    SessionReady,
+    TelephonyStatus,
+    from_json,
+    to_json,
+)
 
 log = logging.getLogger(__name__)
-OnMessage = Callable[[Message], None]
-OnStatus = Callable[[bool, str], None]
+Post = Callable[[TextualMessage], object]
 CLOSE_UNAUTHORIZED = 4401  # the hub's close code for a token it does not accept
 FIRST_RETRY = 0.5
 MAX_RETRY = 5.0
@@ -31,12 +47,72 @@ class SessionRefusedError(Exception):
 
 
 class LiveFeed:
-    """Reads the service's pushes for one logged-in console."""
+    """Reads the service's pushes for one logged-in console and posts them as messages.
 
-    def __init__(self, client: DeskClient, *, on_message: OnMessage, on_status: OnStatus) -> None:
+    The messages do not bubble: the app hands each one to the screens on its stack.
+    """
+
+    class Pushed(TextualMessage, bubble=False):
+        """One message the service pushed (its subclasses say which kind)."""
+
+        def __init__(self, message: Message) -> None:
+            super().__init__()
+            self.message = message
+
+    class PopReceived(Pushed, bubble=False):
+        """A call rings this desk: the caller and the member found for the number."""
+
+        def __init__(self, pop: ScreenPop) -> None:
+            super().__init__(pop)
+            self.pop = pop
+
+    class CallUpdated(Pushed, bubble=False):
+        """A call moved on (queued, answered, held, ended...)."""
+
+        def __init__(self, update: CallUpdate) -> None:
+            super().__init__(update)
+            self.update = update
+
+    class QueueUpdated(Pushed, bubble=False):
+        """A queue's counters changed."""
+
+        def __init__(self, update: QueueUpdate) -> None:
+            super().__init__(update)
+            self.update = update
+
+    class AgentStateChanged(Pushed, bubble=False):
+        """An agent (this one or, for a supervisor, any) changed state."""
+
+        def __init__(self, agent: AgentState) -> None:
+            super().__init__(agent)
+            self.agent = agent
+
+    class TelephonyChanged(Pushed, bubble=False):
+        """The service lost or regained Asterisk."""
+
+        def __init__(self, status: TelephonyStatus) -> None:
+            super().__init__(status)
+            self.status = status
+
+    class NoticeReceived(Pushed, bubble=False):
+        """A notice for the agents (a supervisor's broadcast)."""
+
+        def __init__(self, notice: Notice) -> None:
+            super().__init__(notice)
+            self.notice = notice
+
+    class ConnectionChanged(TextualMessage, bubble=False):
+        """The feed connected, lost the service, or had its session refused."""
+
+        def __init__(self, connected: bool, detail: str, *, refused: bool) -> None:
+            super().__init__()
+            self.connected = connected
+            self.detail = detail
+            self.refused = refused
+
+    def __init__(self, client: DeskClient, *, post: Post) -> None:
         self._client = client
-        self._on_message = on_message
-        self._on_status = on_status
+        self._post = post
         self.connected = False
         self.refused = False
         self._wake = asyncio.Event()
@@ -83,15 +159,34 @@ class LiveFeed:
                 if isinstance(message, SessionReady):
                     self._set_status(True, "connected")
                     continue
-                self._on_message(message)
+                self._pushed(message)
             if socket.close_code == CLOSE_UNAUTHORIZED:
                 raise SessionRefusedError("the session ended (logged out or expired)")
+
+    def _pushed(self, message: Message) -> None:
+        pushed: LiveFeed.Pushed
+        if isinstance(message, ScreenPop):
+            pushed = self.PopReceived(message)
+        elif isinstance(message, CallUpdate):
+            pushed = self.CallUpdated(message)
+        elif isinstance(message, QueueUpdate):
+            pushed = self.QueueUpdated(message)
+        elif isinstance(message, AgentState):
+            pushed = self.AgentStateChanged(message)
+        elif isinstance(message, TelephonyStatus):
+            pushed = self.TelephonyChanged(message)
+        elif isinstance(message, Notice):
+            pushed = self.NoticeReceived(message)
+        else:
+            log.warning("ignoring a %s message", message.type)
+            return
+        self._post(pushed)
 
     def _set_status(self, connected: bool, detail: str) -> None:
         changed = connected != self.connected
         self.connected = connected
         if changed or not connected:
-            self._on_status(connected, detail)
+            self._post(self.ConnectionChanged(connected, detail, refused=self.refused))
 
 
 __all__ = ["LiveFeed", "SessionRefusedError"]

@@ -1,27 +1,47 @@
-"""What every console screen shares: typed access to the app."""
+"""What every console screen shares: the console as a :class:`ConsoleContext`, and the frame.
+
+Screens never import the app: they see it through :class:`ConsoleContext`, and live
+changes reach them as :class:`LiveFeed` messages that the app hands on.
+"""
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, cast
+from collections.abc import Sequence
 
 from rich.text import Text
 from textual.app import ComposeResult
+from textual.binding import Binding, BindingType
 from textual.screen import Screen
 from textual.widgets import Static
 
+from agent_tui.context import ConsoleContext, console_of
+from agent_tui.feed import LiveFeed
+from agent_tui.keys import KeyAction
 from agent_tui.widgets.status_bar import Banner, StatusBar, problem_of
 
-if TYPE_CHECKING:
-    from agent_tui.app import ConsoleApp
+
+def bindings_of(keys: Sequence[KeyAction], *, show: bool = True) -> list[BindingType]:
+    """The Textual bindings of a key table (:mod:`agent_tui.keys`)."""
+    return [Binding(key.key, key.action, key.description, show=show) for key in keys]
 
 
 class ConsoleScreen(Screen[None]):
     """A full screen of the console."""
 
     @property
-    def console(self) -> ConsoleApp:
-        """The running :class:`ConsoleApp`."""
-        return cast("ConsoleApp", self.app)
+    def console(self) -> ConsoleContext:
+        """The running console, as screens see it."""
+        return console_of(self.app)
+
+
+class FramedScreen(ConsoleScreen):
+    """A screen with the status line, the connection banner and the message line.
+
+    It redraws its parts from the live state when a :class:`LiveFeed` message says they
+    changed; connection, telephony and notice changes redraw the frame here.
+    """
+
+    _composed = False
 
     def frame(self, status_id: str) -> ComposeResult:
         """The status line, the (hidden) connection banner and the message line."""
@@ -29,10 +49,26 @@ class ConsoleScreen(Screen[None]):
         yield Banner(id="banner")
         yield Static("", id="message")
 
-    def draw_frame(self, status: Text) -> None:
+    def on_mount(self) -> None:
+        """Draw the state as it is when the screen opens."""
+        self._composed = True
+        self.redraw()
+
+    @property
+    def drawable(self) -> bool:
+        """Whether the widgets are there to draw on (composed, and the app not shutting down)."""
+        return self._composed and self.app.is_running
+
+    def status_line(self) -> Text:
+        """The text of the status line (each screen says what it shows)."""
+        raise NotImplementedError
+
+    def draw_frame(self) -> None:
         """The status line, the connection banner and the message line of the screen."""
+        if not self.drawable:
+            return
         console = self.console
-        self.query_one(StatusBar).update(status)
+        self.query_one(StatusBar).update(self.status_line())
         self.query_one(Banner).show_problem(problem_of(console.desk))
         message = self.query_one("#message", Static)
         if console.last_error:
@@ -40,5 +76,25 @@ class ConsoleScreen(Screen[None]):
         elif console.last_info:
             message.update(console.last_info)
 
+    def redraw(self) -> None:
+        """Draw everything from the live state (on mount and after a resync)."""
+        self.draw_frame()
 
-__all__ = ["ConsoleScreen"]
+    def redraw_timers(self) -> None:
+        """Draw what moves with the clock (every tick); the status line by default."""
+        self.draw_frame()
+
+    def on_live_feed_connection_changed(self, _: LiveFeed.ConnectionChanged) -> None:
+        """The banner says whether the service is reachable."""
+        self.draw_frame()
+
+    def on_live_feed_telephony_changed(self, _: LiveFeed.TelephonyChanged) -> None:
+        """The status line and the banner say whether telephony is online."""
+        self.draw_frame()
+
+    def on_live_feed_notice_received(self, _: LiveFeed.NoticeReceived) -> None:
+        """The status line shows the notice."""
+        self.draw_frame()
+
+
+__all__ = ["ConsoleScreen", "FramedScreen", "bindings_of"]

@@ -1,8 +1,9 @@
 """The agent desk: status bar, screen pop, calls in context and the soft-phone bar.
 
-Every key is a binding whose action :meth:`DeskScreen.check_action` disables when the
-desk's state makes it pointless (no hold without a call...). Actions are workers: the
-screen never waits on the network.
+Every key comes from :data:`agent_tui.keys.DESK_KEYS`: its binding, its place on the
+soft-phone bar and :meth:`DeskScreen.check_action`, which disables it when the desk's state
+makes it pointless (no hold without a call...). The feed's messages redraw the parts they
+change. Actions are workers: the screen never waits on the network.
 """
 
 from __future__ import annotations
@@ -10,42 +11,23 @@ from __future__ import annotations
 import re
 from collections.abc import Awaitable, Callable
 
+from rich.text import Text
 from textual import work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal
 
 from agent_tui.desk_state import CallContext
+from agent_tui.feed import LiveFeed
+from agent_tui.keys import DESK_KEYS, desk_allows
+from agent_tui.screens.base import bindings_of
 from agent_tui.screens.dialogs import ChoiceScreen, DtmfPad, Field, FormScreen
-from agent_tui.screens.record import RecordActions
+from agent_tui.screens.record_actions import RecordActions
 from agent_tui.screens.wrapup import WrapUpScreen
 from agent_tui.widgets.pop import CallsPanel, PopPanel, calls_text, pop_text
-from agent_tui.widgets.softphone import RECORD_KEYS, SOFTPHONE_KEYS, SoftPhoneBar, keys_text
+from agent_tui.widgets.softphone import SoftPhoneBar
 from agent_tui.widgets.status_bar import status_text
-from cti.protocol import ScreenPop
 
 DTMF = re.compile(r"[0-9*#]{1,32}")
-PHONE_ACTIONS = {
-    "sign_in",
-    "sign_out",
-    "pause",
-    "unpause",
-    "dial",
-    "hold",
-    "retrieve",
-    "transfer",
-    "transfer_complete",
-    "transfer_cancel",
-    "conference",
-    "hang_up",
-    "dtmf",
-    "wrap_up",
-    "next_call",
-    "new_member",
-}
-RECORD_ACTIONS = {"service_request", "grant", "redeem", "survey", "note", "member_view"}
-
-
 OTHER = "other"
 PAUSE_REASONS = ("break", "lunch", "training", "meeting", "after-call work")
 
@@ -59,41 +41,10 @@ def numbers_on_screen(call: CallContext | None) -> list[str]:
     return [number for number in dict.fromkeys(found) if number]
 
 
-def _binding(key: str, action: str, label: str) -> Binding:
-    return Binding(key, action, label, show=False)
-
-
 class DeskScreen(RecordActions):
     """The screen an agent works in all day."""
 
-    BINDINGS = [  # noqa: RUF012
-        _binding("i", "sign_in", "Sign in"),
-        _binding("o", "sign_out", "Sign out"),
-        _binding("p", "pause", "Pause"),
-        _binding("P", "unpause", "Ready"),
-        _binding("d", "dial", "Dial"),
-        _binding("h", "hold", "Hold"),
-        _binding("r", "retrieve", "Retrieve"),
-        _binding("t", "transfer", "Transfer"),
-        _binding("y", "transfer_complete", "Complete transfer"),
-        _binding("u", "transfer_cancel", "Cancel transfer"),
-        _binding("c", "conference", "Conference"),
-        _binding("x", "hang_up", "Hang up"),
-        _binding("k", "dtmf", "DTMF"),
-        _binding("w", "wrap_up", "Wrap-up"),
-        _binding("s", "service_request", "Service request"),
-        _binding("g", "grant", "Grant"),
-        _binding("e", "redeem", "Redeem"),
-        _binding("v", "survey", "Survey"),
-        _binding("n", "note", "Note"),
-        _binding("N", "new_member", "New member"),
-        _binding("b", "kb", "Knowledge"),
-        _binding("f", "find", "Find member"),
-        _binding("m", "member_view", "Member view"),
-        _binding("l", "callbacks", "Callbacks"),
-        _binding("tab", "next_call", "Next call"),
-        _binding("q", "app.quit", "Quit"),
-    ]
+    BINDINGS = bindings_of(DESK_KEYS, show=False)
 
     def compose(self) -> ComposeResult:
         yield from self.frame("status")
@@ -102,37 +53,56 @@ class DeskScreen(RecordActions):
             yield CallsPanel(id="calls")
         yield SoftPhoneBar(id="softphone")
 
-    def on_mount(self) -> None:
-        self.redraw()
+    def status_line(self) -> Text:
+        """The agent's state and timer, extension, waiting callers, telephony, notice."""
+        console = self.console
+        extension = console.client.session.extension if console.client.session else None
+        return status_text(console.desk, extension=extension, now=console.clock())
 
     def redraw(self) -> None:
-        """Draw the desk's state (called on every push and every clock tick)."""
-        if not self.is_mounted:
+        """Draw the whole desk from its state."""
+        self.draw_frame()
+        self.draw_call()
+
+    def draw_call(self) -> None:
+        """The pop, the calls in context and the keys (the calls changed)."""
+        if not self.drawable:
             return
-        console = self.console
-        state = console.desk
-        extension = console.client.session.extension if console.client.session else None
-        self.draw_frame(status_text(state, extension=extension, now=console.clock()))
-        self.query_one(PopPanel).update(pop_text(state.call))
-        self.query_one(CallsPanel).update(calls_text(state))
-        bar = keys_text(SOFTPHONE_KEYS, state.allowed) + keys_text(RECORD_KEYS, state.allowed)
-        self.query_one(SoftPhoneBar).update(bar)
+        desk = self.console.desk
+        self.query_one(PopPanel).update(pop_text(desk.call))
+        self.query_one(CallsPanel).update(calls_text(desk))
+        self.draw_keys()
+
+    def draw_keys(self) -> None:
+        """The soft-phone bar and the bindings, live or not for the desk's state."""
+        if not self.drawable:
+            return
+        self.query_one(SoftPhoneBar).show(self.console.desk)
         self.refresh_bindings()
 
     def check_action(self, action: str, parameters: tuple[object, ...]) -> bool | None:
         """Live keys only: ``None`` (shown, disabled) when the state rules the action out."""
-        state = self.console.desk
-        if action in PHONE_ACTIONS:
-            return True if state.allowed(action) else None
-        if action in RECORD_ACTIONS:
-            return True if state.allowed("on_record") else None
-        return True
+        return True if desk_allows(self.console.desk, action) else None
 
-    # -- pops -----------------------------------------------------------------------------
-    def popped(self, pop: ScreenPop) -> None:
-        """An unknown caller's pop opens the new-member form prefilled with the number."""
-        if pop.member is None and self.app.screen is self:
+    # -- live messages ----------------------------------------------------------------------
+    def on_live_feed_pop_received(self, event: LiveFeed.PopReceived) -> None:
+        """The call pops; an unknown caller's opens the new-member form with the number."""
+        self.draw_call()
+        if event.pop.member is None and self.app.screen is self:
             self.action_new_member()
+
+    def on_live_feed_call_updated(self, _: LiveFeed.CallUpdated) -> None:
+        """A call moved on: its badge, the calls in context and the keys."""
+        self.draw_call()
+
+    def on_live_feed_agent_state_changed(self, _: LiveFeed.AgentStateChanged) -> None:
+        """The agent's state is on the status line and decides the agent keys."""
+        self.draw_frame()
+        self.draw_keys()
+
+    def on_live_feed_queue_updated(self, _: LiveFeed.QueueUpdated) -> None:
+        """The status line counts the callers waiting in the agent's queues."""
+        self.draw_frame()
 
     # -- agent ------------------------------------------------------------------------------
     @work(group="phone")

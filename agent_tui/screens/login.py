@@ -1,18 +1,30 @@
-"""The login screen: user name and a password that is never echoed."""
+"""The login screen: user name and a password that is never echoed.
+
+A successful login posts :class:`LoginScreen.LoggedIn`; the app opens the user's screen.
+"""
 
 from __future__ import annotations
 
 from textual import on, work
 from textual.app import ComposeResult
 from textual.containers import Vertical
+from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
-from agent_tui.client import ApiFailure
+from agent_tui.client import ApiFailure, Session
 from agent_tui.screens.base import ConsoleScreen
 
 
 class LoginScreen(ConsoleScreen):
     """Log in to the service the console was started for."""
+
+    class LoggedIn(Message):
+        """The service accepted the login (``resume``: again, after the session ended)."""
+
+        def __init__(self, session: Session, *, resume: bool) -> None:
+            super().__init__()
+            self.session = session
+            self.resume = resume
 
     DEFAULT_CSS = """
     LoginScreen { align: center middle; }
@@ -62,7 +74,7 @@ class LoginScreen(ConsoleScreen):
 
     @work(exclusive=True, group="login")
     async def log_in(self, user: str, password: str) -> None:
-        """Log in; the token stays in the client's memory; then open the desk."""
+        """Log in; the token stays in the client's memory; then the app opens the desk."""
         error = self.query_one("#login-error", Static)
         error.update("Logging in…")
         try:
@@ -72,10 +84,7 @@ class LoginScreen(ConsoleScreen):
             self.query_one("#password", Input).value = ""
             return
         self.initial_password = None
-        if self.resume:
-            self.console.resume_session(session)
-        else:
-            self.console.start_session(session)
+        self.post_message(self.LoggedIn(session, resume=self.resume))
 
 
 __all__ = ["LoginScreen"]

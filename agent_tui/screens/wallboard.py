@@ -1,7 +1,9 @@
 """The supervisor's wall-board: queues, agents, calls, today's abandoned callers, charts.
 
-Everything redraws from the app's :class:`BoardState`, which the WebSocket pushes keep
-current; nothing here polls. Supervisor actions go through :class:`CallControl`.
+Everything is drawn from the app's :class:`BoardState`, which the WebSocket pushes keep
+current; each :class:`LiveFeed` message redraws the tables it changes, nothing here polls.
+The keys come from :data:`agent_tui.keys.BOARD_KEYS`. Supervisor actions go through
+:class:`CallControl`.
 """
 
 from __future__ import annotations
@@ -9,13 +11,15 @@ from __future__ import annotations
 from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
-from textual.binding import Binding
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Label, Sparkline, Static
 
 from agent_tui.board_state import WAIT_BUCKETS, BoardState
 from agent_tui.desk_state import parse_time
-from agent_tui.screens.base import ConsoleScreen
+from agent_tui.feed import LiveFeed
+from agent_tui.keys import BOARD_KEYS, key_line
+from agent_tui.screens.base import FramedScreen, bindings_of
+from agent_tui.screens.desk import DeskScreen
 from agent_tui.screens.dialogs import ChoiceScreen, Field, FormScreen
 from agent_tui.widgets.status_bar import clock_text
 from cti.protocol import QueueUpdate
@@ -31,22 +35,10 @@ def _table(table_id: str, *columns: tuple[str, int]) -> DataTable[str]:
     return table
 
 
-class WallBoardScreen(ConsoleScreen):
+class WallBoardScreen(FramedScreen):
     """Live queues, agents and calls for a supervisor."""
 
-    BINDINGS = [  # noqa: RUF012
-        Binding("l", "spy('listen')", "Listen"),
-        Binding("W", "spy('whisper')", "Whisper"),
-        Binding("B", "spy('barge')", "Barge"),
-        Binding("R", "release", "Release"),
-        Binding("I", "intercept", "Intercept"),
-        Binding("S", "force_sign_out", "Sign out agent"),
-        Binding("Z", "force_pause", "Pause agent"),
-        Binding("N", "notice", "Notice"),
-        Binding("C", "call_back", "Call back"),
-        Binding("a", "desk", "My desk"),
-        Binding("q", "app.quit", "Quit"),
-    ]
+    BINDINGS = bindings_of(BOARD_KEYS)
 
     def compose(self) -> ComposeResult:
         yield from self.frame("board-status")
@@ -84,14 +76,7 @@ class WallBoardScreen(ConsoleScreen):
                 yield Sparkline([], id="per-interval")
                 yield Label(f"Waits ≤{'/'.join(str(b) for b in WAIT_BUCKETS)}s/longer")
                 yield Sparkline([], id="waits")
-        yield Static(
-            "l listen  W whisper  B barge  R release  I intercept  S sign out  "
-            "Z pause  N notice  C call back  a desk  q quit",
-            id="board-keys",
-        )
-
-    def on_mount(self) -> None:
-        self.redraw()
+        yield Static(key_line(BOARD_KEYS), id="board-keys")
 
     def on_resize(self, event: events.Resize) -> None:
         """Below 120 columns the tables stack and the charts are left out."""
@@ -102,12 +87,10 @@ class WallBoardScreen(ConsoleScreen):
         """The app's wall-board state."""
         return self.console.board
 
-    def redraw(self) -> None:
-        """Redraw every table from the board state (pushes and clock ticks)."""
-        if not self.is_mounted:
-            return
-        console, board, now = self.console, self.console.board, self.console.clock()
-        line = Text(f" Wall-board  {console.session.display_name} ", "bold reverse")
+    def status_line(self) -> Text:
+        """The supervisor's name, telephony and the notice."""
+        board = self.board
+        line = Text(f" Wall-board  {self.console.session.display_name} ", "bold reverse")
         if board.telephony_online is not None:
             online = board.telephony_online
             line.append(
@@ -116,7 +99,41 @@ class WallBoardScreen(ConsoleScreen):
             )
         if board.notice:
             line.append(f"│ Notice: {board.notice}", "bold yellow")
-        self.draw_frame(line)
+        return line
+
+    def redraw(self) -> None:
+        """Draw the status line and every table and chart from the board state."""
+        self.draw_frame()
+        self.draw_queues()
+        self.draw_agents()
+        self.draw_calls()
+
+    def redraw_timers(self) -> None:
+        """The clock moved: the agents' and calls' times and the calls per interval."""
+        self.draw_frame()
+        self.draw_agents()
+        self.draw_calls()
+
+    # -- live messages ----------------------------------------------------------------------
+    def on_live_feed_queue_updated(self, _: LiveFeed.QueueUpdated) -> None:
+        """A queue's counters changed."""
+        self.draw_queues()
+
+    def on_live_feed_agent_state_changed(self, _: LiveFeed.AgentStateChanged) -> None:
+        """An agent changed state."""
+        self.draw_agents()
+
+    def on_live_feed_call_updated(self, _: LiveFeed.CallUpdated) -> None:
+        """A call moved on: today's figures, the agents' calls and the calls may change."""
+        self.draw_queues()
+        self.draw_agents()
+        self.draw_calls()
+
+    # -- drawing --------------------------------------------------------------------------------
+    def draw_queues(self) -> None:
+        """The queues table: live counters and today's figures."""
+        if not self.drawable:
+            return
         self._fill(
             "queues",
             [
@@ -132,9 +149,15 @@ class WallBoardScreen(ConsoleScreen):
                         *self._today(q),
                     ],
                 )
-                for name, q in sorted(board.queues.items())
+                for name, q in sorted(self.board.queues.items())
             ],
         )
+
+    def draw_agents(self) -> None:
+        """The agents table: state, time in it, call and calls taken today."""
+        if not self.drawable:
+            return
+        board, now = self.board, self.console.clock()
         self._fill(
             "agents",
             [
@@ -152,6 +175,12 @@ class WallBoardScreen(ConsoleScreen):
                 for login, a in sorted(board.agents.items())
             ],
         )
+
+    def draw_calls(self) -> None:
+        """The live calls, today's abandoned callers and the charts."""
+        if not self.drawable:
+            return
+        board, now = self.board, self.console.clock()
         self._fill(
             "calls",
             [
@@ -285,8 +314,6 @@ class WallBoardScreen(ConsoleScreen):
                 self.console.show_info(f"Calling back {abandoned.number} from {agent}")
 
     def action_desk(self) -> None:
-        from agent_tui.screens.desk import DeskScreen
-
         self.app.push_screen(DeskScreen())
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import TYPE_CHECKING, Any, cast
+from typing import Any
 
 from textual import on
 from textual.app import ComposeResult
@@ -12,12 +12,11 @@ from textual.screen import ModalScreen
 from textual.widgets import Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from agent_tui.context import console_of
 from agent_tui.desk_state import CallContext
+from agent_tui.feed import LiveFeed
 from agent_tui.screens.dialogs import DIALOG_CSS
 from agent_tui.widgets.status_bar import clock_text
-
-if TYPE_CHECKING:
-    from agent_tui.app import ConsoleApp
 
 
 class WrapUpScreen(ModalScreen[tuple[str, str] | None]):
@@ -49,10 +48,20 @@ class WrapUpScreen(ModalScreen[tuple[str, str] | None]):
 
     def redraw(self) -> None:
         """The time since wrap-up began (the agent's state timer)."""
-        console = cast("ConsoleApp", self.app)
+        if not self.app.is_running:
+            return
+        console = console_of(self.app)
         since = console.desk.since if console.desk.agent_state == "wrap_up" else None
         timer = clock_text((console.clock() - since).total_seconds()) if since else "--:--"
         self.query_one("#wrapup-timer", Static).update(f"In wrap-up {timer}")
+
+    def redraw_timers(self) -> None:
+        """The clock moved: the wrap-up timer."""
+        self.redraw()
+
+    def on_live_feed_agent_state_changed(self, _: LiveFeed.AgentStateChanged) -> None:
+        """Wrap-up began (or ended): the timer starts from the agent's new state."""
+        self.redraw()
 
     @on(Input.Submitted)
     def _note_done(self) -> None:

@@ -1,4 +1,5 @@
-"""On the record: service request, points, survey, note, knowledge base, new member, search.
+"""The desk's record actions: service request, points, survey, note, knowledge base,
+new member, member search and callbacks, as a mixin of :class:`DeskScreen`.
 
 Each flow is a worker that asks with dialogs, sends one request, and shows the result or
 the server's error; the member in the call's context is re-read after a change.
@@ -13,7 +14,8 @@ from textual import work
 
 from agent_tui.client import ApiFailure, idempotency_key
 from agent_tui.desk_state import CallContext
-from agent_tui.screens.base import ConsoleScreen
+from agent_tui.screens.base import FramedScreen
+from agent_tui.screens.callbacks import CallbacksScreen
 from agent_tui.screens.dialogs import ChoiceScreen, ConfirmScreen, Field, FormScreen, TextScreen
 from agent_tui.screens.member import MemberScreen
 
@@ -24,7 +26,7 @@ def _points(text: str) -> int | None:
     return int(text) if text.isdigit() and 0 < int(text) <= 1_000_000 else None
 
 
-class RecordActions(ConsoleScreen):
+class RecordActions(FramedScreen):
     """The record flows of the agent desk (mixed into :class:`DeskScreen`)."""
 
     def _member_call(self) -> CallContext | None:
@@ -35,7 +37,7 @@ class RecordActions(ConsoleScreen):
         member = await self.console.client.member(member_no)
         latest = self.console.desk.calls.get(call.call_id, call)
         self.console.desk.calls[call.call_id] = replace(latest, member=member)
-        self.console.redraw_all()
+        self.redraw()
 
     @work(group="record")
     async def action_service_request(self) -> None:
@@ -191,8 +193,6 @@ class RecordActions(ConsoleScreen):
             self.app.push_screen(MemberScreen(call.member_number))
 
     def action_callbacks(self) -> None:
-        from agent_tui.screens.callbacks import CallbacksScreen
-
         self.app.push_screen(CallbacksScreen())
 
     @work(group="record")
