@@ -9,12 +9,7 @@ from cti.ami import AmiMessage
 from cti.http.agent_routes import PauseBody, QueuesBody, WrapUpBody
 from cti.service.call_log import seconds, utc
 from cti.service.notifier import iso
-from cti.service.telephony import as_mapping, event_time
-
-
-def test_an_event_keeps_the_first_value_of_a_repeated_key_and_its_case() -> None:
-    message = AmiMessage((("Event", "VarSet"), ("ChanVariable", "a=1"), ("ChanVariable", "b=2")))
-    assert as_mapping(message) == {"Event": "VarSet", "ChanVariable": "a=1"}
+from cti.service.telephony import event_time
 
 
 def test_event_time_is_asterisks_timestamp_else_the_clock() -> None:
