@@ -5,6 +5,7 @@ docstring for the panoramisk defect it replaces.
 """
 
 from cti.ami.action import Action
+from cti.ami.capture import StreamRecorder
 from cti.ami.client import AmiClient, Backoff, TelephonyStatus
 from cti.ami.errors import (
     AmiActionError,
@@ -18,7 +19,6 @@ from cti.ami.errors import (
 )
 from cti.ami.framing import FrameParser, parse_stream, read_recording
 from cti.ami.message import AmiList, AmiMessage
-from cti.ami.recording import StreamRecorder
 from cti.ami.resync import Snapshot, take_snapshot
 from cti.ami.subscription import Subscription
 

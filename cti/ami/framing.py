@@ -117,6 +117,6 @@ def parse_stream(chunks: Iterable[bytes]) -> Iterator[AmiMessage]:
 
 
 def read_recording(path: Path, *, chunk_size: int = 65536) -> Iterator[AmiMessage]:
-    """Every message of a file written by ``ctidesk ami record`` (see `cti.ami.recording`)."""
+    """Every message of a file written by ``ctidesk ami record`` (see `cti.ami.capture`)."""
     with path.open("rb") as stream:
         yield from parse_stream(iter(lambda: stream.read(chunk_size), b""))

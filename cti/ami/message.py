@@ -1,4 +1,7 @@
-"""What Asterisk sends: `AmiMessage` (an event or a response), `AmiList` (a list's answer)."""
+"""What Asterisk sends: `AmiMessage` (an event or a response), `AmiList` (a list's answer).
+
+Standard library only: `cti.model` reads `AmiMessage` through its own `Frame` protocol.
+"""
 
 from __future__ import annotations
 
@@ -48,6 +51,13 @@ class AmiMessage:
         """Every value of a repeated `key`, in order."""
         wanted = key.lower()
         return [value for k, value in self.headers if k.lower() == wanted]
+
+    def __getitem__(self, key: str) -> str:
+        """The first value of `key` (case-insensitive); `KeyError` when the frame lacks it."""
+        try:
+            return self._index[key.lower()]
+        except KeyError:
+            raise KeyError(key) from None
 
     def __contains__(self, key: object) -> bool:
         return isinstance(key, str) and key.lower() in self._index

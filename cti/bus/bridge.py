@@ -14,7 +14,7 @@ import asyncio
 import contextlib
 import logging
 import time
-from collections.abc import Awaitable, Callable, Iterable, Mapping
+from collections.abc import Awaitable, Callable, Iterable
 
 from cti.ami import AmiActionError, AmiClient, AmiError, AmiMessage, take_snapshot
 from cti.ami import Snapshot as ResyncSnapshot
@@ -42,14 +42,6 @@ def event_time(message: AmiMessage, clock: Clock) -> float:
     return clock()
 
 
-def as_mapping(message: AmiMessage) -> dict[str, str]:
-    """The headers of ``message`` as the model reads them (first value of a repeated key)."""
-    fields: dict[str, str] = {}
-    for key, value in message.headers:
-        fields.setdefault(key, value)
-    return fields
-
-
 class TelephonyBridge:
     """Feeds the model from an AMI client and publishes the domain events it emits."""
 
@@ -70,7 +62,7 @@ class TelephonyBridge:
         self._restart_listeners: list[RestartListener] = []
         self._resync_listeners: list[Callable[[], Awaitable[None]]] = []
         self._boots = 0
-        self._held_back: list[tuple[dict[str, str], float]] | None = None
+        self._held_back: list[tuple[AmiMessage, float]] | None = None
         self._booted = asyncio.Event()
         self._asterisk_started = ""
         self._ticker: asyncio.Task[None] | None = None
@@ -121,7 +113,7 @@ class TelephonyBridge:
         async with asyncio.timeout(within):
             await self._resynced.wait()
 
-    def apply(self, event: Mapping[str, str], at: float) -> None:
+    def apply(self, event: AmiMessage, at: float) -> None:
         """Apply one AMI event at ``at`` and publish what it caused."""
         self.publish(self.model.apply(event, at))
 
@@ -129,11 +121,11 @@ class TelephonyBridge:
         if message.get("Event") == "FullyBooted":
             self._boots += 1
             self._booted.set()
-        event, at = as_mapping(message), event_time(message, self.clock)
+        at = event_time(message, self.clock)
         if self._held_back is not None:
-            self._held_back.append((event, at))
+            self._held_back.append((message, at))
         else:
-            self.apply(event, at)
+            self.apply(message, at)
 
     def _release_held_back(self) -> None:
         """Apply the events held back during a resync, in order, and apply live again."""
@@ -170,10 +162,7 @@ class TelephonyBridge:
         except BaseException:
             self._release_held_back()
             raise
-        entries = [
-            as_mapping(message)
-            for message in (*snapshot.channels, *snapshot.bridges, *snapshot.queues)
-        ]
+        entries = [*snapshot.channels, *snapshot.bridges, *snapshot.queues]
         now = self.clock()
         restarted = bool(self._asterisk_started) and snapshot.started != self._asterisk_started
         self._asterisk_started = snapshot.started

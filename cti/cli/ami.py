@@ -60,7 +60,7 @@ def record(
         int | None, typer.Option("--events", min=1, help="Stop after this many events.")
     ] = None,
 ) -> None:
-    """Capture the live AMI stream to FILE, for replay tests (format: cti/ami/recording.py)."""
+    """Capture the live AMI stream to FILE, for replay tests (format: cti/ami/capture.py)."""
     settings = app_context(ctx).settings.ami
     if settings.secret is None:
         fail("no AMI secret: set CTIDESK_AMI_SECRET or put ami.secret in the secrets file")

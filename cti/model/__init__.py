@@ -13,7 +13,7 @@ from cti.model.events import (
     OutboundAnswered,
     WrapupEnded,
 )
-from cti.model.frames import FrameReader, parse_frame, parse_stream
+from cti.model.frame import Frame
 from cti.model.machine import CallCentreModel
 from cti.model.records import DEFAULT_SERVICE_LEVEL_SECONDS
 from cti.model.views import (
@@ -47,13 +47,11 @@ __all__ = [
     "CallerQueued",
     "ChannelView",
     "DomainEvent",
-    "FrameReader",
+    "Frame",
     "OutboundAnswered",
     "QueueCallerView",
     "QueueMemberView",
     "QueueView",
     "Snapshot",
     "WrapupEnded",
-    "parse_frame",
-    "parse_stream",
 ]

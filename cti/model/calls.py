@@ -2,10 +2,9 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from cti.model.agents import finish_talking, leg_gone, refresh_agent, stop_ringing_for_call
 from cti.model.events import CallAbandoned, CallAnswered, CallEnded, DomainEvent
+from cti.model.frame import Frame
 from cti.model.records import (
     Agent,
     Call,
@@ -66,15 +65,19 @@ it to every later event of the channel as ``ChanVariable: CTIDESK_IVR_MEMBER=I-â
 (manager.conf ``channelvars``), ``CoreShowChannel`` included, so a resync keeps it."""
 
 
-def verified_member(event: Mapping[str, str], prefix: str = "") -> str:
-    """The member number the IVR verified for the event's channel, or empty."""
-    name, _, value = (event.get(prefix + "ChanVariable") or "").partition("=")
-    return value.strip() if name.strip() == IVR_MEMBER_VARIABLE else ""
+def verified_member(event: Frame, prefix: str = "") -> str:
+    """The member number the IVR verified for the event's channel, or empty.
+
+    Asterisk sends one ``ChanVariable`` header per manager.conf ``channelvars`` entry.
+    """
+    for variable in event.get_all(prefix + "ChanVariable"):
+        name, _, value = variable.partition("=")
+        if name.strip() == IVR_MEMBER_VARIABLE:
+            return value.strip()
+    return ""
 
 
-def ensure_channel(
-    state: ModelState, event: Mapping[str, str], at: float, prefix: str = ""
-) -> Channel | None:
+def ensure_channel(state: ModelState, event: Frame, at: float, prefix: str = "") -> Channel | None:
     """The channel an event describes (fields named ``{prefix}Uniqueid`` etc.), created if new.
 
     Returns None when the event names no channel or the channel's call has already ended.
@@ -116,7 +119,7 @@ def ensure_channel(
     return channel
 
 
-def note_verified(call: Call | None, event: Mapping[str, str], prefix: str = "") -> None:
+def note_verified(call: Call | None, event: Frame, prefix: str = "") -> None:
     """Mark ``call`` as the IVR-verified member's if the event carries the variable."""
     if call is not None and (member := verified_member(event, prefix)):
         call.verified_member = member
@@ -232,7 +235,7 @@ def abandon(
     stop_ringing_for_call(state, call.call_id, at, out)
 
 
-def hang_up(state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]) -> None:
+def hang_up(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     """A channel hung up: it leaves its bridge, queue and call; the call may end."""
     uniqueid = event.get("Uniqueid") or ""
     channel = state.channels.pop(uniqueid, None)

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable, Mapping
+from collections.abc import Callable
 
 from cti.model.agents import agent_for, refresh_agent
 from cti.model.calls import (
@@ -22,28 +22,23 @@ from cti.model.events import (
     DomainEvent,
     OutboundAnswered,
 )
+from cti.model.frame import Frame
 from cti.model.records import Bridge, ModelState
 
-Handler = Callable[[ModelState, Mapping[str, str], float, list[DomainEvent]], None]
+Handler = Callable[[ModelState, Frame, float, list[DomainEvent]], None]
 
 
-def _new_channel(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _new_channel(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     ensure_channel(state, event, at)
 
 
-def _new_state(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _new_state(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     channel = ensure_channel(state, event, at)
     if channel is not None:
         channel.state = to_int(event.get("ChannelState"), channel.state)
 
 
-def _new_exten(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _new_exten(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     """Only a step into an inbound context matters: its extension is the call's DID."""
     context = event.get("Context")
     if context not in state.inbound_contexts:
@@ -58,9 +53,7 @@ def _new_exten(
         note_dialled(state, call, context, channel.exten)
 
 
-def _new_caller_id(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _new_caller_id(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     channel = ensure_channel(state, event, at)
     if channel is None:
         return
@@ -72,22 +65,18 @@ def _new_caller_id(
         call.caller_name = channel.caller_name
 
 
-def _new_connected_line(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _new_connected_line(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     channel = ensure_channel(state, event, at)
     if channel is not None:
         channel.connected_number = clean(event.get("ConnectedLineNum"))
         channel.connected_name = clean(event.get("ConnectedLineName"))
 
 
-def _hangup(state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]) -> None:
+def _hangup(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     hang_up(state, event, at, out)
 
 
-def _dial_begin(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _dial_begin(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     """A direct (non-queue) call to an agent's phone rings it; queue calls use AgentCalled."""
     ensure_channel(state, event, at)
     dest = ensure_channel(state, event, at, prefix="Dest")
@@ -116,9 +105,7 @@ def _dial_begin(
     refresh_agent(state, agent, at, out)
 
 
-def _dial_end(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _dial_end(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     if event.get("DialStatus") == "ANSWER":
         _outbound_answered(state, event, at, out)
         return
@@ -131,9 +118,7 @@ def _dial_end(
         refresh_agent(state, agent, at, out)
 
 
-def _outbound_answered(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _outbound_answered(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     """The number an agent dialled (click-to-dial) answered: the agent is now talking."""
     caller = state.channels.get(event.get("Uniqueid") or "")
     if caller is None or caller.agent is None:
@@ -147,17 +132,13 @@ def _outbound_answered(
                                 number=call.dialled))  # fmt: skip
 
 
-def _bridge_create(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _bridge_create(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     bridge_id = event.get("BridgeUniqueid")
     if bridge_id and bridge_id not in state.bridges:
         state.bridges[bridge_id] = Bridge(bridge_id, event.get("BridgeType") or "")
 
 
-def _bridge_enter(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _bridge_enter(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     """A channel joins a bridge; an agent's ringing leg entering it answers the call."""
     bridge_id = event.get("BridgeUniqueid")
     channel = ensure_channel(state, event, at)
@@ -210,9 +191,7 @@ def _transfer_lands(state: ModelState, bridge: Bridge, at: float, out: list[Doma
         return
 
 
-def _bridge_leave(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _bridge_leave(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     uniqueid = event.get("Uniqueid") or ""
     bridge = state.bridges.get(event.get("BridgeUniqueid") or "")
     if bridge is not None:
@@ -222,9 +201,7 @@ def _bridge_leave(
         channel.bridge_id = None
 
 
-def _bridge_destroy(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _bridge_destroy(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     bridge = state.bridges.pop(event.get("BridgeUniqueid") or "", None)
     if bridge is None:
         return
@@ -235,7 +212,7 @@ def _bridge_destroy(
 
 
 def _set_hold(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent], held: bool
+    state: ModelState, event: Frame, at: float, out: list[DomainEvent], held: bool
 ) -> None:
     channel = ensure_channel(state, event, at)
     if channel is None or channel.on_hold is held:
@@ -255,17 +232,15 @@ def _call_hold_changed(
         out.append(CallHeld(at=at, call_id=call.call_id, channel_id=channel_id, on_hold=held))
 
 
-def _hold(state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]) -> None:
+def _hold(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     _set_hold(state, event, at, out, True)
 
 
-def _unhold(state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]) -> None:
+def _unhold(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     _set_hold(state, event, at, out, False)
 
 
-def _music_on_hold(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _music_on_hold(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     """Music on an answered call is hold (an agent held the other party through the service);
     music before the answer is a queue caller waiting, not hold."""
     channel = state.channels.get(event.get("Uniqueid") or "")
@@ -286,22 +261,20 @@ def _transferred(
     out: list[DomainEvent],
     *,
     kind: str,
-    call_ids: tuple[str | None, ...],
+    call_ids: tuple[str, ...],
     target: str,
-    transferer: str | None,
+    transferer: str,
 ) -> None:
     call = next((state.calls[c] for c in call_ids if c and c in state.calls), None)
     if call is None:
         return
     call.transferred = True
-    channel = state.channels.get(transferer or "")
+    channel = state.channels.get(transferer)
     agent = channel.agent if channel is not None else None
     out.append(CallTransferred(at=at, call_id=call.call_id, kind=kind, target=target, agent=agent))
 
 
-def _blind_transfer(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _blind_transfer(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     if event.get("Result") != "Success":
         return
     _transferred(
@@ -315,9 +288,7 @@ def _blind_transfer(
     )
 
 
-def _attended_transfer(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _attended_transfer(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     if event.get("Result") != "Success":
         return
     _transferred(

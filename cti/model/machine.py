@@ -13,6 +13,7 @@ from cti.model.calls import end_call
 from cti.model.channel_events import CHANNEL_HANDLERS, Handler
 from cti.model.control_events import CONTROL_HANDLERS
 from cti.model.events import CallEnded, CallTransferred, DomainEvent
+from cti.model.frame import Frame
 from cti.model.queue_events import QUEUE_HANDLERS
 from cti.model.records import DEFAULT_SERVICE_LEVEL_SECONDS, Agent, ModelState, device_key
 from cti.model.resync import RESYNC_HANDLERS, settle
@@ -66,7 +67,7 @@ class CallCentreModel:
             default_service_level=self._default_service_level,
         )
 
-    def apply(self, event: Mapping[str, str], at: float) -> list[DomainEvent]:
+    def apply(self, event: Frame, at: float) -> list[DomainEvent]:
         """Apply one AMI event that happened at ``at`` (epoch seconds); return what it caused.
 
         Unknown, duplicate and out-of-order events are tolerated: they change nothing or
@@ -83,7 +84,7 @@ class CallCentreModel:
             handler(state, event, at, out)
         return out
 
-    def apply_all(self, events: Iterable[tuple[Mapping[str, str], float]]) -> list[DomainEvent]:
+    def apply_all(self, events: Iterable[tuple[Frame, float]]) -> list[DomainEvent]:
         """Apply ``(event, at)`` pairs in order; return every domain event they caused."""
         out: list[DomainEvent] = []
         for event, at in events:
@@ -106,7 +107,7 @@ class CallCentreModel:
         end_wrapup(self._state, record, at, out)
         return out
 
-    def resync(self, entries: Iterable[Mapping[str, str]], at: float) -> list[DomainEvent]:
+    def resync(self, entries: Iterable[Frame], at: float) -> list[DomainEvent]:
         """Replace the model with one rebuilt from Asterisk's list responses at ``at``.
 
         Returns the agent state changes and the ends of calls that are gone.

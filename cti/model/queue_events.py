@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from cti.model.agents import agent_for, refresh_agent, start_wrapup
 from cti.model.calls import (
     abandon,
@@ -20,6 +18,7 @@ from cti.model.calls import (
 )
 from cti.model.channel_events import Handler
 from cti.model.events import AgentRinging, CallerQueued, DomainEvent
+from cti.model.frame import Frame
 from cti.model.records import Agent, Member, ModelState, Queue, QueueCaller, device_key
 
 
@@ -31,9 +30,7 @@ def queue_for(state: ModelState, name: str) -> Queue:
     return queue
 
 
-def _caller_join(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _caller_join(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     name = event.get("Queue")
     channel = ensure_channel(state, event, at)
     if not name or channel is None:
@@ -69,9 +66,7 @@ def _caller_join(
     )
 
 
-def _caller_leave(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _caller_leave(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     uniqueid = event.get("Uniqueid") or ""
     if remove_queue_caller(state, event.get("Queue") or "", uniqueid) is None:
         return
@@ -80,16 +75,14 @@ def _caller_leave(
         call.left_queue_at = at
 
 
-def _caller_abandon(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _caller_abandon(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     uniqueid = event.get("Uniqueid") or ""
     channel = state.channels.get(uniqueid)
     call_id = channel.linkedid if channel is not None else (event.get("Linkedid") or uniqueid)
     call = state.calls.get(call_id)
     if call is None:
         return
-    call.queue = call.queue or event.get("Queue")
+    call.queue = call.queue or event.get("Queue") or None
     abandon(
         state,
         call,
@@ -101,9 +94,7 @@ def _caller_abandon(
     )
 
 
-def _agent_called(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _agent_called(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     interface = event.get("Interface")
     call = call_for(state, event.get("Linkedid") or event.get("Uniqueid") or "", at)
     if not interface or call is None:
@@ -135,9 +126,7 @@ def _agent_called(
     refresh_agent(state, agent, at, out)
 
 
-def _agent_connect(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _agent_connect(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     interface = event.get("Interface")
     call = state.calls.get(event.get("Linkedid") or event.get("Uniqueid") or "")
     if not interface or call is None:
@@ -147,7 +136,7 @@ def _agent_connect(
     dest = ensure_channel(state, event, at, prefix="Dest")
     if dest is not None:
         dest.agent = interface
-    call.queue = call.queue or event.get("Queue")
+    call.queue = call.queue or event.get("Queue") or None
     hold_time = to_seconds(event.get("HoldTime"))
     ring_time = to_seconds(event.get("RingTime"))
     if agent.talking_call == call.call_id:
@@ -160,9 +149,7 @@ def _agent_connect(
     connect_agent(state, agent, call, uniqueid, at, out, hold_time=hold_time, ring_time=ring_time)
 
 
-def _agent_complete(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _agent_complete(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     agent = state.agents.get(event.get("Interface") or "")
     if agent is None:
         return
@@ -185,7 +172,7 @@ def _agent_complete(
     refresh_agent(state, agent, at, out)
 
 
-def _completed_call(state: ModelState, event: Mapping[str, str], agent: Agent) -> str | None:
+def _completed_call(state: ModelState, event: Frame, agent: Agent) -> str | None:
     """The call an ``AgentComplete`` ends: named by the event, else the agent's current call.
 
     When the caller hangs up first, Asterisk 22 sends ``AgentComplete`` without the
@@ -205,18 +192,16 @@ def _completed_call(state: ModelState, event: Mapping[str, str], agent: Agent) -
 
 
 def _agent_ring_no_answer(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
+    state: ModelState, event: Frame, at: float, out: list[DomainEvent]
 ) -> None:
     agent = state.agents.get(event.get("Interface") or "")
-    call_id = event.get("Linkedid") or event.get("Uniqueid")
+    call_id = event.get("Linkedid") or event.get("Uniqueid") or None
     if agent is not None and agent.ringing_call == call_id:
         agent.ringing_call = agent.ringing_channel = agent.ringing_queue = None
         refresh_agent(state, agent, at, out)
 
 
-def upsert_member(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def upsert_member(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     """Apply a queue member event (added, status, pause, penalty, or a resync entry)."""
     queue_name = event.get("Queue")
     interface = event.get("Interface") or event.get("Location")
@@ -234,9 +219,8 @@ def upsert_member(
     member.calls_taken = to_int(event.get("CallsTaken"), member.calls_taken)
     member.in_call = to_int(event.get("InCall"), int(member.in_call)) == 1
     member.status = to_int(event.get("Status"), member.status)
-    paused = event.get("Paused")
-    if paused is not None:
-        member.paused = paused == "1"
+    if "Paused" in event:
+        member.paused = event.get("Paused") == "1"
         member.paused_reason = (event.get("PausedReason") or "") if member.paused else ""
     agent = agent_for(state, interface, name, at)
     agent.queues.add(queue_name)
@@ -247,9 +231,7 @@ def upsert_member(
     refresh_agent(state, agent, at, out)
 
 
-def _member_removed(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _member_removed(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     queue = state.queues.get(event.get("Queue") or "")
     interface = event.get("Interface") or ""
     if queue is None or queue.members.pop(interface, None) is None:

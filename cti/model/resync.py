@@ -8,12 +8,11 @@ join times) is carried over from the model being replaced.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
-
 from cti.model.agents import agent_for
 from cti.model.calls import ensure_channel, insert_queue_caller, to_int
 from cti.model.channel_events import Handler
 from cti.model.events import DomainEvent
+from cti.model.frame import Frame
 from cti.model.queue_events import queue_for
 from cti.model.records import Bridge, ModelState, QueueCaller, channel_device
 
@@ -27,9 +26,7 @@ def _duration(value: str | None) -> float:
     return float(hours * 3600 + minutes * 60 + seconds)
 
 
-def _core_show_channel(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _core_show_channel(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     started = at - _duration(event.get("Duration"))
     channel = ensure_channel(state, event, started)
     if channel is None:
@@ -53,9 +50,7 @@ def _core_show_channel(
         channel.conference = data.split(",")[0] or None
 
 
-def _bridge_list_item(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _bridge_list_item(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     bridge_id = event.get("BridgeUniqueid")
     if not bridge_id:
         return
@@ -65,9 +60,7 @@ def _bridge_list_item(
     bridge.bridge_type = event.get("BridgeType") or bridge.bridge_type
 
 
-def _queue_params(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _queue_params(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     name = event.get("Queue")
     if not name:
         return
@@ -78,9 +71,7 @@ def _queue_params(
     queue.reported_service_level = max(to_int(event.get("ServiceLevel")), 0)
 
 
-def _queue_entry(
-    state: ModelState, event: Mapping[str, str], at: float, out: list[DomainEvent]
-) -> None:
+def _queue_entry(state: ModelState, event: Frame, at: float, out: list[DomainEvent]) -> None:
     name = event.get("Queue")
     uniqueid = event.get("Uniqueid")
     if not name or not uniqueid:

@@ -65,18 +65,14 @@ async def record_answered_call(asterisk: AsteriskServer, ami: AmiClient, path: P
             # Linkedid is missing when the caller's hangup wins the race: match the member.
             await ami.wait_for_event("AgentComplete", Interface=AGENT_PHONE)
             # The recording connection sees the same events on its own socket: wait for it.
-            await ami.wait_for(lambda: _all_hung_up(_as_dicts(seen), linkedid), 10)
+            await ami.wait_for(lambda: _all_hung_up(seen, linkedid), 10)
         finally:
             await recording.stop()
             await ami.action("QueueRemove", Queue="hotline", Interface=AGENT_PHONE)
     return linkedid
 
 
-def _as_dicts(messages: list[AmiMessage]) -> list[dict[str, str]]:
-    return [dict((key, value) for key, value in reversed(m.headers)) for m in messages]
-
-
-def _all_hung_up(events: list[dict[str, str]], linkedid: str) -> bool:
+def _all_hung_up(events: list[AmiMessage], linkedid: str) -> bool:
     """Every channel of the call that was created has hung up."""
     created = {
         e["Uniqueid"]
@@ -93,8 +89,7 @@ def replay(path: Path) -> list[object]:
     out: list[object] = []
     for message in read_recording(path):
         if message.is_event:
-            fields = dict((key, value) for key, value in reversed(message.headers))
-            out.extend(model.apply(fields, float(message.get("Timestamp") or 0.0)))
+            out.extend(model.apply(message, float(message.get("Timestamp") or 0.0)))
     return out
 
 

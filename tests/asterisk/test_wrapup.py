@@ -15,7 +15,7 @@ import pytest
 from cti.model import WRAPUP_PAUSE_REASON
 from cti.service import CtiService
 from cti.settings import TelephonySettings
-from tests.support.asterisk import AmiClient, AsteriskServer
+from tests.support.asterisk import AmiClient, AmiMessage, AsteriskServer
 from tests.support.telephony import (
     AGENT_PHONE,
     MEMBER_PHONE,
@@ -28,7 +28,7 @@ from tests.support.telephony import (
 )
 
 
-async def member_status(ami: AmiClient, queue: str, interface: str) -> dict[str, str]:
+async def member_status(ami: AmiClient, queue: str, interface: str) -> AmiMessage:
     """What Asterisk reports of ``interface`` as a member of ``queue``."""
     entries = await ami.list_action("QueueStatus", Queue=queue)
     for entry in entries:

@@ -1,4 +1,4 @@
-"""The real Asterisk sandbox for the test session, and a tiny AMI client for tests.
+"""The real Asterisk sandbox for the test session, and an AMI client for tests.
 
 The sandbox runs from the shared cached tree (built on first use) with its AMI and SIP
 ports on free loopback ports, and is stopped by pid at the end. It needs root.
@@ -17,8 +17,6 @@ from __future__ import annotations
 
 import asyncio
 import atexit
-import contextlib
-import itertools
 import os
 import socket
 import tomllib
@@ -26,13 +24,17 @@ from collections.abc import Callable
 from pathlib import Path
 from typing import Self
 
+from cti.ami import Action, AmiActionError, AmiMessage
+from cti.ami.connection import AmiConnection
 from cti.sandbox import Sandbox, SandboxLayout, SandboxState
 
 __all__ = ["SETUP_HINT", "AmiClient", "AmiMessage", "AsteriskServer", "free_port"]
 
 SETUP_HINT = "run the tests as root after `scripts/setup.sh --with-asterisk`"
-
-AmiMessage = dict[str, str]
+ANSWER_WITHIN = 10.0
+"""Seconds an action waits for its response."""
+LIST_WITHIN = 15.0
+"""Seconds a list action waits for its ``...Complete`` event."""
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
@@ -138,70 +140,59 @@ class AsteriskServer:
 
 
 class AmiClient:
-    """Just enough AMI over asyncio streams for tests: actions, responses, events."""
+    """An AMI session for tests over the production `AmiConnection`: actions, lists, events.
 
-    def __init__(self, reader: asyncio.StreamReader, writer: asyncio.StreamWriter) -> None:
-        self._reader = reader
-        self._writer = writer
-        self._ids = itertools.count(1)
+    Unlike `cti.ami.AmiClient` it does not reconnect, and an action answered with
+    ``Response: Error`` returns that response instead of raising, so a test can assert on it.
+    Events that answer no list action collect in `events`, in order.
+    """
+
+    def __init__(self) -> None:
         self.events: list[AmiMessage] = []
-        self._responses: dict[str, asyncio.Future[AmiMessage]] = {}
-        self._lists: dict[str, list[AmiMessage]] = {}
         self._changed = asyncio.Event()
-        self._task: asyncio.Task[None] | None = None
+        self._connection: AmiConnection | None = None
 
     @classmethod
     async def connect(cls, host: str, port: int) -> AmiClient:
         """Connect and read the banner."""
-        reader, writer = await asyncio.open_connection(host, port)
-        banner = await reader.readline()
-        assert banner.startswith(b"Asterisk Call Manager/"), banner
-        client = cls(reader, writer)
-        client._task = asyncio.create_task(client._read_loop())
+        client = cls()
+        client._connection = await AmiConnection.open(host, port, on_event=client._on_event)
         return client
+
+    @property
+    def connection(self) -> AmiConnection:
+        """The open connection."""
+        if self._connection is None:
+            raise RuntimeError("AmiClient is not connected; use AmiClient.connect")
+        return self._connection
 
     async def close(self) -> None:
         """Close the connection."""
-        if self._task is not None:
-            self._task.cancel()
-        self._writer.close()
-        with contextlib.suppress(ConnectionError, asyncio.CancelledError):
-            await self._writer.wait_closed()
+        self.connection.close()
+        await self.connection.wait_closed()
 
     async def login(self, username: str, secret: str) -> AmiMessage:
         """Send Login; returns the response (Response: Success or Error)."""
         return await self.action("Login", Username=username, Secret=secret)
 
     async def action(self, name: str, **fields: str) -> AmiMessage:
-        """Send an action and wait for its response."""
-        action_id = f"t{next(self._ids)}"
-        future: asyncio.Future[AmiMessage] = asyncio.get_running_loop().create_future()
-        self._responses[action_id] = future
-        self._lists[action_id] = []
-        lines = [f"Action: {name}", f"ActionID: {action_id}"]
-        lines += [f"{key}: {value}" for key, value in fields.items()]
-        assert not any("\r" in line or "\n" in line for line in lines)
-        self._writer.write(("\r\n".join(lines) + "\r\n\r\n").encode())
-        await self._writer.drain()
-        response = await asyncio.wait_for(future, 10)
-        response["_actionid"] = action_id
-        return response
+        """Send an action and wait for its response (an error response is returned)."""
+        try:
+            return await self.connection.send(Action(name, **fields), answer_within=ANSWER_WITHIN)
+        except AmiActionError as error:
+            return error.response
 
     async def list_action(self, name: str, **fields: str) -> list[AmiMessage]:
         """A list action: the events up to its ``...Complete`` event."""
-        response = await self.action(name, **fields)
-        action_id = response["_actionid"]
-        await self.wait_for(
-            lambda: any(e.get("EventList") == "Complete" for e in self._lists[action_id])
-        )
-        return [e for e in self._lists[action_id] if e.get("EventList") != "Complete"]
+        listing = await self.connection.send_list(Action(name, **fields), answer_within=LIST_WITHIN)
+        return list(listing.events)
 
     async def wait_for_event(self, name: str, seconds: float = 15, **match: str) -> AmiMessage:
         """The first event (seen so far or arriving) named ``name`` with fields ``match``."""
 
         def found() -> AmiMessage | None:
             for event in self.events:
-                if event.get("Event") == name and all(event.get(k) == v for k, v in match.items()):
+                if event.event == name and all(event.get(k) == v for k, v in match.items()):
                     return event
             return None
 
@@ -211,7 +202,7 @@ class AmiClient:
         return event
 
     async def wait_for(self, condition: Callable[[], bool], seconds: float = 15) -> None:
-        """Poll ``condition()`` each time a message arrives, until true or timeout."""
+        """Poll ``condition()`` each time an event arrives, until true or timeout."""
 
         async def poll() -> None:
             while not condition():
@@ -220,22 +211,6 @@ class AmiClient:
 
         await asyncio.wait_for(poll(), seconds)
 
-    async def _read_loop(self) -> None:
-        while True:
-            raw = await self._reader.readuntil(b"\r\n\r\n")
-            message: AmiMessage = {}
-            for line in raw.decode("utf-8").split("\r\n"):
-                key, sep, value = line.partition(": ")
-                if sep:
-                    message.setdefault(key, value)
-            action_id = message.get("ActionID", "")
-            if "Response" in message and action_id in self._responses:
-                future = self._responses.pop(action_id)
-                if not future.done():
-                    future.set_result(message)
-            elif "Event" in message:
-                if action_id in self._lists:
-                    self._lists[action_id].append(message)
-                else:
-                    self.events.append(message)
-            self._changed.set()
+    def _on_event(self, message: AmiMessage) -> None:
+        self.events.append(message)
+        self._changed.set()

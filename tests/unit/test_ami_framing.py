@@ -40,6 +40,9 @@ def test_headers_are_case_insensitive_and_repeated_keys_kept() -> None:
     assert message.get("chanvariable") == "A=1"
     assert message.get_all("ChanVariable") == ["A=1", "B="]
     assert not message.is_event
+    assert message["actionid"] == "a-1"
+    with pytest.raises(KeyError):
+        message["Event"]
 
 
 def test_empty_values_and_colons_in_values_survive() -> None:

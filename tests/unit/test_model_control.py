@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from cti.ami import AmiMessage
 from cti.model import (
     AgentRinging,
     CallAnswered,
@@ -12,13 +13,14 @@ from cti.model import (
     DomainEvent,
     OutboundAnswered,
 )
+from tests.support.frames import frame
 
 AGENT = "Local/6001@test-phones/n"
 
 
-def channel(uniqueid: str, name: str, linkedid: str, event: str = "Newchannel") -> dict[str, str]:
-    return {"Event": event, "Uniqueid": uniqueid, "Linkedid": linkedid, "Channel": name,
-            "ChannelState": "6", "CallerIDNum": "13900000001"}  # fmt: skip
+def channel(uniqueid: str, name: str, linkedid: str, event: str = "Newchannel") -> AmiMessage:
+    return frame({"Event": event, "Uniqueid": uniqueid, "Linkedid": linkedid, "Channel": name,
+                  "ChannelState": "6", "CallerIDNum": "13900000001"})  # fmt: skip
 
 
 def dialled_call(model: CallCentreModel) -> list[DomainEvent]:
@@ -26,13 +28,13 @@ def dialled_call(model: CallCentreModel) -> list[DomainEvent]:
     model.expect_outbound("ctidesk-1", AGENT, "6002")
     out = model.apply(channel("ctidesk-1", "Local/6001@test-phones-00000001;1", "ctidesk-1"), 10)
     out += model.apply(
-        {"Event": "DialBegin", "DestUniqueid": "ctidesk-1", "DestLinkedid": "ctidesk-1",
-         "DestChannel": "Local/6001@test-phones-00000001;1"}, 10,
+        frame({"Event": "DialBegin", "DestUniqueid": "ctidesk-1", "DestLinkedid": "ctidesk-1",
+               "DestChannel": "Local/6001@test-phones-00000001;1"}), 10,
     )  # fmt: skip
     out += model.apply(channel("2.1", "Local/6002@ctidesk-numbers-00000002;1", "ctidesk-1"), 11)
     out += model.apply(
-        {"Event": "DialEnd", "Uniqueid": "ctidesk-1", "DestUniqueid": "2.1",
-         "DialStatus": "ANSWER"}, 12,
+        frame({"Event": "DialEnd", "Uniqueid": "ctidesk-1", "DestUniqueid": "2.1",
+               "DialStatus": "ANSWER"}), 12,
     )  # fmt: skip
     return out
 
@@ -51,14 +53,16 @@ def test_an_answered_click_to_dial_call_belongs_to_the_agent_and_pops_once() -> 
 def test_music_on_an_answered_call_is_hold_and_counts_in_the_call_end() -> None:
     model = CallCentreModel()
     dialled_call(model)
-    out = model.apply({"Event": "MusicOnHoldStart", "Uniqueid": "2.1"}, 20)
+    out = model.apply(frame({"Event": "MusicOnHoldStart", "Uniqueid": "2.1"}), 20)
     assert [e.on_hold for e in out if isinstance(e, CallHeld)] == [True]
     call = model.call("ctidesk-1", 25)
     assert call is not None and call.held and call.held_seconds == 5
-    out = model.apply({"Event": "MusicOnHoldStop", "Uniqueid": "2.1"}, 27.5)
+    out = model.apply(frame({"Event": "MusicOnHoldStop", "Uniqueid": "2.1"}), 27.5)
     assert [e.on_hold for e in out if isinstance(e, CallHeld)] == [False]
-    out = model.apply({"Event": "Hangup", "Uniqueid": "2.1", "Linkedid": "ctidesk-1"}, 30)
-    out += model.apply({"Event": "Hangup", "Uniqueid": "ctidesk-1", "Linkedid": "ctidesk-1"}, 30)
+    out = model.apply(frame({"Event": "Hangup", "Uniqueid": "2.1", "Linkedid": "ctidesk-1"}), 30)
+    out += model.apply(
+        frame({"Event": "Hangup", "Uniqueid": "ctidesk-1", "Linkedid": "ctidesk-1"}), 30
+    )
     (ended,) = [e for e in out if isinstance(e, CallEnded)]
     assert ended.held_time == 7.5 and ended.dialled == "6002"
     assert model.has_ended("ctidesk-1") and model.call("ctidesk-1", 31) is None
@@ -67,7 +71,7 @@ def test_music_on_an_answered_call_is_hold_and_counts_in_the_call_end() -> None:
 def test_music_before_the_answer_is_a_queue_caller_waiting_not_hold() -> None:
     model = CallCentreModel()
     model.apply(channel("1.1", "Local/s@test-caller-00000001;1", "1.1"), 1)
-    out = model.apply({"Event": "MusicOnHoldStart", "Uniqueid": "1.1"}, 2)
+    out = model.apply(frame({"Event": "MusicOnHoldStart", "Uniqueid": "1.1"}), 2)
     assert not [e for e in out if isinstance(e, CallHeld)]
 
 
@@ -75,18 +79,18 @@ def test_spies_and_conference_rooms_are_on_the_channels() -> None:
     model = CallCentreModel()
     dialled_call(model)
     model.apply(
-        {"Event": "ChanSpyStart", "SpyerUniqueid": "spy-1", "SpyerLinkedid": "spy-1",
-         "SpyerChannel": "Local/5009@test-phones-00000003;1", "SpyeeUniqueid": "ctidesk-1",
-         "SpyeeLinkedid": "ctidesk-1"}, 14,
+        frame({"Event": "ChanSpyStart", "SpyerUniqueid": "spy-1", "SpyerLinkedid": "spy-1",
+               "SpyerChannel": "Local/5009@test-phones-00000003;1", "SpyeeUniqueid": "ctidesk-1",
+               "SpyeeLinkedid": "ctidesk-1"}), 14,
     )  # fmt: skip
     spy = model.channel("spy-1")
     assert spy is not None and spy.spying_on == "ctidesk-1"
-    model.apply({"Event": "ChanSpyStop", "SpyerUniqueid": "spy-1"}, 15)
+    model.apply(frame({"Event": "ChanSpyStop", "SpyerUniqueid": "spy-1"}), 15)
     assert model.channel("spy-1").spying_on is None  # type: ignore[union-attr]
-    model.apply({"Event": "ConfbridgeJoin", "Conference": "9000", "Uniqueid": "2.1",
-                 "Linkedid": "ctidesk-1"}, 16)  # fmt: skip
+    model.apply(frame({"Event": "ConfbridgeJoin", "Conference": "9000", "Uniqueid": "2.1",
+                       "Linkedid": "ctidesk-1"}), 16)  # fmt: skip
     assert model.call("ctidesk-1", 16).conference == "9000"  # type: ignore[union-attr]
-    model.apply({"Event": "ConfbridgeLeave", "Conference": "9000", "Uniqueid": "2.1"}, 17)
+    model.apply(frame({"Event": "ConfbridgeLeave", "Conference": "9000", "Uniqueid": "2.1"}), 17)
     assert model.call("ctidesk-1", 17).conference is None  # type: ignore[union-attr]
 
 
@@ -100,8 +104,9 @@ def test_a_transfer_through_the_service_is_marked_on_the_call() -> None:
     assert model.mark_transferred("nope", kind="blind", target="x", agent=None, at=20) == []
 
 
-def bridge_enter(bridge: str, uniqueid: str, name: str) -> dict[str, str]:
-    return {**channel(uniqueid, name, "ctidesk-1", "BridgeEnter"), "BridgeUniqueid": bridge}
+def bridge_enter(bridge: str, uniqueid: str, name: str) -> AmiMessage:
+    entered = channel(uniqueid, name, "ctidesk-1", "BridgeEnter")
+    return AmiMessage((*entered.headers, ("BridgeUniqueid", bridge)))
 
 
 def test_a_call_transferred_to_an_agent_is_theirs_once_their_phone_reaches_the_caller() -> None:

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
+from cti.ami import AmiMessage
 from cti.model import AgentRinging, CallCentreModel, CallerQueued
+from tests.support.frames import frame
 
 JOIN = {
     "Event": "QueueCallerJoin",
@@ -20,7 +22,9 @@ JOIN = {
 
 
 def _queued(event: dict[str, str]) -> CallerQueued:
-    [queued] = [e for e in CallCentreModel().apply(event, 1.0) if isinstance(e, CallerQueued)]
+    [queued] = [
+        e for e in CallCentreModel().apply(frame(event), 1.0) if isinstance(e, CallerQueued)
+    ]
     return queued
 
 
@@ -34,6 +38,19 @@ def test_no_variable_or_another_one_verifies_nobody() -> None:
     assert _queued(JOIN).verified_member == ""
     assert _queued({**JOIN, "ChanVariable": "OTHER=I-00000001"}).verified_member == ""
     assert _queued({**JOIN, "ChanVariable": "CTIDESK_IVR_MEMBER="}).verified_member == ""
+
+
+def test_the_variable_is_read_among_several_channel_variables() -> None:
+    # manager.conf `channelvars = OTHER,CTIDESK_IVR_MEMBER`: one ChanVariable header each.
+    headers = (
+        *JOIN.items(),
+        ("ChanVariable", "OTHER=x"),
+        ("ChanVariable", "CTIDESK_IVR_MEMBER=I-2"),
+    )
+    [queued] = [
+        e for e in CallCentreModel().apply(AmiMessage(headers), 1.0) if isinstance(e, CallerQueued)
+    ]
+    assert queued.verified_member == "I-2"
 
 
 WAITING = {  # a CoreShowChannels entry, as Asterisk 22 lists a caller waiting in a queue
@@ -68,24 +85,24 @@ CALLED = {
 
 
 def _ringing(model: CallCentreModel, event: dict[str, str]) -> AgentRinging:
-    [ringing] = [e for e in model.apply(event, 20.0) if isinstance(e, AgentRinging)]
+    [ringing] = [e for e in model.apply(frame(event), 20.0) if isinstance(e, AgentRinging)]
     return ringing
 
 
 def test_a_resync_keeps_the_verified_member_for_the_agents_pop() -> None:
     model = CallCentreModel()
-    model.resync([WAITING], 10.0)
+    model.resync([frame(WAITING)], 10.0)
     assert _ringing(model, {**CALLED, "ChanVariable": ""}).verified_member == "I-00000001"
 
 
 def test_the_variable_on_any_later_channel_event_verifies_the_call() -> None:
     model = CallCentreModel()
-    model.resync([{**WAITING, "ChanVariable": ""}], 10.0)
+    model.resync([frame({**WAITING, "ChanVariable": ""})], 10.0)
     assert _ringing(model, CALLED).verified_member == "I-00000001"
 
 
 def test_a_second_resync_without_the_variable_keeps_what_the_first_read() -> None:
     model = CallCentreModel()
-    model.resync([WAITING], 10.0)
-    model.resync([{**WAITING, "ChanVariable": ""}], 15.0)
+    model.resync([frame(WAITING)], 10.0)
+    model.resync([frame({**WAITING, "ChanVariable": ""})], 15.0)
     assert _ringing(model, CALLED).verified_member == "I-00000001"

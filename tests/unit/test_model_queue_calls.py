@@ -2,11 +2,11 @@
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
+from cti.ami import AmiMessage, read_recording
 from cti.model import (
     AgentRinging,
     AgentState,
@@ -19,22 +19,21 @@ from cti.model import (
     CallHeld,
     DomainEvent,
     WrapupEnded,
-    parse_stream,
 )
 from cti.model.views import WRAPUP_PAUSE_REASON
+from tests.support.frames import frame
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ami"
 ALICE = "Local/6001@test-phones/n"
 BOB = "PJSIP/6002"
 
 
-def stream(name: str) -> list[tuple[dict[str, str], float]]:
+def stream(name: str) -> list[tuple[AmiMessage, float]]:
     """A fixture's frames with the time each one carries."""
-    frames = parse_stream((FIXTURES / name).read_bytes())
-    return [(f, float(f["Timestamp"])) for f in frames]
+    return [(f, float(f["Timestamp"])) for f in read_recording(FIXTURES / name)]
 
 
-def replay(model: CallCentreModel, events: list[tuple[dict[str, str], float]]) -> list[DomainEvent]:
+def replay(model: CallCentreModel, events: list[tuple[AmiMessage, float]]) -> list[DomainEvent]:
     return model.apply_all(events)
 
 
@@ -114,12 +113,12 @@ def test_wrap_up_ends_early_on_request(model: CallCentreModel) -> None:
     assert model.end_wrapup(ALICE, 1700000081.0) == []
 
 
-def pause(interface: str, paused: bool, reason: str = "") -> dict[str, str]:
+def pause(interface: str, paused: bool, reason: str = "") -> AmiMessage:
     """A QueueMemberPause event for ``interface`` in queue support."""
-    return {
+    return frame({
         "Event": "QueueMemberPause", "Queue": "support", "Interface": interface,
         "MemberName": "Alice", "Paused": "1" if paused else "0", "PausedReason": reason,
-    }  # fmt: skip
+    })  # fmt: skip
 
 
 def test_wrap_up_ending_is_announced_with_its_call(model: CallCentreModel) -> None:
@@ -156,7 +155,7 @@ def test_a_pause_the_agent_chose_during_wrap_up_outlives_it(model: CallCentreMod
 
 def test_the_next_event_ends_a_due_wrap_up(model: CallCentreModel) -> None:
     replay(model, stream("queue_call_answered.txt"))
-    events = model.apply({"Event": "VarSet", "Variable": "X"}, 1700000200.0)
+    events = model.apply(frame({"Event": "VarSet", "Variable": "X"}), 1700000200.0)
     assert agent_states(events, ALICE) == [AgentState.READY]
 
 
@@ -184,7 +183,7 @@ def test_a_caller_who_hangs_up_while_queued_is_abandoned(model: CallCentreModel)
 def test_queued_callers_have_positions_and_wait_times(model: CallCentreModel) -> None:
     for n, at in ((1, 10.0), (2, 20.0), (3, 30.0)):
         model.apply(_join(f"c{n}", n), at)
-    model.apply({"Event": "QueueCallerLeave", "Queue": "support", "Uniqueid": "c1"}, 40.0)
+    model.apply(frame({"Event": "QueueCallerLeave", "Queue": "support", "Uniqueid": "c1"}), 40.0)
     callers = model.snapshot(50.0).queues[0].callers
     assert [(c.call_id, c.position, c.wait_time) for c in callers] == [
         ("c2", 1, 30.0),
@@ -197,7 +196,7 @@ def test_a_hangup_while_queued_without_an_abandon_event_still_abandons(
 ) -> None:
     model.apply(_join("c1", 1), 10.0)
     events = model.apply(
-        {"Event": "Hangup", "Uniqueid": "c1", "Linkedid": "c1", "Cause": "16"}, 25.0
+        frame({"Event": "Hangup", "Uniqueid": "c1", "Linkedid": "c1", "Cause": "16"}), 25.0
     )
     abandoned = of_type(events, CallAbandoned)
     assert len(abandoned) == 1 and abandoned[0].wait_time == 15.0  # type: ignore[attr-defined]
@@ -213,23 +212,27 @@ def test_pause_with_reason_and_sign_out(model: CallCentreModel) -> None:
     assert agent_states(model.apply(removed, 200.0), BOB) == [AgentState.SIGNED_OUT]
 
 
-def _join(uniqueid: str, position: int) -> dict[str, str]:
-    return {
-        "Event": "QueueCallerJoin",
-        "Queue": "support",
-        "Position": str(position),
-        "Channel": f"PJSIP/trunk-{uniqueid}",
-        "Uniqueid": uniqueid,
-        "Linkedid": uniqueid,
-        "CallerIDNum": "100",
-    }
+def _join(uniqueid: str, position: int) -> AmiMessage:
+    return frame(
+        {
+            "Event": "QueueCallerJoin",
+            "Queue": "support",
+            "Position": str(position),
+            "Channel": f"PJSIP/trunk-{uniqueid}",
+            "Uniqueid": uniqueid,
+            "Linkedid": uniqueid,
+            "CallerIDNum": "100",
+        }
+    )
 
 
-def _member_event(name: str, interface: str, member: str, **fields: str) -> Mapping[str, str]:
-    return {
-        "Event": name,
-        "Queue": "support",
-        "Interface": interface,
-        "MemberName": member,
-        **fields,
-    }
+def _member_event(name: str, interface: str, member: str, **fields: str) -> AmiMessage:
+    return frame(
+        {
+            "Event": name,
+            "Queue": "support",
+            "Interface": interface,
+            "MemberName": member,
+            **fields,
+        }
+    )

@@ -11,12 +11,11 @@ without the caller's ``Channel``/``Uniqueid``/``Linkedid``.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
 from pathlib import Path
 
 import pytest
 
-from cti.ami import read_recording
+from cti.ami import AmiMessage, read_recording
 from cti.model import (
     AgentRinging,
     AgentState,
@@ -27,6 +26,7 @@ from cti.model import (
     CallerQueued,
     DomainEvent,
 )
+from tests.support.frames import frame
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ami"
 RECORDING = FIXTURES / "recorded-answered-call.ami"
@@ -37,14 +37,13 @@ STORY = (CallerQueued, AgentRinging, CallAnswered, CallEnded)
 CALLER_FIELDS = ("Channel", "Uniqueid", "Linkedid", "DestLinkedid", "CallerIDName", "Exten")
 
 
-def recorded_events(path: Path = RECORDING) -> list[tuple[dict[str, str], float]]:
-    """A recording's events (first value of a repeated key) with their timestamps."""
-    events = []
-    for message in read_recording(path):
-        if message.is_event:
-            fields = dict(reversed(message.headers))
-            events.append((fields, float(message.get("Timestamp") or 0.0)))
-    return events
+def recorded_events(path: Path = RECORDING) -> list[tuple[AmiMessage, float]]:
+    """A recording's events with their timestamps."""
+    return [
+        (message, float(message.get("Timestamp") or 0.0))
+        for message in read_recording(path)
+        if message.is_event
+    ]
 
 
 def story(events: list[DomainEvent]) -> list[DomainEvent]:
@@ -90,7 +89,7 @@ def test_the_recorded_agent_complete_counts_once_and_starts_wrap_up(path: Path) 
 
 def test_asterisk_really_sends_agent_complete_without_the_callers_channel() -> None:
     complete = next(f for f, _ in recorded_events(CALLER_FIRST) if f["Event"] == "AgentComplete")
-    assert not {"Channel", "Uniqueid", "Linkedid"} & complete.keys()
+    assert not [key for key in ("Channel", "Uniqueid", "Linkedid") if key in complete]
 
 
 def test_the_did_is_not_taken_from_a_context_that_is_not_inbound() -> None:
@@ -101,12 +100,16 @@ def test_the_did_is_not_taken_from_a_context_that_is_not_inbound() -> None:
 def test_the_first_number_dialled_into_an_inbound_context_is_the_did() -> None:
     model = CallCentreModel(inbound_contexts=("inbound", "from-pstn"))
     channel = {"Channel": "Local/s@caller-1;1", "Uniqueid": "c.1", "Linkedid": "c.1"}
-    model.apply({"Event": "Newchannel", **channel, "Context": "caller", "Exten": "s"}, 1.0)
-    model.apply({"Event": "Newexten", **channel, "Context": "inbound", "Exten": "s"}, 2.0)
-    model.apply({"Event": "Newexten", **channel, "Context": "from-pstn", "Exten": "95511"}, 3.0)
-    model.apply({"Event": "Newexten", **channel, "Context": "inbound", "Exten": "95599"}, 4.0)
+    model.apply(frame({"Event": "Newchannel", **channel, "Context": "caller", "Exten": "s"}), 1.0)
+    model.apply(frame({"Event": "Newexten", **channel, "Context": "inbound", "Exten": "s"}), 2.0)
+    model.apply(
+        frame({"Event": "Newexten", **channel, "Context": "from-pstn", "Exten": "95511"}), 3.0
+    )
+    model.apply(
+        frame({"Event": "Newexten", **channel, "Context": "inbound", "Exten": "95599"}), 4.0
+    )
     join = {"Event": "QueueCallerJoin", **channel, "Queue": "q", "Context": "ivr", "Exten": "1"}
-    queued = [e for e in model.apply(join, 5.0) if isinstance(e, CallerQueued)]
+    queued = [e for e in model.apply(frame(join), 5.0) if isinstance(e, CallerQueued)]
     assert [e.did for e in queued] == ["95511"]
 
 
@@ -121,7 +124,7 @@ def test_queue_caller_join_in_an_inbound_context_carries_the_did() -> None:
         "Context": "from-trunk",
         "Exten": DID,
     }
-    queued = [e for e in model.apply(join, 1.0) if isinstance(e, CallerQueued)]
+    queued = [e for e in model.apply(frame(join), 1.0) if isinstance(e, CallerQueued)]
     assert [e.did for e in queued] == [DID]
 
 
@@ -155,14 +158,15 @@ def test_a_repeated_bare_agent_complete_counts_once() -> None:
 
 
 def bare_agent_complete(
-    events: list[tuple[dict[str, str], float]], dropped: tuple[str, ...]
-) -> list[tuple[dict[str, str], float]]:
+    events: list[tuple[AmiMessage, float]], dropped: tuple[str, ...]
+) -> list[tuple[AmiMessage, float]]:
     """The recording as when the caller hangs up first and AgentComplete lacks ``dropped``.
 
     The caller's hangups and then AgentComplete (TalkTime 42) come before the agent's.
     """
     complete = next((f, at) for f, at in events if f["Event"] == "AgentComplete")
-    bare = {k: v for k, v in complete[0].items() if k not in dropped} | {"TalkTime": "42"}
+    kept = [(k, v) for k, v in complete[0].headers if k not in dropped and k != "TalkTime"]
+    bare = AmiMessage((*kept, ("TalkTime", "42")))
     caller_hangups = [e for e in events if _is_hangup(e[0], "test-caller")]
     out = [e for e in events if e is not complete and e not in caller_hangups]
     first = next(i for i, (f, _) in enumerate(out) if _is_hangup(f, "test-phones"))
@@ -170,5 +174,5 @@ def bare_agent_complete(
     return out
 
 
-def _is_hangup(fields: Mapping[str, str], context: str) -> bool:
+def _is_hangup(fields: AmiMessage, context: str) -> bool:
     return fields["Event"] == "Hangup" and context in fields.get("Channel", "")

@@ -7,6 +7,7 @@ from pathlib import Path
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from cti.ami import AmiMessage, read_recording
 from cti.model import (
     AgentRinging,
     AgentState,
@@ -16,18 +17,18 @@ from cti.model import (
     CallerQueued,
     CallTransferred,
     DomainEvent,
-    parse_stream,
 )
+from tests.support.frames import frame
 
 FIXTURES = Path(__file__).resolve().parents[1] / "fixtures" / "ami"
 ALICE = "Local/6001@test-phones/n"
 
 
-def frames(name: str) -> list[dict[str, str]]:
-    return parse_stream((FIXTURES / name).read_bytes())
+def frames(name: str) -> list[AmiMessage]:
+    return list(read_recording(FIXTURES / name))
 
 
-def replay(model: CallCentreModel, stream: list[dict[str, str]]) -> list[DomainEvent]:
+def replay(model: CallCentreModel, stream: list[AmiMessage]) -> list[DomainEvent]:
     return model.apply_all((f, float(f["Timestamp"])) for f in stream)
 
 
@@ -63,10 +64,12 @@ def test_agent_connect_before_the_bridge_and_the_bridge_before_agent_connect() -
 def test_unknown_events_and_hangups_of_unknown_channels_change_nothing() -> None:
     model = signed_in()
     before = model.snapshot(1.0)
-    assert model.apply({"Event": "SomethingNew", "Uniqueid": "x"}, 1.0) == []
-    assert model.apply({"Event": "Hangup", "Uniqueid": "nope", "Linkedid": "nope"}, 1.0) == []
-    assert model.apply({}, 1.0) == []
-    assert model.apply({"Event": "AgentComplete", "Interface": "PJSIP/9"}, 1.0) == []
+    assert model.apply(frame({"Event": "SomethingNew", "Uniqueid": "x"}), 1.0) == []
+    assert (
+        model.apply(frame({"Event": "Hangup", "Uniqueid": "nope", "Linkedid": "nope"}), 1.0) == []
+    )
+    assert model.apply(frame({}), 1.0) == []
+    assert model.apply(frame({"Event": "AgentComplete", "Interface": "PJSIP/9"}), 1.0) == []
     assert model.snapshot(1.0) == before
 
 
@@ -94,7 +97,7 @@ def test_a_blind_transfer_is_reported_with_the_transferring_agent() -> None:
         "Extension": "6002",
         "Context": "from-internal",
     }
-    events = model.apply(transfer, 1700000040.0)
+    events = model.apply(frame(transfer), 1700000040.0)
     assert events == [
         CallTransferred(
             at=1700000040.0,
@@ -105,7 +108,7 @@ def test_a_blind_transfer_is_reported_with_the_transferring_agent() -> None:
         )
     ]
     failed = {**transfer, "Result": "Fail"}
-    assert model.apply(failed, 1700000041.0) == []
+    assert model.apply(frame(failed), 1700000041.0) == []
 
 
 def test_a_direct_call_to_an_agent_phone_rings_the_agent() -> None:
@@ -117,7 +120,7 @@ def test_a_direct_call_to_an_agent_phone_rings_the_agent() -> None:
         "CallerIDNum": "13700137000",
         "Exten": "6002",
     }
-    model.apply({"Event": "Newchannel", **caller}, 5.0)
+    model.apply(frame({"Event": "Newchannel", **caller}), 5.0)
     dial = {
         "Event": "DialBegin",
         **caller,
@@ -125,7 +128,7 @@ def test_a_direct_call_to_an_agent_phone_rings_the_agent() -> None:
         "DestLinkedid": "d.1",
         "DestChannel": "PJSIP/6002-0000000e",
     }
-    events = model.apply(dial, 6.0)
+    events = model.apply(frame(dial), 6.0)
     assert isinstance(events[0], AgentRinging)
     bridge = {
         "Event": "BridgeEnter",
@@ -134,7 +137,7 @@ def test_a_direct_call_to_an_agent_phone_rings_the_agent() -> None:
         "Linkedid": "d.1",
         "Channel": "PJSIP/6002-0000000e",
     }
-    answered = model.apply(bridge, 9.0)
+    answered = model.apply(frame(bridge), 9.0)
     assert count(answered, CallAnswered) == 1
     view = model.agent("PJSIP/6002", 10.0)
     assert view is not None and view.state is AgentState.ON_CALL and view.call_id == "d.1"
@@ -179,7 +182,7 @@ def test_resync_from_asterisk_lists_rebuilds_the_same_model() -> None:
             }
         )
     rebuilt = CallCentreModel(wrapup_seconds={"support": 30.0})
-    rebuilt.resync(entries, at)
+    rebuilt.resync(map(frame, entries), at)
     ours, theirs = live.snapshot(at), rebuilt.snapshot(at)
     assert [(a.interface, a.state, a.call_id) for a in theirs.agents] == [
         (a.interface, a.state, a.call_id) for a in ours.agents
@@ -189,7 +192,7 @@ def test_resync_from_asterisk_lists_rebuilds_the_same_model() -> None:
         (c.call_id, c.agent, c.channel_ids) for c in ours.calls
     ]
     assert theirs.bridges == ours.bridges
-    again = live.resync(entries, at)
+    again = live.resync(map(frame, entries), at)
     assert again == []
 
 
@@ -238,9 +241,9 @@ def test_resync_reads_the_conference_room_a_channel_sits_in() -> None:
         "Duration": "00:01:00",
     }
     model = CallCentreModel()
-    model.resync([entry], 1700000100.0)
+    model.resync([frame(entry)], 1700000100.0)
     call = model.call("1700000000.7", 1700000100.0)
     assert call is not None and call.conference == "9003"
-    model.resync([{**entry, "Application": "Wait", "ApplicationData": "3600"}], 1700000110.0)
+    model.resync([frame({**entry, "Application": "Wait", "ApplicationData": "3600"})], 1700000110.0)
     again = model.call("1700000000.7", 1700000110.0)
     assert again is not None and again.conference is None

@@ -7,14 +7,9 @@ from pydantic import ValidationError
 
 from cti.agents.schemas import PauseBody, QueuesBody, WrapUpBody
 from cti.ami import AmiMessage
-from cti.bus.bridge import as_mapping, event_time
+from cti.bus.bridge import event_time
 from cti.call_log.services import seconds, utc
 from cti.live.notifier import iso
-
-
-def test_an_event_keeps_the_first_value_of_a_repeated_key_and_its_case() -> None:
-    message = AmiMessage((("Event", "VarSet"), ("ChanVariable", "a=1"), ("ChanVariable", "b=2")))
-    assert as_mapping(message) == {"Event": "VarSet", "ChanVariable": "a=1"}
 
 
 def test_event_time_is_asterisks_timestamp_else_the_clock() -> None:

@@ -10,6 +10,7 @@ import pytest
 from agent_tui.board_state import BoardState
 from cti.model import DEFAULT_SERVICE_LEVEL_SECONDS, CallCentreModel
 from cti.protocol import CallUpdate, QueueUpdate
+from tests.support.frames import frame
 
 AT = 1700000000.0
 
@@ -33,7 +34,11 @@ def thresholds(model: CallCentreModel) -> dict[str, int]:
 def test_resync_keeps_each_queues_service_level_from_asterisk() -> None:
     model = CallCentreModel()
     model.resync(
-        [queue_params("hotline", ServiceLevel="20"), queue_params("vip", ServiceLevel="10")], AT
+        [
+            frame(queue_params("hotline", ServiceLevel="20")),
+            frame(queue_params("vip", ServiceLevel="10")),
+        ],
+        AT,
     )
     assert thresholds(model) == {"hotline": 20, "vip": 10}
     vip = model.queue("vip", AT)
@@ -52,13 +57,13 @@ def test_no_usable_service_level_from_asterisk_falls_back_to_the_default(
     entry = queue_params("hotline")
     entry.pop("ServiceLevel")
     model = CallCentreModel(default_service_level=25)
-    model.resync([{**entry, **reported}], AT)
+    model.resync([frame({**entry, **reported})], AT)
     assert thresholds(model) == {"hotline": 25}
 
 
 def test_the_default_without_settings_is_twenty_seconds() -> None:
     model = CallCentreModel()
-    model.resync([queue_params("hotline")], AT)
+    model.resync([frame(queue_params("hotline"))], AT)
     assert thresholds(model) == {"hotline": DEFAULT_SERVICE_LEVEL_SECONDS} == {"hotline": 20}
 
 
@@ -66,10 +71,10 @@ def test_an_override_wins_over_asterisk_and_over_the_default() -> None:
     model = CallCentreModel(service_levels={"vip": 15, "pc-digital": 40}, default_service_level=30)
     model.resync(
         [
-            queue_params("hotline", ServiceLevel="20"),
-            queue_params("vip", ServiceLevel="10"),
-            queue_params("pc-digital"),
-            queue_params("large-equipment"),
+            frame(queue_params("hotline", ServiceLevel="20")),
+            frame(queue_params("vip", ServiceLevel="10")),
+            frame(queue_params("pc-digital")),
+            frame(queue_params("large-equipment")),
         ],
         AT,
     )
@@ -83,18 +88,18 @@ def test_an_override_wins_over_asterisk_and_over_the_default() -> None:
 
 def test_queue_params_read_outside_a_resync_update_the_threshold() -> None:
     model = CallCentreModel()
-    model.resync([queue_params("hotline", ServiceLevel="20")], AT)
-    model.apply(queue_params("hotline", ServiceLevel="45"), AT + 1)
+    model.resync([frame(queue_params("hotline", ServiceLevel="20"))], AT)
+    model.apply(frame(queue_params("hotline", ServiceLevel="45")), AT + 1)
     assert thresholds(model) == {"hotline": 45}
-    model.apply(queue_params("hotline", ServiceLevel="rubbish"), AT + 2)
+    model.apply(frame(queue_params("hotline", ServiceLevel="rubbish")), AT + 2)
     assert thresholds(model) == {"hotline": 20}, "garbage falls back to the default"
 
 
 def test_a_queue_seen_only_through_its_callers_has_the_default_threshold() -> None:
     model = CallCentreModel(default_service_level=35)
     model.apply(
-        {"Event": "QueueMemberAdded", "Queue": "hotline", "Interface": "PJSIP/6001",
-         "MemberName": "Alice", "Status": "1", "Paused": "0"},
+        frame({"Event": "QueueMemberAdded", "Queue": "hotline", "Interface": "PJSIP/6001",
+               "MemberName": "Alice", "Status": "1", "Paused": "0"}),
         AT,
     )  # fmt: skip
     assert thresholds(model) == {"hotline": 35}

@@ -1,4 +1,4 @@
-"""``ctidesk ami record``'s file format and writer.
+"""Capturing the raw AMI stream to a file: ``ctidesk ami record``'s format and writer.
 
 A recording is the bytes exactly as Asterisk sent them on the AMI socket, starting with
 the ``Asterisk Call Manager/x.y.z`` banner line: UTF-8 frames of ``Key: Value`` lines
