@@ -131,11 +131,6 @@ class AmiConnection:
         """True until the reader stops (peer closed, error or `close`)."""
         return not self._finished
 
-    @property
-    def pending_actions(self) -> int:
-        """Actions sent and not yet answered."""
-        return len(self._pending)
-
     async def login(self, username: str, secret: str, *, events: str = "on") -> None:
         """Log in; raises `AmiLoginError` when Asterisk refuses."""
         try:

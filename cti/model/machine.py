@@ -199,10 +199,6 @@ class CallCentreModel:
         self._state.channel_owner[call_id] = agent
         self._state.dialled_numbers[call_id] = number
 
-    def claim_channel(self, uniqueid: str, agent: str) -> None:
-        """A channel the service is about to originate (Uniqueid chosen) is ``agent``'s leg."""
-        self._state.channel_owner[uniqueid] = agent
-
     def expect_transfer(self, call_id: str, interface: str, name: str, at: float) -> None:
         """The service is transferring ``call_id`` to the agent at ``interface``.
 

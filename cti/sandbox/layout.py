@@ -10,7 +10,7 @@ from pathlib import Path
 #: Overrides the directory of the cached Asterisk tree.
 DIR_ENV = "CTIDESK_SANDBOX_DIR"
 DEFAULT_DIR = Path("/var/cache/ctidesk/asterisk-sid")
-STATE_DIR_NAME = "ctidesk-sandbox-state"
+STATE_DIR_SUFFIX = "-state"
 #: Where the sandbox's Asterisk writes call recordings, as it sees the path (in the chroot).
 RECORDINGS_IN_TREE = "/var/spool/asterisk/monitor/ctidesk"
 
@@ -30,8 +30,9 @@ class SandboxLayout:
 
     @property
     def state_dir(self) -> Path:
-        """Run state, secrets and the Asterisk output log; outside the tree."""
-        return self.root.parent / STATE_DIR_NAME
+        """Run state, secrets and the Asterisk output log: beside the tree, one per tree, so
+        two trees in one folder (a copy per test session) never share a run."""
+        return self.root.parent / f"{self.root.name}{STATE_DIR_SUFFIX}"
 
     @property
     def state_file(self) -> Path:
@@ -67,11 +68,6 @@ class SandboxLayout:
     def proc_dir(self) -> Path:
         """Where procfs is mounted inside the tree."""
         return self.root / "proc"
-
-    @property
-    def messages_log(self) -> Path:
-        """Asterisk's own log file inside the tree."""
-        return self.root / "var/log/asterisk/messages.log"
 
     @property
     def recordings_dir(self) -> Path:
