@@ -6,7 +6,7 @@ buffer += await reader.read(...)``, so a client that disconnects early makes ``r
 return ``b''`` at once, forever, and the loop spins without yielding — every caller and
 every console of the process freezes; and its ``add_route`` wraps handlers in
 ``asyncio.coroutine``, which Python 3.11 removed. Here end-of-stream ends the session
-(tests/unit/test_agi_server.py holds the regression tests for both).
+(tests/ivr/test_agi_server.py holds the regression tests for both).
 
 Routes are the path of ``agi://host:port/PATH``: ``AGI(agi://127.0.0.1:4573/points)``
 runs the flow registered as ``points``. With a shared secret configured, the first AGI

@@ -3,7 +3,7 @@
 # import-linter and the tests that need no Asterisk, PostgreSQL or tmux.
 # No apt-get and no servers: setup.sh without flags only creates or updates .venv (it
 # installs Debian's python3-venv only where no Python 3.11+ with venv exists, as root).
-# Arguments are passed to pytest, e.g. scripts/check.sh tests/unit -x
+# Arguments are passed to pytest, e.g. scripts/check.sh tests/cti/model -x
 # The full check, with the servers, is scripts/test.sh.
 set -euo pipefail
 

@@ -149,7 +149,7 @@ if [ "$with_asterisk" -eq 1 ]; then
 fi
 
 # ---------------------------------------------------------------------------- tmux (console test)
-# The console is tested in a real 80x24 terminal (tests/tui/test_console_tmux.py).
+# The console is tested in a real 80x24 terminal (tests/agent_tui/test_console_tmux.py).
 if [ "$with_postgres" -eq 1 ] || [ "$with_asterisk" -eq 1 ]; then
     if command -v tmux >/dev/null; then
         log "tmux present: $(command -v tmux)"

@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The full check: setup (with PostgreSQL and mmdebstrap for the Asterisk sandbox), ruff, ruff format, mypy, import-linter, pytest.
-# Fails fast. Arguments are passed to pytest, e.g. scripts/test.sh tests/unit -x
+# Fails fast. Arguments are passed to pytest, e.g. scripts/test.sh tests/cti/model -x
 set -euo pipefail
 
 ROOT="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"

@@ -1,4 +1,8 @@
-"""Fixtures shared by every test: a migrated SQLite CRM, a real PostgreSQL, a steerable clock.
+"""Fixtures shared by every test: a migrated SQLite CRM, a real PostgreSQL, the real
+Asterisk sandbox, the console's API served from a thread, a steerable clock.
+
+Test folders mirror the packages (tests/cti/calls for cti/calls…); the real servers are
+started once per session, when a test first asks for one, and stopped by pid.
 
 Tests that need a server get its marker from the fixtures they use (see
 ``pytest_collection_modifyitems``), so ``-m "not asterisk and not postgres and not tmux"``
@@ -18,10 +22,13 @@ import pytest
 
 from crm_core.db.migrate import upgrade
 from crm_core.wiring import Crm, build_crm
+from cti.service import CtiService
+from tests.support.asterisk import AmiClient, AsteriskServer
+from tests.support.desk_api import ThreadedApi
 from tests.support.postgres import PostgresServer
+from tests.support.telephony import running_service
 
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
-TESTS_DIR = Path(__file__).parent
 #: Marker → the fixtures whose use means a test needs that server or program.
 MARKER_FIXTURES = {
     "asterisk": frozenset({"asterisk"}),
@@ -31,13 +38,11 @@ MARKER_FIXTURES = {
 
 
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
-    """Mark each test by the servers it needs: everything under tests/asterisk, and any
-    test whose fixtures (direct or indirect) include a server's fixture."""
+    """Mark each test by the servers it needs: those whose fixtures (direct or indirect)
+    include a server's fixture, wherever the test file lives."""
     for item in items:
         used = frozenset(getattr(item, "fixturenames", ()))
         markers = {marker for marker, fixtures in MARKER_FIXTURES.items() if used & fixtures}
-        if item.path.is_relative_to(TESTS_DIR / "asterisk"):
-            markers.add("asterisk")
         for marker in sorted(markers):
             item.add_marker(marker)
 
@@ -128,3 +133,53 @@ async def any_crm(any_url: str, clock: Clock) -> AsyncIterator[Crm]:
     services = build_crm(database_url=any_url, clock=clock)
     yield services
     await services.close()
+
+
+# -- the real Asterisk sandbox --------------------------------------------------------
+@pytest.fixture(scope="session")
+def asterisk() -> Iterator[AsteriskServer]:
+    """The sandbox Asterisk on free loopback ports (AMI host/port/username/secret)."""
+    server = AsteriskServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture
+async def ami(asterisk: AsteriskServer) -> AsyncIterator[AmiClient]:
+    """An AMI connection logged in with the sandbox's generated secret."""
+    client = await AmiClient.connect(asterisk.ami_host, asterisk.ami_port)
+    response = await client.login(asterisk.ami_username, asterisk.ami_secret)
+    assert response["Response"] == "Success", response
+    yield client
+    await client.close()
+
+
+@pytest.fixture
+async def service(asterisk: AsteriskServer, sqlite_url: str) -> AsyncIterator[CtiService]:
+    """The whole service over a fresh database, online to the sandbox; stopped at the end."""
+    async with running_service(asterisk, sqlite_url) as running:
+        yield running
+
+
+# -- the console's API ---------------------------------------------------------------
+def _served(url: str) -> Iterator[ThreadedApi]:
+    api = ThreadedApi(url).start()
+    try:
+        yield api
+    finally:
+        api.stop()
+
+
+@pytest.fixture
+def desk_api(sqlite_url: str) -> Iterator[ThreadedApi]:
+    """The API over a seeded CRM, served from its own thread."""
+    yield from _served(sqlite_url)
+
+
+@pytest.fixture
+def any_desk_api(any_url: str) -> Iterator[ThreadedApi]:
+    """The API over a seeded CRM on SQLite and on PostgreSQL (the console sees no
+    difference; these tests check that it really sees none)."""
+    yield from _served(any_url)
