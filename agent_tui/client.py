@@ -14,7 +14,7 @@ from urllib.parse import quote
 
 import aiohttp
 
-from cti.protocol import ProtocolError, ScreenPop, from_dict
+from cti.protocol import WEBSOCKET_PATH, ProtocolError, ScreenPop, from_dict
 
 JsonObject = dict[str, Any]
 TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
@@ -83,7 +83,7 @@ class DeskClient:
     @property
     def ws_url(self) -> str:
         """The console WebSocket's address."""
-        return self.base_url.replace("http", "ws", 1) + "/api/ws"
+        return self.base_url.replace("http", "ws", 1) + WEBSOCKET_PATH
 
     async def close(self) -> None:
         """Close the HTTP session for good (the token is forgotten)."""

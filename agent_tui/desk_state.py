@@ -21,15 +21,11 @@ from cti.protocol import (
     QueueUpdate,
     ScreenPop,
     TelephonyStatus,
+    parse_time,
 )
 
 LIVE = frozenset({"ringing", "answered", "held", "queued"})
 TALKING = frozenset({"answered", "held"})
-
-
-def parse_time(text: str) -> datetime:
-    """A wire time (ISO 8601, ``Z`` for UTC) as an aware datetime."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 @dataclass(frozen=True)
@@ -201,4 +197,4 @@ class DeskState:
         return desk_allows(self, action)
 
 
-__all__ = ["CallContext", "DeskState", "parse_time"]
+__all__ = ["CallContext", "DeskState"]
