@@ -36,6 +36,12 @@ def iso(at: float) -> str:
     return datetime.fromtimestamp(at, UTC).isoformat().replace("+00:00", "Z")
 
 
+def stars(level: object) -> str:
+    """A member level 1-5 as stars (``★★★☆☆``); no level, or not one, as five empty stars."""
+    count = level if isinstance(level, int) and 0 < level <= 5 else 0
+    return "★" * count + "☆" * (5 - count)
+
+
 def parse_time(text: str) -> datetime:
     """A wire time (ISO 8601, ``Z`` for UTC) as an aware datetime."""
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
@@ -248,6 +254,7 @@ __all__ = [
     "from_json",
     "iso",
     "parse_time",
+    "stars",
     "to_dict",
     "to_json",
 ]
