@@ -138,17 +138,15 @@ class ConsoleApp(App[None]):
             screen.post_message(event)
 
     def look_up_unpopped(self) -> None:
-        """Look up the callers of calls this desk knows without their pop."""
+        """Ask the service for the pops of calls this desk knows without one."""
         for call in self.desk.unpopped():
             if call.call_id not in self._looked_up:
                 self._looked_up.add(call.call_id)
-                self.run_worker(
-                    self._look_up(call.call_id, call.caller), group="lookup", exit_on_error=False
-                )
+                self.run_worker(self._look_up(call.call_id), group="lookup", exit_on_error=False)
 
-    async def _look_up(self, call_id: str, caller: str) -> None:
+    async def _look_up(self, call_id: str) -> None:
         with self.reporting("caller lookup"):
-            self.desk.found(call_id, await self.client.member_by_phone(caller))
+            self.desk.found(await self.client.call_pop(call_id))
         if self.is_running:
             for screen in self.screen_stack:
                 if isinstance(screen, DeskScreen):

@@ -15,8 +15,15 @@ from dataclasses import dataclass, field
 from datetime import datetime, timedelta
 from typing import Any
 
-from agent_tui.desk_state import parse_time
-from cti.protocol import AgentState, CallUpdate, Message, Notice, QueueUpdate, TelephonyStatus
+from cti.protocol import (
+    AgentState,
+    CallUpdate,
+    Message,
+    Notice,
+    QueueUpdate,
+    TelephonyStatus,
+    parse_time,
+)
 
 INTERVAL_MINUTES = 30
 WAIT_BUCKETS = (10, 20, 30, 60, 120, 300)  # upper bounds in seconds; one more for longer

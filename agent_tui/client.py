@@ -14,6 +14,8 @@ from urllib.parse import quote
 
 import aiohttp
 
+from cti.protocol import WEBSOCKET_PATH, ProtocolError, ScreenPop, from_dict
+
 JsonObject = dict[str, Any]
 TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
 
@@ -81,7 +83,7 @@ class DeskClient:
     @property
     def ws_url(self) -> str:
         """The console WebSocket's address."""
-        return self.base_url.replace("http", "ws", 1) + "/api/ws"
+        return self.base_url.replace("http", "ws", 1) + WEBSOCKET_PATH
 
     async def close(self) -> None:
         """Close the HTTP session for good (the token is forgotten)."""
@@ -160,12 +162,12 @@ class DeskClient:
         members: list[JsonObject] = found["members"]
         return members
 
-    async def member_by_phone(self, phone: str) -> JsonObject | None:
-        """The 360° view of the one member with this phone, or None (nobody, or several)."""
-        found: list[JsonObject] = (await self.get("/api/members", phone=phone))["members"]
-        if len(found) != 1:
-            return None
-        return await self.member(str(found[0]["number"]))
+    async def call_pop(self, call_id: str) -> ScreenPop:
+        """The pop the service matched for a live call of this desk (one it did not push here)."""
+        pop = from_dict({**await self.get(f"/api/calls/{call_id}/pop"), "type": "screen_pop"})
+        if not isinstance(pop, ScreenPop):  # the type was set just above
+            raise ProtocolError(f"the pop of call {call_id} is not a screen pop")
+        return pop
 
     async def callbacks(self) -> list[JsonObject]:
         """After-hours callback tasks due now, oldest first."""

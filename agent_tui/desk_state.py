@@ -21,15 +21,11 @@ from cti.protocol import (
     QueueUpdate,
     ScreenPop,
     TelephonyStatus,
+    parse_time,
 )
 
 LIVE = frozenset({"ringing", "answered", "held", "queued"})
 TALKING = frozenset({"answered", "held"})
-
-
-def parse_time(text: str) -> datetime:
-    """A wire time (ISO 8601, ``Z`` for UTC) as an aware datetime."""
-    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 @dataclass(frozen=True)
@@ -112,6 +108,11 @@ class DeskState:
 
     def pop(self, pop: ScreenPop) -> None:
         """A call rings here: open its context and make it the current one."""
+        self._take(pop)
+        self.current = pop.call_id
+
+    def _take(self, pop: ScreenPop) -> None:
+        """The call's context from its pop, keeping where a known call already is."""
         known = self.calls.get(pop.call_id)
         context = CallContext(
             pop.call_id, pop.caller, pop.did, pop.inbound_media, pop.queue, pop.member,
@@ -121,17 +122,16 @@ class DeskState:
         if known is not None:
             context = replace(context, state=known.state, answered=known.answered)
         self.calls[pop.call_id] = context
-        self.current = pop.call_id
 
     def unpopped(self) -> list[CallContext]:
         """Calls of this desk known without a pop (the console opened after the ring)."""
         return [call for call in self.calls.values() if not call.popped]
 
-    def found(self, call_id: str, member: JsonObject | None) -> None:
-        """The caller of a call without a pop was looked up: ``member`` or nobody."""
-        context = self.calls.get(call_id)
+    def found(self, pop: ScreenPop) -> None:
+        """The service gave the pop of a call known without one; the current call stays."""
+        context = self.calls.get(pop.call_id)
         if context is not None and not context.popped:
-            self.calls[call_id] = replace(context, member=member, popped=True)
+            self._take(pop)
 
     def call_moved(self, update: CallUpdate) -> None:
         """A call of this desk changed state."""
@@ -197,4 +197,4 @@ class DeskState:
         return desk_allows(self, action)
 
 
-__all__ = ["CallContext", "DeskState", "parse_time"]
+__all__ = ["CallContext", "DeskState"]

@@ -21,6 +21,7 @@ from textual.message import Message as TextualMessage
 
 from agent_tui.client import DeskClient
 from cti.protocol import (
+    CLOSE_UNAUTHORIZED,
     AgentState,
     Authenticate,
     CallUpdate,
@@ -37,7 +38,6 @@ from cti.protocol import (
 
 log = logging.getLogger(__name__)
 Post = Callable[[TextualMessage], object]
-CLOSE_UNAUTHORIZED = 4401  # the hub's close code for a token it does not accept
 FIRST_RETRY = 0.5
 MAX_RETRY = 5.0
 

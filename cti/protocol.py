@@ -1,7 +1,9 @@
 """The messages the service pushes to consoles over the WebSocket (standard library only).
 
 Every message is a JSON object with a ``type``. The console imports this module and
-nothing else of the service. Times travel as ISO 8601 text in UTC; ``member`` in a
+nothing else of the service. The WebSocket's path and close codes are here, and the
+time encoding both ways: times travel as ISO 8601 text in UTC (:func:`iso`,
+:func:`parse_time`); ``member`` in a
 screen pop is the JSON form of the member's 360° summary (or ``null`` for an unknown
 caller), kept as a plain JSON object so the console needs no CRM types.
 
@@ -16,9 +18,33 @@ import json
 import types
 import typing
 from dataclasses import dataclass, field
+from datetime import UTC, datetime
 from typing import Any, ClassVar
 
 JsonObject = dict[str, Any]
+
+WEBSOCKET_PATH = "/api/ws"
+"""Where the service serves the WebSocket of pushes."""
+CLOSE_UNAUTHORIZED = 4401
+"""The WebSocket close code for a token the service does not (or no longer) accept."""
+CLOSE_TOO_SLOW = 1013
+"""The WebSocket close code for a console too slow to read its pushes (reconnect, resync)."""
+
+
+def iso(at: float) -> str:
+    """Epoch seconds as ISO 8601 text in UTC (``Z``), as the wire protocol carries times."""
+    return datetime.fromtimestamp(at, UTC).isoformat().replace("+00:00", "Z")
+
+
+def stars(level: object) -> str:
+    """A member level 1-5 as stars (``★★★☆☆``); no level, or not one, as five empty stars."""
+    count = level if isinstance(level, int) and 0 < level <= 5 else 0
+    return "★" * count + "☆" * (5 - count)
+
+
+def parse_time(text: str) -> datetime:
+    """A wire time (ISO 8601, ``Z`` for UTC) as an aware datetime."""
+    return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
 class ProtocolError(ValueError):
@@ -209,7 +235,10 @@ def from_json(text: str | bytes) -> Message:
 
 
 __all__ = [
+    "CLOSE_TOO_SLOW",
+    "CLOSE_UNAUTHORIZED",
     "MESSAGE_TYPES",
+    "WEBSOCKET_PATH",
     "AgentState",
     "Authenticate",
     "CallUpdate",
@@ -223,6 +252,9 @@ __all__ = [
     "TelephonyStatus",
     "from_dict",
     "from_json",
+    "iso",
+    "parse_time",
+    "stars",
     "to_dict",
     "to_json",
 ]

@@ -40,6 +40,7 @@ from cti.live.state import LiveState
 from cti.model import CallCentreModel
 from cti.recordings import plugin as recordings_plugin
 from cti.screen_pop import plugin as screen_pop_plugin
+from cti.screen_pop.http import CallPops, screen_pop_routes
 from cti.settings import Settings
 from cti.supervisor import plugin as supervisor_plugin
 
@@ -62,6 +63,7 @@ def make_app(
     crm: Crm,
     live_state: LiveState | None = None,
     agents: AgentActions | None = None,
+    pops: CallPops | None = None,
     hub: WebSocketHub | None = None,
     ws_queue_size: int = 256,
     ws_heartbeat: float = 20.0,
@@ -70,10 +72,11 @@ def make_app(
 ) -> web.Application:
     """The API without telephony: the routes that need only the CRM (members, points,
     notes, requests, knowledge, surveys, dispositions, call records, call-backs); the
-    live-state and agent routes too when given."""
+    live-state, agent and call-pop routes too when given."""
     routes = crm_plugin.ROUTES + CALL_LOG_ROUTES + IVR_ROUTES
     routes += live_routes(live_state) if live_state is not None else ()
     routes += agent_routes(agents) if agents is not None else ()
+    routes += screen_pop_routes(pops) if pops is not None else ()
     return build_app(
         crm=crm, routes=routes, hub=hub, ws_queue_size=ws_queue_size, ws_heartbeat=ws_heartbeat,
         ws_auth_timeout=ws_auth_timeout, ws_recheck=ws_recheck,

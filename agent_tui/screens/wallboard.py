@@ -15,14 +15,13 @@ from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Label, Sparkline, Static
 
 from agent_tui.board_state import WAIT_BUCKETS, BoardState
-from agent_tui.desk_state import parse_time
 from agent_tui.feed import LiveFeed
 from agent_tui.keys import BOARD_KEYS, key_line
 from agent_tui.screens.base import FramedScreen, bindings_of
 from agent_tui.screens.desk import DeskScreen
 from agent_tui.screens.dialogs import ChoiceScreen, Field, FormScreen
 from agent_tui.widgets.status_bar import clock_text
-from cti.protocol import QueueUpdate
+from cti.protocol import QueueUpdate, parse_time
 
 NARROW = 120
 

@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from agent_tui.desk_state import CallContext, DeskState
+from cti.protocol import stars
 
 STATE_BADGES = {
     "ringing": ("RINGING", "bold black on yellow blink"),
@@ -18,12 +19,6 @@ STATE_BADGES = {
     "abandoned": ("ABANDONED", "bold reverse"),
     "queued": ("QUEUED", "bold"),
 }
-
-
-def stars(level: Any) -> str:
-    """A member level as stars (one to five)."""
-    count = level if isinstance(level, int) and 0 < level <= 5 else 0
-    return "★" * count + "☆" * (5 - count)
 
 
 def _day(text: Any) -> str:

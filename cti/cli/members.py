@@ -26,6 +26,7 @@ from crm_core.loyalty.schemas import PointsSummary
 from crm_core.members.schemas import ChangeView, MemberBrief, MemberView
 from crm_core.wiring import Crm
 from cti.cli.common import console, fail, read_secret, run_with_crm
+from cti.protocol import stars
 
 EXIT_BAD_ROWS = 3
 IMPORT_HELP = (
@@ -179,11 +180,6 @@ def show_command(
 
     member, points = run_with_crm(ctx, work)
     console.print(Panel(_profile(member, points), title=f"{member.number}  {member.name}"))
-
-
-def stars(level: int) -> str:
-    """A member level 1-5 as stars: ``★★★☆☆``."""
-    return "★" * level + "☆" * (5 - level)
 
 
 def _profile(member: MemberView, points: PointsSummary) -> Table:

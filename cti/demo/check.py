@@ -19,7 +19,7 @@ import aiohttp
 
 from cti.demo.calls import DemoNumber
 from cti.demo.stack import DemoStack
-from cti.protocol import Authenticate, to_json
+from cti.protocol import WEBSOCKET_PATH, Authenticate, to_json
 
 
 @dataclass(frozen=True)
@@ -79,7 +79,7 @@ async def console_socket(base: str, login: str, password: str) -> AsyncIterator[
         body = await response.json()
         if response.status != 200:
             raise RuntimeError(f"login of {login} failed: {body}")
-        async with http.ws_connect(f"{base}/api/ws") as socket:
+        async with http.ws_connect(f"{base}{WEBSOCKET_PATH}") as socket:
             await socket.send_str(to_json(Authenticate(body["token"])))
             console = ConsoleSocket(socket)
             await console.next_where("session_ready", within=10)

@@ -13,10 +13,10 @@ from cti.http.errors import dumps, error_middleware
 from cti.http.hub import WebSocketHub
 from cti.http.openapi import openapi_document
 from cti.http.routes import OPENAPI_DOCUMENT, ROUTES, Caller, Route, Services
+from cti.protocol import WEBSOCKET_PATH
 
 SERVICES = web.AppKey("services", Services)
 LOOPBACK = "127.0.0.1"
-WEBSOCKET_PATH = "/api/ws"
 
 
 def _service_version() -> str:
@@ -97,4 +97,4 @@ async def start_site(app: web.Application, *, port: int, host: str = LOOPBACK) -
     return runner
 
 
-__all__ = ["LOOPBACK", "WEBSOCKET_PATH", "build_app", "hub_of", "start_site"]
+__all__ = ["LOOPBACK", "build_app", "hub_of", "start_site"]

@@ -25,13 +25,20 @@ from aiohttp import WSMsgType, web
 
 from crm_core.errors import CrmError
 from crm_core.staff.schemas import UserView
-from cti.protocol import Authenticate, Message, ProtocolError, SessionReady, from_json, to_json
+from cti.protocol import (
+    CLOSE_TOO_SLOW,
+    CLOSE_UNAUTHORIZED,
+    Authenticate,
+    Message,
+    ProtocolError,
+    SessionReady,
+    from_json,
+    to_json,
+)
 
 log = logging.getLogger(__name__)
 
 Authenticator = Callable[[str], Awaitable[UserView]]
-CLOSE_UNAUTHORIZED = 4401
-CLOSE_TOO_SLOW = 1013
 
 
 @dataclass(eq=False)
@@ -200,4 +207,4 @@ class WebSocketHub:
             await asyncio.gather(*self._closing, return_exceptions=True)
 
 
-__all__ = ["CLOSE_TOO_SLOW", "CLOSE_UNAUTHORIZED", "Authenticator", "Connection", "WebSocketHub"]
+__all__ = ["Authenticator", "Connection", "WebSocketHub"]

@@ -5,20 +5,14 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from datetime import UTC, datetime
 
 from cti.ami import TelephonyStatus as AmiStatus
 from cti.bus.directory import AgentDirectory
 from cti.http.pushes import SUPERVISOR_ROLES, Pushes
 from cti.model import AgentStateChanged, DomainEvent
-from cti.protocol import AgentState, TelephonyStatus
+from cti.protocol import AgentState, TelephonyStatus, iso
 
 log = logging.getLogger(__name__)
-
-
-def iso(at: float) -> str:
-    """Epoch seconds as ISO 8601 text in UTC, as the wire protocol carries times."""
-    return datetime.fromtimestamp(at, UTC).isoformat().replace("+00:00", "Z")
 
 
 class ConsoleNotifier:

@@ -6,10 +6,9 @@ import time
 from collections.abc import Callable, Collection
 
 from cti.bus.directory import AgentDirectory
-from cti.live.notifier import iso
 from cti.model import AgentState as ModelAgentState
 from cti.model import CallCentreModel, CallView
-from cti.protocol import AgentState, CallUpdate, QueueUpdate
+from cti.protocol import AgentState, CallUpdate, QueueUpdate, iso
 
 _BUSY = frozenset({ModelAgentState.RINGING, ModelAgentState.ON_CALL, ModelAgentState.WRAP_UP})
 

@@ -22,7 +22,6 @@ from dataclasses import dataclass
 
 from cti.bus.directory import AgentDirectory
 from cti.http.pushes import SUPERVISOR_ROLES, Pushes
-from cti.live.notifier import iso
 from cti.live.services import ModelLiveState
 from cti.model import (
     AgentRinging,
@@ -36,7 +35,7 @@ from cti.model import (
     CallTransferred,
     DomainEvent,
 )
-from cti.protocol import CallUpdate, Message
+from cti.protocol import CallUpdate, Message, iso
 
 log = logging.getLogger(__name__)
 

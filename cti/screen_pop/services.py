@@ -13,7 +13,11 @@ from collections.abc import Coroutine
 from dataclasses import dataclass
 from typing import Any
 
+from crm_core.staff.schemas import UserView
+from cti.bus.callers import CallerMatch
 from cti.bus.directory import AgentDirectory
+from cti.bus.legs import CallLegs
+from cti.http.auth import SUPERVISORS
 from cti.http.pushes import Pushes
 from cti.model import AgentRinging, CallEnded, CallerQueued, DomainEvent, OutboundAnswered
 from cti.protocol import ScreenPop
@@ -30,13 +34,40 @@ class TransferNote:
     note: str | None
 
 
+def screen_pop_of(
+    match: CallerMatch,
+    call_id: str,
+    caller: str,
+    *,
+    queue: str | None,
+    direction: str,
+    transfer: TransferNote | None,
+) -> ScreenPop:
+    """The pop of ``call_id`` from its caller match: the one shape pushed and served."""
+    return ScreenPop(
+        call_id=call_id,
+        caller=caller,
+        did=match.did,
+        inbound_media=match.inbound_media,
+        queue=queue,
+        member=match.member,
+        verified_in_ivr=match.verified_in_ivr,
+        direction=direction,
+        transferred_by=transfer.by if transfer is not None else None,
+        note=transfer.note if transfer is not None else None,
+    )
+
+
 class ScreenPopService:
     """Listens to domain events; sends ``screen_pop`` messages through the hub."""
 
-    def __init__(self, *, hub: Pushes, callers: CallerLookup, agents: AgentDirectory) -> None:
+    def __init__(
+        self, *, hub: Pushes, callers: CallerLookup, agents: AgentDirectory, legs: CallLegs
+    ) -> None:
         self._hub = hub
         self._callers = callers
         self._agents = agents
+        self._legs = legs
         self._tasks: set[asyncio.Task[int]] = set()
         self._transfers: dict[str, TransferNote] = {}
         self.sent = 0
@@ -92,17 +123,8 @@ class ScreenPopService:
             return 0
         match = await self._callers.result(call_id, caller, did, verified_member)
         transfer = self._transfers.get(call_id)
-        message = ScreenPop(
-            call_id=call_id,
-            caller=caller,
-            did=match.did,
-            inbound_media=match.inbound_media,
-            queue=queue,
-            member=match.member,
-            verified_in_ivr=match.verified_in_ivr,
-            direction=direction,
-            transferred_by=transfer.by if transfer is not None else None,
-            note=transfer.note if transfer is not None else None,
+        message = screen_pop_of(
+            match, call_id, caller, queue=queue, direction=direction, transfer=transfer
         )
         delivered = self._hub.send_to_user(login, message)
         self.sent += delivered
@@ -122,6 +144,26 @@ class ScreenPopService:
             queue=ringing.queue,
             direction="inbound",
             verified_member=ringing.verified_member,
+        )
+
+    async def pop_of(self, user: UserView, call_id: str) -> ScreenPop:
+        """The pop of a live call ``user`` is on (any live call for a supervisor).
+
+        Unknown calls are 404, ended ones 409, another agent's 403. The caller match is
+        the one the pushed pop used (looked up once per call), so a console that missed
+        the push (opened or reconnected after the ring) shows the same member.
+        """
+        call = self._legs.live(call_id)
+        if user.role not in SUPERVISORS:
+            self._legs.agent_leg(call, user.interface)
+        if call.dialled:
+            caller, did, direction = call.dialled, "", "outbound"
+        else:
+            caller, did, direction = call.caller_number, call.did, "inbound"
+        match = await self._callers.result(call_id, caller, did)
+        transfer = self._transfers.get(call_id)
+        return screen_pop_of(
+            match, call_id, caller, queue=call.queue, direction=direction, transfer=transfer
         )
 
     async def drain(self) -> None:

@@ -210,7 +210,7 @@ async def test_the_dtmf_pad_sends_the_digits_typed_or_clicked(desk_api: Threaded
         assert app.last_error == f"DTMF failed: POST /api/calls/{CALL}/dtmf: Not Found (404)"
 
 
-async def test_a_call_known_without_its_pop_is_looked_up_by_the_callers_number(
+async def test_a_call_known_without_its_pop_gets_it_from_the_service(
     desk_api: ThreadedApi,
 ) -> None:
     # The console opened after the ring: only call_update reaches it, no screen_pop.

@@ -19,13 +19,17 @@ from typing import Any, TypeVar
 from aiohttp import web
 
 from crm_core.knowledge.demo import seed_demo_articles
+from crm_core.staff.schemas import UserView
 from crm_core.surveys.seed import ensure_phone_service_evaluation
 from crm_core.wiring import Crm, build_crm
 from cti.bus.directory import AgentDirectory
+from cti.bus.legs import LiveCallNotFoundError, NotOnCallError
 from cti.http.app import hub_of, start_site
 from cti.live.services import ModelLiveState
 from cti.model import CallCentreModel
-from cti.protocol import Message
+from cti.protocol import CallUpdate, Message, ScreenPop
+from cti.screen_pop.lookup import CallerLookup
+from cti.screen_pop.services import screen_pop_of
 from cti.service import make_app
 from tests.support.asterisk import free_port
 
@@ -58,6 +62,30 @@ async def seed_desk(crm: Crm) -> str:
     return member.number
 
 
+class PushedCallPops:
+    """``GET /api/calls/{id}/pop`` over the calls the test pushed (no Asterisk feeds a model).
+
+    The ownership is the pushed ``call_update``'s agent; the member comes from the real
+    caller lookup over the CRM and the pop from the service's own builder.
+    """
+
+    def __init__(self, crm: Crm) -> None:
+        self.calls: dict[str, CallUpdate] = {}
+        self._callers = CallerLookup(crm=crm, inbound_media={})
+
+    async def pop_of(self, user: UserView, call_id: str) -> ScreenPop:
+        """The pop of a pushed call ``user`` is the agent of: 404 unknown, 403 another's."""
+        call = self.calls.get(call_id)
+        if call is None:
+            raise LiveCallNotFoundError(f"no call {call_id}", call_id=call_id)
+        if call.agent != user.login:
+            raise NotOnCallError(f"{user.login} is not on call {call_id}", call_id=call_id)
+        match = await self._callers.result(call_id, call.caller, "")
+        return screen_pop_of(
+            match, call_id, call.caller, queue=call.queue, direction="inbound", transfer=None
+        )
+
+
 class ThreadedApi:
     """``make_app`` over a seeded CRM, in a thread; ``base`` is its address."""
 
@@ -70,6 +98,7 @@ class ThreadedApi:
         self._runner: web.AppRunner | None = None
         self.port = free_port()
         self.member_number = ""
+        self.pops: PushedCallPops | None = None
 
     @property
     def base(self) -> str:
@@ -99,7 +128,8 @@ class ThreadedApi:
         self.member_number = await seed_desk(self.crm)
         # The live routes read the real (pure) call model; no Asterisk feeds it here.
         live = ModelLiveState(model=CallCentreModel(), agents=AgentDirectory(users=self.crm.users))
-        self.app = make_app(crm=self.crm, live_state=live)
+        self.pops = PushedCallPops(self.crm)
+        self.app = make_app(crm=self.crm, live_state=live, pops=self.pops)
         await self.serve()
 
     async def serve(self) -> None:
@@ -123,6 +153,8 @@ class ThreadedApi:
         """Send ``message`` to ``login``'s consoles through the hub."""
         assert self.app is not None
         hub = hub_of(self.app)
+        if isinstance(message, CallUpdate) and self.pops is not None:
+            self.pops.calls[message.call_id] = message  # before the console can ask
         self._loop.call_soon_threadsafe(hub.send_to_user, login, message)
 
     def broadcast(self, message: Message, roles: Collection[str] | None = None) -> None:
@@ -166,4 +198,4 @@ def fetch(api: ThreadedApi, work: Callable[[Crm], Awaitable[Any]]) -> Any:
     return api.run(call)
 
 
-__all__ = ["MEMBER_PHONE", "NOW", "PASSWORD", "ThreadedApi", "fetch", "seed_desk"]
+__all__ = ["MEMBER_PHONE", "NOW", "PASSWORD", "PushedCallPops", "ThreadedApi", "fetch", "seed_desk"]

@@ -17,6 +17,7 @@ from typing import Any
 import aiohttp
 from pydantic import SecretStr
 
+from cti.protocol import WEBSOCKET_PATH
 from cti.sandbox.layout import RECORDINGS_IN_TREE
 from cti.service import CtiService
 from cti.settings import (
@@ -134,7 +135,7 @@ async def agent_console(service: CtiService, login: str) -> AsyncIterator[Consol
         )
         assert response.status == 200, await response.text()
         token = (await response.json())["token"]
-        async with http.ws_connect(base + "/api/ws") as ws:
+        async with http.ws_connect(base + WEBSOCKET_PATH) as ws:
             await ws.send_json({"type": "authenticate", "token": token})
             console = Console(http, ws, base, token)
             ready, _ = await console.next_of("session_ready", within=5)

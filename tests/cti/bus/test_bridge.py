@@ -9,7 +9,7 @@ from cti.agents.schemas import PauseBody, QueuesBody, WrapUpBody
 from cti.ami import AmiMessage
 from cti.bus.bridge import event_time
 from cti.call_log.services import seconds, utc
-from cti.live.notifier import iso
+from cti.protocol import iso
 
 
 def test_event_time_is_asterisks_timestamp_else_the_clock() -> None:

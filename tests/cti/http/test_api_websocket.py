@@ -12,8 +12,16 @@ from aiohttp.test_utils import TestClient, TestServer
 
 from crm_core.wiring import Crm
 from cti.http.app import hub_of
-from cti.http.hub import CLOSE_TOO_SLOW, CLOSE_UNAUTHORIZED, WebSocketHub
-from cti.protocol import Notice, ScreenPop, SessionReady, TelephonyStatus, from_json
+from cti.http.hub import WebSocketHub
+from cti.protocol import (
+    CLOSE_TOO_SLOW,
+    CLOSE_UNAUTHORIZED,
+    Notice,
+    ScreenPop,
+    SessionReady,
+    TelephonyStatus,
+    from_json,
+)
 from cti.service import make_app
 from tests.conftest import Clock
 

@@ -68,6 +68,33 @@ async def test_an_unknown_number_pops_as_unknown(service: CtiService, ami: AmiCl
             await console.post("/api/agent/signout")
 
 
+async def test_a_calls_pop_read_over_rest_is_the_pushed_one_for_a_shared_number(
+    service: CtiService, ami: AmiClient
+) -> None:
+    await add_agent(service)
+    first = await seed_member(service)
+    second = await service.crm.members.create(
+        {"name": "王芳", "phones": [MEMBER_PHONE]}, actor="tester"
+    )
+    async with agent_console(service, "agent1") as console:
+        try:
+            assert (await console.post("/api/agent/signin", {"queues": ["hotline"]})).status == 200
+            await originate(ami, f'"李娜" <{MEMBER_PHONE}>')
+            pushed, _ = await console.next_of("screen_pop")
+            await ami.wait_for_event("AgentConnect", Linkedid=pushed["call_id"])
+
+            served = await console.get(f"/api/calls/{pushed['call_id']}/pop")
+            assert {"type": "screen_pop", **served} == pushed
+            numbers = {first, second.number}
+            assert pushed["member"]["number"] in numbers
+            assert pushed["member"]["other_matches"] == sorted(
+                numbers - {pushed["member"]["number"]}
+            )
+        finally:
+            await hang_up_everything(ami)
+            await console.post("/api/agent/signout")
+
+
 async def test_a_pause_reason_with_a_line_break_is_refused_and_nothing_is_sent(
     service: CtiService, ami: AmiClient
 ) -> None:
