@@ -16,7 +16,7 @@ from crm_core.service_desk.exceptions import (
     TaskHasRequestError,
     UnknownQueueError,
 )
-from crm_core.service_desk.kinds import Channel, TaskStatus
+from crm_core.service_desk.kinds import RequestChannel, TaskStatus
 from crm_core.wiring import Crm
 from tests.conftest import Clock
 from tests.integration.helpers import new_member, snapshot
@@ -174,7 +174,7 @@ async def test_warranty_expiry_tasks_become_service_requests(
     )
     assert (request.subject, request.channel, request.queue, request.owner) == (
         "电视保修到期",
-        Channel.PLAN,
+        RequestChannel.PLAN,
         "pc-digital",
         "agent2",
     )
