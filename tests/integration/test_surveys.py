@@ -18,6 +18,7 @@ from crm_core.members.models import Member
 from crm_core.staff.models import Role, User
 from crm_core.surveys.analysis import SurveyReports
 from crm_core.surveys.exceptions import (
+    AgentNotFoundError,
     AlreadySurveyedError,
     DuplicateQuestionnaireError,
     IncompleteResponseError,
@@ -27,7 +28,6 @@ from crm_core.surveys.exceptions import (
     ResponseClosedError,
     ResponseNotFoundError,
     SurveyNotOpenError,
-    UnknownAgentError,
     UnknownCallError,
 )
 from crm_core.surveys.models import QuestionKind, SurveyChannel, SurveyKind, VersionStatus
@@ -369,7 +369,7 @@ async def test_bad_answers_change_nothing(any_crm: Crm, surveys: Surveys, clock:
 
     starts: list[tuple[dict[str, Any], type[Exception]]] = [
         ({"member_number": "I-99999999"}, NotFoundError),
-        ({"agent": "nobody"}, UnknownAgentError),
+        ({"agent": "nobody"}, AgentNotFoundError),
         ({"call_id": 999_999}, UnknownCallError),
         ({"questionnaire": "no-such-survey"}, QuestionnaireNotFoundError),
         ({"channel": "fax"}, InvalidInputError),
