@@ -15,7 +15,7 @@ from sqlalchemy.ext.asyncio import AsyncSession
 
 from crm_core.calls.links import CallLinks, links_in
 from crm_core.calls.models import CallRecord
-from crm_core.calls.schemas import CallPage, CallQuery, CallView
+from crm_core.calls.schemas import CallPage, CallQuery, CallRecordView
 from crm_core.errors import InvalidInputError
 from crm_core.members.models import Member
 from crm_core.members.phones import caller_number_to_e164
@@ -27,12 +27,12 @@ def call_view(
     agent_login: str | None,
     member_number: str | None,
     links: CallLinks | None = None,
-) -> CallView:
+) -> CallRecordView:
     """The data object of a stored call (agent and member given by login and number).
 
     ``links`` holds the activities and service requests tied to it (none when not given).
     """
-    return CallView(
+    return CallRecordView(
         linked_id=record.linked_id,
         direction=record.direction,
         caller=record.caller,
@@ -72,7 +72,7 @@ def calls_with_names() -> Select[CallRecord, str | None, str | None]:
     )
 
 
-def encode_cursor(view: CallView, record_id: int) -> str:
+def encode_cursor(view: CallRecordView, record_id: int) -> str:
     """An opaque cursor naming a call's place in the newest-first order."""
     raw = f"{view.started_at.astimezone(UTC).isoformat()}|{record_id}"
     return base64.urlsafe_b64encode(raw.encode()).decode().rstrip("=")

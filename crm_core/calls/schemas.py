@@ -190,7 +190,7 @@ class CallServiceRequest:
 
 
 @dataclass(frozen=True)
-class CallView:
+class CallRecordView:
     """One call of the call log."""
 
     linked_id: str
@@ -226,7 +226,7 @@ class CallView:
 class CallPage:
     """A page of the call log; ``next_cursor`` fetches the next (older) page, None at the end."""
 
-    calls: tuple[CallView, ...]
+    calls: tuple[CallRecordView, ...]
     next_cursor: str | None
 
 

@@ -25,7 +25,7 @@ from crm_core.calls.links import NO_LINKS, link_pending, links_in, lock_call
 from crm_core.calls.merge import FIELDS, merge, new_call
 from crm_core.calls.models import CallRecord
 from crm_core.calls.queries import call_view, calls_with_names, search_calls
-from crm_core.calls.schemas import CallIn, CallPage, CallQuery, CallView, DispositionChoice
+from crm_core.calls.schemas import CallIn, CallPage, CallQuery, CallRecordView, DispositionChoice
 from crm_core.db.engine import Database
 from crm_core.db.types import utcnow
 from crm_core.errors import InvalidInputError, NotFoundError
@@ -75,7 +75,7 @@ def _names(session: Session, record: CallRecord) -> tuple[str | None, str | None
 
 def _linked_view(
     session: Session, record: CallRecord, login: str | None, number: str | None, *, new: bool
-) -> CallView:
+) -> CallRecordView:
     """Tie what was recorded during the call to its record; the record's view with it.
 
     A record just inserted has only what was tied now: read only when something was.
@@ -94,7 +94,7 @@ class CallLogService:
         self.default_region = default_region
 
     # -- writing ----------------------------------------------------------------------
-    async def record(self, data: CallIn | dict[str, Any]) -> CallView:
+    async def record(self, data: CallIn | dict[str, Any]) -> CallRecordView:
         """Create or merge forward the record of a call, by its linked id."""
         call = parse(CallIn, data)
         caller_e164 = caller_number_to_e164(call.caller, self.default_region)
@@ -105,7 +105,7 @@ class CallLogService:
             # Two first writes of one call raced to insert (PostgreSQL): the loser merges.
             return await self._db.run_write(work)
 
-    def _record(self, session: Session, *, call: CallIn, caller_e164: str | None) -> CallView:
+    def _record(self, session: Session, *, call: CallIn, caller_e164: str | None) -> CallRecordView:
         incoming = call.model_dump(include=set(FIELDS))
         lock_call(session, call.linked_id)
         record = _locked(session, call.linked_id)
@@ -153,7 +153,7 @@ class CallLogService:
 
     async def set_disposition(
         self, linked_id: str, code: str, *, note: str | None = None, agent_login: str
-    ) -> CallView:
+    ) -> CallRecordView:
         """Close a call with a code valid for its queue (and a note); may be changed later.
 
         An agent may close only calls that are theirs or have no agent; supervisors and
@@ -164,7 +164,7 @@ class CallLogService:
             {"linked_id": linked_id, "code": code, "note": note, "agent_login": agent_login},
         )
 
-        def work(session: Session) -> CallView:
+        def work(session: Session) -> CallRecordView:
             record = _locked(session, choice.linked_id)
             if record is None:
                 raise CallNotFoundError(f"no call {choice.linked_id!r}", linked_id=choice.linked_id)
@@ -183,7 +183,7 @@ class CallLogService:
         return await self._db.run_write(work)
 
     # -- reading ----------------------------------------------------------------------
-    async def get(self, linked_id: str) -> CallView:
+    async def get(self, linked_id: str) -> CallRecordView:
         """The call with this linked id."""
         async with self._db.read() as session:
             row = (
@@ -200,7 +200,7 @@ class CallLogService:
         async with self._db.read() as session:
             return await search_calls(session, filters, self.default_region)
 
-    async def last_calls(self, member_number: str, n: int = 5) -> list[CallView]:
+    async def last_calls(self, member_number: str, n: int = 5) -> list[CallRecordView]:
         """A member's last ``n`` calls, newest first (for the screen pop)."""
         if not 1 <= n <= MAX_LAST_CALLS:
             raise InvalidInputError(f"n must be 1 to {MAX_LAST_CALLS}", n=n)

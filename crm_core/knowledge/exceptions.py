@@ -35,8 +35,8 @@ class StaleArticleError(ConflictError):
     error_id = "stale-article"
 
 
-class NotAllowedError(CrmError):
-    """The user may not do this: approving, withdrawing and deleting need a supervisor."""
+class SupervisorRequiredError(CrmError):
+    """Approving, withdrawing and deleting articles need an active supervisor or admin."""
 
     status = 403
     error_id = "not-allowed"
@@ -47,6 +47,6 @@ __all__ = [
     "ArticleStatusError",
     "CategoryNotFoundError",
     "DuplicateCategoryError",
-    "NotAllowedError",
     "StaleArticleError",
+    "SupervisorRequiredError",
 ]

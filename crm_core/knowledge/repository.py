@@ -13,7 +13,7 @@ from crm_core.errors import InvalidInputError
 from crm_core.knowledge.exceptions import (
     ArticleNotFoundError,
     CategoryNotFoundError,
-    NotAllowedError,
+    SupervisorRequiredError,
 )
 from crm_core.knowledge.models import KbArticle, KbArticleKeyword, KbCategory
 from crm_core.knowledge.schemas import ArticleView, CategoryView, category_parts, clean_actor
@@ -131,10 +131,10 @@ def indexed(article: KbArticle) -> IndexedArticle:
 
 
 def require_supervisor(session: Session, login: str, action: str) -> str:
-    """``login`` if it is an active supervisor or admin, else :class:`NotAllowedError`."""
+    """``login`` if it is an active supervisor or admin, else :class:`SupervisorRequiredError`."""
     user = session.scalars(select(User).where(User.login == login)).one_or_none()
     if user is None or not user.active or user.role is Role.AGENT:
-        raise NotAllowedError(
+        raise SupervisorRequiredError(
             f"{login!r} may not {action} articles: that needs an active supervisor or admin",
             login=login,
         )

@@ -12,7 +12,11 @@ from sqlalchemy import select
 from sqlalchemy.orm import Session
 
 from crm_core.errors import InvalidInputError, NotFoundError
-from crm_core.service_desk.exceptions import NotAllowedError, UnknownQueueError, UnknownUserError
+from crm_core.service_desk.exceptions import (
+    RoleNotAllowedError,
+    UnknownQueueError,
+    UnknownUserError,
+)
 from crm_core.service_desk.models import ServiceChange, ServiceQueue, ServiceRequest
 from crm_core.staff.models import Role, User
 
@@ -41,7 +45,7 @@ def parse_number(prefix: str, raw: str) -> int:
 
 
 def load_user(session: Session, login: str, *, roles: Collection[Role] | None = None) -> User:
-    """An active user by login; :class:`NotAllowedError` if their role is not in ``roles``."""
+    """An active user by login; :class:`RoleNotAllowedError` if their role is not in ``roles``."""
     user = (
         session.scalars(select(User).where(User.login == login)).one_or_none()
         if isinstance(login, str) and login
@@ -50,7 +54,7 @@ def load_user(session: Session, login: str, *, roles: Collection[Role] | None = 
     if user is None or not user.active:
         raise UnknownUserError(f"no active user {login!r}", login=login)
     if roles is not None and user.role not in roles:
-        raise NotAllowedError(
+        raise RoleNotAllowedError(
             f"{login} is {user.role.value}: only {', '.join(sorted(r.value for r in roles))}"
             " may do this",
             login=login,

@@ -32,7 +32,7 @@ class UnknownQueueError(NotFoundError):
     error_id = "unknown-queue"
 
 
-class NotAllowedError(CrmError):
+class RoleNotAllowedError(CrmError):
     """The user's role does not allow the action (e.g. an agent changing the SLA table)."""
 
     status: ClassVar[int] = 403

@@ -15,7 +15,7 @@ class RequestType(enum.StrEnum):
     EXCHANGE = "exchange"
 
 
-class Channel(enum.StrEnum):
+class RequestChannel(enum.StrEnum):
     """How a request reached us (``plan``: opened from an active service plan's task)."""
 
     PHONE = "phone"

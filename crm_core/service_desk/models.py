@@ -24,7 +24,7 @@ from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.db.base import Base
 from crm_core.db.types import DecimalText, UTCDateTime, string_enum, utcnow
-from crm_core.service_desk.kinds import Channel, PlanKind, RequestType, TaskStatus
+from crm_core.service_desk.kinds import PlanKind, RequestChannel, RequestType, TaskStatus
 from crm_core.service_desk.workflow import RequestStatus, WorkOrderStatus
 
 
@@ -133,7 +133,7 @@ class ServiceRequest(Base):
     owner_id: Mapped[int | None] = mapped_column(ForeignKey("users.id"))
     department: Mapped[str | None] = mapped_column(String(64))
     status: Mapped[RequestStatus] = mapped_column(_enum(RequestStatus, "service_request_status"))
-    channel: Mapped[Channel] = mapped_column(_enum(Channel, "service_channel"))
+    channel: Mapped[RequestChannel] = mapped_column(_enum(RequestChannel, "service_channel"))
     call_id: Mapped[int | None] = mapped_column(ForeignKey("call_records.id"), index=True)
     #: The linked id of the call it was opened on, pending until the call's record exists.
     call_linked_id: Mapped[str | None] = mapped_column(String(64), index=True)

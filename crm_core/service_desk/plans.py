@@ -28,7 +28,7 @@ from crm_core.service_desk.common import (
     row_id,
 )
 from crm_core.service_desk.exceptions import TaskClosedError, TaskHasRequestError
-from crm_core.service_desk.kinds import Channel, PlanKind, TaskStatus
+from crm_core.service_desk.kinds import PlanKind, RequestChannel, TaskStatus
 from crm_core.service_desk.models import MemberAsset, PlanTask, ServicePlan, ServiceQueue
 from crm_core.service_desk.records import create_request, request_view
 from crm_core.service_desk.schedule import birthday_due, month_days_within
@@ -354,7 +354,7 @@ class PlanService:
                 asset_id=task.asset_id,
                 queue=queue,
                 owner=fields.owner,
-                channel=Channel.PLAN,
+                channel=RequestChannel.PLAN,
                 description=fields.description,
             )
             request = create_request(

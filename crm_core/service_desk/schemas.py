@@ -9,7 +9,7 @@ from typing import Annotated, Self
 from pydantic import AfterValidator, BaseModel, ConfigDict, Field, model_validator
 
 from crm_core.calls.schemas import LINKED_ID
-from crm_core.service_desk.kinds import Channel, PlanKind, RequestType
+from crm_core.service_desk.kinds import PlanKind, RequestChannel, RequestType
 
 NO_CONTROL = r"^[^\x00-\x1f\x7f]*$"
 MAX_MONEY = Decimal("100000000")
@@ -58,7 +58,7 @@ class RequestCreate(_Input):
     queue: QueueName | None = None
     owner: Login | None = None
     department: Line64 | None = None
-    channel: Channel = Channel.PHONE
+    channel: RequestChannel = RequestChannel.PHONE
     call_id: Id | None = None
     call_linked_id: str | None = Field(
         None, pattern=LINKED_ID, description="the call's Asterisk linked id, live or logged"

@@ -18,14 +18,14 @@ from crm_core.service_desk.common import CONFIGURERS, load_user, login_of
 from crm_core.service_desk.exceptions import DuplicateQueueError, UnknownQueueError
 from crm_core.service_desk.models import PriorityRule, ServiceQueue, SlaRule
 from crm_core.service_desk.schemas import EngineerIn, PriorityRuleIn, QueueCreate, SlaRuleIn
-from crm_core.service_desk.views import PriorityRuleView, QueueView, SlaRuleView
+from crm_core.service_desk.views import PriorityRuleView, ServiceQueueView, SlaRuleView
 from crm_core.validation import parse
 
 T = TypeVar("T")
 
 
-def _queue_view(session: Session, queue: ServiceQueue) -> QueueView:
-    return QueueView(
+def _queue_view(session: Session, queue: ServiceQueue) -> ServiceQueueView:
+    return ServiceQueueView(
         queue.name, queue.display_name, login_of(session, queue.owner_id), queue.active
     )
 
@@ -37,12 +37,14 @@ class ServiceSetup:
         self._db = db
         self.clock = clock
 
-    async def add_queue(self, data: QueueCreate | dict[str, Any], *, actor: str) -> QueueView:
+    async def add_queue(
+        self, data: QueueCreate | dict[str, Any], *, actor: str
+    ) -> ServiceQueueView:
         """Create a service queue (e.g. ``pc-digital`` "PC & digital engineers")."""
         queue = parse(QueueCreate, data)
         now = self.clock()
 
-        def work(session: Session) -> QueueView:
+        def work(session: Session) -> ServiceQueueView:
             load_user(session, actor, roles=CONFIGURERS)
             if session.scalar(select(ServiceQueue.id).where(ServiceQueue.name == queue.name)):
                 raise DuplicateQueueError(f"service queue {queue.name} exists", queue=queue.name)
@@ -60,11 +62,13 @@ class ServiceSetup:
 
         return await self._db.run_write(work)
 
-    async def set_queue_owner(self, name: str, owner: str | None, *, actor: str) -> QueueView:
+    async def set_queue_owner(
+        self, name: str, owner: str | None, *, actor: str
+    ) -> ServiceQueueView:
         """Give a queue a new owner (or none)."""
         login = parse(EngineerIn, {"engineer": owner}).engineer
 
-        def work(session: Session) -> QueueView:
+        def work(session: Session) -> ServiceQueueView:
             load_user(session, actor, roles=CONFIGURERS)
             queue = session.scalars(
                 select(ServiceQueue).where(ServiceQueue.name == name)
@@ -76,10 +80,10 @@ class ServiceSetup:
 
         return await self._db.run_write(work)
 
-    async def queues(self) -> list[QueueView]:
+    async def queues(self) -> list[ServiceQueueView]:
         """Every service queue by name."""
 
-        def read(session: Session) -> list[QueueView]:
+        def read(session: Session) -> list[ServiceQueueView]:
             rows = session.scalars(select(ServiceQueue).order_by(ServiceQueue.name)).all()
             return [_queue_view(session, row) for row in rows]
 

@@ -6,13 +6,13 @@ from dataclasses import dataclass
 from datetime import date, datetime, timedelta
 from decimal import Decimal
 
-from crm_core.service_desk.kinds import Channel, PlanKind, RequestType, TaskStatus
+from crm_core.service_desk.kinds import PlanKind, RequestChannel, RequestType, TaskStatus
 from crm_core.service_desk.schemas import PlanCriteria
 from crm_core.service_desk.workflow import RequestAction, RequestStatus, WorkOrderStatus
 
 
 @dataclass(frozen=True)
-class QueueView:
+class ServiceQueueView:
     """A service queue and its owner's login."""
 
     name: str
@@ -84,7 +84,7 @@ class RequestView:
     owner: str | None
     department: str | None
     status: RequestStatus
-    channel: Channel
+    channel: RequestChannel
     call_id: int | None
     call_linked_id: str | None
     pending_call_linked_id: str | None

@@ -183,7 +183,7 @@ class UserUpdate(UserFields):
 
 
 @dataclass(frozen=True)
-class QueueView:
+class QueueMembershipView:
     """A user's membership of a queue."""
 
     queue: str
@@ -199,7 +199,7 @@ class UserView:
     role: Role
     extension: str | None
     interface: str | None
-    queues: tuple[QueueView, ...]
+    queues: tuple[QueueMembershipView, ...]
     active: bool
     has_password: bool
     created_at: datetime
@@ -227,7 +227,7 @@ def user_view(user: User) -> UserView:
         role=user.role,
         extension=user.extension,
         interface=user.interface,
-        queues=tuple(QueueView(m.queue, m.penalty) for m in user.queues),
+        queues=tuple(QueueMembershipView(m.queue, m.penalty) for m in user.queues),
         active=user.active,
         has_password=user.password_hash is not None,
         created_at=user.created_at,
@@ -238,7 +238,7 @@ def user_view(user: User) -> UserView:
 __all__ = [
     "IssuedToken",
     "QueueMembership",
-    "QueueView",
+    "QueueMembershipView",
     "UserCreate",
     "UserFields",
     "UserUpdate",

@@ -59,7 +59,7 @@ class IncompleteResponseError(InvalidInputError):
     error_id = "survey-incomplete"
 
 
-class UnknownAgentError(NotFoundError):
+class AgentNotFoundError(NotFoundError):
     """No staff user with that login."""
 
     error_id = "agent-not-found"

@@ -51,7 +51,7 @@ class QuestionKind(enum.StrEnum):
     TEXT = "text"
 
 
-class Channel(enum.StrEnum):
+class SurveyChannel(enum.StrEnum):
     """Who filled a response in: an agent on the phone, the caller in the IVR, or by link."""
 
     AGENT = "agent"
@@ -170,7 +170,7 @@ class SurveyResponse(Base):
     id: Mapped[int] = mapped_column(primary_key=True)
     questionnaire_id: Mapped[int] = mapped_column(ForeignKey("questionnaires.id"))
     version_id: Mapped[int] = mapped_column(ForeignKey("questionnaire_versions.id"))
-    channel: Mapped[Channel] = mapped_column(_enum(Channel, "survey_channel"))
+    channel: Mapped[SurveyChannel] = mapped_column(_enum(SurveyChannel, "survey_channel"))
     member_id: Mapped[int | None] = mapped_column(ForeignKey("members.id"))
     call_id: Mapped[int | None] = mapped_column(ForeignKey("call_records.id"))
     #: The linked id of the call it was given on, pending until the call's record exists.

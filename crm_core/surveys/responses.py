@@ -32,13 +32,13 @@ from crm_core.members.services import load_member
 from crm_core.service_desk.models import ServiceRequest
 from crm_core.staff.models import User
 from crm_core.surveys.exceptions import (
+    AgentNotFoundError,
     AlreadySurveyedError,
     IncompleteResponseError,
     InvalidAnswerError,
     ResponseClosedError,
     ResponseNotFoundError,
     SurveyNotOpenError,
-    UnknownAgentError,
     UnknownCallError,
 )
 from crm_core.surveys.models import SurveyAnswer, SurveyResponse, VersionStatus
@@ -60,7 +60,7 @@ MAX_LIST = 500
 def _agent_id(session: Session, login: str) -> int:
     agent_id = session.scalar(select(User.id).where(User.login == login))
     if agent_id is None:
-        raise UnknownAgentError(f"no agent {login!r}", agent=login)
+        raise AgentNotFoundError(f"no agent {login!r}", agent=login)
     return agent_id
 
 

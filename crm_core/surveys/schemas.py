@@ -18,7 +18,7 @@ from pydantic import (
     model_validator,
 )
 
-from crm_core.surveys.models import Channel, QuestionKind, SurveyKind
+from crm_core.surveys.models import QuestionKind, SurveyChannel, SurveyKind
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 CONTROL_BUT_NEWLINES = re.compile(r"[\x00-\x08\x0b\x0c\x0e-\x1f\x7f]")
@@ -114,7 +114,7 @@ class ResponseStart(_Input):
     """
 
     questionnaire: str = Field(pattern=QUESTIONNAIRE_CODE)
-    channel: Channel
+    channel: SurveyChannel
     member_number: Annotated[
         str | None, BeforeValidator(_blank_is_none), BeforeValidator(_upper)
     ] = Field(None, pattern=MEMBER_NUMBER)

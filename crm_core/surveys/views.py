@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from crm_core.surveys.models import Channel, QuestionKind, SurveyKind, VersionStatus
+from crm_core.surveys.models import QuestionKind, SurveyChannel, SurveyKind, VersionStatus
 
 
 @dataclass(frozen=True)
@@ -103,7 +103,7 @@ class ResponseView:
     id: int
     questionnaire: str
     version: int
-    channel: Channel
+    channel: SurveyChannel
     member_number: str | None
     call_id: int | None
     call_linked_id: str | None

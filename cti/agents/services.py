@@ -11,7 +11,7 @@ import logging
 import time
 from collections.abc import Callable, Sequence
 
-from crm_core.calls.schemas import CallView
+from crm_core.calls.schemas import CallRecordView
 from crm_core.staff.models import Role
 from crm_core.staff.schemas import UserView
 from crm_core.wiring import Crm
@@ -105,7 +105,7 @@ class AgentService:
 
     async def wrap_up(
         self, user: UserView, call_id: str, disposition: str, note: str | None = None
-    ) -> CallView:
+    ) -> CallRecordView:
         """Close the call with a disposition (and note) and end the user's wrap-up now."""
         view = await self._crm.calls.set_disposition(
             call_id, disposition, note=note, agent_login=user.login

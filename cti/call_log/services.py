@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from datetime import UTC, datetime
 from typing import Any
 
-from crm_core.calls.schemas import CallView
+from crm_core.calls.schemas import CallRecordView
 from crm_core.errors import CrmError
 from crm_core.wiring import Crm
 from cti.bus.callers import Callers
@@ -62,9 +62,9 @@ class CallLogWriter:
         self._callers = callers
         self._agents = agents
         self._marks: dict[str, _Marks] = {}
-        self._tasks: set[asyncio.Task[CallView | None]] = set()
+        self._tasks: set[asyncio.Task[CallRecordView | None]] = set()
         self._changed = asyncio.Event()
-        self.records: dict[str, CallView] = {}
+        self.records: dict[str, CallRecordView] = {}
         self.failures = 0
         self._surveyed: set[str] = set()
 
@@ -86,7 +86,7 @@ class CallLogWriter:
         """The IVR started a survey on ``call_id``: tie its answers to the record when written."""
         self._surveyed.add(call_id)
 
-    async def write(self, ended: CallEnded, marks: _Marks | None = None) -> CallView | None:
+    async def write(self, ended: CallEnded, marks: _Marks | None = None) -> CallRecordView | None:
         """Write the record of an ended call; ``None`` (logged) if the CRM refused it."""
         try:
             data = await self.record_of(ended, marks or _Marks())
@@ -153,7 +153,7 @@ class CallLogWriter:
             "recording_ref": self._recording_of(ended.call_id),
         }
 
-    async def wait_for(self, call_id: str, within: float = 10.0) -> CallView:
+    async def wait_for(self, call_id: str, within: float = 10.0) -> CallRecordView:
         """The record of ``call_id`` once written (tests and the demo)."""
         async with asyncio.timeout(within):
             while call_id not in self.records:

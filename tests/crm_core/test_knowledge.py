@@ -22,8 +22,8 @@ from crm_core.knowledge.exceptions import (
     ArticleStatusError,
     CategoryNotFoundError,
     DuplicateCategoryError,
-    NotAllowedError,
     StaleArticleError,
+    SupervisorRequiredError,
 )
 from crm_core.knowledge.models import ArticleStatus, KbArticle, KbArticleKeyword, KbCategory
 from crm_core.knowledge.services import KnowledgeService
@@ -136,7 +136,7 @@ async def test_agents_see_approved_articles_only(kb: KnowledgeService, any_crm: 
 
     before = await kb_state(any_crm.db)
     for login in ("agent7", "gone", "nobody"):
-        with pytest.raises(NotAllowedError):
+        with pytest.raises(SupervisorRequiredError):
             await kb.approve(draft, by=login)
     with pytest.raises(ArticleStatusError):
         await kb.withdraw(draft, by="sup1")
@@ -170,7 +170,7 @@ async def test_a_supervisor_can_file_an_approved_article_at_once(
         "sup1",
     )
     before = await kb_state(any_crm.db)
-    with pytest.raises(NotAllowedError):
+    with pytest.raises(SupervisorRequiredError):
         await kb.create_article(data, actor="agent7", approve=True)
     assert await kb_state(any_crm.db) == before
 
@@ -206,7 +206,7 @@ async def test_the_index_follows_edits_moves_and_deletes(
     before = await kb_state(any_crm.db)
     with pytest.raises(StaleArticleError):
         await kb.update_article(first, {"title": "新"}, actor="x", expected_version=2)
-    with pytest.raises(NotAllowedError):
+    with pytest.raises(SupervisorRequiredError):
         await kb.delete_article(first, by="agent7")
     assert await kb_state(any_crm.db) == before
 

@@ -24,7 +24,7 @@ from crm_core.activities.exceptions import CallOfAnotherMemberError
 from crm_core.activities.models import Activity
 from crm_core.calls.links import call_for, link_pending, lock_call
 from crm_core.calls.models import CallRecord
-from crm_core.calls.schemas import CallView
+from crm_core.calls.schemas import CallRecordView
 from crm_core.db.engine import create_engine
 from crm_core.db.metadata import metadata
 from crm_core.db.migrate import upgrade
@@ -91,7 +91,7 @@ async def survey(crm: Crm, member: str | None, linked_id: str) -> Any:
     )  # fmt: skip
 
 
-def linked(call: CallView) -> tuple[list[int], list[str]]:
+def linked(call: CallRecordView) -> tuple[list[int], list[str]]:
     """The activity ids and request numbers a call view shows."""
     return [a.id for a in call.activities], [r.number for r in call.service_requests]
 

@@ -19,8 +19,8 @@ from crm_core.service_desk.desk import ServiceDesk, build_service_desk
 from crm_core.service_desk.exceptions import (
     AssetMismatchError,
     IllegalTransitionError,
-    NotAllowedError,
     OpenWorkOrdersError,
+    RoleNotAllowedError,
     UnknownQueueError,
     UnknownUserError,
 )
@@ -453,7 +453,7 @@ async def test_priority_comes_from_the_tables_and_an_override_needs_a_reason(
     assert (urgent.priority, normal.priority) == (1, 3)
 
     before = await snapshot(any_crm.db)
-    with pytest.raises(NotAllowedError):
+    with pytest.raises(RoleNotAllowedError):
         await desk.setup.set_priority_rule(
             {"request_type": "complaint", "member_level": 1, "priority": 2}, actor="agent1"
         )

@@ -11,12 +11,12 @@ from crm_core.errors import InvalidInputError, NotFoundError
 from crm_core.service_desk.desk import ServiceDesk
 from crm_core.service_desk.exceptions import (
     DuplicateAssetError,
-    NotAllowedError,
+    RoleNotAllowedError,
     TaskClosedError,
     TaskHasRequestError,
     UnknownQueueError,
 )
-from crm_core.service_desk.kinds import Channel, TaskStatus
+from crm_core.service_desk.kinds import RequestChannel, TaskStatus
 from crm_core.wiring import Crm
 from tests.conftest import Clock
 from tests.crm_core.test_service_desk import desk_with_queues
@@ -174,7 +174,7 @@ async def test_warranty_expiry_tasks_become_service_requests(
     )
     assert (request.subject, request.channel, request.queue, request.owner) == (
         "电视保修到期",
-        Channel.PLAN,
+        RequestChannel.PLAN,
         "pc-digital",
         "agent2",
     )
@@ -224,7 +224,7 @@ async def test_custom_plans_and_plan_rules(any_crm: Crm, desk: ServiceDesk, cloc
     for body, actor, error in (
         ({"name": "x", "kind": "custom", "queue": "general"}, "sup1", InvalidInputError),
         ({"name": "x", "kind": "birthday_care", "queue": "nowhere"}, "sup1", UnknownQueueError),
-        ({"name": "x", "kind": "birthday_care", "queue": "general"}, "agent1", NotAllowedError),
+        ({"name": "x", "kind": "birthday_care", "queue": "general"}, "agent1", RoleNotAllowedError),
         (
             {"name": "x", "kind": "birthday_care", "queue": "general",
              "criteria": {"within_days": 400}},
@@ -240,7 +240,7 @@ async def test_custom_plans_and_plan_rules(any_crm: Crm, desk: ServiceDesk, cloc
     ):  # fmt: skip
         with pytest.raises(error):
             await desk.plans.create(body, actor=actor)
-    with pytest.raises(NotAllowedError):
+    with pytest.raises(RoleNotAllowedError):
         await desk.plans.generate(plan.id, actor="agent1")
     with pytest.raises(NotFoundError):
         await desk.plans.generate(999, actor="sup1")

@@ -18,6 +18,7 @@ from crm_core.members.models import Member
 from crm_core.staff.models import Role, User
 from crm_core.surveys.analysis import SurveyReports
 from crm_core.surveys.exceptions import (
+    AgentNotFoundError,
     AlreadySurveyedError,
     DuplicateQuestionnaireError,
     IncompleteResponseError,
@@ -27,10 +28,9 @@ from crm_core.surveys.exceptions import (
     ResponseClosedError,
     ResponseNotFoundError,
     SurveyNotOpenError,
-    UnknownAgentError,
     UnknownCallError,
 )
-from crm_core.surveys.models import Channel, QuestionKind, SurveyKind, VersionStatus
+from crm_core.surveys.models import QuestionKind, SurveyChannel, SurveyKind, VersionStatus
 from crm_core.surveys.responses import ResponseService
 from crm_core.surveys.seed import PHONE_SERVICE_EVALUATION_CODE, ensure_phone_service_evaluation
 from crm_core.surveys.services import QuestionnaireService
@@ -369,7 +369,7 @@ async def test_bad_answers_change_nothing(any_crm: Crm, surveys: Surveys, clock:
 
     starts: list[tuple[dict[str, Any], type[Exception]]] = [
         ({"member_number": "I-99999999"}, NotFoundError),
-        ({"agent": "nobody"}, UnknownAgentError),
+        ({"agent": "nobody"}, AgentNotFoundError),
         ({"call_id": 999_999}, UnknownCallError),
         ({"questionnaire": "no-such-survey"}, QuestionnaireNotFoundError),
         ({"channel": "fax"}, InvalidInputError),
@@ -569,7 +569,7 @@ async def test_concurrent_starts_on_one_call_give_one_response(
     )
     assert sum(not isinstance(o, Exception) for o in outcomes) == 1
     assert all(isinstance(o, AlreadySurveyedError) for o in outcomes if isinstance(o, Exception))
-    assert any(r.channel is Channel.IVR for r in outcomes if not isinstance(r, Exception))
+    assert any(r.channel is SurveyChannel.IVR for r in outcomes if not isinstance(r, Exception))
 
 
 async def test_concurrent_seeding_creates_one_questionnaire(surveys: Surveys) -> None:
