@@ -205,6 +205,9 @@ class AmiConnection:
                     self.slowest_read_seconds = spent
                     if spent > SLOW_READ_SECONDS:
                         log.warning("AMI reader held the loop %.0f ms on one read", spent * 1000)
+                # One read per turn of the loop: when more is buffered already, `read`
+                # returns without suspending, and a flood would hold the loop for all of it.
+                await asyncio.sleep(0)
         except OSError as error:
             reason = error
         self._finish(reason)

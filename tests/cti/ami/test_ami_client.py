@@ -8,7 +8,6 @@ server can. Each panoramisk 1.4 defect has a regression test named for it.
 from __future__ import annotations
 
 import asyncio
-import gc
 import time
 from collections.abc import AsyncIterator, Callable
 
@@ -27,6 +26,7 @@ from cti.ami import (
     TelephonyStatus,
     take_snapshot,
 )
+from cti.ami.connection import READ_SIZE
 from cti.bus.bridge import TelephonyBridge
 from cti.model import CallCentreModel
 from cti.settings import AmiSettings
@@ -317,13 +317,12 @@ async def test_defect_first_action_answers_at_once_whatever_the_ping_interval(
     await client.start()
     try:
         await client.wait_online(within=2)
-        started = time.perf_counter()
+        # A hang (panoramisk's defect) is AmiTimeoutError here, not a pass.
         await client.send(Action("CoreSettings"), answer_within=1.0)
     except AmiActionError:
         pass  # the fake does not know CoreSettings: an answer is all this test needs
     finally:
         await client.stop()
-    assert time.perf_counter() - started < 0.2
 
 
 async def test_defect_slow_subscriber_does_not_stop_the_reader(
@@ -336,43 +335,48 @@ async def test_defect_slow_subscriber_does_not_stop_the_reader(
     flood = b"".join(frame(Event="VarSet", Variable="N", Value=str(n)) for n in range(500))
     await server.push(flood)
     await eventually(lambda: len(bridge.named("VarSet")) == 500, within=2)
-    started = time.perf_counter()
     await bridge.client.send(Action("Ping"))
-    assert time.perf_counter() - started < 0.1
-    assert subscription.backlog > 300  # the slow one lags; the reader and the others do not
+    # Answered while the slow subscriber still has most of the flood to go: it holds up
+    # neither the reader nor the action answers.
+    assert subscription.backlog > 300
     await subscription.close()
 
 
-async def test_defect_the_reader_never_holds_the_loop_for_100_ms(
-    bridge: Bridge, server: FakeAmi
-) -> None:
-    gaps: list[float] = []
+async def test_defect_the_reader_hands_the_loop_back_after_every_read(server: FakeAmi) -> None:
+    """However much is buffered, one turn of the event loop parses at most one read.
+
+    What the reader does in one turn is bounded by bytes, not by the machine's speed: a
+    heartbeat task counts the loop's turns and each read is tagged with the turn it ran in.
+    """
+    turns = 0
+    read_in_turn: dict[int, int] = {}
+
+    def tap(data: bytes) -> None:
+        read_in_turn[turns] = read_in_turn.get(turns, 0) + len(data)
 
     async def heartbeat() -> None:
-        last = time.perf_counter()
+        nonlocal turns
         while True:
-            await asyncio.sleep(0.001)
-            now = time.perf_counter()
-            gaps.append(now - last)
-            last = now
+            turns += 1
+            await asyncio.sleep(0)
 
+    client = AmiClient(settings_for(server), backoff=FAST, on_raw=tap)
+    watched = Bridge(client)
+    await client.start()
     beat = asyncio.create_task(heartbeat())
-    one = frame(
-        Event="Newexten", Channel="PJSIP/6001-00000001", Application="Set", AppData="x" * 300
-    )
-    # A full garbage collection over a big heap can itself pause the process for tens of
-    # ms; that is the entry point's business (gc.freeze after start-up), not the reader's,
-    # so it is kept out of this measurement.
-    gc.disable()
     try:
+        await client.wait_online(within=2)
+        one = frame(
+            Event="Newexten", Channel="PJSIP/6001-00000001", Application="Set", AppData="x" * 300
+        )
         for _ in range(20):  # 20,000 events, about 7.5 MB, as fast as the socket takes them
             await server.push(one * 1000)
-        await eventually(lambda: len(bridge.named("Newexten")) == 20_000, within=20)
+        await eventually(lambda: len(watched.named("Newexten")) == 20_000, within=30)
     finally:
-        gc.enable()
         beat.cancel()
-    assert bridge.client.slowest_read_seconds < 0.02
-    assert max(gaps) < 0.1, f"event loop held for {max(gaps) * 1000:.0f} ms"
+        await client.stop()
+    assert sum(read_in_turn.values()) > 7_000_000
+    assert max(read_in_turn.values()) <= READ_SIZE
 
 
 async def test_malformed_frames_do_not_kill_the_bridge(bridge: Bridge, server: FakeAmi) -> None:
