@@ -66,15 +66,18 @@ async def test_losing_the_service_shows_a_banner_keeps_the_screen_and_reconnects
         app = await with_a_call(pilot, desk_api)
         screen = app.screen
         await asyncio.wrap_future(desk_api.submit(desk_api.pause_service))
-        await wait_for(pilot, lambda: not app.desk.connected)
         banner = screen.query_one("#banner")
+        # The state changes first; the screen redraws on the message it is handed next.
+        await wait_for(pilot, lambda: not app.desk.connected and banner.has_class("-shown"))
         assert "Service unreachable" in str(banner.render())
         assert banner.has_class("-shown")
         assert len(rows(app, "calls")) == 1, "the screen is kept"
         await asyncio.wrap_future(desk_api.submit(desk_api.resume_service))
         assert app.feed is not None
         app.feed.retry_now()
-        await wait_for(pilot, lambda: app.desk.connected, within=15)
+        await wait_for(
+            pilot, lambda: app.desk.connected and not banner.has_class("-shown"), within=15
+        )
         assert not banner.has_class("-shown")
         assert app.screen is screen
 

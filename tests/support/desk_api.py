@@ -31,7 +31,6 @@ from cti.protocol import CallUpdate, Message, ScreenPop
 from cti.screen_pop.lookup import CallerLookup
 from cti.screen_pop.services import screen_pop_of
 from cti.service import make_app
-from tests.support.asterisk import free_port
 
 T = TypeVar("T")
 PASSWORD = "correct horse battery"
@@ -96,7 +95,8 @@ class ThreadedApi:
         self.crm: Crm | None = None
         self.app: web.Application | None = None
         self._runner: web.AppRunner | None = None
-        self.port = free_port()
+        self.port = 0
+        """Chosen by the system at the first serve (no race for a port picked in advance)."""
         self.member_number = ""
         self.pops: PushedCallPops | None = None
 
@@ -136,6 +136,7 @@ class ThreadedApi:
         """Listen on the port."""
         assert self.app is not None
         self._runner = await start_site(self.app, port=self.port)
+        self.port = int(self._runner.addresses[0][1])
 
     async def pause_service(self) -> None:
         """Stop listening and close consoles' WebSockets (the service "goes away")."""
