@@ -13,7 +13,7 @@ from collections.abc import Iterator
 from datetime import UTC, datetime
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
-from textual import on
+from textual import on, work
 from textual.app import App
 
 from agent_tui.board_state import BoardState
@@ -109,7 +109,13 @@ class ConsoleApp(App[None]):
 
     def _start_feed(self) -> None:
         self.feed = LiveFeed(self.client, post=self.post_message)
-        self.run_worker(self.feed.run(), group="feed", name="live-feed", exit_on_error=False)
+        self._run_feed(self.feed)
+
+    # Workers are made from methods (``@work``), not from coroutines made in advance: a
+    # worker that never starts (the app closing) then leaves no un-awaited coroutine.
+    @work(group="feed", name="live-feed", exit_on_error=False)
+    async def _run_feed(self, feed: LiveFeed) -> None:
+        await feed.run()
 
     # -- live state -----------------------------------------------------------------------
     @on(LiveFeed.Pushed)
@@ -127,7 +133,7 @@ class ConsoleApp(App[None]):
         if self.desk.session_ended:
             self._ask_to_log_in_again()
         if event.connected:
-            self.run_worker(self.resync(), group="resync", exclusive=True, exit_on_error=False)
+            self.resync()
         self._hand_on(event)
 
     def _hand_on(self, event: LiveFeed.Pushed | LiveFeed.ConnectionChanged) -> None:
@@ -142,8 +148,9 @@ class ConsoleApp(App[None]):
         for call in self.desk.unpopped():
             if call.call_id not in self._looked_up:
                 self._looked_up.add(call.call_id)
-                self.run_worker(self._look_up(call.call_id), group="lookup", exit_on_error=False)
+                self._look_up(call.call_id)
 
+    @work(group="lookup", exit_on_error=False)
     async def _look_up(self, call_id: str) -> None:
         with self.reporting("caller lookup"):
             self.desk.found(await self.client.call_pop(call_id))
@@ -156,6 +163,7 @@ class ConsoleApp(App[None]):
         if not any(isinstance(screen, LoginScreen) for screen in self.screen_stack):
             self.push_screen(LoginScreen(self.session.login, resume=True))
 
+    @work(group="resync", exclusive=True, exit_on_error=False)
     async def resync(self) -> None:
         """Read queues, agents, calls and today's call log after a (re)connect."""
         with self.reporting("resync"):
