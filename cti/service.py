@@ -32,6 +32,7 @@ from cti.calls import plugin as calls_plugin
 from cti.crm import plugin as crm_plugin
 from cti.http.app import build_app, start_site
 from cti.http.hub import WebSocketHub
+from cti.http.routes import Route
 from cti.ivr import plugin as ivr_plugin
 from cti.ivr.http import IVR_ROUTES
 from cti.live import plugin as live_plugin
@@ -64,6 +65,7 @@ def make_app(
     live_state: LiveState | None = None,
     agents: AgentActions | None = None,
     pops: CallPops | None = None,
+    routes: tuple[Route, ...] = (),
     hub: WebSocketHub | None = None,
     ws_queue_size: int = 256,
     ws_heartbeat: float = 20.0,
@@ -72,8 +74,8 @@ def make_app(
 ) -> web.Application:
     """The API without telephony: the routes that need only the CRM (members, points,
     notes, requests, knowledge, surveys, dispositions, call records, call-backs); the
-    live-state, agent and call-pop routes too when given."""
-    routes = crm_plugin.ROUTES + CALL_LOG_ROUTES + IVR_ROUTES
+    live-state, agent and call-pop routes too when given, and any other ``routes``."""
+    routes = crm_plugin.ROUTES + CALL_LOG_ROUTES + IVR_ROUTES + routes
     routes += live_routes(live_state) if live_state is not None else ()
     routes += agent_routes(agents) if agents is not None else ()
     routes += screen_pop_routes(pops) if pops is not None else ()

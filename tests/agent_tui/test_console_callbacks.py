@@ -8,7 +8,7 @@ from textual.widgets import DataTable
 
 from agent_tui.screens.callbacks import CallbacksScreen
 from tests.support.console_app import at_desk, console_for, wait_for
-from tests.support.desk_api import MEMBER_PHONE, NOW, PASSWORD, ThreadedApi, fetch
+from tests.support.desk_api import MEMBER_PHONE, NO_TELEPHONY, NOW, PASSWORD, ThreadedApi, fetch
 
 
 def rows(screen: CallbacksScreen) -> list[list[str]]:
@@ -37,7 +37,7 @@ async def test_callbacks_are_listed_called_back_or_marked_done(desk_api: Threade
         # This test API has no call control: the dial fails and the task stays open.
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.last_error is not None)
-        assert app.last_error == "call back failed: POST /api/calls/dial: Not Found (404)"
+        assert app.last_error == f"call back failed: POST /api/calls/dial: {NO_TELEPHONY} (503)"
         assert len(rows(screen)) == 2
 
         await pilot.press("x")

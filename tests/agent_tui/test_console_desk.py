@@ -21,7 +21,7 @@ from tests.support.console_app import (
     text_of,
     wait_for,
 )
-from tests.support.desk_api import MEMBER_PHONE, PASSWORD, ThreadedApi, fetch
+from tests.support.desk_api import MEMBER_PHONE, NO_TELEPHONY, PASSWORD, ThreadedApi, fetch
 
 
 async def test_the_password_is_not_echoed_and_a_wrong_one_shows_the_servers_error(
@@ -98,7 +98,7 @@ async def test_a_second_call_keeps_the_first_calls_context(desk_api: ThreadedApi
         await wait_for(pilot, lambda: "李娜" in text_of(app, "#pop"))
 
 
-async def test_impossible_keys_are_disabled_and_a_missing_route_shows_the_servers_error(
+async def test_impossible_keys_are_disabled_and_a_refusal_shows_the_servers_error(
     desk_api: ThreadedApi,
 ) -> None:
     async with console_for(desk_api, "agent1", PASSWORD).run_test(size=(80, 24)) as pilot:
@@ -119,7 +119,7 @@ async def test_impossible_keys_are_disabled_and_a_missing_route_shows_the_server
         assert screen.check_action("retrieve", ()) is None
         await pilot.press("h")
         await wait_for(pilot, lambda: app.last_error is not None)
-        assert app.last_error == f"hold failed: POST /api/calls/{CALL}/hold: Not Found (404)"
+        assert app.last_error == f"hold failed: POST /api/calls/{CALL}/hold: {NO_TELEPHONY} (503)"
         assert f"/api/calls/{CALL}/hold" in text_of(app, "#message")
 
 
@@ -189,7 +189,7 @@ async def test_dial_offers_the_numbers_on_screen_and_shows_the_servers_answer(
         assert labels == [MEMBER_PHONE, "+8613812345678", "another number…"]
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.last_error is not None)
-        assert app.last_error == "dial failed: POST /api/calls/dial: Not Found (404)"
+        assert app.last_error == f"dial failed: POST /api/calls/dial: {NO_TELEPHONY} (503)"
 
 
 async def test_the_dtmf_pad_sends_the_digits_typed_or_clicked(desk_api: ThreadedApi) -> None:
@@ -207,7 +207,7 @@ async def test_the_dtmf_pad_sends_the_digits_typed_or_clicked(desk_api: Threaded
         assert isinstance(pad, DtmfPad) and pad.digits == "1#0"
         await pilot.press("enter")
         await wait_for(pilot, lambda: app.last_error is not None)
-        assert app.last_error == f"DTMF failed: POST /api/calls/{CALL}/dtmf: Not Found (404)"
+        assert app.last_error == f"DTMF failed: POST /api/calls/{CALL}/dtmf: {NO_TELEPHONY} (503)"
 
 
 async def test_a_call_known_without_its_pop_gets_it_from_the_service(

@@ -13,7 +13,7 @@ from agent_tui.screens.wallboard import WallBoardScreen
 from cti.protocol import AgentState, CallUpdate, QueueUpdate, TelephonyStatus
 from tests.support.console_app import board_rows as rows
 from tests.support.console_app import connected_on, console_for, wait_for
-from tests.support.desk_api import MEMBER_PHONE, PASSWORD, ThreadedApi, fetch
+from tests.support.desk_api import MEMBER_PHONE, NO_TELEPHONY, PASSWORD, ThreadedApi, fetch
 
 SUPERVISORS = ("supervisor", "admin")
 ANSWERED = CallUpdate("c1", "answered", MEMBER_PHONE, "2026-03-02T09:29:45Z", "hotline", "agent1")
@@ -49,14 +49,17 @@ async def test_the_wall_board_fills_from_pushes_and_counts_today(desk_api: Threa
         assert rows(app, "abandoned")[0][1:] == ["13900000009", "-", "01:30", "hotline"]
 
 
-async def test_a_spy_on_the_selected_call_shows_the_servers_error_until_the_route_exists(
+async def test_a_spy_on_the_selected_call_shows_the_servers_refusal(
     desk_api: ThreadedApi,
 ) -> None:
     async with console_for(desk_api, "boss", PASSWORD).run_test(size=(160, 48)) as pilot:
         app = await with_a_call(pilot, desk_api)
         await pilot.press("l")
         await wait_for(pilot, lambda: app.last_error is not None)
-        assert app.last_error == "listen failed: POST /api/supervisor/calls/c1/spy: Not Found (404)"
+        assert (
+            app.last_error
+            == f"listen failed: POST /api/supervisor/calls/c1/spy: {NO_TELEPHONY} (503)"
+        )
 
 
 async def test_losing_the_service_shows_a_banner_keeps_the_screen_and_reconnects(

@@ -22,8 +22,10 @@ from crm_core.knowledge.demo import seed_demo_articles
 from crm_core.staff.schemas import UserView
 from crm_core.surveys.seed import ensure_phone_service_evaluation
 from crm_core.wiring import Crm, build_crm
+from cti.bus.actions import TelephonyUnavailableError
 from cti.bus.directory import AgentDirectory
 from cti.bus.legs import LiveCallNotFoundError, NotOnCallError
+from cti.calls.http import call_routes
 from cti.http.app import hub_of, start_site
 from cti.live.services import ModelLiveState
 from cti.model import CallCentreModel
@@ -31,6 +33,7 @@ from cti.protocol import CallUpdate, Message, ScreenPop
 from cti.screen_pop.lookup import CallerLookup
 from cti.screen_pop.services import screen_pop_of
 from cti.service import make_app
+from cti.supervisor.http import supervisor_routes
 
 T = TypeVar("T")
 PASSWORD = "correct horse battery"
@@ -85,6 +88,71 @@ class PushedCallPops:
         )
 
 
+NO_TELEPHONY = "no Asterisk behind this test's API"
+"""The refusal of every call-control and supervisor route the console tests mount."""
+
+
+class NoTelephony:
+    """The call-control and supervisor routes with nothing behind them: each refuses with
+    :class:`TelephonyUnavailableError` (503), as the service does while Asterisk is away."""
+
+    async def _refuse(self) -> Any:
+        raise TelephonyUnavailableError(NO_TELEPHONY)
+
+    async def dial(self, user: UserView, number: str) -> Any:
+        return await self._refuse()
+
+    async def hold(self, user: UserView, call_id: str) -> Any:
+        return await self._refuse()
+
+    async def retrieve(self, user: UserView, call_id: str) -> Any:
+        return await self._refuse()
+
+    async def transfer(
+        self, user: UserView, call_id: str, target: str, mode: str, note: str | None = None
+    ) -> Any:
+        return await self._refuse()
+
+    async def complete_transfer(self, user: UserView, call_id: str) -> Any:
+        return await self._refuse()
+
+    async def cancel_transfer(self, user: UserView, call_id: str) -> Any:
+        return await self._refuse()
+
+    async def conference(self, user: UserView, call_id: str, target: str) -> Any:
+        return await self._refuse()
+
+    async def hang_up(self, user: UserView, call_id: str) -> Any:
+        return await self._refuse()
+
+    async def send_dtmf(self, user: UserView, call_id: str, digits: str) -> Any:
+        return await self._refuse()
+
+    async def spy(self, supervisor: UserView, call_id: str, mode: str) -> Any:
+        return await self._refuse()
+
+    async def stop_spy(self, supervisor: UserView, call_id: str) -> Any:
+        return await self._refuse()
+
+    async def release(self, supervisor: UserView, call_id: str) -> Any:
+        return await self._refuse()
+
+    async def intercept(self, supervisor: UserView, call_id: str) -> Any:
+        return await self._refuse()
+
+    async def sign_out_agent(self, supervisor: UserView, login: str) -> Any:
+        return await self._refuse()
+
+    async def pause_agent(self, supervisor: UserView, login: str, reason: str) -> Any:
+        return await self._refuse()
+
+    async def call_back(self, supervisor: UserView, login: str, number: str) -> Any:
+        return await self._refuse()
+
+    async def notice(self, supervisor: UserView, text: str, queue: str | None) -> Any:
+        return await self._refuse()
+
+
 class ThreadedApi:
     """``make_app`` over a seeded CRM, in a thread; ``base`` is its address."""
 
@@ -129,7 +197,11 @@ class ThreadedApi:
         # The live routes read the real (pure) call model; no Asterisk feeds it here.
         live = ModelLiveState(model=CallCentreModel(), agents=AgentDirectory(users=self.crm.users))
         self.pops = PushedCallPops(self.crm)
-        self.app = make_app(crm=self.crm, live_state=live, pops=self.pops)
+        stub = NoTelephony()
+        self.app = make_app(
+            crm=self.crm, live_state=live, pops=self.pops,
+            routes=call_routes(stub) + supervisor_routes(stub),
+        )  # fmt: skip
         await self.serve()
 
     async def serve(self) -> None:
