@@ -12,10 +12,9 @@ from typing import Any
 import pytest
 
 from crm_core.calls.models import CallRecord, Direction
-from crm_core.db.engine import Database
 from crm_core.errors import InvalidInputError, NotFoundError
 from crm_core.members.phones import InvalidPhoneError
-from crm_core.service_desk.desk import ServiceDesk, build_service_desk
+from crm_core.service_desk.desk import ServiceDesk
 from crm_core.service_desk.exceptions import (
     AssetMismatchError,
     IllegalTransitionError,
@@ -28,46 +27,10 @@ from crm_core.service_desk.kinds import RequestType
 from crm_core.service_desk.priority import DEFAULT_PRIORITY_TABLE
 from crm_core.service_desk.sla import DEFAULT_SLA
 from crm_core.service_desk.workflow import RequestAction, RequestStatus, WorkOrderStatus
-from crm_core.staff.models import Role, User
 from crm_core.wiring import Crm
 from tests.conftest import Clock
 from tests.support.crm import new_member, snapshot
-
-STAFF = (
-    ("agent1", Role.AGENT, True),
-    ("agent2", Role.AGENT, True),
-    ("eng1", Role.AGENT, True),
-    ("sup1", Role.SUPERVISOR, True),
-    ("gone", Role.AGENT, False),
-)
-
-
-async def add_staff(db: Database, clock: Clock) -> None:
-    """The users the service-desk tests act as ("gone" is disabled)."""
-    async with db.write() as session:
-        for login, role, active in STAFF:
-            session.add(
-                User(
-                    login=login,
-                    display_name=login.title(),
-                    role=role,
-                    active=active,
-                    created_at=clock(),
-                    updated_at=clock(),
-                )
-            )
-
-
-async def desk_with_queues(crm: Crm, clock: Clock) -> ServiceDesk:
-    """A service desk on the test's database and clock, with staff and two queues."""
-    desk = build_service_desk(db=crm.db, clock=clock)
-    await add_staff(crm.db, clock)
-    await desk.setup.add_queue(
-        {"name": "pc-digital", "display_name": "PC & digital engineers", "owner": "sup1"},
-        actor="sup1",
-    )
-    await desk.setup.add_queue({"name": "general", "display_name": "General agents"}, actor="sup1")
-    return desk
+from tests.support.service_desk import desk_with_queues
 
 
 @pytest.fixture

@@ -19,8 +19,8 @@ from crm_core.service_desk.exceptions import (
 from crm_core.service_desk.kinds import RequestChannel, TaskStatus
 from crm_core.wiring import Crm
 from tests.conftest import Clock
-from tests.crm_core.test_service_desk import desk_with_queues
 from tests.support.crm import new_member, snapshot
+from tests.support.service_desk import desk_with_queues
 
 
 @pytest.fixture

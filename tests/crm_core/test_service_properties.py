@@ -24,10 +24,10 @@ from crm_core.service_desk.workflow import (
 )
 from crm_core.wiring import Crm, build_crm
 from tests.conftest import Clock
-from tests.crm_core.test_service_desk import desk_with_queues
-from tests.crm_core.test_service_workflow import Op, _apply, _choose
 from tests.support.crm import new_member, snapshot
 from tests.support.postgres import PostgresServer
+from tests.support.service_desk import desk_with_queues
+from tests.support.workflow import Op, apply_op, choose_op
 
 walks = st.lists(st.tuples(st.integers(0, 9), st.integers(0, 10**6)), min_size=1, max_size=25)
 
@@ -82,10 +82,10 @@ async def run_walk(crm: Crm, clock: Clock, walk: list[tuple[int, int]]) -> None:
     ).number
     model, orders = RequestFlow(), list[str]()
     for weight, pick in walk:
-        op = _choose(model, weight, pick)
+        op = choose_op(model, weight, pick)
         expected = copy.deepcopy(model)
         try:
-            _apply(expected, op)
+            apply_op(expected, op)
         except (CrmError, IndexError) as refused:
             if op[:1] == ("request",) and op[2] == RequestAction.DISPATCH.value:
                 continue

@@ -28,6 +28,7 @@ from crm_core.service_desk.workflow import (
     request_step,
     work_order_step,
 )
+from tests.support.workflow import apply_op, choose_op
 
 RS, RA, WS, WA = RequestStatus, RequestAction, WorkOrderStatus, WorkOrderAction
 
@@ -134,7 +135,6 @@ def test_a_request_with_an_open_work_order_cannot_be_resolved_or_cancelled() -> 
 
 # --- random walks ---------------------------------------------------------------------
 
-Op = tuple[str, int, str]
 # Each step picks one of every conceivable operation; most steps pick among those the
 # rules allow (so walks get deep: resolved, followed up, closed), the rest pick blindly.
 steps = st.lists(st.tuples(st.integers(0, 9), st.integers(0, 10**6)), max_size=50)
@@ -148,57 +148,17 @@ def _work_order_move_allowed(old: str, new: str) -> bool:
     return any(target.value == new for target in WORK_ORDER_TRANSITIONS[WS(old)].values())
 
 
-def _apply(flow: RequestFlow, op: Op) -> None:
-    kind, index, action = op
-    if kind == "request":
-        flow.act(RA(action))
-    elif kind == "add":
-        flow.add_work_order()
-    else:
-        if index >= len(flow.work_orders):
-            raise IndexError(index)
-        flow.act_on_work_order(index, WA(action))
-
-
-def _candidates(flow: RequestFlow) -> list[Op]:
-    ops: list[Op] = [("request", 0, action.value) for action in RA]
-    ops.append(("add", 0, ""))
-    ops += [
-        ("work_order", index, action.value)
-        for index in range(len(flow.work_orders) + 1)  # one index past the end: refused
-        for action in WA
-    ]
-    return ops
-
-
-def _succeeds(flow: RequestFlow, op: Op) -> bool:
-    try:
-        _apply(copy.deepcopy(flow), op)
-    except (IllegalTransitionError, OpenWorkOrdersError, NoWorkOrderError, IndexError):
-        return False
-    return True
-
-
-def _choose(flow: RequestFlow, weight: int, pick: int) -> Op:
-    ops = _candidates(flow)
-    if weight >= 3:  # a sensible step; cancelling (a dead end) only now and then
-        ops = [
-            op for op in ops if _succeeds(flow, op) and (weight == 9 or op[2] != RA.CANCEL.value)
-        ] or ops
-    return ops[pick % len(ops)]
-
-
 @settings(max_examples=300, deadline=None)
 @given(walk=steps)
 def test_random_actions_never_reach_a_state_the_table_forbids(walk: list[tuple[int, int]]) -> None:
     flow = RequestFlow()
     changes = 0
     for weight, pick in walk:
-        op = _choose(flow, weight, pick)
+        op = choose_op(flow, weight, pick)
         before = copy.deepcopy(flow)
         open_before = flow.open_work_orders
         try:
-            _apply(flow, op)
+            apply_op(flow, op)
         except (IllegalTransitionError, OpenWorkOrdersError, NoWorkOrderError, IndexError):
             assert flow == before  # a refused action changes nothing, history included
             continue

@@ -15,7 +15,7 @@ from cti.ami import AmiClient, StreamRecorder, read_recording
 from cti.cli import ami as ami_cli
 from cti.cli.common import AppContext
 from cti.settings import Settings
-from tests.cti.ami.test_ami_client import (
+from tests.support.fake_ami import (
     FAST,
     SECRET,
     Bridge,

@@ -15,7 +15,7 @@ from crm_core.wiring import Crm
 from cti.http.routes import OPENAPI_DOCUMENT
 from cti.service import CtiService
 from cti.settings import RecordingsSettings, Settings
-from tests.cti.http.test_api_rest import add_agent_and_supervisor, error_of, token_of
+from tests.support.api import add_agent_and_supervisor, error_of, token_of
 
 
 @pytest.fixture

@@ -25,7 +25,7 @@ from cti.model import (
     CallTransferred,
 )
 from cti.protocol import CallUpdate, Message, QueueUpdate
-from tests.cti.model.test_model_real_asterisk import AGENT, recorded_events
+from tests.support.recorded import AGENT, recorded_events
 
 SUPERVISORS = "supervisors"
 

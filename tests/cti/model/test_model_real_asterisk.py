@@ -15,7 +15,7 @@ from pathlib import Path
 
 import pytest
 
-from cti.ami import AmiMessage, read_recording
+from cti.ami import AmiMessage
 from cti.model import (
     AgentRinging,
     AgentState,
@@ -28,23 +28,13 @@ from cti.model import (
 )
 from tests.support.frames import frame
 from tests.support.paths import AMI_FIXTURES
+from tests.support.recorded import AGENT, RECORDING, recorded_events
 
 FIXTURES = AMI_FIXTURES
-RECORDING = FIXTURES / "recorded-answered-call.ami"
 CALLER_FIRST = FIXTURES / "recorded-caller-hangs-up-first.ami"
-AGENT = "Local/6001@test-phones/n"
 DID = "4008001234"
 STORY = (CallerQueued, AgentRinging, CallAnswered, CallEnded)
 CALLER_FIELDS = ("Channel", "Uniqueid", "Linkedid", "DestLinkedid", "CallerIDName", "Exten")
-
-
-def recorded_events(path: Path = RECORDING) -> list[tuple[AmiMessage, float]]:
-    """A recording's events with their timestamps."""
-    return [
-        (message, float(message.get("Timestamp") or 0.0))
-        for message in read_recording(path)
-        if message.is_event
-    ]
 
 
 def story(events: list[DomainEvent]) -> list[DomainEvent]:

@@ -14,7 +14,7 @@ from crm_core.wiring import Crm
 from cti.http.routes import OPENAPI_DOCUMENT
 from cti.service import CtiService
 from cti.settings import RecordingsSettings, Settings
-from tests.cti.http.test_api_rest import add_agent_and_supervisor, error_of, token_of
+from tests.support.api import add_agent_and_supervisor, error_of, token_of
 from tests.support.frames import frame
 
 CHANNEL = {"Channel": "Local/s@test-caller-00000000;1", "Uniqueid": "c.1", "Linkedid": "c.1"}
