@@ -17,7 +17,7 @@ from textual import on, work
 from textual.app import App
 
 from agent_tui.board_state import BoardState
-from agent_tui.client import ApiFailure, CallControl, DeskClient, Session
+from agent_tui.client import ApiFailure, CallControlClient, DeskClient, Session
 from agent_tui.context import Clock, ConsoleContext
 from agent_tui.desk_state import DeskState
 from agent_tui.feed import LiveFeed
@@ -63,7 +63,7 @@ class ConsoleApp(App[None]):
     ) -> None:
         super().__init__()
         self.client = DeskClient(url)
-        self.calls = CallControl(self.client)
+        self.calls = CallControlClient(self.client)
         self.user = user
         self.password = password
         self.clock = clock

@@ -273,7 +273,7 @@ class DeskClient:
         return list(queues), list(agents), list(calls)
 
 
-class CallControl:
+class CallControlClient:
     """Call-control and supervisor routes (issue 5), all paths in this one place.
 
     Until the service has them it answers 404/405, which arrives as an :class:`ApiFailure`
@@ -354,4 +354,11 @@ class CallControl:
         return await self._client.post("/api/supervisor/notice", body)
 
 
-__all__ = ["ApiFailure", "CallControl", "DeskClient", "JsonObject", "Session", "idempotency_key"]
+__all__ = [
+    "ApiFailure",
+    "CallControlClient",
+    "DeskClient",
+    "JsonObject",
+    "Session",
+    "idempotency_key",
+]

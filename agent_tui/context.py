@@ -15,7 +15,7 @@ from typing import Any, Protocol, cast
 from textual.app import App
 
 from agent_tui.board_state import BoardState
-from agent_tui.client import CallControl, DeskClient, Session
+from agent_tui.client import CallControlClient, DeskClient, Session
 from agent_tui.desk_state import DeskState
 
 Clock = Callable[[], datetime]
@@ -30,7 +30,7 @@ class ConsoleContext(Protocol):
         ...
 
     @property
-    def calls(self) -> CallControl:
+    def calls(self) -> CallControlClient:
         """Call control and supervisor actions over the client."""
         ...
 

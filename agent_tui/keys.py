@@ -15,7 +15,7 @@ from typing import Literal, Protocol
 Group = Literal["agent", "call", "record", "desk", "supervise"]
 
 
-class CallView(Protocol):
+class CallOnDesk(Protocol):
     """What a key needs to know of the call in front of the agent."""
 
     @property
@@ -58,7 +58,7 @@ class DeskView(Protocol):
         ...
 
     @property
-    def call(self) -> CallView | None:
+    def call(self) -> CallOnDesk | None:
         """The call in front of the agent."""
         ...
 
@@ -191,7 +191,7 @@ def key_line(keys: Sequence[KeyAction]) -> str:
 __all__ = [
     "BOARD_KEYS",
     "DESK_KEYS",
-    "CallView",
+    "CallOnDesk",
     "DeskView",
     "Group",
     "KeyAction",

@@ -3,7 +3,7 @@
 Everything is drawn from the app's :class:`BoardState`, which the WebSocket pushes keep
 current; each :class:`LiveFeed` message redraws the tables it changes, nothing here polls.
 The keys come from :data:`agent_tui.keys.BOARD_KEYS`. Supervisor actions go through
-:class:`CallControl`.
+:class:`CallControlClient`.
 """
 
 from __future__ import annotations

@@ -27,7 +27,7 @@ from cti.bus.dialplan import SURVEY_OPT_IN
 from cti.bus.directory import AgentDirectory
 from cti.bus.legs import LiveCallNotFoundError
 from cti.http.errors import ForbiddenError, InvalidBodyError
-from cti.model import AgentState, Snapshot
+from cti.model import AgentStatus, Snapshot
 
 log = logging.getLogger(__name__)
 
@@ -95,7 +95,7 @@ class AgentService:
         """Unpause the user's phone in every queue; refused during wrap-up."""
         interface = phone_of(user)
         agent = self._bridge.model.agent(interface, self._clock())
-        if agent is not None and agent.state is AgentState.WRAP_UP:
+        if agent is not None and agent.state is AgentStatus.WRAP_UP:
             raise InWrapupError(
                 f"{user.login} is in wrap-up: send the disposition (POST /api/agent/wrapup)"
                 " to take calls again",

@@ -24,8 +24,8 @@ from typing import Literal
 from cti.ami import Action, AmiClient, AmiError
 from cti.model import (
     WRAPUP_PAUSE_REASON,
-    AgentState,
     AgentStateChanged,
+    AgentStatus,
     CallCentreModel,
     DomainEvent,
     WrapupEnded,
@@ -56,8 +56,8 @@ class WrapupPacer:
     def __call__(self, event: DomainEvent) -> None:
         """Queue a hold when an agent enters wrap-up, a release when it ends."""
         if isinstance(event, AgentStateChanged):
-            entering = event.state is AgentState.WRAP_UP
-            if entering and event.previous is not AgentState.WRAP_UP:
+            entering = event.state is AgentStatus.WRAP_UP
+            if entering and event.previous is not AgentStatus.WRAP_UP:
                 self._steps.put_nowait(("hold", event.agent))
         elif isinstance(event, WrapupEnded):
             self._steps.put_nowait(("release", event.agent))
@@ -86,7 +86,7 @@ class WrapupPacer:
             return
         pause = self._pause_reason(interface, agent.queues)
         if kind == "hold":
-            if agent.state is not AgentState.WRAP_UP:
+            if agent.state is not AgentStatus.WRAP_UP:
                 return
             if agent.wrapup_until is None:
                 # Held for wrap-up by an earlier run of the service: its timer is gone.

@@ -6,7 +6,7 @@ docstring for the panoramisk defect it replaces.
 
 from cti.ami.action import Action
 from cti.ami.capture import StreamRecorder
-from cti.ami.client import AmiClient, Backoff, TelephonyStatus
+from cti.ami.client import AmiClient, Backoff, ConnectionStatus
 from cti.ami.errors import (
     AmiActionError,
     AmiDisconnectedError,
@@ -19,7 +19,7 @@ from cti.ami.errors import (
 )
 from cti.ami.framing import FrameParser, parse_stream, read_recording
 from cti.ami.message import AmiList, AmiMessage
-from cti.ami.resync import Snapshot, take_snapshot
+from cti.ami.resync import ResyncLists, take_snapshot
 from cti.ami.subscription import Subscription
 
 __all__ = [
@@ -36,11 +36,11 @@ __all__ = [
     "AmiTimeoutError",
     "AmiValueError",
     "Backoff",
+    "ConnectionStatus",
     "FrameParser",
-    "Snapshot",
+    "ResyncLists",
     "StreamRecorder",
     "Subscription",
-    "TelephonyStatus",
     "parse_stream",
     "read_recording",
     "take_snapshot",

@@ -34,14 +34,14 @@ from cti.settings import AmiSettings
 log = logging.getLogger(__name__)
 
 
-class TelephonyStatus(enum.StrEnum):
+class ConnectionStatus(enum.StrEnum):
     """Whether the service has a logged-in AMI connection."""
 
     ONLINE = "online"
     OFFLINE = "offline"
 
 
-StatusListener = Callable[[TelephonyStatus, str], None]
+StatusListener = Callable[[ConnectionStatus, str], None]
 ConnectedHook = Callable[["AmiClient"], Awaitable[None]]
 
 
@@ -78,7 +78,7 @@ class AmiClient:
         self.action_timeout = action_timeout
         self.backoff = backoff or Backoff()
         self.events = events
-        self.status = TelephonyStatus.OFFLINE
+        self.status = ConnectionStatus.OFFLINE
         self.connections_made = 0
         self.last_error = ""
         self._on_raw = on_raw
@@ -173,12 +173,12 @@ class AmiClient:
         for subscription in self._subscriptions:
             subscription.offer(message)
 
-    def _set_status(self, status: TelephonyStatus, reason: str) -> None:
+    def _set_status(self, status: ConnectionStatus, reason: str) -> None:
         if status is self.status:
             return
         self.status = status
         log.log(
-            logging.INFO if status is TelephonyStatus.ONLINE else logging.WARNING,
+            logging.INFO if status is ConnectionStatus.ONLINE else logging.WARNING,
             "telephony %s: %s",
             status,
             reason,
@@ -214,7 +214,7 @@ class AmiClient:
                     connection = await self._connect()
                 except (OSError, TimeoutError, AmiError) as error:
                     self.last_error = str(error) or type(error).__name__
-                    self._set_status(TelephonyStatus.OFFLINE, self.last_error)
+                    self._set_status(ConnectionStatus.OFFLINE, self.last_error)
                     delay = self.backoff.delay(attempt)
                     attempt += 1
                     log.warning(
@@ -225,7 +225,7 @@ class AmiClient:
                 attempt = 0
                 reason = await self._serve(connection)
                 self.last_error = reason
-                self._set_status(TelephonyStatus.OFFLINE, reason)
+                self._set_status(ConnectionStatus.OFFLINE, reason)
                 await asyncio.sleep(self.backoff.delay(0))
         finally:
             self._online.clear()
@@ -240,7 +240,7 @@ class AmiClient:
         self.connections_made += 1
         self._online.set()
         self._set_status(
-            TelephonyStatus.ONLINE, f"logged in to Asterisk (AMI {connection.version})"
+            ConnectionStatus.ONLINE, f"logged in to Asterisk (AMI {connection.version})"
         )
         for hook in self._connected_hooks:
             task = asyncio.create_task(self._run_hook(hook), name="ami-on-connected")

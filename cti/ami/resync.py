@@ -11,7 +11,7 @@ from cti.ami.message import AmiMessage
 
 
 @dataclass(frozen=True, slots=True)
-class Snapshot:
+class ResyncLists:
     """The events of CoreShowChannels, QueueStatus and BridgeList, taken one after another."""
 
     channels: tuple[AmiMessage, ...]
@@ -21,7 +21,7 @@ class Snapshot:
     """When this Asterisk process started (``CoreStatus``): a change means it restarted."""
 
 
-async def take_snapshot(client: AmiClient, *, answer_within: float | None = None) -> Snapshot:
+async def take_snapshot(client: AmiClient, *, answer_within: float | None = None) -> ResyncLists:
     """Read when Asterisk started, run the three resync list actions and return their events.
 
     ``CoreShowChannel`` events per channel; ``QueueParams``, ``QueueMember`` and
@@ -35,4 +35,4 @@ async def take_snapshot(client: AmiClient, *, answer_within: float | None = None
     channels = await client.send_list(Action("CoreShowChannels"), answer_within=answer_within)
     queues = await client.send_list(Action("QueueStatus"), answer_within=answer_within)
     bridges = await client.send_list(Action("BridgeList"), answer_within=answer_within)
-    return Snapshot(channels.events, queues.events, bridges.events, started)
+    return ResyncLists(channels.events, queues.events, bridges.events, started)

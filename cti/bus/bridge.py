@@ -16,8 +16,7 @@ import logging
 import time
 from collections.abc import Awaitable, Callable, Iterable
 
-from cti.ami import AmiActionError, AmiClient, AmiError, AmiMessage, take_snapshot
-from cti.ami import Snapshot as ResyncSnapshot
+from cti.ami import AmiActionError, AmiClient, AmiError, AmiMessage, ResyncLists, take_snapshot
 from cti.model import CallCentreModel, DomainEvent, Snapshot
 
 log = logging.getLogger(__name__)
@@ -133,7 +132,7 @@ class TelephonyBridge:
         for event, at in held:
             self.apply(event, at)
 
-    async def _snapshot_once_booted(self, client: AmiClient) -> ResyncSnapshot:
+    async def _snapshot_once_booted(self, client: AmiClient) -> ResyncLists:
         """The resync lists; a login during Asterisk's start waits for ``FullyBooted``.
 
         Asterisk answers AMI logins before its modules are loaded: until then QueueStatus

@@ -6,7 +6,7 @@ import asyncio
 import contextlib
 import logging
 
-from cti.ami import TelephonyStatus as AmiStatus
+from cti.ami import ConnectionStatus
 from cti.bus.directory import AgentDirectory
 from cti.http.pushes import SUPERVISOR_ROLES, Pushes
 from cti.model import AgentStateChanged, DomainEvent
@@ -32,9 +32,11 @@ class ConsoleNotifier:
         if isinstance(event, AgentStateChanged):
             self._pending.put_nowait(event)
 
-    def telephony_changed(self, status: AmiStatus, reason: str) -> None:
+    def telephony_changed(self, status: ConnectionStatus, reason: str) -> None:
         """The AMI client's status listener: tell every console."""
-        self._hub.broadcast(TelephonyStatus(online=status is AmiStatus.ONLINE, detail=reason))
+        self._hub.broadcast(
+            TelephonyStatus(online=status is ConnectionStatus.ONLINE, detail=reason)
+        )
 
     async def start(self) -> None:
         """Start the worker that sends agent states."""

@@ -6,11 +6,10 @@ import time
 from collections.abc import Callable, Collection
 
 from cti.bus.directory import AgentDirectory
-from cti.model import AgentState as ModelAgentState
-from cti.model import CallCentreModel, CallView
+from cti.model import AgentStatus, CallCentreModel, CallView
 from cti.protocol import AgentState, CallUpdate, QueueUpdate, iso
 
-_BUSY = frozenset({ModelAgentState.RINGING, ModelAgentState.ON_CALL, ModelAgentState.WRAP_UP})
+_BUSY = frozenset({AgentStatus.RINGING, AgentStatus.ON_CALL, AgentStatus.WRAP_UP})
 
 
 def call_state(call: CallView) -> str:
@@ -60,9 +59,9 @@ class ModelLiveState:
                     queue=queue.name,
                     waiting=len(queue.callers),
                     longest_wait_seconds=int(max((c.wait_time for c in queue.callers), default=0)),
-                    agents_ready=sum(state is ModelAgentState.READY for state in states),
+                    agents_ready=sum(state is AgentStatus.READY for state in states),
                     agents_busy=sum(state in _BUSY for state in states),
-                    agents_paused=sum(state is ModelAgentState.PAUSED for state in states),
+                    agents_paused=sum(state is AgentStatus.PAUSED for state in states),
                     service_level_seconds=queue.service_level_seconds,
                 )
             )

@@ -18,7 +18,7 @@ from cti.model.machine import CallCentreModel
 from cti.model.records import DEFAULT_SERVICE_LEVEL_SECONDS
 from cti.model.views import (
     WRAPUP_PAUSE_REASON,
-    AgentState,
+    AgentStatus,
     AgentView,
     BridgeView,
     CallView,
@@ -33,8 +33,8 @@ __all__ = [
     "DEFAULT_SERVICE_LEVEL_SECONDS",
     "WRAPUP_PAUSE_REASON",
     "AgentRinging",
-    "AgentState",
     "AgentStateChanged",
+    "AgentStatus",
     "AgentView",
     "BridgeView",
     "CallAbandoned",

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from cti.model.events import AgentStateChanged, DomainEvent, WrapupEnded
 from cti.model.records import Agent, ModelState
-from cti.model.views import WRAPUP_PAUSE_REASON, AgentState
+from cti.model.views import WRAPUP_PAUSE_REASON, AgentStatus
 
 _DEVICE_RINGING = frozenset({6})
 _DEVICE_BUSY = frozenset({2, 3, 7, 8})
@@ -21,29 +21,29 @@ def agent_for(state: ModelState, interface: str, name: str, at: float) -> Agent:
     return agent
 
 
-def _derive(state: ModelState, agent: Agent) -> tuple[AgentState, str, str | None]:
+def _derive(state: ModelState, agent: Agent) -> tuple[AgentStatus, str, str | None]:
     if agent.talking_call is not None:
-        return AgentState.ON_CALL, "", agent.talking_call
+        return AgentStatus.ON_CALL, "", agent.talking_call
     if agent.ringing_call is not None:
-        return AgentState.RINGING, "", agent.ringing_call
+        return AgentStatus.RINGING, "", agent.ringing_call
     if not agent.queues:
-        return AgentState.SIGNED_OUT, "", None
+        return AgentStatus.SIGNED_OUT, "", None
     if agent.wrapup_until is not None:
-        return AgentState.WRAP_UP, "", agent.wrapup_call
+        return AgentStatus.WRAP_UP, "", agent.wrapup_call
     if agent.device_status in _DEVICE_BUSY:
-        return AgentState.ON_CALL, "", None
+        return AgentStatus.ON_CALL, "", None
     if agent.device_status in _DEVICE_RINGING:
-        return AgentState.RINGING, "", None
+        return AgentStatus.RINGING, "", None
     reasons = []
     for queue_name in agent.queues:
         member = state.queues[queue_name].members[agent.interface]
         if not member.paused:
-            return AgentState.READY, "", None
+            return AgentStatus.READY, "", None
         reasons.append(member.paused_reason)
     reason = next((r for r in reasons if r), "")
     if reason == WRAPUP_PAUSE_REASON:
-        return AgentState.WRAP_UP, "", agent.last_completed_call
-    return AgentState.PAUSED, reason, None
+        return AgentStatus.WRAP_UP, "", agent.last_completed_call
+    return AgentStatus.PAUSED, reason, None
 
 
 def refresh_agent(state: ModelState, agent: Agent, at: float, out: list[DomainEvent]) -> None:

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from cti.model.views import AgentState
+from cti.model.views import AgentStatus
 
 
 @dataclass(frozen=True, slots=True)
@@ -125,8 +125,8 @@ class AgentStateChanged:
     at: float
     agent: str
     name: str
-    state: AgentState
-    previous: AgentState
+    state: AgentStatus
+    previous: AgentStatus
     reason: str
     call_id: str | None
     queues: tuple[str, ...]

@@ -19,7 +19,7 @@ from cti.model.calls import (
 from cti.model.channel_events import Handler
 from cti.model.events import AgentRinging, CallerQueued, DomainEvent
 from cti.model.frame import Frame
-from cti.model.records import Agent, Member, ModelState, Queue, QueueCaller, device_key
+from cti.model.records import Agent, ModelState, Queue, QueueCaller, QueueMember, device_key
 
 
 def queue_for(state: ModelState, name: str) -> Queue:
@@ -211,7 +211,7 @@ def upsert_member(state: ModelState, event: Frame, at: float, out: list[DomainEv
     name = event.get("MemberName") or event.get("Name") or ""
     member = queue.members.get(interface)
     if member is None:
-        member = queue.members[interface] = Member(queue_name, interface, name or interface)
+        member = queue.members[interface] = QueueMember(queue_name, interface, name or interface)
     member.name = name or member.name
     member.state_interface = event.get("StateInterface") or member.state_interface
     member.membership = event.get("Membership") or member.membership

@@ -9,7 +9,7 @@ from collections import OrderedDict
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 
-from cti.model.views import AgentState
+from cti.model.views import AgentStatus
 
 ENDED_CALLS_REMEMBERED = 4096
 """How many ended call ids are kept so late events cannot bring a call back."""
@@ -86,7 +86,7 @@ class QueueCaller:
 
 
 @dataclass(slots=True)
-class Member:
+class QueueMember:
     """An interface's membership of one queue."""
 
     queue: str
@@ -109,7 +109,7 @@ class Queue:
     name: str
     strategy: str = ""
     callers: dict[str, QueueCaller] = field(default_factory=dict)
-    members: dict[str, Member] = field(default_factory=dict)
+    members: dict[str, QueueMember] = field(default_factory=dict)
     completed: int = 0
     abandoned: int = 0
     reported_service_level: int = 0
@@ -123,7 +123,7 @@ class Agent:
     interface: str
     name: str
     since: float
-    state: AgentState = AgentState.SIGNED_OUT
+    state: AgentStatus = AgentStatus.SIGNED_OUT
     reason: str = ""
     queues: set[str] = field(default_factory=set)
     device_status: int = 0

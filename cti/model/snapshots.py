@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from cti.model.records import Agent, Call, Channel, Member, ModelState, Queue
+from cti.model.records import Agent, Call, Channel, ModelState, Queue, QueueMember
 from cti.model.views import (
     AgentView,
     BridgeView,
@@ -30,7 +30,7 @@ def agent_view(agent: Agent, at: float) -> AgentView:
     )
 
 
-def _member_view(member: Member) -> QueueMemberView:
+def _member_view(member: QueueMember) -> QueueMemberView:
     return QueueMemberView(
         interface=member.interface,
         name=member.name,

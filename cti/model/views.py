@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from enum import StrEnum
 
 
-class AgentState(StrEnum):
+class AgentStatus(StrEnum):
     """What an agent is doing, as a console shows it."""
 
     SIGNED_OUT = "signed_out"
@@ -123,7 +123,7 @@ class AgentView:
 
     interface: str
     name: str
-    state: AgentState
+    state: AgentStatus
     reason: str
     since: float
     time_in_state: float

@@ -12,7 +12,7 @@ from cti.ami import (
     AmiClient,
     AmiMessage,
     Backoff,
-    TelephonyStatus,
+    ConnectionStatus,
 )
 from cti.settings import AmiSettings
 
@@ -157,12 +157,12 @@ class Bridge:
     def __init__(self, client: AmiClient) -> None:
         self.client = client
         self.events: list[AmiMessage] = []
-        self.statuses: list[TelephonyStatus] = []
+        self.statuses: list[ConnectionStatus] = []
         self.reasons: list[str] = []
         client.subscribe(self.events.append, name="test")
         client.on_status(self._status)
 
-    def _status(self, status: TelephonyStatus, reason: str) -> None:
+    def _status(self, status: ConnectionStatus, reason: str) -> None:
         self.statuses.append(status)
         self.reasons.append(reason)
 

@@ -22,7 +22,7 @@ from cti.ami import (
     AmiNotConnectedError,
     AmiTimeoutError,
     Backoff,
-    TelephonyStatus,
+    ConnectionStatus,
     take_snapshot,
 )
 from cti.ami.connection import READ_SIZE
@@ -59,7 +59,7 @@ async def test_login_then_actions_and_events(bridge: Bridge, server: FakeAmi) ->
     response = await bridge.client.send(Action("Ping"))
     assert response.get("Ping") == "Pong"
     assert server.actions("Login")[0]["Username"] == "ctidesk"
-    assert bridge.statuses == [TelephonyStatus.ONLINE]
+    assert bridge.statuses == [ConnectionStatus.ONLINE]
     await eventually(lambda: bool(bridge.named("FullyBooted")))
 
 
@@ -98,7 +98,7 @@ async def test_wrong_secret_keeps_telephony_offline_and_says_why(server: FakeAmi
     try:
         with pytest.raises(AmiTimeoutError, match="Authentication failed"):
             await client.wait_online(within=0.3)
-        assert client.status is TelephonyStatus.OFFLINE
+        assert client.status is ConnectionStatus.OFFLINE
         with pytest.raises(AmiNotConnectedError):
             await client.send(Action("Ping"))
     finally:
@@ -144,9 +144,9 @@ async def test_defect_pending_actions_fail_at_disconnect_and_are_never_resent(
     assert server.logins == 2
     assert len(server.actions("Originate")) == 1
     assert bridge.statuses == [
-        TelephonyStatus.ONLINE,
-        TelephonyStatus.OFFLINE,
-        TelephonyStatus.ONLINE,
+        ConnectionStatus.ONLINE,
+        ConnectionStatus.OFFLINE,
+        ConnectionStatus.ONLINE,
     ]
 
 
@@ -157,10 +157,10 @@ async def test_defect_unanswered_keepalive_ping_reconnects(server: FakeAmi) -> N
     try:
         await client.wait_online(within=2)
         server.answer_pings = False
-        await eventually(lambda: TelephonyStatus.OFFLINE in watched.statuses)
+        await eventually(lambda: ConnectionStatus.OFFLINE in watched.statuses)
         assert "no reply to Ping" in watched.reasons[1]
         server.answer_pings = True
-        await eventually(lambda: watched.statuses[-1] is TelephonyStatus.ONLINE)
+        await eventually(lambda: watched.statuses[-1] is ConnectionStatus.ONLINE)
         assert client.connections_made >= 2
     finally:
         await client.stop()
@@ -251,16 +251,16 @@ async def test_asterisk_restart_goes_offline_then_online_with_backoff(server: Fa
     try:
         await client.wait_online(within=2)
         await server.stop()
-        await eventually(lambda: client.status is TelephonyStatus.OFFLINE)
+        await eventually(lambda: client.status is ConnectionStatus.OFFLINE)
         with pytest.raises(AmiNotConnectedError):
             await client.send(Action("Ping"))
         await asyncio.sleep(0.3)  # several refused attempts, backing off
         await server.start(port=server.port)
         await client.wait_online(within=2)
         assert watched.statuses == [
-            TelephonyStatus.ONLINE,
-            TelephonyStatus.OFFLINE,
-            TelephonyStatus.ONLINE,
+            ConnectionStatus.ONLINE,
+            ConnectionStatus.OFFLINE,
+            ConnectionStatus.ONLINE,
         ]
     finally:
         await client.stop()

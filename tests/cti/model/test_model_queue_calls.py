@@ -7,8 +7,8 @@ import pytest
 from cti.ami import AmiMessage, read_recording
 from cti.model import (
     AgentRinging,
-    AgentState,
     AgentStateChanged,
+    AgentStatus,
     CallAbandoned,
     CallAnswered,
     CallCentreModel,
@@ -36,7 +36,7 @@ def replay(model: CallCentreModel, events: list[tuple[AmiMessage, float]]) -> li
     return model.apply_all(events)
 
 
-def agent_states(events: list[DomainEvent], agent: str) -> list[AgentState]:
+def agent_states(events: list[DomainEvent], agent: str) -> list[AgentStatus]:
     return [e.state for e in events if isinstance(e, AgentStateChanged) and e.agent == agent]
 
 
@@ -54,8 +54,8 @@ def model() -> CallCentreModel:
 def test_members_sign_agents_in_as_ready(model: CallCentreModel) -> None:
     snapshot = model.snapshot(1700000000.0)
     assert [(a.interface, a.state) for a in snapshot.agents] == [
-        (ALICE, AgentState.READY),
-        (BOB, AgentState.READY),
+        (ALICE, AgentStatus.READY),
+        (BOB, AgentStatus.READY),
     ]
     assert snapshot.queues[0].name == "support"
     assert [m.name for m in snapshot.queues[0].members] == ["Alice", "Bob"]
@@ -89,9 +89,9 @@ def test_an_answered_queue_call_emits_its_story_once(model: CallCentreModel) -> 
     assert ended.cause_text == "Normal Clearing"
     assert [e.on_hold for e in of_type(events, CallHeld)] == [True, False]  # type: ignore[attr-defined]
     assert agent_states(events, ALICE) == [
-        AgentState.RINGING,
-        AgentState.ON_CALL,
-        AgentState.WRAP_UP,
+        AgentStatus.RINGING,
+        AgentStatus.ON_CALL,
+        AgentStatus.WRAP_UP,
     ]
 
 
@@ -100,15 +100,15 @@ def test_wrap_up_ends_when_its_time_has_passed(model: CallCentreModel) -> None:
     ended_at = 1700000075.0
     assert model.tick(ended_at + 29.0) == []
     view = model.agent(ALICE, ended_at + 29.0)
-    assert view is not None and view.state is AgentState.WRAP_UP
+    assert view is not None and view.state is AgentStatus.WRAP_UP
     events = model.tick(ended_at + 30.0)
-    assert agent_states(events, ALICE) == [AgentState.READY]
+    assert agent_states(events, ALICE) == [AgentStatus.READY]
 
 
 def test_wrap_up_ends_early_on_request(model: CallCentreModel) -> None:
     replay(model, stream("queue_call_answered.txt"))
     events = model.end_wrapup(ALICE, 1700000080.0)
-    assert agent_states(events, ALICE) == [AgentState.READY]
+    assert agent_states(events, ALICE) == [AgentStatus.READY]
     assert model.end_wrapup(ALICE, 1700000081.0) == []
 
 
@@ -137,9 +137,9 @@ def test_an_agent_held_for_wrap_up_stays_in_wrap_up_until_released(
     events = model.tick(at + 30.0)
     assert of_type(events, WrapupEnded) and agent_states(events, ALICE) == []
     view = model.agent(ALICE, at + 30.0)
-    assert view is not None and view.state is AgentState.WRAP_UP
+    assert view is not None and view.state is AgentStatus.WRAP_UP
     released = model.apply(pause(ALICE, False), at + 30.5)
-    assert agent_states(released, ALICE) == [AgentState.READY]
+    assert agent_states(released, ALICE) == [AgentStatus.READY]
 
 
 def test_a_pause_the_agent_chose_during_wrap_up_outlives_it(model: CallCentreModel) -> None:
@@ -147,7 +147,7 @@ def test_a_pause_the_agent_chose_during_wrap_up_outlives_it(model: CallCentreMod
     at = 1700000076.0
     model.apply(pause(ALICE, True, "lunch"), at)
     events = model.tick(at + 30.0)
-    assert agent_states(events, ALICE) == [AgentState.PAUSED]
+    assert agent_states(events, ALICE) == [AgentStatus.PAUSED]
     view = model.agent(ALICE, at + 30.0)
     assert view is not None and view.reason == "lunch"
 
@@ -155,7 +155,7 @@ def test_a_pause_the_agent_chose_during_wrap_up_outlives_it(model: CallCentreMod
 def test_the_next_event_ends_a_due_wrap_up(model: CallCentreModel) -> None:
     replay(model, stream("queue_call_answered.txt"))
     events = model.apply(frame({"Event": "VarSet", "Variable": "X"}), 1700000200.0)
-    assert agent_states(events, ALICE) == [AgentState.READY]
+    assert agent_states(events, ALICE) == [AgentStatus.READY]
 
 
 def test_a_caller_who_hangs_up_while_queued_is_abandoned(model: CallCentreModel) -> None:
@@ -172,7 +172,7 @@ def test_a_caller_who_hangs_up_while_queued_is_abandoned(model: CallCentreModel)
     assert isinstance(ended, CallEnded)
     assert ended.outcome == "abandoned"
     assert ended.wait_time == 19.0
-    assert agent_states(events, BOB) == [AgentState.RINGING, AgentState.READY]
+    assert agent_states(events, BOB) == [AgentStatus.RINGING, AgentStatus.READY]
     snapshot = model.snapshot(1700000200.0)
     assert snapshot.queues[0].callers == ()
     assert snapshot.queues[0].abandoned == 1
@@ -204,11 +204,11 @@ def test_a_hangup_while_queued_without_an_abandon_event_still_abandons(
 def test_pause_with_reason_and_sign_out(model: CallCentreModel) -> None:
     pause = _member_event("QueueMemberPause", BOB, "Bob", Paused="1", PausedReason="lunch")
     events = model.apply(pause, 100.0)
-    assert [(e.state, e.reason) for e in events] == [(AgentState.PAUSED, "lunch")]  # type: ignore[attr-defined]
+    assert [(e.state, e.reason) for e in events] == [(AgentStatus.PAUSED, "lunch")]  # type: ignore[attr-defined]
     view = model.agent(BOB, 160.0)
     assert view is not None and view.time_in_state == 60.0
     removed = _member_event("QueueMemberRemoved", BOB, "Bob")
-    assert agent_states(model.apply(removed, 200.0), BOB) == [AgentState.SIGNED_OUT]
+    assert agent_states(model.apply(removed, 200.0), BOB) == [AgentStatus.SIGNED_OUT]
 
 
 def _join(uniqueid: str, position: int) -> AmiMessage:

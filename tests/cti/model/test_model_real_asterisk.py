@@ -18,8 +18,8 @@ import pytest
 from cti.ami import AmiMessage
 from cti.model import (
     AgentRinging,
-    AgentState,
     AgentStateChanged,
+    AgentStatus,
     CallAnswered,
     CallCentreModel,
     CallEnded,
@@ -74,7 +74,12 @@ def test_the_recorded_agent_complete_counts_once_and_starts_wrap_up(path: Path) 
     model = CallCentreModel(wrapup_seconds={"hotline": 30.0})
     events = model.apply_all(recorded)
     states = [e.state for e in events if isinstance(e, AgentStateChanged) and e.agent == AGENT]
-    assert states == [AgentState.READY, AgentState.RINGING, AgentState.ON_CALL, AgentState.WRAP_UP]
+    assert states == [
+        AgentStatus.READY,
+        AgentStatus.RINGING,
+        AgentStatus.ON_CALL,
+        AgentStatus.WRAP_UP,
+    ]
     assert model.snapshot(recorded[-1][1]).queues[0].completed == 1
 
 
@@ -132,11 +137,11 @@ def test_an_agent_complete_without_the_callers_channel_ends_the_agents_call(
 
     assert ended(events).talk_time == 42.0
     states = [e.state for e in events if isinstance(e, AgentStateChanged) and e.agent == AGENT]
-    assert states[-2:] == [AgentState.ON_CALL, AgentState.WRAP_UP]
+    assert states[-2:] == [AgentStatus.ON_CALL, AgentStatus.WRAP_UP]
     at = recorded_events()[-1][1]
     assert model.snapshot(at).queues[0].completed == 1
     view = model.agent(AGENT, at)
-    assert view is not None and view.state is AgentState.WRAP_UP
+    assert view is not None and view.state is AgentStatus.WRAP_UP
 
 
 def test_a_repeated_bare_agent_complete_counts_once() -> None:

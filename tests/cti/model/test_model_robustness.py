@@ -8,7 +8,7 @@ from hypothesis import strategies as st
 from cti.ami import AmiMessage, read_recording
 from cti.model import (
     AgentRinging,
-    AgentState,
+    AgentStatus,
     CallAnswered,
     CallCentreModel,
     CallEnded,
@@ -139,7 +139,7 @@ def test_a_direct_call_to_an_agent_phone_rings_the_agent() -> None:
     answered = model.apply(frame(bridge), 9.0)
     assert count(answered, CallAnswered) == 1
     view = model.agent("PJSIP/6002", 10.0)
-    assert view is not None and view.state is AgentState.ON_CALL and view.call_id == "d.1"
+    assert view is not None and view.state is AgentStatus.ON_CALL and view.call_id == "d.1"
 
 
 def test_resync_from_asterisk_lists_rebuilds_the_same_model() -> None:
