@@ -10,7 +10,8 @@ from cti.calls.services import CallControl, TransferPops
 def load(wiring: Wiring, *, pops: TransferPops) -> CallControl:
     """Dial, hold, transfer (popping the caller at the agent it goes to), conference, hang up."""
     calls = CallControl(
-        client=wiring.client, bridge=wiring.bridge, users=wiring.crm.users, screen_pop=pops,
+        client=wiring.client, bridge=wiring.bridge, legs=wiring.legs, users=wiring.crm.users,
+        screen_pop=pops,
         dial_caller_id=wiring.settings.phone.dial_caller_id,
     )  # fmt: skip
     wiring.listen(calls)

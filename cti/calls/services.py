@@ -11,8 +11,6 @@ bridges the held party with the target, cancel bridges it back with the agent.
 from __future__ import annotations
 
 import secrets
-import time
-from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Protocol
 
@@ -63,18 +61,18 @@ class CallControl:
         *,
         client: AmiClient,
         bridge: TelephonyBridge,
+        legs: CallLegs,
         users: UserService,
         screen_pop: TransferPops,
         dial_caller_id: str = "",
-        clock: Callable[[], float] = time.time,
     ) -> None:
         self._client = client
         self._bridge = bridge
         self._users = users
         self._screen_pop = screen_pop
         self._dial_caller_id = dial_caller_id
-        self._clock = clock
-        self.legs = CallLegs(client=client, model=bridge.model, clock=clock)
+        self._clock = legs.clock
+        self.legs = legs
         self._controls: dict[str, _Control] = {}
         self._rooms: dict[str, str] = {}
 
