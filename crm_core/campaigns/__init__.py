@@ -1,0 +1,1 @@
+"""Outbound campaigns: campaigns, their lead lists, dial attempts, suppression and consent."""

@@ -1,0 +1,1 @@
+"""The outbound dialer: campaigns dialled in preview, progressive, predictive or IVR mode."""
