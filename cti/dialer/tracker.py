@@ -1,0 +1,189 @@
+"""Following the dialer's own calls through the AMI stream (pure: frames in, outcomes out).
+
+Every Originate the dialer sends carries ``ChannelId: <attempt id>``, so the callee's
+channel has the attempt's id as its ``Uniqueid`` on every event. The tracker joins those
+events to the attempt and reports what matters, once each:
+
+- :class:`Answered` — ``Newstate`` ``Up`` (the answer instant);
+- :class:`AmdVerdict` — the answering-machine verdict the dialplan reports;
+- :class:`Bridged` — the callee's ``BridgeEnter`` (the connect instant);
+- :class:`Ended` — the ``Hangup`` with its Q.850 ``Cause``. The outcome is classified
+  from that cause, never from ``OriginateResponse``'s ``Reason`` (over PJSIP it is 0 for
+  busy, congestion and unallocated alike).
+
+``OriginateResponse`` and ``Hangup`` arrive in either order. A failed Originate whose
+channel was never created ends the attempt with no cause (a network failure) once
+:data:`FAILURE_GRACE` has passed with no ``Newchannel``. Calls count as in flight from the
+moment they are expected until their end, so the pacer never over-counts free lines.
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass, field
+
+from cti.model.frame import Frame
+
+FAILURE_GRACE = 2.0
+"""Seconds a failed ``OriginateResponse`` waits for a ``Newchannel`` before the attempt ends."""
+AMD_EVENT = "CtideskAmd"
+"""The ``UserEvent`` with the AMD verdict (headers ``Attempt``, ``Status``, ``Cause``)."""
+
+
+@dataclass(frozen=True, slots=True)
+class Answered:
+    """The callee answered (``Newstate`` ``Up``)."""
+
+    attempt_id: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class AmdVerdict:
+    """Answering-machine detection's verdict: ``HUMAN``, ``MACHINE`` or ``NOTSURE``."""
+
+    attempt_id: str
+    status: str
+    cause: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Bridged:
+    """The callee entered a bridge with an agent (the connect instant)."""
+
+    attempt_id: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
+class Ended:
+    """The attempt's call is over; ``cause`` is the Hangup's Q.850 cause (None: never dialled)."""
+
+    attempt_id: str
+    cause: int | None
+    answered: bool
+    bridged: bool
+    at: float
+
+
+Outcome = Answered | AmdVerdict | Bridged | Ended
+
+
+@dataclass(slots=True)
+class _Attempt:
+    expected_at: float
+    detects_machines: bool
+    created: bool = False
+    answered: bool = False
+    bridged: bool = False
+    failed_at: float | None = None
+    amd: str | None = None
+
+
+@dataclass
+class AttemptTracker:
+    """The dialer's calls in flight, keyed by attempt id (= the callee channel's Uniqueid)."""
+
+    failure_grace: float = FAILURE_GRACE
+    _attempts: dict[str, _Attempt] = field(default_factory=dict)
+
+    def expect(self, attempt_id: str, at: float, *, detects_machines: bool = False) -> None:
+        """Count ``attempt_id`` in flight from now (call before sending its Originate).
+
+        With ``detects_machines`` (AMD on), an answered call waits for the HUMAN verdict
+        before it is offered to an agent.
+        """
+        self._attempts.setdefault(attempt_id, _Attempt(at, detects_machines))
+
+    def forget(self, attempt_id: str) -> None:
+        """Stop following an attempt whose Originate was refused outright."""
+        self._attempts.pop(attempt_id, None)
+
+    def __contains__(self, attempt_id: object) -> bool:
+        return attempt_id in self._attempts
+
+    @property
+    def in_flight(self) -> int:
+        """Calls expected or live and not yet ended."""
+        return len(self._attempts)
+
+    @property
+    def ringing(self) -> int:
+        """Calls in flight that have not been answered yet."""
+        return sum(1 for attempt in self._attempts.values() if not attempt.answered)
+
+    def answered_waiting(self) -> list[str]:
+        """Answered calls (by a person, as far as known) not yet bridged to an agent."""
+        return [
+            attempt_id
+            for attempt_id, attempt in self._attempts.items()
+            if attempt.answered
+            and not attempt.bridged
+            and (attempt.amd == "HUMAN" or not attempt.detects_machines)
+        ]
+
+    def feed(self, frame: Frame, at: float) -> list[Outcome]:
+        """What ``frame`` tells about the attempts followed (usually nothing)."""
+        event = frame.get("Event")
+        if event == "UserEvent":
+            return self._amd(frame, at)
+        attempt_id = frame.get("Uniqueid")
+        attempt = self._attempts.get(attempt_id)
+        if attempt is None:
+            return []
+        if event == "Newchannel":
+            attempt.created = True
+        elif event == "Newstate" and frame.get("ChannelStateDesc") == "Up":
+            if not attempt.answered:
+                attempt.answered = True
+                return [Answered(attempt_id, at)]
+        elif event == "BridgeEnter":
+            if not attempt.bridged:
+                attempt.bridged = True
+                return [Bridged(attempt_id, at)]
+        elif event == "Hangup":
+            return [self._end(attempt_id, _cause(frame.get("Cause")), at)]
+        elif event == "OriginateResponse" and frame.get("Response") != "Success":
+            attempt.failed_at = None if attempt.created else at
+        return []
+
+    def expired(self, now: float) -> list[Ended]:
+        """Attempts whose Originate failed and whose channel never appeared: ended, no cause."""
+        over = [
+            attempt_id
+            for attempt_id, attempt in self._attempts.items()
+            if attempt.failed_at is not None
+            and not attempt.created
+            and now - attempt.failed_at >= self.failure_grace
+        ]
+        return [self._end(attempt_id, None, now) for attempt_id in over]
+
+    def _amd(self, frame: Frame, at: float) -> list[Outcome]:
+        if frame.get("UserEvent") != AMD_EVENT:
+            return []
+        attempt_id = frame.get("Attempt")
+        attempt = self._attempts.get(attempt_id)
+        if attempt is None or attempt.amd is not None:
+            return []
+        attempt.amd = frame.get("Status") or "NOTSURE"
+        return [AmdVerdict(attempt_id, attempt.amd, frame.get("Cause"), at)]
+
+    def _end(self, attempt_id: str, cause: int | None, at: float) -> Ended:
+        attempt = self._attempts.pop(attempt_id)
+        return Ended(attempt_id, cause, attempt.answered, attempt.bridged, at)
+
+
+def _cause(text: str) -> int | None:
+    return int(text) if text.isdigit() else None
+
+
+__all__ = [
+    "AMD_EVENT",
+    "FAILURE_GRACE",
+    "AmdVerdict",
+    "Answered",
+    "AttemptTracker",
+    "Bridged",
+    "Ended",
+    "Outcome",
+]
