@@ -301,6 +301,34 @@ class IvrSettings(_Section):
         return menu
 
 
+class DialerSettings(_Section):
+    """The outbound dialer: how callees are reached, lines, leases."""
+
+    trunk: str = Field(
+        "PJSIP/{number}@carrier",
+        min_length=1,
+        description="Callee channel; {number} is the E.164 number without '+'.",
+    )
+    ring_seconds: int = Field(
+        25, ge=15, le=120, description="Seconds an unanswered callee rings (at least 15)."
+    )
+    lines_per_agent: int = Field(3, ge=1, le=10, description="Calls in flight per agent, at most.")
+    max_lines: int = Field(60, ge=1, description="Calls in flight per campaign, at most.")
+    lease_seconds: float = Field(
+        15.0, ge=3, le=300, description="Life of a campaign's dialer lease (renewed at a third)."
+    )
+    tick_seconds: float = Field(
+        1.0, gt=0, le=10, description="Seconds between a dialer's looks when nothing wakes it."
+    )
+
+    @field_validator("trunk")
+    @classmethod
+    def _has_number(cls, trunk: str) -> str:
+        if "{number}" not in trunk or any(c in trunk for c in "\r\n"):
+            raise ValueError("trunk must contain {number} and no line break")
+        return trunk
+
+
 class SecretsSettings(_Section):
     """Where secrets are read from besides the environment."""
 
@@ -326,6 +354,7 @@ class Settings(_Section):
         default_factory=RecordingsSettings, description="Call recording."
     )
     ivr: IvrSettings = Field(default_factory=IvrSettings, description="IVR flows.")
+    dialer: DialerSettings = Field(default_factory=DialerSettings, description="Outbound dialer.")
     secrets: SecretsSettings = Field(default_factory=SecretsSettings, description="Secrets file.")
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)

@@ -6,7 +6,8 @@ events to the attempt and reports what matters, once each:
 
 - :class:`Answered` — ``Newstate`` ``Up`` (the answer instant);
 - :class:`AmdVerdict` — the answering-machine verdict the dialplan reports;
-- :class:`Bridged` — the callee's ``BridgeEnter`` (the connect instant);
+- :class:`Bridged` — the connect instant: the queue's ``AgentConnect`` (with the agent's
+  interface) for a call handed to a queue, else the callee's ``BridgeEnter``;
 - :class:`Ended` — the ``Hangup`` with its Q.850 ``Cause``. The outcome is classified
   from that cause, never from ``OriginateResponse``'s ``Reason`` (over PJSIP it is 0 for
   busy, congestion and unallocated alike).
@@ -49,10 +50,11 @@ class AmdVerdict:
 
 @dataclass(frozen=True, slots=True)
 class Bridged:
-    """The callee entered a bridge with an agent (the connect instant)."""
+    """The callee was connected to an agent (``agent``: the interface, "" when unknown)."""
 
     attempt_id: str
     at: float
+    agent: str = ""
 
 
 @dataclass(frozen=True, slots=True)
@@ -73,6 +75,7 @@ Outcome = Answered | AmdVerdict | Bridged | Ended
 class _Attempt:
     expected_at: float
     detects_machines: bool
+    via_queue: bool
     created: bool = False
     answered: bool = False
     bridged: bool = False
@@ -87,13 +90,25 @@ class AttemptTracker:
     failure_grace: float = FAILURE_GRACE
     _attempts: dict[str, _Attempt] = field(default_factory=dict)
 
-    def expect(self, attempt_id: str, at: float, *, detects_machines: bool = False) -> None:
+    def expect(
+        self,
+        attempt_id: str,
+        at: float,
+        *,
+        detects_machines: bool = False,
+        via_queue: bool = True,
+        created: bool = False,
+    ) -> None:
         """Count ``attempt_id`` in flight from now (call before sending its Originate).
 
         With ``detects_machines`` (AMD on), an answered call waits for the HUMAN verdict
-        before it is offered to an agent.
+        before it is offered to an agent. ``via_queue``: the call is connected through a
+        queue, so its connect instant is the queue's ``AgentConnect`` (which names the
+        agent), not the first ``BridgeEnter``. ``created``: its channel exists already (an
+        attempt taken over from a previous dialer).
         """
-        self._attempts.setdefault(attempt_id, _Attempt(at, detects_machines))
+        attempt = _Attempt(at, detects_machines, via_queue, created=created)
+        self._attempts.setdefault(attempt_id, attempt)
 
     def forget(self, attempt_id: str) -> None:
         """Stop following an attempt whose Originate was refused outright."""
@@ -137,10 +152,10 @@ class AttemptTracker:
             if not attempt.answered:
                 attempt.answered = True
                 return [Answered(attempt_id, at)]
-        elif event == "BridgeEnter":
+        elif (event == "AgentConnect") if attempt.via_queue else (event == "BridgeEnter"):
             if not attempt.bridged:
                 attempt.bridged = True
-                return [Bridged(attempt_id, at)]
+                return [Bridged(attempt_id, at, frame.get("Interface"))]
         elif event == "Hangup":
             return [self._end(attempt_id, _cause(frame.get("Cause")), at)]
         elif event == "OriginateResponse" and frame.get("Response") != "Success":

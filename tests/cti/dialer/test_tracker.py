@@ -38,7 +38,7 @@ def test_a_busy_callee_ends_with_the_hangup_cause_whichever_event_comes_first() 
 
 def test_answer_verdict_and_bridge_are_reported_once_each_then_the_end() -> None:
     tracker = AttemptTracker()
-    tracker.expect(ATTEMPT, at=0.0, detects_machines=True)
+    tracker.expect(ATTEMPT, at=0.0, detects_machines=True, via_queue=False)
     up = frame(Event="Newstate", Uniqueid=ATTEMPT, ChannelStateDesc="Up")
     verdict = frame(
         Event="UserEvent", UserEvent=AMD_EVENT, Attempt=ATTEMPT, Status="HUMAN", Cause="HUMAN-1-1"
@@ -95,3 +95,12 @@ def test_a_machine_is_never_offered_to_an_agent() -> None:
         frame(Event="UserEvent", UserEvent=AMD_EVENT, Attempt=ATTEMPT, Status="MACHINE"), 3.0
     )
     assert tracker.answered_waiting() == []
+
+
+def test_a_call_handed_to_a_queue_is_connected_at_agent_connect_with_the_agent() -> None:
+    tracker = AttemptTracker()
+    tracker.expect(ATTEMPT, at=0.0)
+    tracker.feed(frame(Event="Newstate", Uniqueid=ATTEMPT, ChannelStateDesc="Up"), 1.0)
+    assert tracker.feed(frame(Event="BridgeEnter", Uniqueid=ATTEMPT), 1.5) == []
+    connect = frame(Event="AgentConnect", Uniqueid=ATTEMPT, Interface="Local/6001@test-phones/n")
+    assert tracker.feed(connect, 1.5) == [Bridged(ATTEMPT, 1.5, "Local/6001@test-phones/n")]
