@@ -64,5 +64,5 @@ def due(session: Session, now: datetime) -> list[CallbackView]:
         .join(CampaignLead, CampaignLead.id == CampaignCallback.lead_id)
         .where(CampaignCallback.status == CallbackStatus.SCHEDULED, CampaignCallback.due_at <= now)
         .order_by(CampaignCallback.due_at, CampaignCallback.id)
-    ).tuples()
+    )
     return [_view(row, phone) for row, phone in rows]

@@ -157,7 +157,7 @@ def claim_callback(
     )
     if owner is not None:
         query = query.where(CampaignCallback.owner_login == owner)
-    for callback, lead in session.execute(query).tuples():
+    for callback, lead in session.execute(query):
         if not is_open(_plan(campaign, lead), now):
             continue
         callback.status = CallbackStatus.OFFERED

@@ -202,14 +202,15 @@ def _known(session: Session, campaign: Campaign, chunk: list[Candidate], now: da
             )
         )
     }
-    by_phone = dict(
-        session.execute(
+    by_phone = {
+        key: value
+        for key, value in session.execute(
             select(MemberPhone.e164, func.min(MemberPhone.member_id))
             .where(MemberPhone.e164.in_(phones))
             .group_by(MemberPhone.e164)
             .having(func.count(func.distinct(MemberPhone.member_id)) == 1)
-        ).tuples()
-    )
+        )
+    }
     ids = {c.member_id for c in chunk if c.member_id} | set(by_phone.values())
     member_rows = {
         member_id: (name, time_zone)

@@ -129,9 +129,12 @@ def member_candidates(
     else:
         found, contact = _follow_ups(session, now, tz)
     phones = {**_first_phones(session, found), **contact}
-    numbers = dict(
-        session.execute(select(Member.id, Member.number).where(Member.id.in_(list(found)))).tuples()
-    )
+    numbers = {
+        key: value
+        for key, value in session.execute(
+            select(Member.id, Member.number).where(Member.id.in_(list(found)))
+        )
+    }
     candidates: list[Candidate] = []
     refused: list[RefusedRow] = []
     for member_id in sorted(found):

@@ -53,13 +53,14 @@ def counters(session: Session, campaign_id: int) -> CampaignCounters:
     person = session.scalar(
         select(func.count()).where(attempt.campaign_id == campaign_id, attempt.result.in_(PERSON))
     )
-    by_status = dict(
-        session.execute(
+    by_status = {
+        key: value
+        for key, value in session.execute(
             select(CampaignLead.status, func.count())
             .where(CampaignLead.campaign_id == campaign_id)
             .group_by(CampaignLead.status)
-        ).tuples()
-    )
+        )
+    }
     return CampaignCounters(
         campaign_id=campaign_id,
         dialled=dialled,
