@@ -31,6 +31,7 @@ UNKNOWN_ZONE_MARGIN = timedelta(hours=1)
 """How much a window is narrowed at each end when the callee's zone is unknown."""
 SEARCH_DAYS = 8
 """How far ahead the next open instant is looked for (a week and a day)."""
+_ANY_DAY = date(2000, 1, 3)  # a day to do clock arithmetic on
 _HHMM = re.compile(r"^([01]\d|2[0-3]):([0-5]\d)$")
 
 Span = tuple[time, time]
@@ -95,9 +96,9 @@ def narrow(windows: Windows, margin: timedelta = UNKNOWN_ZONE_MARGIN) -> dict[st
     for day, spans in windows.items():
         kept = []
         for start, end in spans:
-            begin = datetime.combine(date.min, start) + margin
-            finish = datetime.combine(date.min, end) - margin
-            if finish > begin and begin.date() == date.min:
+            begin = datetime.combine(_ANY_DAY, start) + margin
+            finish = datetime.combine(_ANY_DAY, end) - margin
+            if finish > begin and begin.date() == _ANY_DAY == finish.date():
                 kept.append((begin.time(), finish.time()))
         narrowed[day] = kept
     return narrowed

@@ -8,12 +8,15 @@ import asyncio
 from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import select
 
 from crm_core.campaigns.exceptions import StaleLeaseError
 from crm_core.campaigns.leases import lease_name
+from crm_core.members.models import Member
 from crm_core.wiring import Crm, build_crm
 from tests.conftest import Clock
 from tests.crm_core.campaigns.conftest import Running, phones_csv, start_campaign
+from tests.support.crm import new_member
 
 ONE = "+8613800000001"
 
@@ -155,8 +158,7 @@ async def test_a_new_york_lead_waits_for_eight_am_new_york_time_across_the_dst_c
     assert await any_crm.campaigns.claim_next(running.id, epoch=running.epoch, now=eight_edt)
 
 
-@pytest.mark.parametrize("any_url", ["postgres"], indirect=True)
-async def test_two_dialers_claiming_at_once_on_postgresql_never_get_the_same_lead(
+async def test_two_dialers_claiming_at_once_never_get_the_same_lead(
     any_url: str, clock: Clock
 ) -> None:
     first = build_crm(database_url=any_url, clock=clock)
@@ -181,3 +183,33 @@ async def test_two_dialers_claiming_at_once_on_postgresql_never_get_the_same_lea
     finally:
         await first.close()
         await second.close()
+
+
+async def test_consent_withdrawn_after_import_keeps_the_member_from_being_dialled(
+    any_crm: Crm, clock: Clock
+) -> None:
+    running = await start_campaign(any_crm, clock, require_consent=True)
+    number = await new_member(any_crm, phone="13900000001")
+    async with any_crm.db.read() as session:
+        member_id = await session.scalar(select(Member.id).where(Member.number == number))
+    assert member_id is not None
+    await any_crm.campaigns.record_consent(member_id, "phone", True, "web-form", "sup1")
+    await load(any_crm, running, "13900000001")
+    await any_crm.campaigns.record_consent(member_id, "phone", False, "call", "agent1")
+    assert await any_crm.campaigns.claim_next(running.id, epoch=running.epoch, now=clock()) is None
+
+
+async def test_the_member_own_zone_wins_over_the_number_zone(
+    any_crm: Crm, running: Running, clock: Clock
+) -> None:
+    number = await new_member(any_crm, phone="13900000001")
+    async with any_crm.db.write() as session:
+        member = (await session.scalars(select(Member).where(Member.number == number))).one()
+        member.time_zone = "America/New_York"
+    data = f"phone,member_number\n13900000001,{number}\n".encode()
+    await any_crm.campaigns.import_csv(running.id, data, default_region="CN")
+    # 09:00 UTC is 17:00 in Shanghai (open) but 04:00 in New York (closed).
+    assert await any_crm.campaigns.claim_next(running.id, epoch=running.epoch, now=clock()) is None
+    nine_est = datetime(2026, 3, 2, 14, 0, tzinfo=UTC)
+    claim = await any_crm.campaigns.claim_next(running.id, epoch=running.epoch, now=nine_est)
+    assert claim is not None and claim.member_id is not None

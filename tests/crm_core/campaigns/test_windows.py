@@ -66,6 +66,7 @@ def test_an_unknown_zone_uses_the_campaign_zone_with_a_window_narrowed_at_both_e
 
 def test_a_span_shorter_than_two_margins_is_dropped_when_narrowed() -> None:
     assert narrow(parse_windows({"mon": [["12:00", "13:30"]]})) == {"mon": []}
+    assert narrow(parse_windows({"mon": [["00:00", "00:30"], ["23:10", "23:59"]]})) == {"mon": []}
 
 
 @pytest.mark.parametrize(
