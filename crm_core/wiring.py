@@ -9,6 +9,7 @@ from crm_core.activities.services import ActivityService
 from crm_core.activities.template_service import TemplateService
 from crm_core.calls.dispositions import DispositionService
 from crm_core.calls.services import CallLogService
+from crm_core.campaigns.services import CampaignService
 from crm_core.db.engine import Database
 from crm_core.db.types import utcnow
 from crm_core.knowledge.services import KnowledgeService
@@ -56,6 +57,7 @@ class Crm:
     supervisor_audit: SupervisorAudit
     recordings: RecordingIndex
     selfservice: SelfService
+    campaigns: CampaignService
 
     def set_clock(self, clock: Clock) -> Clock:
         """Make every service read time from ``clock``; returns the clock it replaces."""
@@ -64,6 +66,7 @@ class Crm:
             self.points, self.cards, self.rules, self.users, self.calls, self.templates,
             self.activities, self.knowledge, self.member360, self.questionnaires,
             self.survey_responses, self.supervisor_audit, self.recordings, self.selfservice,
+            self.campaigns,
         ):  # fmt: skip
             service.clock = clock
         self.service_desk.set_clock(clock)
@@ -114,4 +117,5 @@ def build_crm(
         selfservice=SelfService(
             db=db, activities=activities, default_region=default_region, clock=clock
         ),
+        campaigns=CampaignService(db=db, default_region=default_region, clock=clock),
     )

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from crm_core.activities import models as _activity_models
 from crm_core.calls import models as _call_models
+from crm_core.campaigns import models as _campaign_models
 from crm_core.db.base import Base
 from crm_core.knowledge import models as _knowledge_models
 from crm_core.loyalty import models as _loyalty_models
@@ -30,6 +31,7 @@ MODEL_MODULES = (
     _supervision_models,
     _recording_models,
     _selfservice_models,
+    _campaign_models,
 )
 
 

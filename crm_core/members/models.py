@@ -84,6 +84,8 @@ class Member(Base):
     job_title: Mapped[str | None] = mapped_column(String(100))
     employer: Mapped[str | None] = mapped_column(String(200))
     language: Mapped[str] = mapped_column(String(16), default="zh")
+    #: The member's IANA time zone when known: outbound calls keep to its local hours.
+    time_zone: Mapped[str | None] = mapped_column(String(64))
     level: Mapped[int] = mapped_column(Integer, default=1)
     member_type: Mapped[str | None] = mapped_column(ForeignKey("member_types.code"))
     owner: Mapped[str | None] = mapped_column(String(64))

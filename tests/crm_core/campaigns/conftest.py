@@ -1,0 +1,60 @@
+"""Fixtures of the campaign tests: a campaign definition, a running campaign whose dialer
+holds the lease, and a way to import numbers into it."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from datetime import timedelta
+from typing import Any
+
+import pytest
+
+from crm_core.campaigns.leases import lease_name
+from crm_core.wiring import Crm
+from tests.conftest import Clock
+
+EVERY_DAY = {day: [["09:00", "21:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+LEASE_TTL = timedelta(days=30)  # long enough that no test has to renew it
+
+
+def campaign_spec(**changes: Any) -> dict[str, Any]:
+    """A valid progressive campaign in Shanghai, 09:00–21:00 every day; ``changes`` on top."""
+    spec: dict[str, Any] = {
+        "name": "points-expiry",
+        "mode": "progressive",
+        "agents": ["agent1", "agent2"],
+        "caller_id": "4008001234",
+        "time_zone": "Asia/Shanghai",
+        "windows": EVERY_DAY,
+        "max_attempts": 6,
+    }
+    spec.update(changes)
+    return spec
+
+
+def phones_csv(*phones: str, header: str = "phone") -> bytes:
+    """A one-column CSV of ``phones``."""
+    return ("\n".join([header, *phones]) + "\n").encode()
+
+
+@dataclass(frozen=True)
+class Running:
+    """A running campaign and the epoch of the dialer lease held on it."""
+
+    id: int
+    epoch: int
+
+
+async def start_campaign(crm: Crm, clock: Clock, **changes: Any) -> Running:
+    """Create and start a campaign and take its dialer lease."""
+    view = await crm.campaigns.create(campaign_spec(**changes), "sup1")
+    await crm.campaigns.set_status(view.id, "start", "sup1")
+    lease = await crm.campaigns.acquire_lease(lease_name(view.id), "node-a", LEASE_TTL, clock())
+    assert lease is not None
+    return Running(view.id, lease.epoch)
+
+
+@pytest.fixture
+async def running(any_crm: Crm, clock: Clock) -> Running:
+    """A running campaign on SQLite and on PostgreSQL."""
+    return await start_campaign(any_crm, clock)
