@@ -93,7 +93,7 @@ into the same Asterisk, where the number's last digit picks the callee's behavio
 CALLEE_PERSON = "0"
 """Last digit: answers, says "hello world", stays on the line (AMD: HUMAN)."""
 CALLEE_MACHINE = "1"
-"""Last digit: answers with a 9-s recorded greeting and a beep (AMD: MACHINE)."""
+"""Last digit: answers with a 5.5-s recorded greeting and a beep (AMD: MACHINE)."""
 CALLEE_BUSY = "2"
 """Last digit: busy (SIP 486, Hangup cause 17)."""
 CALLEE_CONGESTION = "3"
