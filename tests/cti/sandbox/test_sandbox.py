@@ -182,3 +182,17 @@ async def test_our_ami_client_lists_channels_on_the_real_asterisk(asterisk: Aste
 def test_the_test_callers_extensions_match(asterisk: AsteriskServer, extension: str) -> None:
     shown = asterisk.cli(f"dialplan show {extension}@test-caller")
     assert "Answer()" in shown, shown
+
+
+def test_the_dialer_needs_app_amd_and_confbridge_loaded(asterisk: AsteriskServer) -> None:
+    for module in ("app_amd.so", "app_confbridge.so"):
+        shown = asterisk.cli(f"module show like {module}")
+        assert "1 modules loaded" in shown, shown
+
+
+def test_the_loopback_carrier_points_at_the_sandboxs_own_sip_port(
+    asterisk: AsteriskServer,
+) -> None:
+    shown = asterisk.cli("pjsip show endpoint loopback-carrier")
+    assert f"sip:127.0.0.1:{asterisk.sandbox.sip_port}" in shown, shown
+    assert "127.0.0.1/32" in shown, shown
