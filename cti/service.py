@@ -30,6 +30,7 @@ from cti.call_log import plugin as call_log_plugin
 from cti.call_log.http import CALL_LOG_ROUTES
 from cti.calls import plugin as calls_plugin
 from cti.crm import plugin as crm_plugin
+from cti.dialer import plugin as dialer_plugin
 from cti.http.app import build_app, start_site
 from cti.http.hub import WebSocketHub
 from cti.http.routes import Route
@@ -129,6 +130,7 @@ class CtiService:
         self.supervisor = supervisor_plugin.load(wiring, dialler=self.calls, agents=self.agents)
         self.ivr = ivr_plugin.load(wiring, survey_started=self.call_log.survey_started)
         crm_plugin.load(wiring)
+        self.dialer = dialer_plugin.load(wiring)
 
         self.app: web.Application = build_app(crm=self.crm, routes=tuple(wiring.routes), hub=hub)
         self._runner: web.AppRunner | None = None

@@ -305,7 +305,7 @@ class DialerSettings(_Section):
     """The outbound dialer: how callees are reached, lines, leases."""
 
     trunk: str = Field(
-        "PJSIP/{number}@carrier",
+        "PJSIP/{number}@loopback-carrier",
         min_length=1,
         description="Callee channel; {number} is the E.164 number without '+'.",
     )

@@ -299,6 +299,16 @@ class CampaignService:
             )
             return [dialling.attempt_view(row) for row in rows]
 
+    async def attempts(self, campaign_id: int) -> builtins.list[AttemptView]:
+        """Every attempt of the campaign, oldest first (reports, audits)."""
+        async with self._db.read() as session:
+            rows = await session.scalars(
+                select(DialAttempt)
+                .where(DialAttempt.campaign_id == campaign_id)
+                .order_by(DialAttempt.created_at, DialAttempt.id)
+            )
+            return [dialling.attempt_view(row) for row in rows]
+
     async def attempt(self, attempt_id: str) -> AttemptView:
         """One attempt as stored."""
         async with self._db.read() as session:

@@ -59,12 +59,14 @@ class Subscription:
         await self._queue.join()
 
     async def close(self) -> None:
-        """Stop delivering; queued events are discarded."""
+        """Stop delivering; queued events are discarded. Closing twice does nothing more
+        (the client closes its subscriptions when it stops; a subscriber may too)."""
         self._task.cancel()
         with contextlib.suppress(asyncio.CancelledError):
             await self._task
-        if self._on_close is not None:
-            self._on_close(self)
+        on_close, self._on_close = self._on_close, None
+        if on_close is not None:
+            on_close(self)
 
     async def _deliver_forever(self) -> None:
         while True:

@@ -10,6 +10,7 @@ import typer
 
 from cti.cli import (
     ami,
+    campaigns,
     cards,
     config,
     db,
@@ -37,6 +38,7 @@ app = typer.Typer(
 app.add_typer(db.app, name="db")
 app.add_typer(members.app, name="members")
 app.add_typer(cards.app, name="cards")
+app.add_typer(campaigns.app, name="campaign")
 app.add_typer(points.app, name="points")
 app.add_typer(users.app, name="users")
 app.add_typer(kb.app, name="kb")

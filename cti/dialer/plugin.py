@@ -1,13 +1,26 @@
-"""Wiring of the outbound dialer (the campaigns' runners and routes arrive in steps)."""
+"""Wiring of the outbound dialer: its runners follow the AMI stream and the agents' states."""
 
 from __future__ import annotations
 
 from cti.bus.wiring import Wiring
+from cti.dialer.http import dialer_routes
+from cti.dialer.services import Dialer
 
 
-def load(wiring: Wiring) -> None:
-    """Register the dialer's parts with the service (none yet: the domain is being built)."""
-    del wiring
+def load(wiring: Wiring) -> Dialer:
+    """Run the campaigns' dialers with the service; serve the campaign routes."""
+    dialer = Dialer(
+        crm=wiring.crm,
+        client=wiring.client,
+        model=wiring.model,
+        agents=wiring.agents,
+        settings=wiring.settings.dialer,
+        default_region=wiring.settings.phone.default_region,
+    )
+    wiring.listen(dialer)
+    wiring.run(dialer)
+    wiring.add_routes(dialer_routes(dialer))
+    return dialer
 
 
 __all__ = ["load"]

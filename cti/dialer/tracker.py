@@ -5,7 +5,8 @@ channel has the attempt's id as its ``Uniqueid`` on every event. The tracker joi
 events to the attempt and reports what matters, once each:
 
 - :class:`Answered` — ``Newstate`` ``Up`` (the answer instant);
-- :class:`AmdVerdict` — the answering-machine verdict the dialplan reports;
+- :class:`AmdVerdict` — the answering-machine verdict the dialplan reports (its
+  ``UserEvent`` with ``Step: amd`` on the callee's channel);
 - :class:`Bridged` — the connect instant: the queue's ``AgentConnect`` (with the agent's
   interface) for a call handed to a queue, else the callee's ``BridgeEnter``;
 - :class:`Ended` — the ``Hangup`` with its Q.850 ``Cause``. The outcome is classified
@@ -22,12 +23,11 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
+from cti.bus.dialplan import DIALER_USER_EVENT, STEP_AMD
 from cti.model.frame import Frame
 
 FAILURE_GRACE = 2.0
 """Seconds a failed ``OriginateResponse`` waits for a ``Newchannel`` before the attempt ends."""
-AMD_EVENT = "CtideskAmd"
-"""The ``UserEvent`` with the AMD verdict (headers ``Attempt``, ``Status``, ``Cause``)."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -140,12 +140,12 @@ class AttemptTracker:
     def feed(self, frame: Frame, at: float) -> list[Outcome]:
         """What ``frame`` tells about the attempts followed (usually nothing)."""
         event = frame.get("Event")
-        if event == "UserEvent":
-            return self._amd(frame, at)
         attempt_id = frame.get("Uniqueid")
         attempt = self._attempts.get(attempt_id)
         if attempt is None:
             return []
+        if event == "UserEvent":
+            return self._amd(attempt_id, attempt, frame, at)
         if event == "Newchannel":
             attempt.created = True
         elif event == "Newstate" and frame.get("ChannelStateDesc") == "Up":
@@ -173,12 +173,10 @@ class AttemptTracker:
         ]
         return [self._end(attempt_id, None, now) for attempt_id in over]
 
-    def _amd(self, frame: Frame, at: float) -> list[Outcome]:
-        if frame.get("UserEvent") != AMD_EVENT:
-            return []
-        attempt_id = frame.get("Attempt")
-        attempt = self._attempts.get(attempt_id)
-        if attempt is None or attempt.amd is not None:
+    def _amd(self, attempt_id: str, attempt: _Attempt, frame: Frame, at: float) -> list[Outcome]:
+        """The dialplan's ``UserEvent`` with ``Step: amd`` on the callee's channel."""
+        is_verdict = frame.get("UserEvent") == DIALER_USER_EVENT and frame.get("Step") == STEP_AMD
+        if not is_verdict or attempt.amd is not None:
             return []
         attempt.amd = frame.get("Status") or "NOTSURE"
         return [AmdVerdict(attempt_id, attempt.amd, frame.get("Cause"), at)]
@@ -193,7 +191,6 @@ def _cause(text: str) -> int | None:
 
 
 __all__ = [
-    "AMD_EVENT",
     "FAILURE_GRACE",
     "AmdVerdict",
     "Answered",

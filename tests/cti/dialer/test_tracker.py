@@ -8,7 +8,8 @@ from __future__ import annotations
 
 from cti.ami.framing import parse_stream
 from cti.ami.message import AmiMessage
-from cti.dialer.tracker import AMD_EVENT, AmdVerdict, Answered, AttemptTracker, Bridged, Ended
+from cti.bus.dialplan import DIALER_USER_EVENT, STEP_AMD
+from cti.dialer.tracker import AmdVerdict, Answered, AttemptTracker, Bridged, Ended
 
 ATTEMPT = "4f7d1c2b9a8e4d6f8a1b2c3d4e5f6a7b"
 
@@ -41,7 +42,12 @@ def test_answer_verdict_and_bridge_are_reported_once_each_then_the_end() -> None
     tracker.expect(ATTEMPT, at=0.0, detects_machines=True, via_queue=False)
     up = frame(Event="Newstate", Uniqueid=ATTEMPT, ChannelStateDesc="Up")
     verdict = frame(
-        Event="UserEvent", UserEvent=AMD_EVENT, Attempt=ATTEMPT, Status="HUMAN", Cause="HUMAN-1-1"
+        Event="UserEvent",
+        UserEvent=DIALER_USER_EVENT,
+        Uniqueid=ATTEMPT,
+        Step=STEP_AMD,
+        Status="HUMAN",
+        Cause="HUMAN-1-1",
     )
     bridge = frame(Event="BridgeEnter", Uniqueid=ATTEMPT, BridgeUniqueid="b1")
     assert tracker.feed(up, 1.0) == [Answered(ATTEMPT, 1.0)]
@@ -72,9 +78,15 @@ def test_other_channels_and_other_user_events_are_ignored() -> None:
     tracker = AttemptTracker()
     tracker.expect(ATTEMPT, at=0.0)
     assert tracker.feed(frame(Event="Hangup", Uniqueid="1700000000.42", Cause="16"), 1.0) == []
-    other = frame(Event="UserEvent", UserEvent="Something", Attempt=ATTEMPT, Status="MACHINE")
+    other = frame(Event="UserEvent", UserEvent="Something", Uniqueid=ATTEMPT, Status="MACHINE")
     assert tracker.feed(other, 1.0) == []
-    unknown = frame(Event="UserEvent", UserEvent=AMD_EVENT, Attempt="nope", Status="MACHINE")
+    unknown = frame(
+        Event="UserEvent",
+        UserEvent=DIALER_USER_EVENT,
+        Uniqueid="nope",
+        Step=STEP_AMD,
+        Status="MACHINE",
+    )
     assert tracker.feed(unknown, 1.0) == []
     assert tracker.in_flight == 1
     assert tracker.ringing == 1
@@ -92,7 +104,14 @@ def test_a_machine_is_never_offered_to_an_agent() -> None:
     tracker.expect(ATTEMPT, at=0.0, detects_machines=True)
     tracker.feed(frame(Event="Newstate", Uniqueid=ATTEMPT, ChannelStateDesc="Up"), 1.0)
     tracker.feed(
-        frame(Event="UserEvent", UserEvent=AMD_EVENT, Attempt=ATTEMPT, Status="MACHINE"), 3.0
+        frame(
+            Event="UserEvent",
+            UserEvent=DIALER_USER_EVENT,
+            Uniqueid=ATTEMPT,
+            Step=STEP_AMD,
+            Status="MACHINE",
+        ),
+        3.0,
     )
     assert tracker.answered_waiting() == []
 

@@ -1,0 +1,308 @@
+"""One running campaign's dialer: its lease, its pacing, its calls from Originate to outcome.
+
+A runner dials for one campaign, and only while it holds the campaign's lease row (so a
+second ``ctidesk serve`` on the same database dials nothing until the first one dies and
+the lease expires). Every call is an attempt row written before its Originate; the
+attempt's id is the callee channel's ``ChannelId``, so the AMI events of that channel are
+joined to it by the :class:`~cti.dialer.tracker.AttemptTracker`.
+
+When a person answers, the runner redirects the callee into the connect context, which
+cancels the dialplan's 2-second clock and hands the call to the campaign's queue (the
+agent's pop, pause and wrap-up work as for any queue call). With no agent free it does
+nothing: the dialplan's clock plays the identification message and hangs up, and the
+call is counted abandoned. The dialplan enforces the deadline, so it holds even if this
+process stalls.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import time
+from collections.abc import Awaitable, Callable
+from dataclasses import dataclass, field
+from datetime import UTC, datetime, timedelta
+
+from crm_core.campaigns import leases
+from crm_core.campaigns.schemas import CampaignView, Claim
+from crm_core.wiring import Crm
+from cti.ami import Action, AmiClient, AmiError
+from cti.bus import dialplan
+from cti.dialer.pool import AgentPool
+from cti.dialer.tracker import AmdVerdict, Answered, AttemptTracker, Bridged, Ended, Outcome
+from cti.model.frame import Frame
+from cti.settings import DialerSettings
+
+log = logging.getLogger(__name__)
+
+Clock = Callable[[], float]
+NORMAL_CLEARING = 16
+"""Q.850 cause of a call that ended normally."""
+
+
+@dataclass
+class Counters:
+    """What this runner has done since it took the lease (for the live panel)."""
+
+    dialled: int = 0
+    answered: int = 0
+    connected: int = 0
+    abandoned: int = 0
+    machines: int = 0
+
+
+@dataclass
+class CampaignRunner:
+    """Dials one campaign while it holds the campaign's lease."""
+
+    campaign_id: int
+    crm: Crm
+    client: AmiClient
+    pool: AgentPool
+    agent_login: Callable[[str], Awaitable[str | None]]
+    """The login of the user whose phone is an interface (None: nobody's)."""
+    settings: DialerSettings
+    holder: str
+    clock: Clock = time.time
+    tracker: AttemptTracker = field(default_factory=AttemptTracker)
+    counters: Counters = field(default_factory=Counters)
+    epoch: int | None = None
+    _renewed: float = 0.0
+    _wake: asyncio.Event = field(default_factory=asyncio.Event)
+    _task: asyncio.Task[None] | None = None
+    _reserved: dict[str, str] = field(default_factory=dict)
+    _channels: dict[str, str] = field(default_factory=dict)
+    _leads: dict[str, Claim] = field(default_factory=dict)
+    on_recorded: Callable[[int, Outcome], None] | None = None
+    """Called after each outcome is in the database (live panels; tests wait on it)."""
+
+    @property
+    def lease_name(self) -> str:
+        """The lease row this runner holds while it dials."""
+        return leases.lease_name(self.campaign_id)
+
+    async def start(self) -> None:
+        """Start taking the lease and dialling."""
+        self._task = asyncio.create_task(self._run(), name=f"dialer-{self.campaign_id}")
+
+    async def stop(self) -> None:
+        """Stop dialling (calls in flight go on; their outcomes are recorded) and release."""
+        if self._task is not None:
+            self._task.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._task
+        if self.epoch is not None:
+            await self.crm.campaigns.release_lease(
+                self.lease_name, self.holder, self.epoch, _utc(self.clock())
+            )
+            self.epoch = None
+
+    def wake(self) -> None:
+        """Look again now (an agent became ready or paused, a call ended)."""
+        self._wake.set()
+
+    async def on_frame(self, frame: Frame) -> None:
+        """Follow an AMI event; record what it tells about this campaign's attempts."""
+        if frame.get("Event") == "Newchannel" and frame.get("Uniqueid") in self.tracker:
+            self._channels[frame.get("Uniqueid")] = frame.get("Channel")
+        for outcome in self.tracker.feed(frame, _event_time(frame, self.clock)):
+            await self._record(outcome)
+
+    # -- the loop --------------------------------------------------------------------
+
+    async def _run(self) -> None:
+        while True:
+            try:
+                await self._hold_lease()
+                if self.epoch is not None:
+                    await self._dial_what_fits()
+                for ended in self.tracker.expired(self.clock()):
+                    await self._record(ended)
+            except AmiError as error:
+                log.warning("campaign %s: telephony unavailable: %s", self.campaign_id, error)
+            except Exception:
+                log.exception("campaign %s: dialer step failed", self.campaign_id)
+            self._wake.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self._wake.wait(), self.settings.tick_seconds)
+
+    async def _hold_lease(self) -> None:
+        now = self.clock()
+        store = self.crm.campaigns
+        if self.epoch is None:
+            lease = await store.acquire_lease(self.lease_name, self.holder, self._ttl, _utc(now))
+            if lease is None:
+                return
+            self.epoch = lease.epoch
+            self._renewed = now
+            await self._reconcile()
+        elif now - self._renewed >= self.settings.lease_seconds / 3:
+            if await store.renew_lease(
+                self.lease_name, self.holder, self.epoch, self._ttl, _utc(now)
+            ):
+                self._renewed = now
+            else:
+                log.warning("campaign %s: lease lost; dialling stops", self.campaign_id)
+                self.epoch = None
+
+    @property
+    def _ttl(self) -> timedelta:
+        return timedelta(seconds=self.settings.lease_seconds)
+
+    async def _reconcile(self) -> None:
+        """Follow the attempts a previous holder left in flight, or end those Asterisk lost."""
+        live = await self._live_channels()
+        for attempt in await self.crm.campaigns.in_flight(self.campaign_id):
+            if attempt.id in live:
+                self.tracker.expect(attempt.id, self.clock(), created=True)
+                self._channels[attempt.id] = live[attempt.id]
+            else:
+                # Its channel is gone and its Hangup was never read: a call a person
+                # answered ended normally (abandoned if nobody was connected); one that
+                # never got an answer is a network failure, retried and not counted.
+                answered = attempt.answered_at is not None
+                await self.crm.campaigns.attempt_ended(
+                    attempt.id,
+                    cause=NORMAL_CLEARING if answered else None,
+                    at=_utc(self.clock()),
+                    abandoned=answered and attempt.connected_at is None,
+                )
+
+    async def _live_channels(self) -> dict[str, str]:
+        listing = await self.client.send_list(Action("CoreShowChannels"))
+        return {entry.get("Uniqueid"): entry.get("Channel") for entry in listing.events}
+
+    async def _dial_what_fits(self) -> None:
+        campaign = await self.crm.campaigns.get(self.campaign_id)
+        if campaign.status != "running":
+            return
+        wanted = self._calls_wanted(campaign)
+        for _ in range(wanted):
+            assert self.epoch is not None
+            claim = await self.crm.campaigns.claim_next(
+                self.campaign_id, epoch=self.epoch, now=_utc(self.clock())
+            )
+            if claim is None:
+                return
+            await self._originate(campaign, claim)
+
+    def _calls_wanted(self, campaign: CampaignView) -> int:
+        """Progressive: one call per free agent, less the calls already in flight."""
+        free = len(self.pool.ready(exclude=self._reserved.values()))
+        lines = min(self.settings.max_lines, self.settings.lines_per_agent * self.pool.size)
+        return max(0, min(free - self.tracker.in_flight, lines - self.tracker.in_flight))
+
+    async def _originate(self, campaign: CampaignView, claim: Claim) -> None:
+        self.tracker.expect(
+            claim.attempt_id, self.clock(), detects_machines=campaign.amd, via_queue=False
+        )
+        variables: list[str] = []
+        if campaign.message:
+            variables.append(f"{dialplan.MACHINE_MESSAGE_VARIABLE}={campaign.message}")
+        if campaign.amd and campaign.amd_params:
+            params = ",".join(str(value) for value in campaign.amd_params.values())
+            variables.append(f"{dialplan.AMD_PARAMS_VARIABLE}={params}")
+        action = Action(
+            "Originate",
+            {
+                "Channel": self.settings.trunk.format(number=claim.phone.lstrip("+")),
+                "ChannelId": claim.attempt_id,
+                "Context": dialplan.DIALER_AMD_CONTEXT if campaign.amd else dialplan.DIALER_CONTEXT,
+                "Exten": dialplan.DIALER_START_EXTEN,
+                "Priority": "1",
+                "CallerID": campaign.caller_id or "",
+                "Timeout": str(self.settings.ring_seconds * 1000),
+                "Async": "true",
+                "Variable": variables,
+            },
+        )
+        try:
+            await self.client.send(action)
+        except AmiError as error:
+            self.tracker.forget(claim.attempt_id)
+            await self.crm.campaigns.attempt_ended(
+                claim.attempt_id, cause=None, at=_utc(self.clock()), abandoned=False
+            )
+            log.warning("campaign %s: Originate refused: %s", self.campaign_id, error)
+            return
+        self.counters.dialled += 1
+
+    # -- outcomes --------------------------------------------------------------------
+
+    async def _record(self, outcome: Outcome) -> None:
+        await self._store(outcome)
+        if self.on_recorded is not None:
+            self.on_recorded(self.campaign_id, outcome)
+
+    async def _store(self, outcome: Outcome) -> None:
+        store = self.crm.campaigns
+        if isinstance(outcome, Answered):
+            await store.attempt_answered(outcome.attempt_id, at=_utc(outcome.at))
+            self.counters.answered += 1
+            await self._connect_waiting()
+        elif isinstance(outcome, AmdVerdict):
+            await store.attempt_amd(outcome.attempt_id, outcome.status)
+            self.counters.machines += outcome.status == "MACHINE"
+            await self._connect_waiting()
+        elif isinstance(outcome, Bridged):
+            interface = self._reserved.pop(outcome.attempt_id, outcome.agent)
+            agent = await self.agent_login(interface) or interface
+            await store.attempt_connected(
+                outcome.attempt_id, agent_login=agent, at=_utc(outcome.at)
+            )
+            self.counters.connected += 1
+        elif isinstance(outcome, Ended):
+            self._reserved.pop(outcome.attempt_id, None)
+            self._channels.pop(outcome.attempt_id, None)
+            self._leads.pop(outcome.attempt_id, None)
+            abandoned = outcome.answered and not outcome.bridged
+            await store.attempt_ended(
+                outcome.attempt_id, cause=outcome.cause, at=_utc(outcome.at), abandoned=abandoned
+            )
+            self.counters.abandoned += abandoned
+            self.wake()
+
+    async def _connect_waiting(self) -> None:
+        """Hand each answered person to a ready agent: the agent's phone is dialled from
+        the connect context, which stops the 2-s clock only for what is left of it."""
+        for attempt_id in self.tracker.answered_waiting():
+            if attempt_id in self._reserved:
+                continue
+            free = self.pool.ready(exclude=self._reserved.values())
+            channel = self._channels.get(attempt_id)
+            if not free or channel is None:
+                return
+            self._reserved[attempt_id] = free[0]
+            await self.client.send(
+                Action(
+                    "Setvar",
+                    Channel=channel,
+                    Variable=dialplan.TARGET_VARIABLE,
+                    Value=free[0],
+                )
+            )
+            await self.client.send(
+                Action(
+                    "Redirect",
+                    Channel=channel,
+                    Context=dialplan.DIALER_CONNECT_CONTEXT,
+                    Exten=dialplan.CONNECT_DIAL_EXTEN,
+                    Priority=1,
+                )
+            )
+
+
+def _utc(at: float) -> datetime:
+    return datetime.fromtimestamp(at, UTC)
+
+
+def _event_time(frame: Frame, clock: Clock) -> float:
+    stamp = frame.get("Timestamp")
+    try:
+        return float(stamp) if stamp else clock()
+    except ValueError:
+        return clock()
+
+
+__all__ = ["CampaignRunner", "Counters"]

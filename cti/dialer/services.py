@@ -1,0 +1,150 @@
+"""The dialer: a runner for each running campaign, fed the AMI stream and agent changes.
+
+It looks at the campaigns' states every few seconds (the CLI and the API change them in
+the database, possibly from another process) and starts a runner for each running one; a
+runner dials only while it holds its campaign's lease, so several service processes on
+one database share the campaigns without dialling any twice.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import logging
+import os
+import socket
+import time
+import uuid
+from collections.abc import Callable
+
+from crm_core.wiring import Crm
+from cti.ami import AmiClient, AmiMessage
+from cti.ami.subscription import Subscription
+from cti.bus.directory import AgentDirectory
+from cti.dialer.pool import AgentPool
+from cti.dialer.runner import CampaignRunner, Counters
+from cti.dialer.tracker import Outcome
+from cti.model import AgentStateChanged, CallCentreModel, DomainEvent, WrapupEnded
+from cti.settings import DialerSettings
+
+log = logging.getLogger(__name__)
+
+SCAN_SECONDS = 2.0
+"""How often the dialer looks for campaigns started, paused or stopped elsewhere."""
+
+
+def holder_name() -> str:
+    """Who holds a lease: host, process and a random part (a restarted process is new)."""
+    return f"{socket.gethostname()}:{os.getpid()}:{uuid.uuid4().hex[:8]}"
+
+
+class Dialer:
+    """Runs the running campaigns; wakes their runners on every agent-state change."""
+
+    def __init__(
+        self,
+        *,
+        crm: Crm,
+        client: AmiClient,
+        model: CallCentreModel,
+        agents: AgentDirectory,
+        settings: DialerSettings,
+        default_region: str,
+        clock: Callable[[], float] = time.time,
+        holder: str | None = None,
+        scan_seconds: float = SCAN_SECONDS,
+    ) -> None:
+        self.crm = crm
+        self.client = client
+        self.model = model
+        self.agents = agents
+        self.settings = settings
+        self.default_region = default_region
+        self.clock = clock
+        self.holder = holder or holder_name()
+        self.scan_seconds = scan_seconds
+        self.runners: dict[int, CampaignRunner] = {}
+        self._subscription: Subscription | None = None
+        self._scanner: asyncio.Task[None] | None = None
+        self._listeners: list[Callable[[int, Outcome], None]] = []
+
+    async def start(self) -> None:
+        """Follow the AMI stream and start scanning for running campaigns."""
+        self._subscription = self.client.subscribe(self._on_frame, name="dialer")
+        self._scanner = asyncio.create_task(self._scan_forever(), name="dialer-scan")
+
+    async def stop(self) -> None:
+        """Stop every runner (releasing its lease) and stop following the stream."""
+        if self._scanner is not None:
+            self._scanner.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._scanner
+        for runner in list(self.runners.values()):
+            await runner.stop()
+        self.runners.clear()
+        if self._subscription is not None:
+            await self._subscription.close()
+
+    def __call__(self, event: DomainEvent) -> None:
+        """A bus listener: an agent who becomes ready, pauses or signs out re-plans at once."""
+        if isinstance(event, AgentStateChanged | WrapupEnded):
+            for runner in self.runners.values():
+                runner.wake()
+
+    def on_outcome(self, listener: Callable[[int, Outcome], None]) -> None:
+        """Call ``listener(campaign_id, outcome)`` once each outcome is in the database."""
+        self._listeners.append(listener)
+
+    def _recorded(self, campaign_id: int, outcome: Outcome) -> None:
+        for listener in self._listeners:
+            listener(campaign_id, outcome)
+
+    def counters(self, campaign_id: int) -> Counters | None:
+        """What this process's runner of a campaign has done, if it runs here."""
+        runner = self.runners.get(campaign_id)
+        return runner.counters if runner is not None and runner.epoch is not None else None
+
+    async def scan(self) -> None:
+        """Start runners for running campaigns, stop those of campaigns no longer running."""
+        campaigns = {campaign.id: campaign for campaign in await self.crm.campaigns.list()}
+        for campaign_id in list(self.runners):
+            campaign = campaigns.get(campaign_id)
+            if campaign is None or campaign.status not in ("running",):
+                await self.runners.pop(campaign_id).stop()
+        for campaign in campaigns.values():
+            if campaign.status == "running" and campaign.id not in self.runners:
+                runner = self._runner(campaign.id, campaign.queue)
+                self.runners[campaign.id] = runner
+                await runner.start()
+
+    def _runner(self, campaign_id: int, queue: str | None) -> CampaignRunner:
+        return CampaignRunner(
+            campaign_id=campaign_id,
+            crm=self.crm,
+            client=self.client,
+            pool=AgentPool(self.model, queue or "", self.clock),
+            agent_login=self._login_of,
+            settings=self.settings,
+            holder=self.holder,
+            clock=self.clock,
+            on_recorded=self._recorded,
+        )
+
+    async def _login_of(self, interface: str) -> str | None:
+        user = await self.agents.by_interface(interface) if interface else None
+        return user.login if user is not None else None
+
+    async def _scan_forever(self) -> None:
+        while True:
+            try:
+                await self.scan()
+            except Exception:
+                log.exception("dialer: scanning the campaigns failed")
+            await asyncio.sleep(self.scan_seconds)
+
+    async def _on_frame(self, message: AmiMessage) -> None:
+        for runner in list(self.runners.values()):
+            await runner.on_frame(message)
+
+
+__all__ = ["SCAN_SECONDS", "Dialer", "holder_name"]

@@ -1,0 +1,163 @@
+"""The dialer inside the running service, against the real sandbox: callees behind the
+PJSIP loopback carrier (the number's last digit picks what the far end does).
+
+What was dialled is read from Asterisk's own AMI stream (the ``Newchannel`` of each
+Originate's ``ChannelId``); each outcome the CRM recorded is checked against the
+``Hangup`` cause Asterisk reported for that channel.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from collections.abc import AsyncIterator, Callable
+from dataclasses import dataclass, field
+from datetime import timedelta
+
+import pytest
+
+from crm_core.campaigns.schemas import AttemptView, CampaignView
+from cti.bus import dialplan
+from cti.dialer.tracker import Bridged, Ended, Outcome
+from cti.service import CtiService
+from tests.support.asterisk import AmiClient
+from tests.support.telephony import PASSWORD, add_agent, agent_console, hang_up_everything
+
+ALL_WEEK = {day: [["00:00", "23:59"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+"""Open all day; the callees are +86 numbers (one zone, Asia/Shanghai), never narrowed."""
+
+
+def number(kind: str, serial: int) -> str:
+    """A mainland mobile number whose last digit makes the loopback callee act as ``kind``."""
+    return f"+86138{serial:07d}{kind}"
+
+
+PERSON = number(dialplan.CALLEE_PERSON, 1000)
+BUSY = number(dialplan.CALLEE_BUSY, 1001)
+UNALLOCATED = number(dialplan.CALLEE_UNALLOCATED, 1002)
+CONGESTION = number(dialplan.CALLEE_CONGESTION, 1003)
+SUPPRESSED = number(dialplan.CALLEE_PERSON, 1004)
+
+
+@dataclass
+class Outcomes:
+    """The outcomes the dialer has written to the database, as they come."""
+
+    seen: list[Outcome] = field(default_factory=list)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __call__(self, _campaign_id: int, outcome: Outcome) -> None:
+        self.seen.append(outcome)
+        self.changed.set()
+
+    async def until(self, condition: Callable[[list[Outcome]], bool], within: float = 30) -> None:
+        async with asyncio.timeout(within):
+            while not condition(self.seen):
+                self.changed.clear()
+                await self.changed.wait()
+
+    def ended(self) -> set[str]:
+        return {o.attempt_id for o in self.seen if isinstance(o, Ended)}
+
+
+class ShiftedClock:
+    """Wall time plus an offset the test moves on (a retry delay without waiting for it)."""
+
+    def __init__(self) -> None:
+        self.offset = 0.0
+
+    def __call__(self) -> float:
+        return time.time() + self.offset
+
+
+@pytest.fixture
+async def desk(service: CtiService, ami: AmiClient) -> AsyncIterator[Outcomes]:
+    """agent1 on an auto-answer phone, signed in to hotline; the dialer's outcomes."""
+    outcomes = Outcomes()
+    service.dialer.on_outcome(outcomes)
+    await add_agent(service)
+    await service.crm.users.add(
+        {"login": "boss", "display_name": "Boss", "role": "supervisor"}, password=PASSWORD
+    )
+    async with agent_console(service, "agent1") as console:
+        response = await console.post("/api/agent/signin", {"queues": ["hotline"]})
+        assert response.status == 200, await response.text()
+        yield outcomes
+    await hang_up_everything(ami)
+
+
+async def start_campaign(service: CtiService, name: str, phones: list[str]) -> CampaignView:
+    created = await service.crm.campaigns.create(
+        {"name": name, "mode": "progressive", "queue": "hotline", "time_zone": "UTC",
+         "windows": ALL_WEEK, "max_attempts": 5, "caller_id": "4008001234"},
+        by="boss",
+    )  # fmt: skip
+    rows = "".join(f"{phone},Lead {i}\n" for i, phone in enumerate(phones))
+    report = await service.crm.campaigns.import_csv(
+        created.id, f"phone,name\n{rows}".encode(), default_region="CN"
+    )
+    assert report.accepted == len(phones), report
+    return created
+
+
+async def attempts(service: CtiService, campaign_id: int) -> dict[str, list[AttemptView]]:
+    """The campaign's attempts by phone, oldest first."""
+    found: dict[str, list[AttemptView]] = {}
+    for attempt in await service.crm.campaigns.attempts(campaign_id):
+        found.setdefault(attempt.phone, []).append(attempt)
+    return found
+
+
+def dialled(ami: AmiClient, attempt_ids: set[str]) -> list[str]:
+    """The attempts whose callee channel Asterisk created, in the order it did."""
+    created = (e["Uniqueid"] for e in ami.events if e.event == "Newchannel")
+    return [uniqueid for uniqueid in created if uniqueid in attempt_ids]
+
+
+def hangup_cause(ami: AmiClient, attempt_id: str) -> int:
+    (hangup,) = [e for e in ami.events if e.event == "Hangup" and e["Uniqueid"] == attempt_id]
+    return int(hangup["Cause"])
+
+
+async def test_callees_are_classified_by_their_hangup_cause_and_a_suppressed_one_is_never_dialled(
+    service: CtiService, ami: AmiClient, desk: Outcomes
+) -> None:
+    created = await start_campaign(
+        service, "causes", [BUSY, UNALLOCATED, CONGESTION, SUPPRESSED, PERSON]
+    )
+    # Suppressed after the import: the claim right before dialling must still refuse it.
+    await service.crm.campaigns.suppress(
+        SUPPRESSED, source="agent", reason="asked not to be called", by="agent1"
+    )
+    await service.crm.campaigns.set_status(created.id, "start", by="boss")
+    await service.dialer.scan()
+
+    await desk.until(lambda seen: any(isinstance(o, Bridged) for o in seen))
+    by_phone = await attempts(service, created.id)
+    person = by_phone[PERSON][0]
+    for channel in await ami.list_action("CoreShowChannels"):
+        if channel["Uniqueid"] == person.id:
+            await ami.action("Hangup", Channel=channel["Channel"])
+    await desk.until(lambda _seen: person.id in desk.ended())
+
+    by_phone = await attempts(service, created.id)
+    assert SUPPRESSED not in by_phone
+    assert set(by_phone) == {BUSY, UNALLOCATED, CONGESTION, PERSON}
+    every = {attempt.id for tries in by_phone.values() for attempt in tries}
+    assert sorted(dialled(ami, every)) == sorted(every)  # each one dialled exactly once
+    outcome = {phone: tries[0] for phone, tries in by_phone.items()}
+    assert [hangup_cause(ami, outcome[p].id) for p in (BUSY, UNALLOCATED, CONGESTION)] == [
+        17, 1, 34,
+    ]  # fmt: skip
+    assert outcome[BUSY].result == "busy"
+    assert outcome[UNALLOCATED].result == "invalid"  # and never dialled again
+    assert outcome[CONGESTION].result == "network"
+    assert outcome[PERSON].agent_login == "agent1"
+    assert outcome[PERSON].result == "answered"
+    assert outcome[PERSON].connected_at is not None
+    assert outcome[PERSON].answered_at is not None
+    deadline = timedelta(seconds=dialplan.CONNECT_WITHIN_SECONDS)
+    assert outcome[PERSON].connected_at - outcome[PERSON].answered_at < deadline
+    assert not any(
+        isinstance(o, Ended) and o.attempt_id == person.id and not o.bridged for o in desk.seen
+    )
