@@ -74,6 +74,8 @@ class CampaignRunner:
     _reserved: dict[str, str] = field(default_factory=dict)
     _channels: dict[str, str] = field(default_factory=dict)
     _leads: dict[str, Claim] = field(default_factory=dict)
+    planned: asyncio.Event = field(default_factory=asyncio.Event)
+    """Set each time the runner has decided how many calls to place (tests wait on it)."""
     on_recorded: Callable[[int, Outcome], None] | None = None
     """Called after each outcome is in the database (live panels; tests wait on it)."""
 
@@ -178,6 +180,7 @@ class CampaignRunner:
         if campaign.status != "running":
             return
         wanted = self._calls_wanted(campaign)
+        self.planned.set()
         for _ in range(wanted):
             assert self.epoch is not None
             claim = await self.crm.campaigns.claim_next(
@@ -237,14 +240,16 @@ class CampaignRunner:
 
     async def _store(self, outcome: Outcome) -> None:
         store = self.crm.campaigns
+        # A person waiting for an agent is connected before anything is written: the
+        # 2-s clock runs in the dialplan.
         if isinstance(outcome, Answered):
+            await self._connect_waiting()
             await store.attempt_answered(outcome.attempt_id, at=_utc(outcome.at))
             self.counters.answered += 1
-            await self._connect_waiting()
         elif isinstance(outcome, AmdVerdict):
+            await self._connect_waiting()
             await store.attempt_amd(outcome.attempt_id, outcome.status)
             self.counters.machines += outcome.status == "MACHINE"
-            await self._connect_waiting()
         elif isinstance(outcome, Bridged):
             interface = self._reserved.pop(outcome.attempt_id, outcome.agent)
             agent = await self.agent_login(interface) or interface

@@ -17,11 +17,18 @@ from datetime import timedelta
 import pytest
 
 from crm_core.campaigns.schemas import AttemptView, CampaignView
+from cti.ami import Action
 from cti.bus import dialplan
 from cti.dialer.tracker import Bridged, Ended, Outcome
 from cti.service import CtiService
 from tests.support.asterisk import AmiClient
-from tests.support.telephony import PASSWORD, add_agent, agent_console, hang_up_everything
+from tests.support.telephony import (
+    AGENT_PHONE,
+    PASSWORD,
+    add_agent,
+    agent_console,
+    hang_up_everything,
+)
 
 ALL_WEEK = {day: [["00:00", "23:59"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 """Open all day; the callees are +86 numbers (one zone, Asia/Shanghai), never narrowed."""
@@ -161,3 +168,71 @@ async def test_callees_are_classified_by_their_hangup_cause_and_a_suppressed_one
     assert not any(
         isinstance(o, Ended) and o.attempt_id == person.id and not o.bridged for o in desk.seen
     )
+
+
+async def test_busy_is_retried_after_its_delay_and_an_unallocated_number_never_again(
+    service: CtiService, ami: AmiClient, desk: Outcomes
+) -> None:
+    clock = ShiftedClock()
+    service.dialer.clock = clock
+    created = await start_campaign(service, "retries", [BUSY, UNALLOCATED])
+    await service.crm.campaigns.set_status(created.id, "start", by="boss")
+    await service.dialer.scan()
+    await desk.until(lambda seen: len([o for o in seen if isinstance(o, Ended)]) == 2)
+    runner = service.dialer.runners[created.id]
+    runner.planned.clear()
+    await runner.planned.wait()  # it looked again: the busy number is not due yet
+    tries = {phone: len(tries) for phone, tries in (await attempts(service, created.id)).items()}
+    assert tries == {BUSY: 1, UNALLOCATED: 1}
+
+    clock.offset = 11 * 60  # the busy retry is due after 10 minutes
+    runner.wake()
+    await desk.until(lambda seen: len([o for o in seen if isinstance(o, Ended)]) == 3)
+    by_phone = await attempts(service, created.id)
+    assert [attempt.result for attempt in by_phone[BUSY]] == ["busy", "busy"]
+    assert len(by_phone[UNALLOCATED]) == 1
+    every = {attempt.id for tries in by_phone.values() for attempt in tries}
+    assert sorted(dialled(ami, every)) == sorted(every)
+
+    # Another campaign refuses the number the network said does not exist.
+    other = await service.crm.campaigns.create(
+        {"name": "again", "mode": "progressive", "queue": "hotline", "time_zone": "UTC",
+         "windows": ALL_WEEK},
+        by="boss",
+    )  # fmt: skip
+    report = await service.crm.campaigns.import_csv(
+        other.id, f"phone\n{UNALLOCATED}\n{PERSON}\n".encode(), default_region="CN"
+    )
+    assert [(row.line_no, row.reason) for row in report.refused] == [(2, "invalid-number")]
+
+
+async def test_a_person_nobody_is_free_for_hears_the_message_and_the_paused_agent_gets_no_calls(
+    service: CtiService, ami: AmiClient, desk: Outcomes
+) -> None:
+    rings_then_answers = number(dialplan.CALLEE_PERSON_AFTER_RINGING, 2000)
+    created = await start_campaign(service, "pause", [rings_then_answers, PERSON])
+    await service.crm.campaigns.set_status(created.id, "start", by="boss")
+    await service.dialer.scan()
+    ringing = await ami.wait_for_event("Newstate", ChannelStateDesc="Ringing")
+    assert ringing["Channel"].startswith(f"PJSIP/{dialplan.LOOPBACK_CARRIER}")
+    paused = await service.client.send(
+        Action("QueuePause", Queue="hotline", Interface=AGENT_PHONE, Paused="true", Reason="break")
+    )
+    assert paused["Response"] == "Success"
+    # The callee answers while the only agent is paused: nobody is connected, the dialplan
+    # plays the identification message and ends the call.
+    await desk.until(lambda seen: any(isinstance(o, Ended) for o in seen))
+    (first,) = (await attempts(service, created.id))[rings_then_answers]
+    assert first.result == "abandoned"
+    assert first.answered_at is not None and first.connected_at is None
+    message = await ami.wait_for_event(
+        "UserEvent", UserEvent=dialplan.DIALER_USER_EVENT, Step=dialplan.STEP_ABANDONED
+    )
+    assert message["Uniqueid"] == first.id
+    runner = service.dialer.runners[created.id]
+    runner.planned.clear()
+    runner.wake()
+    await runner.planned.wait()
+    assert PERSON not in await attempts(service, created.id)  # no call while nobody is ready
+    figures = await service.crm.campaigns.counters(created.id)
+    assert (figures.answered, figures.abandoned, figures.abandon_rate) == (1, 1, 1.0)
