@@ -27,6 +27,7 @@ from cti.protocol import (
     CallbackTasks,
     CallList,
     CallUpdate,
+    ErrorBody,
     JsonObject,
     LedgerEntry,
     LoggedCall,
@@ -86,6 +87,15 @@ class Session:
     def supervisor(self) -> bool:
         """Whether the wall-board and the supervisor actions are open to this user."""
         return self.role in ("supervisor", "admin")
+
+
+def _refusal(status: int, reason: str | None, body: Any, request: str) -> ApiFailure:
+    """The failure an error answer describes: its error body, else the HTTP reason."""
+    try:
+        error = decode(ErrorBody, body)
+    except ProtocolError:  # not the service's error body (a proxy's page, say)
+        error = ErrorBody()
+    return ApiFailure(status, error.error_id, error.message or reason or "", request)
 
 
 def _decoded(shape: type[T], body: Any, request: str) -> T:
@@ -153,13 +163,7 @@ class DeskClient:
                 except ValueError:
                     body = {"message": (await response.text())[:200] or response.reason}
                 if response.status >= 400:
-                    body = body if isinstance(body, dict) else {}
-                    raise ApiFailure(
-                        response.status,
-                        str(body.get("error_id", "http-error")),
-                        str(body.get("message", response.reason)),
-                        f"{method} {path}",
-                    )
+                    raise _refusal(response.status, response.reason, body, f"{method} {path}")
                 return body
         except (aiohttp.ClientConnectionError, TimeoutError) as error:
             detail = str(error) or type(error).__name__

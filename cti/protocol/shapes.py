@@ -8,9 +8,19 @@ WebSocket pushes (without ``type``).
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
+from typing import Any
 
 from cti.protocol.messages import AgentState, CallUpdate, QueueUpdate
+
+
+@dataclass(frozen=True)
+class ErrorBody:
+    """Any refused request: a kebab-case ``error_id``, a message and the details."""
+
+    error_id: str = "http-error"
+    message: str | None = None
+    details: dict[str, Any] = field(default_factory=dict)
 
 
 @dataclass(frozen=True)
@@ -289,6 +299,7 @@ __all__ = [
     "CallList",
     "CallbackTask",
     "CallbackTasks",
+    "ErrorBody",
     "FormChoice",
     "FormQuestion",
     "LedgerEntry",

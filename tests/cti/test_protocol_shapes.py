@@ -23,6 +23,7 @@ from cti.protocol import (
     CallRequest,
     CallUpdate,
     CardHeld,
+    ErrorBody,
     ExpiringPoints,
     FormChoice,
     FormQuestion,
@@ -96,6 +97,7 @@ FORM = SurveyForm(
 LOGGED = LoggedCall("c1", "138", "hotline", "agent1", None, T0, T0, 12, False)
 
 EXAMPLES: list[Any] = [
+    ErrorBody("not-on-call", "call c1 is not yours", {"call_id": "c1"}),
     SUMMARY,
     RECORD.summary(["I-00000002"]),
     RECORD,
