@@ -34,8 +34,23 @@ class _FieldError(Exception):
 
 
 @functools.cache
-def _hints(kind: type) -> dict[str, Any]:
-    return typing.get_type_hints(kind)
+def _plan(kind: type) -> tuple[tuple[str, Any, bool], ...]:
+    """Each field of dataclass ``kind``: its name, its resolved type, whether it is required."""
+    hints = typing.get_type_hints(kind)
+    return tuple(
+        (
+            spec.name,
+            hints[spec.name],
+            spec.default is dataclasses.MISSING and spec.default_factory is dataclasses.MISSING,
+        )
+        for spec in dataclasses.fields(kind)
+    )
+
+
+@functools.cache
+def _names(kind: type) -> tuple[str, ...]:
+    """The field names of dataclass ``kind``, in declaration order."""
+    return tuple(spec.name for spec in dataclasses.fields(kind))
 
 
 def _wrong(path: str) -> _FieldError:
@@ -46,16 +61,14 @@ def _record(kind: type, data: Any, path: str) -> Any:
     """A dataclass ``kind`` from a JSON object; unknown keys are skipped."""
     if not isinstance(data, dict):
         raise _wrong(path)
-    hints = _hints(kind)
     values: dict[str, Any] = {}
-    for spec in dataclasses.fields(kind):
-        where = f"{path}.{spec.name}" if path else spec.name
-        if spec.name not in data:
-            no_default = spec.default is dataclasses.MISSING
-            if no_default and spec.default_factory is dataclasses.MISSING:
+    for name, annotation, required in _plan(kind):
+        where = f"{path}.{name}" if path else name
+        if name not in data:
+            if required:
                 raise _FieldError(where, "is missing")
             continue
-        values[spec.name] = _value(hints[spec.name], data[spec.name], where)
+        values[name] = _value(annotation, data[name], where)
     return kind(**values)
 
 
@@ -74,20 +87,17 @@ def _union(options: tuple[Any, ...], value: Any, path: str) -> Any:
     raise _wrong(path)
 
 
-def _items(annotation: Any, value: Any, path: str) -> list[Any]:
-    """The items of a JSON array as ``list[X]`` or ``tuple[X, ...]`` declares them."""
+def _items(item: Any, value: Any, path: str) -> list[Any]:
+    """The items of a JSON array, each as ``item`` declares it."""
     if not isinstance(value, list):
         raise _wrong(path)
-    item = typing.get_args(annotation)[0]
     return [_value(item, entry, f"{path}[{index}]") for index, entry in enumerate(value)]
 
 
-def _mapping(annotation: Any, value: Any, path: str) -> dict[str, Any]:
-    """A JSON object as ``dict[str, X]`` declares it."""
+def _mapping(item: Any, value: Any, path: str) -> dict[str, Any]:
+    """A JSON object whose values are each as ``item`` declares it."""
     if not isinstance(value, dict) or not all(isinstance(key, str) for key in value):
         raise _wrong(path)
-    args = typing.get_args(annotation)
-    item = args[1] if len(args) == 2 else Any
     return {key: _value(item, entry, f"{path}.{key}") for key, entry in value.items()}
 
 
@@ -104,23 +114,34 @@ def _scalar(annotation: Any, value: Any, path: str) -> Any:
     return value
 
 
+@functools.cache
+def _form(annotation: Any) -> tuple[Any, tuple[Any, ...]]:
+    """An annotation's origin (``list``, a union…) and its arguments, worked out once."""
+    return typing.get_origin(annotation), typing.get_args(annotation)
+
+
+SCALARS = frozenset({str, int, float, bool})
+
+
 def _value(annotation: Any, value: Any, path: str) -> Any:
     """``value`` (decoded JSON) as ``annotation`` declares it, or a :class:`_FieldError`."""
+    if annotation in SCALARS:
+        return _scalar(annotation, value, path)
     if annotation is Any:
         return value
-    origin = typing.get_origin(annotation)
+    origin, args = _form(annotation)
     if origin in (types.UnionType, typing.Union):
-        return _union(typing.get_args(annotation), value, path)
+        return _union(args, value, path)
     if annotation is type(None):
         if value is not None:
             raise _wrong(path)
         return None
     if origin is list:
-        return _items(annotation, value, path)
+        return _items(args[0], value, path)
     if origin is tuple:
-        return tuple(_items(annotation, value, path))
+        return tuple(_items(args[0], value, path))
     if origin is dict:
-        return _mapping(annotation, value, path)
+        return _mapping(args[1] if len(args) == 2 else Any, value, path)
     if dataclasses.is_dataclass(annotation):
         return _record(cast(type, annotation), value, path)
     return _scalar(annotation, value, path)
@@ -142,10 +163,10 @@ def decode(shape: type[T], data: Any, *, what: str | None = None) -> T:
 
 def to_jsonable(value: Any) -> Any:
     """A protocol value as JSON-ready data: dataclasses as objects, tuples as arrays."""
+    if value is None or isinstance(value, str | int | float):
+        return value
     if dataclasses.is_dataclass(value) and not isinstance(value, type):
-        return {
-            spec.name: to_jsonable(getattr(value, spec.name)) for spec in dataclasses.fields(value)
-        }
+        return {name: to_jsonable(getattr(value, name)) for name in _names(type(value))}
     if isinstance(value, list | tuple):
         return [to_jsonable(entry) for entry in value]
     if isinstance(value, dict):
