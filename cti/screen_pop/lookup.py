@@ -106,8 +106,11 @@ class CallerLookup:
 
 
 def member_summary(view: Member360, other_matches: Sequence[str] = ()) -> MemberSummary:
-    """The screen pop's member: ``view`` in its wire form, with the other members sharing
-    the caller's number. The one place the service builds a pop's member.
+    """The screen pop's member from the 360° ``view`` (the one place the service builds it).
+
+    The view goes through its REST serialiser, so the pop's parts are the JSON
+    ``GET /api/members/{member_no}`` returns; ``other_matches`` are the other members
+    sharing the caller's number.
     """
     record = decode(MemberRecord, MEMBER_360.dump(view), what="member 360° view")
     return record.summary(other_matches)
