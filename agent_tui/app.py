@@ -25,7 +25,7 @@ from agent_tui.screens.base import FramedScreen
 from agent_tui.screens.desk import DeskScreen
 from agent_tui.screens.login import LoginScreen
 from agent_tui.screens.wallboard import WallBoardScreen
-from cti.protocol import from_dict
+from cti.protocol import Message
 
 
 def utcnow() -> datetime:
@@ -169,15 +169,10 @@ class ConsoleApp(App[None]):
         with self.reporting("resync"):
             queues, agents, calls = await self.client.live()
             now = self.clock()
-            for kind, items in (
-                ("queue_update", queues),
-                ("agent_state", agents),
-                ("call_update", calls),
-            ):
-                for item in items:
-                    message = from_dict({"type": kind, **item})
-                    self.desk.apply(message)
-                    self.board.apply(message, now)
+            messages: list[Message] = [*queues, *agents, *calls]
+            for message in messages:
+                self.desk.apply(message)
+                self.board.apply(message, now)
             self.look_up_unpopped()
             if self.session.supervisor:
                 since = self.board.day_start.isoformat()

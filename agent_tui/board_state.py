@@ -11,13 +11,14 @@ applies to the whole day.
 from __future__ import annotations
 
 from collections import Counter
+from collections.abc import Iterable
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
-from typing import Any
 
 from cti.protocol import (
     AgentState,
     CallUpdate,
+    LoggedCall,
     Message,
     Notice,
     QueueUpdate,
@@ -81,33 +82,27 @@ class BoardState:
     notice: str | None = None
     _counted: set[str] = field(default_factory=set)
 
-    def load_records(self, records: list[dict[str, Any]]) -> None:
+    def load_records(self, records: Iterable[LoggedCall]) -> None:
         """Add today's call-log records not counted yet (from an earlier load or a push)."""
-        for record in sorted(records, key=lambda r: str(r["started_at"])):
-            started = parse_time(record["started_at"])
-            linked_id = record["linked_id"]
+        for record in sorted(records, key=lambda r: r.started_at):
+            started = parse_time(record.started_at)
+            linked_id = record.linked_id
             keys = (linked_id, f"{linked_id}:answered", f"{linked_id}:abandoned")
             if started < self.day_start or any(key in self._counted for key in keys):
                 continue
             self._counted.add(linked_id)
-            wait = int(record.get("wait_seconds") or 0)
+            wait = record.wait_seconds
             self._count(
                 started,
-                record.get("queue"),
+                record.queue,
                 wait,
-                answered=record.get("answered_at") is not None,
-                abandoned=bool(record.get("abandoned")),
-                agent=record.get("agent_login"),
+                answered=record.answered_at is not None,
+                abandoned=record.abandoned,
+                agent=record.agent_login,
             )
-            if record.get("abandoned"):
+            if record.abandoned:
                 self.abandoned.append(
-                    Abandoned(
-                        started,
-                        record["caller"],
-                        record.get("member_number"),
-                        wait,
-                        record.get("queue"),
-                    )
+                    Abandoned(started, record.caller, record.member_number, wait, record.queue)
                 )
 
     def _count(

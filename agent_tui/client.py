@@ -3,20 +3,57 @@
 No Textual here: the screens' workers call these coroutines and post what they return.
 Every failure is an :class:`ApiFailure` carrying the server's ``error_id`` and message
 (or ``unreachable`` when the service cannot be reached), so a screen shows it as it is.
+Every response is decoded here, once, into its :mod:`cti.protocol` type: the screens read
+attributes, and a response that does not fit its type is a :class:`ProtocolError`.
 """
 
 from __future__ import annotations
 
 import uuid
 from dataclasses import dataclass
-from typing import Any
+from typing import Any, TypeVar
 from urllib.parse import quote
 
 import aiohttp
 
-from cti.protocol import WEBSOCKET_PATH, ProtocolError, ScreenPop, from_dict
+from cti.protocol import (
+    WEBSOCKET_PATH,
+    AgentList,
+    AgentState,
+    ArticleHit,
+    ArticleHits,
+    ArticleText,
+    CallbackTask,
+    CallbackTasks,
+    CallList,
+    CallUpdate,
+    ErrorBody,
+    JsonObject,
+    LedgerEntry,
+    LoggedCall,
+    LoggedCallPage,
+    LoginGrant,
+    MemberHit,
+    MemberHits,
+    MemberProfile,
+    MemberRecord,
+    NoteTaken,
+    PointsChange,
+    PointsLedger,
+    ProtocolError,
+    QueueChange,
+    QueueList,
+    QueueUpdate,
+    RequestOpened,
+    ScreenPop,
+    SurveyForm,
+    SurveyResult,
+    WrapUpCode,
+    WrapUpCodes,
+    decode,
+)
 
-JsonObject = dict[str, Any]
+T = TypeVar("T")
 TIMEOUT = aiohttp.ClientTimeout(total=15, connect=5)
 
 
@@ -50,6 +87,23 @@ class Session:
     def supervisor(self) -> bool:
         """Whether the wall-board and the supervisor actions are open to this user."""
         return self.role in ("supervisor", "admin")
+
+
+def _refusal(status: int, reason: str | None, body: Any, request: str) -> ApiFailure:
+    """The failure an error answer describes: its error body, else the HTTP reason."""
+    try:
+        error = decode(ErrorBody, body)
+    except ProtocolError:  # not the service's error body (a proxy's page, say)
+        error = ErrorBody()
+    return ApiFailure(status, error.error_id, error.message or reason or "", request)
+
+
+def _decoded(shape: type[T], body: Any, request: str) -> T:
+    """A response decoded as ``shape``; one that does not fit is a ``bad-response`` failure."""
+    try:
+        return decode(shape, body)
+    except ProtocolError as error:
+        raise ApiFailure(0, "bad-response", str(error), request) from None
 
 
 def idempotency_key() -> str:
@@ -109,13 +163,7 @@ class DeskClient:
                 except ValueError:
                     body = {"message": (await response.text())[:200] or response.reason}
                 if response.status >= 400:
-                    body = body if isinstance(body, dict) else {}
-                    raise ApiFailure(
-                        response.status,
-                        str(body.get("error_id", "http-error")),
-                        str(body.get("message", response.reason)),
-                        f"{method} {path}",
-                    )
+                    raise _refusal(response.status, response.reason, body, f"{method} {path}")
                 return body
         except (aiohttp.ClientConnectionError, TimeoutError) as error:
             detail = str(error) or type(error).__name__
@@ -130,18 +178,28 @@ class DeskClient:
         """POST ``body`` (no body when ``None``)."""
         return await self.request("POST", path, json=body)
 
+    async def read(self, shape: type[T], path: str, **params: Any) -> T:
+        """GET ``path`` decoded as ``shape``."""
+        return _decoded(shape, await self.get(path, **params), f"GET {path}")
+
+    async def send(self, shape: type[T], path: str, body: JsonObject | None = None) -> T:
+        """POST ``body`` to ``path``; the answer decoded as ``shape``."""
+        return _decoded(shape, await self.post(path, body), f"POST {path}")
+
     # -- session ------------------------------------------------------------------------
     async def login(self, username: str, password: str) -> Session:
         """Log in; the token is kept in memory for the next requests."""
-        result = await self.post("/api/login", {"username": username, "password": password})
-        user = result["user"]
-        self.token = result["token"]
+        grant = await self.send(
+            LoginGrant, "/api/login", {"username": username, "password": password}
+        )
+        user = grant.user
+        self.token = grant.token
         self.session = Session(
-            login=user["login"],
-            role=result["role"],
-            display_name=user.get("display_name") or user["login"],
-            extension=user.get("extension"),
-            queues=tuple(entry["queue"] for entry in user.get("queues", ())),
+            login=user.login,
+            role=grant.role,
+            display_name=user.display_name or user.login,
+            extension=user.extension,
+            queues=tuple(seat.queue for seat in user.queues),
         )
         return self.session
 
@@ -152,104 +210,90 @@ class DeskClient:
             self.token = None
 
     # -- members ------------------------------------------------------------------------
-    async def find_members(self, text: str) -> list[JsonObject]:
+    async def find_members(self, text: str) -> tuple[MemberHit, ...]:
         """Members by phone, card, member number or name prefix."""
         stripped = text.strip()
         if stripped.upper().startswith("CARD:"):
-            found = await self.get("/api/members", card=stripped[5:].strip())
+            found = await self.read(MemberHits, "/api/members", card=stripped[5:].strip())
         else:
-            found = await self.get("/api/members", q=stripped)
-        members: list[JsonObject] = found["members"]
-        return members
+            found = await self.read(MemberHits, "/api/members", q=stripped)
+        return found.members
 
     async def call_pop(self, call_id: str) -> ScreenPop:
         """The pop the service matched for a live call of this desk (one it did not push here)."""
-        pop = from_dict({**await self.get(f"/api/calls/{call_id}/pop"), "type": "screen_pop"})
-        if not isinstance(pop, ScreenPop):  # the type was set just above
-            raise ProtocolError(f"the pop of call {call_id} is not a screen pop")
-        return pop
+        return await self.read(ScreenPop, f"/api/calls/{call_id}/pop")
 
-    async def callbacks(self) -> list[JsonObject]:
+    async def callbacks(self) -> tuple[CallbackTask, ...]:
         """After-hours callback tasks due now, oldest first."""
-        return list((await self.get("/api/callbacks"))["callbacks"])
+        return (await self.read(CallbackTasks, "/api/callbacks")).callbacks
 
-    async def callback_done(self, callback_id: int) -> JsonObject:
+    async def callback_done(self, callback_id: int) -> CallbackTask:
         """Mark a callback task done."""
-        done: JsonObject = await self.post(f"/api/callbacks/{callback_id}/done")
-        return done
+        return await self.send(CallbackTask, f"/api/callbacks/{callback_id}/done")
 
-    async def member(self, member_no: str) -> JsonObject:
+    async def member(self, member_no: str) -> MemberRecord:
         """A member's 360° view."""
-        view: JsonObject = await self.get(f"/api/members/{member_no}")
-        return view
+        return await self.read(MemberRecord, f"/api/members/{member_no}")
 
-    async def ledger(self, member_no: str) -> list[JsonObject]:
+    async def ledger(self, member_no: str) -> tuple[LedgerEntry, ...]:
         """A member's points ledger, newest first."""
-        return list((await self.get(f"/api/members/{member_no}/ledger"))["lines"])
+        return (await self.read(PointsLedger, f"/api/members/{member_no}/ledger")).lines
 
-    async def new_member(self, name: str, phone: str) -> JsonObject:
+    async def new_member(self, name: str, phone: str) -> MemberProfile:
         """Create a member for an unknown caller."""
-        created: JsonObject = await self.post("/api/members", {"name": name, "phones": [phone]})
-        return created
+        return await self.send(MemberProfile, "/api/members", {"name": name, "phones": [phone]})
 
-    async def grant(self, member_no: str, points: int, reason: str, key: str) -> JsonObject:
+    async def grant(self, member_no: str, points: int, reason: str, key: str) -> PointsChange:
         """Give points; the balance after."""
         body = {"points": points, "reason": reason, "idempotency_key": key}
-        result: JsonObject = await self.post(f"/api/members/{member_no}/points/grant", body)
-        return result
+        return await self.send(PointsChange, f"/api/members/{member_no}/points/grant", body)
 
-    async def redeem(self, member_no: str, points: int, item: str, key: str) -> JsonObject:
+    async def redeem(self, member_no: str, points: int, item: str, key: str) -> PointsChange:
         """Redeem points; the balance after."""
         body = {"points": points, "item": item, "idempotency_key": key}
-        result: JsonObject = await self.post(f"/api/members/{member_no}/points/redeem", body)
-        return result
+        return await self.send(PointsChange, f"/api/members/{member_no}/points/redeem", body)
 
-    async def note(self, member_no: str, text: str, call_id: str | None) -> JsonObject:
+    async def note(self, member_no: str, text: str, call_id: str | None) -> NoteTaken:
         """A note on the member."""
         body = {"text": text, "call_id": call_id}
-        result: JsonObject = await self.post(f"/api/members/{member_no}/notes", body)
-        return result
+        return await self.send(NoteTaken, f"/api/members/{member_no}/notes", body)
 
-    async def open_request(self, body: JsonObject) -> JsonObject:
+    async def open_request(self, body: JsonObject) -> RequestOpened:
         """A new service request."""
-        result: JsonObject = await self.post("/api/service-requests", body)
-        return result
+        return await self.send(RequestOpened, "/api/service-requests", body)
 
-    async def kb_search(self, words: str) -> list[JsonObject]:
+    async def kb_search(self, words: str) -> tuple[ArticleHit, ...]:
         """Knowledge-base hits, best first."""
-        return list((await self.get("/api/kb/search", q=words))["hits"])
+        return (await self.read(ArticleHits, "/api/kb/search", q=words)).hits
 
-    async def kb_article(self, article_id: int) -> JsonObject:
+    async def kb_article(self, article_id: int) -> ArticleText:
         """One article."""
-        article: JsonObject = await self.get(f"/api/kb/articles/{article_id}")
-        return article
+        return await self.read(ArticleText, f"/api/kb/articles/{article_id}")
 
-    async def survey(self, code: str) -> JsonObject:
+    async def survey(self, code: str) -> SurveyForm:
         """A published questionnaire."""
-        questionnaire: JsonObject = await self.get(f"/api/surveys/{code}")
-        return questionnaire
+        return await self.read(SurveyForm, f"/api/surveys/{code}")
 
-    async def submit_survey(self, body: JsonObject) -> JsonObject:
+    async def submit_survey(self, body: JsonObject) -> SurveyResult:
         """A survey answered with the caller."""
-        result: JsonObject = await self.post("/api/survey-responses", body)
-        return result
+        return await self.send(SurveyResult, "/api/survey-responses", body)
 
-    async def dispositions(self, queue: str | None) -> list[JsonObject]:
+    async def dispositions(self, queue: str | None) -> tuple[WrapUpCode, ...]:
         """Disposition codes for a call of ``queue``."""
-        return list((await self.get("/api/dispositions", queue=queue))["codes"])
+        return (await self.read(WrapUpCodes, "/api/dispositions", queue=queue)).codes
 
-    async def call_records(self, **filters: Any) -> list[JsonObject]:
+    async def call_records(self, **filters: Any) -> tuple[LoggedCall, ...]:
         """A page of the call log, newest first."""
-        return list((await self.get("/api/call-records", **filters))["calls"])
+        return (await self.read(LoggedCallPage, "/api/call-records", **filters)).calls
 
     # -- agent and live state -------------------------------------------------------------
-    async def sign_in(self) -> list[str]:
+    async def sign_in(self) -> tuple[str, ...]:
         """Sign in to the user's queues."""
-        return list((await self.post("/api/agent/signin", {}))["queues"])
+        return (await self.send(QueueChange, "/api/agent/signin", {})).queues
 
-    async def sign_out(self) -> list[str]:
+    async def sign_out(self) -> tuple[str, ...]:
         """Sign out of every queue."""
-        return list((await self.post("/api/agent/signout", {}))["queues"])
+        return (await self.send(QueueChange, "/api/agent/signout", {})).queues
 
     async def pause(self, reason: str) -> None:
         """Pause with a reason."""
@@ -265,12 +309,14 @@ class DeskClient:
             "/api/agent/wrapup", {"call_id": call_id, "disposition": disposition, "note": note}
         )
 
-    async def live(self) -> tuple[list[JsonObject], list[JsonObject], list[JsonObject]]:
+    async def live(
+        self,
+    ) -> tuple[tuple[QueueUpdate, ...], tuple[AgentState, ...], tuple[CallUpdate, ...]]:
         """Queues, agents and calls as the service sees them now (for a resync)."""
-        queues = (await self.get("/api/queues"))["queues"]
-        agents = (await self.get("/api/agents"))["agents"]
-        calls = (await self.get("/api/calls"))["calls"]
-        return list(queues), list(agents), list(calls)
+        queues = (await self.read(QueueList, "/api/queues")).queues
+        agents = (await self.read(AgentList, "/api/agents")).agents
+        calls = (await self.read(CallList, "/api/calls")).calls
+        return queues, agents, calls
 
 
 class CallControlClient:

@@ -15,7 +15,7 @@ from agent_tui.keys import desk_allows
 from cti.protocol import (
     AgentState,
     CallUpdate,
-    JsonObject,
+    MemberSummary,
     Message,
     Notice,
     QueueUpdate,
@@ -37,7 +37,7 @@ class CallContext:
     did: str | None
     inbound_media: str | None
     queue: str | None
-    member: JsonObject | None
+    member: MemberSummary | None
     state: str = "ringing"
     answered: bool = False
     consulting: bool = False
@@ -59,17 +59,12 @@ class CallContext:
     @property
     def member_number(self) -> str | None:
         """The member's number, if the caller is a member."""
-        if self.member is None:
-            return None
-        number = self.member.get("profile", {}).get("number")
-        return str(number) if number else None
+        return self.member.profile.number if self.member is not None else None
 
     @property
     def member_name(self) -> str:
         """The member's name, or "unknown caller"."""
-        if self.member is None:
-            return "unknown caller"
-        return str(self.member.get("profile", {}).get("name", "?"))
+        return self.member.profile.name if self.member is not None else "unknown caller"
 
 
 @dataclass

@@ -57,8 +57,8 @@ from crm_core.errors import CrmError
 from crm_core.io.bulk import bulk_phone, member_number, seed_bulk
 from crm_core.members.models import Member
 from crm_core.wiring import Crm, build_crm
-from cti.http.serialisers import MEMBER_360
 from cti.protocol import ScreenPop, to_json
+from cti.screen_pop.lookup import member_summary
 from cti.service import CtiService
 from cti.settings import AmiSettings, ApiSettings, DatabaseSettings, PhoneSettings, Settings
 
@@ -372,8 +372,7 @@ async def measure_floor(crm: Crm, members: int, calls: int, seed: int) -> list[i
                 found = await crm.directory.lookup(caller)
                 view = await crm.member360.view(found[0].number)
                 pop = ScreenPop(call_id="floor", caller=caller, did=DID, inbound_media="Bench",
-                                queue=QUEUE, member={"number": found[0].number,
-                                                     **MEMBER_360.dump(view)})  # fmt: skip
+                                queue=QUEUE, member=member_summary(view))  # fmt: skip
                 await sender.send_str(to_json(pop))
                 await client.receive()
                 samples.append(time.perf_counter_ns() - started)

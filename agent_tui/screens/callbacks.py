@@ -7,14 +7,13 @@ goes back to the desk. The list is read from the service when the screen opens.
 
 from __future__ import annotations
 
-from typing import Any
-
 from textual import on, work
 from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
 from agent_tui.screens.base import ConsoleScreen
+from cti.protocol import CallbackTask
 
 COLUMNS = (("Due", 17), ("Caller", 16), ("Member", 12), ("Voicemail", 12))
 
@@ -30,7 +29,7 @@ class CallbacksScreen(ConsoleScreen):
 
     def __init__(self) -> None:
         super().__init__()
-        self.tasks: dict[str, dict[str, Any]] = {}
+        self.tasks: dict[str, CallbackTask] = {}
 
     def compose(self) -> ComposeResult:
         yield Static("Callbacks due  (Enter: call back · x: done · R: reload · Esc: back)")
@@ -50,20 +49,20 @@ class CallbacksScreen(ConsoleScreen):
             tasks = await self.console.client.callbacks()
             table = self.query_one("#callbacks", DataTable)
             table.clear()
-            self.tasks = {str(task["id"]): task for task in tasks}
+            self.tasks = {str(task.id): task for task in tasks}
             for key, task in self.tasks.items():
                 table.add_row(
-                    str(task["due_at"])[:16].replace("T", " "),
-                    str(task["caller"]),
-                    str(task.get("member_number") or "-"),
-                    str(task.get("message") or "-"),
+                    task.due_at[:16].replace("T", " "),
+                    task.caller,
+                    task.member_number or "-",
+                    task.message or "-",
                     key=key,
                 )
             self.query_one("#message", Static).update(
                 f"{len(tasks)} callback(s) due" if tasks else "No callbacks due."
             )
 
-    def _selected(self) -> dict[str, Any] | None:
+    def _selected(self) -> CallbackTask | None:
         table = self.query_one("#callbacks", DataTable)
         if table.row_count == 0:
             return None
@@ -78,9 +77,9 @@ class CallbacksScreen(ConsoleScreen):
         if task is None:
             return
         with self.console.reporting("call back"):
-            await self.console.calls.dial(str(task["caller"]))
-            await self.console.client.callback_done(int(task["id"]))
-            self.console.show_info(f"Calling back {task['caller']}")
+            await self.console.calls.dial(task.caller)
+            await self.console.client.callback_done(task.id)
+            self.console.show_info(f"Calling back {task.caller}")
             self.action_load()
 
     @work(group="callbacks-action")
@@ -90,8 +89,8 @@ class CallbacksScreen(ConsoleScreen):
         if task is None:
             return
         with self.console.reporting("callback done"):
-            await self.console.client.callback_done(int(task["id"]))
-            self.console.show_info(f"Callback {task['caller']} done")
+            await self.console.client.callback_done(task.id)
+            self.console.show_info(f"Callback {task.caller} done")
             self.action_load()
 
 

@@ -36,8 +36,8 @@ def numbers_on_screen(call: CallContext | None) -> list[str]:
     """The numbers the desk shows for ``call``: the caller's, then the member's phones."""
     if call is None:
         return []
-    phones = (call.member or {}).get("profile", {}).get("phones", [])
-    found = [call.caller, *(str(phone.get("e164", "")) for phone in phones)]
+    phones = call.member.profile.phones if call.member is not None else ()
+    found = [call.caller, *(phone.e164 for phone in phones)]
     return [number for number in dict.fromkeys(found) if number]
 
 

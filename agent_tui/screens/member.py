@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from rich.text import Text
 from textual import work
@@ -24,10 +24,11 @@ LEDGER_COLUMNS = (
 )
 
 
-def _lines(items: list[dict[str, Any]], *fields: str) -> Text:
+def _lines(items: Sequence[object], *fields: str) -> Text:
+    """One line per item: the named attributes, two spaces apart (empty ones blank)."""
     if not items:
         return Text("none", "dim")
-    return Text("\n".join("  ".join(str(item.get(f) or "") for f in fields) for item in items))
+    return Text("\n".join("  ".join(str(getattr(item, f) or "") for f in fields) for item in items))
 
 
 class MemberScreen(ConsoleScreen):
@@ -65,17 +66,17 @@ class MemberScreen(ConsoleScreen):
         with self.console.reporting(f"member {self.member_no}"):
             view = await self.console.client.member(self.member_no)
             ledger = await self.console.client.ledger(self.member_no)
-            profile = view["profile"]
+            profile = view.profile
             self.query_one("#member-title", Static).update(
-                f"Member {profile['number']} {profile['name']}  (Esc: back)"
+                f"Member {profile.number} {profile.name}  (Esc: back)"
             )
-            self.query_one("#member-summary", Static).update(member_lines(view))
+            self.query_one("#member-summary", Static).update(member_lines(view.summary()))
             self.query_one("#member-requests", Static).update(
-                _lines(list(view["open_requests"]), "number", "status", "request_type", "subject")
+                _lines(view.open_requests, "number", "status", "request_type", "subject")
             )
             self.query_one("#member-calls", Static).update(
                 _lines(
-                    list(view["last_calls"]),
+                    view.last_calls,
                     "started_at",
                     "queue",
                     "agent",
@@ -84,21 +85,21 @@ class MemberScreen(ConsoleScreen):
                 )
             )
             self.query_one("#member-cards", Static).update(
-                _lines(list(view["cards"]), "card_number", "card_type", "status")
+                _lines(view.cards, "card_number", "card_type", "status")
                 + Text("\n")
-                + _lines(list(view["assets"]), "product_name", "serial", "warranty_end")
+                + _lines(view.assets, "product_name", "serial", "warranty_end")
             )
             table = self.query_one("#ledger", DataTable)
             table.clear()
             for line in ledger:
                 table.add_row(
-                    str(line["created_at"])[5:16].replace("T", " "),
-                    line["operation"],
-                    f"{line['points']:+,}",
-                    f"{line['valid_after']:,}",
-                    f"{line['cumulative_after']:,}",
-                    line["operator"],
-                    line.get("reason") or line.get("item") or line.get("rule") or "",
+                    line.created_at[5:16].replace("T", " "),
+                    line.operation,
+                    f"{line.points:+,}",
+                    f"{line.valid_after:,}",
+                    f"{line.cumulative_after:,}",
+                    line.operator,
+                    line.why,
                 )
 
 

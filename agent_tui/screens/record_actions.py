@@ -34,7 +34,7 @@ class RecordActions(FramedScreen):
         return call if call is not None and call.member_number is not None else None
 
     async def _reload_member(self, call: CallContext, member_no: str) -> None:
-        member = await self.console.client.member(member_no)
+        member = (await self.console.client.member(member_no)).summary()
         latest = self.console.desk.calls.get(call.call_id, call)
         self.console.desk.calls[call.call_id] = replace(latest, member=member)
         self.redraw()
@@ -69,7 +69,7 @@ class RecordActions(FramedScreen):
         body = {key: value for key, value in body.items() if value}
         with self.console.reporting("service request"):
             opened = await self.console.client.open_request(body)
-            self.console.show_info(f"Service request {opened['number']} opened")
+            self.console.show_info(f"Service request {opened.number} opened")
             await self._reload_member(call, call.member_number)
 
     async def _points_change(self, verb: str, second: Field) -> None:
@@ -87,7 +87,7 @@ class RecordActions(FramedScreen):
                 f"{verb}: give a positive number of points and the {second.name}"
             )
             return
-        valid = (call.member or {}).get("points", {}).get("valid", 0)
+        valid = call.member.points.valid if call.member is not None else 0
         after = valid + points if verb == "grant" else valid - points
         question = (
             f"{verb.title()} {points:,} points for {call.member_name} "
@@ -103,8 +103,8 @@ class RecordActions(FramedScreen):
             else:
                 result = await client.redeem(call.member_number, points, form["item"], key)
             self.console.show_info(
-                f"{verb.title()}ed {abs(result['points']):,} points: valid "
-                f"{result['valid']:,}, cumulative {result['cumulative']:,}"
+                f"{verb.title()}ed {abs(result.points):,} points: valid "
+                f"{result.valid:,}, cumulative {result.cumulative:,}"
             )
             await self._reload_member(call, call.member_number)
 
@@ -136,24 +136,21 @@ class RecordActions(FramedScreen):
         with self.console.reporting("survey"):
             survey = await self.console.client.survey(SURVEY)
             answers = []
-            for question in survey["questions"]:
-                choices = [
-                    (str(o["id"]), o.get("label_en") or o["label"]) for o in question["options"]
-                ]
-                title = question.get("text_en") or question["text"]
-                picked = await self.app.push_screen_wait(ChoiceScreen(title, choices))
+            for question in survey.questions:
+                choices = [(str(option.id), option.shown) for option in question.options]
+                picked = await self.app.push_screen_wait(ChoiceScreen(question.shown, choices))
                 if picked is None:
                     self.console.show_info("Survey cancelled")
                     return
-                answers.append({"question_id": question["id"], "option_ids": [int(picked)]})
+                answers.append({"question_id": question.id, "option_ids": [int(picked)]})
             response = await self.console.client.submit_survey(
                 {
-                    "questionnaire": survey["code"],
+                    "questionnaire": survey.code,
                     "member_number": call.member_number,
                     "answers": answers,
                 }
             )
-            self.console.show_info(f"Survey saved (score {response.get('score') or '-'})")
+            self.console.show_info(f"Survey saved (score {response.score or '-'})")
 
     @work(group="record")
     async def action_kb(self) -> None:
@@ -166,11 +163,11 @@ class RecordActions(FramedScreen):
                 self.console.show_info(f"No article for {form['q']!r}")
                 return
             picked = await self.app.push_screen_wait(
-                ChoiceScreen(f"{len(hits)} articles", [(str(h["id"]), h["title"]) for h in hits])
+                ChoiceScreen(f"{len(hits)} articles", [(str(hit.id), hit.title) for hit in hits])
             )
             if picked is not None:
                 article = await self.console.client.kb_article(int(picked))
-                await self.app.push_screen_wait(TextScreen(article["title"], article["body"]))
+                await self.app.push_screen_wait(TextScreen(article.title, article.body))
 
     @work(group="record")
     async def action_new_member(self) -> None:
@@ -183,9 +180,9 @@ class RecordActions(FramedScreen):
             return
         with self.console.reporting("new member"):
             created = await self.console.client.new_member(form["name"], form["phone"])
-            self.console.show_info(f"Member {created['number']} created")
+            self.console.show_info(f"Member {created.number} created")
             if call is not None:
-                await self._reload_member(call, created["number"])
+                await self._reload_member(call, created.number)
 
     def action_member_view(self) -> None:
         call = self._member_call()
@@ -213,7 +210,7 @@ class RecordActions(FramedScreen):
         picked = await self.app.push_screen_wait(
             ChoiceScreen(
                 f"{len(found)} members",
-                [(m["number"], f"{m['number']} {m['name']}") for m in found],
+                [(hit.number, f"{hit.number} {hit.name}") for hit in found],
             )
         )
         if picked is not None:

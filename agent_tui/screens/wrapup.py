@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from typing import Any
+from collections.abc import Sequence
 
 from textual import on
 from textual.app import ComposeResult
@@ -17,6 +17,7 @@ from agent_tui.desk_state import CallContext
 from agent_tui.feed import LiveFeed
 from agent_tui.screens.dialogs import DIALOG_CSS
 from agent_tui.widgets.status_bar import clock_text
+from cti.protocol import WrapUpCode
 
 
 class WrapUpScreen(ModalScreen[tuple[str, str] | None]):
@@ -25,7 +26,7 @@ class WrapUpScreen(ModalScreen[tuple[str, str] | None]):
     DEFAULT_CSS = DIALOG_CSS
     BINDINGS = [Binding("escape", "cancel", "Later")]  # noqa: RUF012
 
-    def __init__(self, call: CallContext, codes: list[dict[str, Any]]) -> None:
+    def __init__(self, call: CallContext, codes: Sequence[WrapUpCode]) -> None:
         super().__init__()
         self.call = call
         self.codes = codes
@@ -38,7 +39,7 @@ class WrapUpScreen(ModalScreen[tuple[str, str] | None]):
             yield Input(id="wrapup-note", placeholder="what was agreed")
             yield Label("Disposition (Enter to finish)")
             yield OptionList(
-                *(Option(f"{c['code']}  {c['label']}", id=c["code"]) for c in self.codes),
+                *(Option(f"{c.code}  {c.label}", id=c.code) for c in self.codes),
                 id="wrapup-codes",
             )
 

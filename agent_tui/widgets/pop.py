@@ -2,13 +2,11 @@
 
 from __future__ import annotations
 
-from typing import Any
-
 from rich.text import Text
 from textual.widgets import Static
 
 from agent_tui.desk_state import CallContext, DeskState
-from cti.protocol import stars
+from cti.protocol import MemberSummary, RecentCall, stars
 
 STATE_BADGES = {
     "ringing": ("RINGING", "bold black on yellow blink"),
@@ -21,60 +19,57 @@ STATE_BADGES = {
 }
 
 
-def _day(text: Any) -> str:
-    return str(text or "")[:10]
+def _day(text: str | None) -> str:
+    return (text or "")[:10]
 
 
-def _recorded_on(call: dict[str, Any]) -> str:
+def _recorded_on(call: RecentCall) -> str:
     """What agents recorded on a logged call: how many notes, which requests."""
-    notes = len(call.get("activities", []))
+    notes = len(call.activities)
     parts = [f"{notes} note{'s' if notes != 1 else ''}"] if notes else []
-    parts += [request["number"] for request in call.get("service_requests", [])]
+    parts += [request.number for request in call.service_requests]
     return "".join(f" · {part}" for part in parts)
 
 
-def member_lines(member: dict[str, Any]) -> Text:
+def member_lines(member: MemberSummary) -> Text:
     """The 360° summary of a member as the pop shows it."""
-    profile = member.get("profile", {})
-    points = member.get("points", {})
-    cards = member.get("cards", [])
-    card = next((c for c in cards if c.get("status") == "active"), cards[0] if cards else None)
+    profile, points, card = member.profile, member.points, member.active_card
     text = Text()
-    text.append(f"{profile.get('name', '?')}", "bold")
-    text.append(f"  {profile.get('number', '')}  {stars(profile.get('level'))}")
-    if profile.get("member_type"):
-        text.append(f"  {profile['member_type']}")
+    text.append(profile.name, "bold")
+    text.append(f"  {profile.number}  {stars(profile.level)}")
+    if profile.member_type:
+        text.append(f"  {profile.member_type}")
     text.append("\n")
     if card is not None:
-        text.append(f"Card {card.get('card_number')} {card.get('card_type') or ''}\n")
+        text.append(f"Card {card.card_number} {card.card_type or ''}\n")
     text.append("Points: valid ")
-    text.append(f"{points.get('valid', 0):,}", "bold green")
-    text.append(f"  cumulative {points.get('cumulative', 0):,}\n")
-    where = " ".join(p for p in (profile.get("province"), profile.get("city")) if p)
+    text.append(f"{points.valid:,}", "bold green")
+    text.append(f"  cumulative {points.cumulative:,}\n")
+    where = " ".join(p for p in (profile.province, profile.city) if p)
     facts = [
-        ("Category", profile.get("customer_category")),
-        ("Intent", profile.get("purchase_intent")),
-        ("Interest", profile.get("product_interest")),
+        ("Category", profile.customer_category),
+        ("Intent", profile.purchase_intent),
+        ("Interest", profile.product_interest),
         ("Region", where or None),
     ]
     shown = [f"{label}: {value}" for label, value in facts if value]
     if shown:
         text.append("  ".join(shown) + "\n")
-    requests = member.get("open_requests", [])
+    requests = member.open_requests
     text.append(f"Open requests ({len(requests)})\n", "underline")
     for request in requests[:3]:
-        text.append(f"  {request['number']} {request['status']} {request['subject']}\n")
-    calls = member.get("last_calls", [])
+        text.append(f"  {request.number} {request.status} {request.subject}\n")
+    calls = member.last_calls
     text.append(f"Last calls ({len(calls)})\n", "underline")
     for call in calls[:3]:
-        outcome = "abandoned" if call.get("abandoned") else call.get("disposition_code") or ""
+        outcome = "abandoned" if call.abandoned else call.disposition_code or ""
         text.append(
-            f"  {_day(call.get('started_at'))} {call.get('queue') or ''} "
-            f"{call.get('agent') or ''} {outcome}{_recorded_on(call)}\n"
+            f"  {_day(call.started_at)} {call.queue or ''} "
+            f"{call.agent or ''} {outcome}{_recorded_on(call)}\n"
         )
-    survey = member.get("last_survey")
-    if survey:
-        text.append(f"Last survey: {survey.get('score') or '-'} ({_day(survey['completed_at'])})")
+    survey = member.last_survey
+    if survey is not None:
+        text.append(f"Last survey: {survey.score or '-'} ({_day(survey.completed_at)})")
     else:
         text.append("Last survey: none")
     return text

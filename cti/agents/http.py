@@ -6,17 +6,11 @@ from collections.abc import Sequence
 from typing import Any, Protocol
 
 from crm_core.staff.schemas import UserView
-from cti.agents.schemas import (
-    QUEUE_CHANGE,
-    CallBody,
-    PauseBody,
-    QueueChange,
-    QueuesBody,
-    WrapUpBody,
-)
+from cti.agents.schemas import QUEUE_CHANGE, CallBody, PauseBody, QueuesBody, WrapUpBody
 from cti.http.auth import STAFF
 from cti.http.parsing import json_body
 from cti.http.routes import Caller, Route, Services
+from cti.protocol import QueueChange
 
 
 class AgentActions(Protocol):
@@ -60,11 +54,13 @@ def agent_routes(agents: AgentActions) -> tuple[Route, ...]:
 
     async def signin(_services: Services, caller: Caller) -> QueueChange:
         """Sign in to queues."""
-        return QueueChange(await agents.sign_in(caller.staff, await _optional_queues(caller)))
+        joined = await agents.sign_in(caller.staff, await _optional_queues(caller))
+        return QueueChange(tuple(joined))
 
     async def signout(_services: Services, caller: Caller) -> QueueChange:
         """Sign out of queues."""
-        return QueueChange(await agents.sign_out(caller.staff, await _optional_queues(caller)))
+        left = await agents.sign_out(caller.staff, await _optional_queues(caller))
+        return QueueChange(tuple(left))
 
     async def pause(_services: Services, caller: Caller) -> None:
         """Pause with a reason."""

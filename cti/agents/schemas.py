@@ -3,12 +3,12 @@
 from __future__ import annotations
 
 import re
-from dataclasses import dataclass
 
 from pydantic import Field, field_validator
 
 from cti.http.schemas import QUEUE_NAME, RequestBody, printable
 from cti.http.serialisers import Serialiser
+from cti.protocol import QueueChange
 
 
 class QueuesBody(RequestBody):
@@ -59,14 +59,7 @@ class WrapUpBody(CallBody):
         return None if value is None else printable(value)
 
 
-@dataclass(frozen=True)
-class QueueChange:
-    """The queues an agent joined or left."""
-
-    queues: list[str]
-
-
 QUEUE_CHANGE = Serialiser(QueueChange, "QueueChange")
 
 
-__all__ = ["QUEUE_CHANGE", "CallBody", "PauseBody", "QueueChange", "QueuesBody", "WrapUpBody"]
+__all__ = ["QUEUE_CHANGE", "CallBody", "PauseBody", "QueuesBody", "WrapUpBody"]

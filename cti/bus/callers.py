@@ -8,18 +8,20 @@ one member everywhere.
 from __future__ import annotations
 
 from dataclasses import dataclass
-from typing import Any, Protocol
+from typing import Protocol
+
+from cti.protocol import MemberSummary
 
 
 @dataclass(frozen=True)
 class CallerMatch:
-    """The result of one caller lookup: the member (JSON summary) or nobody known."""
+    """The result of one caller lookup: the member (the pop's summary) or nobody known."""
 
     caller: str
     did: str | None
     inbound_media: str | None
     member_number: str | None
-    member: dict[str, Any] | None
+    member: MemberSummary | None
     verified_in_ivr: bool = False
 
 

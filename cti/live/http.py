@@ -3,7 +3,6 @@
 from __future__ import annotations
 
 from collections.abc import Callable
-from dataclasses import dataclass
 from typing import Any
 
 from crm_core.staff.schemas import UserView
@@ -11,29 +10,7 @@ from cti.http.auth import STAFF, SUPERVISORS
 from cti.http.routes import Caller, Route, Services
 from cti.http.serialisers import Serialiser
 from cti.live.state import LiveState
-from cti.protocol import AgentState, CallUpdate, QueueUpdate
-
-
-@dataclass(frozen=True)
-class QueueList:
-    """Every visible queue's counters."""
-
-    queues: list[QueueUpdate]
-
-
-@dataclass(frozen=True)
-class AgentList:
-    """Every visible agent's state."""
-
-    agents: list[AgentState]
-
-
-@dataclass(frozen=True)
-class CallList:
-    """Every visible call in progress."""
-
-    calls: list[CallUpdate]
-
+from cti.protocol import AgentList, CallList, QueueList
 
 QUEUE_LIST = Serialiser(QueueList, "QueueList")
 AGENT_LIST = Serialiser(AgentList, "AgentList")
@@ -55,9 +32,13 @@ def live_routes(live_state: LiveState) -> tuple[Route, ...]:
         handler.__name__ = name
         return handler
 
-    queues = reader(lambda user: QueueList(live_state.queues(visible_queues(user))), "queues")
-    agents = reader(lambda user: AgentList(live_state.agents(visible_queues(user))), "agents")
-    calls = reader(lambda user: CallList(live_state.calls(visible_queues(user))), "calls")
+    queues = reader(
+        lambda user: QueueList(tuple(live_state.queues(visible_queues(user)))), "queues"
+    )
+    agents = reader(
+        lambda user: AgentList(tuple(live_state.agents(visible_queues(user)))), "agents"
+    )
+    calls = reader(lambda user: CallList(tuple(live_state.calls(visible_queues(user)))), "calls")
     return (
         Route("GET", "/api/queues", queues, "Live queue counters", roles=STAFF,
               response=QUEUE_LIST),
@@ -67,4 +48,4 @@ def live_routes(live_state: LiveState) -> tuple[Route, ...]:
     )  # fmt: skip
 
 
-__all__ = ["AgentList", "CallList", "QueueList", "live_routes", "visible_queues"]
+__all__ = ["live_routes", "visible_queues"]

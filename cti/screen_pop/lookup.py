@@ -8,8 +8,7 @@ from __future__ import annotations
 
 import asyncio
 import logging
-from collections.abc import Mapping
-from typing import Any
+from collections.abc import Mapping, Sequence
 
 from crm_core.errors import CrmError
 from crm_core.member360.schemas import Member360
@@ -17,6 +16,7 @@ from crm_core.members.schemas import MemberBrief
 from crm_core.wiring import Crm
 from cti.bus.callers import CallerMatch
 from cti.http.serialisers import MEMBER_360
+from cti.protocol import MemberRecord, MemberSummary, decode
 
 log = logging.getLogger(__name__)
 
@@ -101,13 +101,16 @@ class CallerLookup:
         *,
         verified: bool,
     ) -> CallerMatch:
-        first = members[0]
-        summary: dict[str, Any] = {
-            "number": first.number,
-            "name": first.name,
-            "level": first.level,
-            "member_type": first.member_type,
-            "other_matches": [member.number for member in members[1:]],
-            **MEMBER_360.dump(view),
-        }
-        return CallerMatch(caller, did or None, media, first.number, summary, verified)
+        summary = member_summary(view, [member.number for member in members[1:]])
+        return CallerMatch(caller, did or None, media, summary.number, summary, verified)
+
+
+def member_summary(view: Member360, other_matches: Sequence[str] = ()) -> MemberSummary:
+    """The screen pop's member from the 360° ``view`` (the one place the service builds it).
+
+    The view goes through its REST serialiser, so the pop's parts are the JSON
+    ``GET /api/members/{member_no}`` returns; ``other_matches`` are the other members
+    sharing the caller's number.
+    """
+    record = decode(MemberRecord, MEMBER_360.dump(view), what="member 360° view")
+    return record.summary(other_matches)

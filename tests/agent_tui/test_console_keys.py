@@ -10,8 +10,9 @@ from agent_tui.screens.desk import DeskScreen
 from agent_tui.screens.wallboard import WallBoardScreen
 from agent_tui.widgets.softphone import keys_text
 from cti.protocol import AgentState, CallUpdate, ScreenPop
+from tests.support.wire import member_summary
 
-MEMBER = {"profile": {"number": "I-00000001", "name": "李娜"}, "points": {"valid": 10}}
+MEMBER = member_summary()
 
 
 def _method(action: str) -> str:

@@ -8,10 +8,11 @@ import pytest
 
 from agent_tui.board_state import BoardState, wait_bucket
 from agent_tui.desk_state import DeskState
-from cti.protocol import AgentState, CallUpdate, QueueUpdate, ScreenPop
+from cti.protocol import AgentState, CallUpdate, LoggedCall, QueueUpdate, ScreenPop
+from tests.support.wire import member_summary
 
 NOW = datetime(2026, 3, 2, 9, 30, tzinfo=UTC)
-MEMBER = {"profile": {"number": "I-00000001", "name": "李娜"}, "points": {"valid": 10}}
+MEMBER = member_summary()
 
 
 def desk_with(*messages: object) -> DeskState:
@@ -71,9 +72,11 @@ def test_waiting_counts_only_the_agents_own_queues_and_other_agents_are_ignored(
 
 def test_the_board_counts_a_call_once_from_the_log_and_from_pushes() -> None:
     board = BoardState(day_start=NOW.replace(hour=0, minute=0))
-    record = {"linked_id": "c1", "started_at": "2026-03-02T09:00:00Z", "queue": "hotline",
-              "wait_seconds": 12, "answered_at": "2026-03-02T09:00:12Z", "abandoned": False,
-              "agent_login": "agent1", "caller": "138", "member_number": "I-00000001"}  # fmt: skip
+    record = LoggedCall(
+        linked_id="c1", caller="138", queue="hotline", agent_login="agent1",
+        member_number="I-00000001", started_at="2026-03-02T09:00:00Z",
+        answered_at="2026-03-02T09:00:12Z", wait_seconds=12, abandoned=False,
+    )  # fmt: skip
     board.load_records([record])
     board.apply(CallUpdate("c1", "answered", "138", "2026-03-02T09:00:00Z", "hotline", "agent1"),
                 NOW)  # fmt: skip

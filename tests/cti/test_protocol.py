@@ -23,10 +23,11 @@ from cti.protocol import (
     from_json,
     to_json,
 )
+from tests.support.wire import member_summary
 
 EXAMPLES: list[Message] = [
     ScreenPop("1700000000.1", "13812345678", "4008001234", "电台", "sales",
-              {"number": "I-00000001", "name": "李娜", "points": {"valid": 1200}}),
+              member_summary(valid_points=1200)),
     ScreenPop("1700000000.2", "+14155550100", None, None, None, None),
     AgentState("agent7", "paused", "2026-03-02T09:00:00Z", reason="lunch", queues=["sales"]),
     AgentState("agent8", "ready", "2026-03-02T09:00:00Z"),
@@ -96,12 +97,17 @@ def test_the_token_is_not_in_the_repr() -> None:
         (
             '{"type": "agent_state", "login": "a", "state": "ready", "since": "t",'
             ' "queues": ["sales", 3]}',
-            "'queues'",
+            "'queues\\[1\\]' has the wrong type",
         ),
         (
             '{"type": "screen_pop", "call_id": "1", "caller": "1", "did": null,'
             ' "inbound_media": null, "queue": null, "member": []}',
-            "'member'",
+            "'member' has the wrong type",
+        ),
+        (
+            '{"type": "screen_pop", "call_id": "1", "caller": "1", "did": null,'
+            ' "inbound_media": null, "queue": null, "member": {"number": "I-00000001"}}',
+            "screen_pop: field 'member.name' is missing",
         ),
     ],
 )

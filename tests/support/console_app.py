@@ -12,8 +12,8 @@ from agent_tui.app import ConsoleApp
 from agent_tui.screens.desk import DeskScreen
 from agent_tui.screens.login import LoginScreen
 from agent_tui.screens.wallboard import WallBoardScreen
-from cti.http.serialisers import MEMBER_360
 from cti.protocol import ScreenPop
+from cti.screen_pop.lookup import member_summary
 from tests.support.desk_api import MEMBER_PHONE, NOW, ThreadedApi, fetch
 
 
@@ -48,10 +48,11 @@ CALL = "1772443800.11"
 
 
 def member_pop(api: ThreadedApi, call_id: str = CALL) -> ScreenPop:
-    """The pop the service sends when 李娜 rings agent1 (her real 360° view)."""
+    """The pop the service sends when 李娜 rings agent1 (her real 360° view, summed up as
+    the service does)."""
     view = fetch(api, lambda crm: crm.member360.view(api.member_number))
     return ScreenPop(call_id, MEMBER_PHONE, "4008001234", "Spring brochure", "hotline",
-                     MEMBER_360.dump(view))  # fmt: skip
+                     member_summary(view))  # fmt: skip
 
 
 async def connected_on(pilot: Pilot[None], screen: type[object]) -> ConsoleApp:

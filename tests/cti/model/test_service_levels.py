@@ -9,7 +9,7 @@ import pytest
 
 from agent_tui.board_state import BoardState
 from cti.model import DEFAULT_SERVICE_LEVEL_SECONDS, CallCentreModel
-from cti.protocol import CallUpdate, QueueUpdate
+from cti.protocol import CallUpdate, LoggedCall, QueueUpdate
 from tests.support.frames import frame
 
 AT = 1700000000.0
@@ -116,13 +116,14 @@ def board_with_thresholds(**seconds: int) -> BoardState:
     return board
 
 
-def record(call_id: str, queue: str, wait: int, *, answered: bool = True) -> dict[str, object]:
-    return {
-        "linked_id": call_id, "started_at": "2026-03-02T09:00:00Z", "queue": queue,
-        "wait_seconds": wait, "answered_at": "2026-03-02T09:00:15Z" if answered else None,
-        "abandoned": not answered, "agent_login": "agent1" if answered else None,
-        "caller": "138", "member_number": None,
-    }  # fmt: skip
+def record(call_id: str, queue: str, wait: int, *, answered: bool = True) -> LoggedCall:
+    return LoggedCall(
+        linked_id=call_id, caller="138", queue=queue,
+        agent_login="agent1" if answered else None, member_number=None,
+        started_at="2026-03-02T09:00:00Z",
+        answered_at="2026-03-02T09:00:15Z" if answered else None,
+        wait_seconds=wait, abandoned=not answered,
+    )  # fmt: skip
 
 
 def test_a_call_answered_after_15_s_meets_a_20_s_level_but_not_a_10_s_one() -> None:

@@ -1,27 +1,23 @@
 """The messages the service pushes to consoles over the WebSocket (standard library only).
 
-Every message is a JSON object with a ``type``. The console imports this module and
-nothing else of the service. The WebSocket's path and close codes are here, and the
-time encoding both ways: times travel as ISO 8601 text in UTC (:func:`iso`,
-:func:`parse_time`); ``member`` in a
-screen pop is the JSON form of the member's 360° summary (or ``null`` for an unknown
-caller), kept as a plain JSON object so the console needs no CRM types.
+Every message is a JSON object with a ``type``. The WebSocket's path and close codes are
+here, and the time encoding both ways: times travel as ISO 8601 text in UTC (:func:`iso`,
+:func:`parse_time`). ``member`` in a screen pop is the member's summary
+(:class:`~cti.protocol.member.MemberSummary`), ``null`` for an unknown caller.
 
 ``from_json`` ignores keys it does not know (a newer service may add some) and raises
-:class:`ProtocolError` for anything else that is wrong.
+:class:`ProtocolError` naming the field for anything else that is wrong.
 """
 
 from __future__ import annotations
 
-import dataclasses
 import json
-import types
-import typing
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
 from typing import Any, ClassVar
 
-JsonObject = dict[str, Any]
+from cti.protocol.codec import JsonObject, ProtocolError, decode, encode
+from cti.protocol.member import MemberSummary
 
 WEBSOCKET_PATH = "/api/ws"
 """Where the service serves the WebSocket of pushes."""
@@ -47,10 +43,6 @@ def parse_time(text: str) -> datetime:
     return datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
-class ProtocolError(ValueError):
-    """A message that is not valid JSON, has an unknown type, or a missing or wrong field."""
-
-
 @dataclass(frozen=True)
 class ScreenPop:
     """A call ringing at the agent: who calls, on which number, and the member if known.
@@ -67,7 +59,7 @@ class ScreenPop:
     did: str | None
     inbound_media: str | None
     queue: str | None
-    member: JsonObject | None
+    member: MemberSummary | None
     direction: str = "inbound"
     transferred_by: str | None = None
     note: str | None = None
@@ -177,31 +169,12 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
 
 def to_dict(message: Message) -> JsonObject:
     """The message as a JSON-ready mapping, ``type`` first."""
-    return {"type": message.type, **dataclasses.asdict(message)}
+    return {"type": message.type, **encode(message)}
 
 
 def to_json(message: Message) -> str:
     """The message as JSON text (UTF-8 characters kept as they are)."""
     return json.dumps(to_dict(message), ensure_ascii=False, separators=(",", ":"))
-
-
-def _accepts(annotation: Any, value: Any) -> bool:
-    """Whether ``value`` (decoded JSON) fits a field annotation of the classes above."""
-    origin = typing.get_origin(annotation)
-    if origin in (types.UnionType, typing.Union):
-        return any(_accepts(option, value) for option in typing.get_args(annotation))
-    if annotation is type(None):
-        return value is None
-    if origin is list:
-        (item,) = typing.get_args(annotation)
-        return isinstance(value, list) and all(_accepts(item, entry) for entry in value)
-    if origin is dict:
-        return isinstance(value, dict) and all(isinstance(key, str) for key in value)
-    if annotation is int:
-        return isinstance(value, int) and not isinstance(value, bool)
-    if annotation is float:
-        return isinstance(value, int | float) and not isinstance(value, bool)
-    return isinstance(value, annotation)
 
 
 def from_dict(data: Any) -> Message:
@@ -211,18 +184,7 @@ def from_dict(data: Any) -> Message:
     kind = MESSAGE_TYPES.get(data.get("type"))  # type: ignore[arg-type]
     if kind is None:
         raise ProtocolError(f"unknown message type {data.get('type')!r}")
-    hints = typing.get_type_hints(kind)
-    values: dict[str, Any] = {}
-    for spec in dataclasses.fields(kind):
-        if spec.name not in data:
-            no_default = spec.default is dataclasses.MISSING
-            if no_default and spec.default_factory is dataclasses.MISSING:
-                raise ProtocolError(f"{kind.type}: field {spec.name!r} is missing")
-            continue
-        if not _accepts(hints[spec.name], data[spec.name]):
-            raise ProtocolError(f"{kind.type}: field {spec.name!r} has the wrong type")
-        values[spec.name] = data[spec.name]
-    return kind(**values)
+    return decode(kind, data, what=kind.type)
 
 
 def from_json(text: str | bytes) -> Message:
@@ -242,10 +204,8 @@ __all__ = [
     "AgentState",
     "Authenticate",
     "CallUpdate",
-    "JsonObject",
     "Message",
     "Notice",
-    "ProtocolError",
     "QueueUpdate",
     "ScreenPop",
     "SessionReady",
