@@ -24,6 +24,7 @@ from crm_core.db.migrate import upgrade
 from crm_core.wiring import Crm, build_crm
 from cti.service import CtiService
 from tests.support.asterisk import AmiClient, AsteriskServer
+from tests.support.campaigns import Running, start_campaign
 from tests.support.desk_api import ThreadedApi
 from tests.support.postgres import PostgresServer
 from tests.support.telephony import running_service
@@ -133,6 +134,12 @@ async def any_crm(any_url: str, clock: Clock) -> AsyncIterator[Crm]:
     services = build_crm(database_url=any_url, clock=clock)
     yield services
     await services.close()
+
+
+@pytest.fixture
+async def running(any_crm: Crm, clock: Clock) -> Running:
+    """A running campaign whose dialer lease is held, on SQLite and on PostgreSQL."""
+    return await start_campaign(any_crm, clock)
 
 
 # -- the real Asterisk sandbox --------------------------------------------------------

@@ -3,6 +3,7 @@ its status (start, pause, resume, stop)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Mapping
 from datetime import datetime
 from typing import Any
@@ -33,6 +34,10 @@ TRANSITIONS: Mapping[CampaignAction, tuple[frozenset[CampaignStatus], CampaignSt
     ),
 }
 """Action → (the statuses it may start from, the status it leads to)."""
+
+
+SOUND_FILES = r"[A-Za-z0-9_/-]{1,60}(&[A-Za-z0-9_/-]{1,60}){0,9}"
+"""Asterisk sound files (no extension) joined by ``&``: what Playback and Background take."""
 
 
 def _refuse(field: str, message: str, **details: Any) -> InvalidCampaignError:
@@ -76,8 +81,13 @@ def check_spec(spec: CampaignSpec) -> dict[str, list[list[str]]]:
     except ValueError as error:
         where, _, problem = str(error).partition(": ")
         raise _refuse(where, problem) from None
-    if spec.mode != CampaignMode.PREVIEW and not (spec.queue or spec.agents):
+    if spec.mode == CampaignMode.IVR_MESSAGE:
+        if not spec.message:
+            raise _refuse("message", "an IVR message campaign needs the message to play")
+    elif spec.mode != CampaignMode.PREVIEW and not (spec.queue or spec.agents):
         raise _refuse("agents", "a dialling campaign needs agents or a queue")
+    if spec.message is not None and not re.fullmatch(SOUND_FILES, spec.message):
+        raise _refuse("message", "sound file names (letters, digits, _ / -) joined by &")
     return checked_windows(spec)
 
 

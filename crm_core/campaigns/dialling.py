@@ -10,6 +10,7 @@ flight. A lead whose window is closed gets its next callable time on the way.
 
 from __future__ import annotations
 
+import re
 import uuid
 from datetime import datetime
 
@@ -188,6 +189,18 @@ def amd(session: Session, attempt_id: str, status: str) -> None:
         row.amd_status = status
 
 
+def ivr_result(session: Session, attempt_id: str, result: str) -> None:
+    """What the callee of an IVR message campaign did: heard it to the end, or pressed a key.
+
+    A key pressed outranks "played" (it is the answer the campaign asked for).
+    """
+    if result != "played" and not re.fullmatch(r"key-[0-9*#]", result):
+        raise InvalidInputError(f"result: {result!r} is not an IVR result", field="result")
+    row = _attempt(session, attempt_id)
+    if row.ivr_result is None or result.startswith("key-"):
+        row.ivr_result = result
+
+
 def connected(session: Session, attempt_id: str, agent_login: str, at: datetime) -> None:
     """An agent was connected to the answered callee."""
     row = _attempt(session, attempt_id)
@@ -283,6 +296,7 @@ def attempt_view(row: DialAttempt) -> AttemptView:
         agent_login=row.agent_login,
         answered_at=row.answered_at,
         amd_status=row.amd_status,
+        ivr_result=row.ivr_result,
         connected_at=row.connected_at,
         ended_at=row.ended_at,
         hangup_cause=row.hangup_cause,

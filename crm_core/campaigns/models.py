@@ -164,6 +164,8 @@ class DialAttempt(Base):
     agent_login: Mapped[str | None] = mapped_column(String(64))
     answered_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     amd_status: Mapped[str | None] = mapped_column(String(16))
+    ivr_result: Mapped[str | None] = mapped_column(String(16))
+    """An IVR message campaign's result: ``played`` (heard to the end) or ``key-<digit>``."""
     connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hangup_cause: Mapped[int | None] = mapped_column(Integer)

@@ -130,6 +130,7 @@ class AttemptView:
     agent_login: str | None
     answered_at: datetime | None
     amd_status: str | None
+    ivr_result: str | None
     connected_at: datetime | None
     ended_at: datetime | None
     hangup_cause: int | None
@@ -170,6 +171,8 @@ class CampaignCounters:
     done: int
     failed: int
     invalid: int
+    ivr_results: dict[str, int] = field(default_factory=dict)
+    """IVR message campaigns: attempts by result (``played``, ``key-1``…)."""
 
 
 @dataclass(frozen=True)

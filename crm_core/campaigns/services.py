@@ -275,6 +275,10 @@ class CampaignService:
         """The AMD verdict (``HUMAN``, ``MACHINE``, ``NOTSURE``, ``HANGUP``)."""
         await self._db.run_write(lambda session: dialling.amd(session, attempt_id, status))
 
+    async def attempt_ivr(self, attempt_id: str, result: str) -> None:
+        """An IVR message campaign's result for the attempt (``played``, ``key-<digit>``)."""
+        await self._db.run_write(lambda session: dialling.ivr_result(session, attempt_id, result))
+
     async def attempt_connected(self, attempt_id: str, agent_login: str, at: datetime) -> None:
         """The callee was connected to ``agent_login`` at ``at``."""
         await self._db.run_write(

@@ -78,4 +78,12 @@ def counters(session: Session, campaign_id: int) -> CampaignCounters:
         done=by_status.get(LeadStatus.DONE, 0),
         failed=by_status.get(LeadStatus.FAILED, 0),
         invalid=by_status.get(LeadStatus.INVALID, 0),
+        ivr_results={
+            str(result): count
+            for result, count in session.execute(
+                select(attempt.ivr_result, func.count())
+                .where(attempt.campaign_id == campaign_id, attempt.ivr_result.is_not(None))
+                .group_by(attempt.ivr_result)
+            )
+        },
     )

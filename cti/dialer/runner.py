@@ -30,13 +30,23 @@ from crm_core.wiring import Crm
 from cti.ami import Action, AmiClient, AmiError
 from cti.bus import dialplan
 from cti.dialer.pool import AgentPool
-from cti.dialer.tracker import AmdVerdict, Answered, AttemptTracker, Bridged, Ended, Outcome
+from cti.dialer.tracker import (
+    AmdVerdict,
+    Answered,
+    AttemptTracker,
+    Bridged,
+    Ended,
+    IvrStep,
+    Outcome,
+)
 from cti.model.frame import Frame
 from cti.settings import DialerSettings
 
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
+IVR_MESSAGE = "ivr_message"
+"""The campaign mode that plays a message and needs no agent."""
 NORMAL_CLEARING = 16
 """Q.850 cause of a call that ended normally."""
 
@@ -74,6 +84,7 @@ class CampaignRunner:
     _reserved: dict[str, str] = field(default_factory=dict)
     _channels: dict[str, str] = field(default_factory=dict)
     _leads: dict[str, Claim] = field(default_factory=dict)
+    _ivr: set[str] = field(default_factory=set)
     planned: asyncio.Event = field(default_factory=asyncio.Event)
     """Set each time the runner has decided how many calls to place (tests wait on it)."""
     on_recorded: Callable[[int, Outcome], None] | None = None
@@ -191,27 +202,33 @@ class CampaignRunner:
             await self._originate(campaign, claim)
 
     def _calls_wanted(self, campaign: CampaignView) -> int:
-        """Progressive: one call per free agent, less the calls already in flight."""
+        """IVR message: as many lines as the campaign may use. Progressive: one call per
+        free agent, less the calls already in flight."""
+        in_flight = self.tracker.in_flight
+        if campaign.mode == IVR_MESSAGE:
+            return max(0, self.settings.max_lines - in_flight)
         free = len(self.pool.ready(exclude=self._reserved.values()))
         lines = min(self.settings.max_lines, self.settings.lines_per_agent * self.pool.size)
-        return max(0, min(free - self.tracker.in_flight, lines - self.tracker.in_flight))
+        return max(0, min(free - in_flight, lines - in_flight))
 
     async def _originate(self, campaign: CampaignView, claim: Claim) -> None:
+        ivr = campaign.mode == IVR_MESSAGE
         self.tracker.expect(
-            claim.attempt_id, self.clock(), detects_machines=campaign.amd, via_queue=False
+            claim.attempt_id,
+            self.clock(),
+            detects_machines=campaign.amd and not ivr,
+            via_queue=False,
+            for_agent=not ivr,
         )
-        variables: list[str] = []
-        if campaign.message:
-            variables.append(f"{dialplan.MACHINE_MESSAGE_VARIABLE}={campaign.message}")
-        if campaign.amd and campaign.amd_params:
-            params = ",".join(str(value) for value in campaign.amd_params.values())
-            variables.append(f"{dialplan.AMD_PARAMS_VARIABLE}={params}")
+        context, variables = _entry(campaign)
+        if ivr:
+            self._ivr.add(claim.attempt_id)
         action = Action(
             "Originate",
             {
                 "Channel": self.settings.trunk.format(number=claim.phone.lstrip("+")),
                 "ChannelId": claim.attempt_id,
-                "Context": dialplan.DIALER_AMD_CONTEXT if campaign.amd else dialplan.DIALER_CONTEXT,
+                "Context": context,
                 "Exten": dialplan.DIALER_START_EXTEN,
                 "Priority": "1",
                 "CallerID": campaign.caller_id or "",
@@ -250,6 +267,8 @@ class CampaignRunner:
             await self._connect_waiting()
             await store.attempt_amd(outcome.attempt_id, outcome.status)
             self.counters.machines += outcome.status == "MACHINE"
+        elif isinstance(outcome, IvrStep):
+            await store.attempt_ivr(outcome.attempt_id, outcome.result)
         elif isinstance(outcome, Bridged):
             interface = self._reserved.pop(outcome.attempt_id, outcome.agent)
             agent = await self.agent_login(interface) or interface
@@ -261,7 +280,10 @@ class CampaignRunner:
             self._reserved.pop(outcome.attempt_id, None)
             self._channels.pop(outcome.attempt_id, None)
             self._leads.pop(outcome.attempt_id, None)
-            abandoned = outcome.answered and not outcome.bridged
+            ivr = outcome.attempt_id in self._ivr
+            self._ivr.discard(outcome.attempt_id)
+            # An IVR message is the call's purpose, not an abandon.
+            abandoned = outcome.answered and not outcome.bridged and not ivr
             await store.attempt_ended(
                 outcome.attempt_id, cause=outcome.cause, at=_utc(outcome.at), abandoned=abandoned
             )
@@ -296,6 +318,22 @@ class CampaignRunner:
                     Priority=1,
                 )
             )
+
+
+def _entry(campaign: CampaignView) -> tuple[str, list[str]]:
+    """Where an answered callee enters the dialplan, and the channel variables it reads."""
+    if campaign.mode == IVR_MESSAGE:
+        variables = [f"{dialplan.IVR_MESSAGE_VARIABLE}={campaign.message or ''}"]
+        if campaign.queue:
+            variables.append(f"{dialplan.IVR_QUEUE_VARIABLE}={campaign.queue}")
+        return dialplan.DIALER_IVR_CONTEXT, variables
+    variables = []
+    if campaign.message:
+        variables.append(f"{dialplan.MACHINE_MESSAGE_VARIABLE}={campaign.message}")
+    if campaign.amd and campaign.amd_params:
+        params = ",".join(str(value) for value in campaign.amd_params.values())
+        variables.append(f"{dialplan.AMD_PARAMS_VARIABLE}={params}")
+    return (dialplan.DIALER_AMD_CONTEXT if campaign.amd else dialplan.DIALER_CONTEXT), variables
 
 
 def _utc(at: float) -> datetime:

@@ -35,7 +35,8 @@ class CampaignBody(RequestBody):
     amd_params: dict[str, int] = Field(default_factory=dict)
     recording: Literal["none", "all"] = "none"
     script: str | None = Field(None, max_length=20000)
-    message: str | None = Field(None, pattern=r"^[A-Za-z0-9_/-]{1,100}$")
+    message: str | None = Field(None, max_length=100, pattern=r"^[A-Za-z0-9_/&-]+$")
+    """Sound files joined by ``&``: the IVR message, or the one left on a machine."""
     require_consent: bool = False
 
     def spec(self) -> CampaignSpec:

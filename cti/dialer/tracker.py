@@ -7,6 +7,8 @@ events to the attempt and reports what matters, once each:
 - :class:`Answered` — ``Newstate`` ``Up`` (the answer instant);
 - :class:`AmdVerdict` — the answering-machine verdict the dialplan reports (its
   ``UserEvent`` with ``Step: amd`` on the callee's channel);
+- :class:`IvrStep` — what the callee of an IVR message campaign did (heard the message
+  to the end, pressed a key);
 - :class:`Bridged` — the connect instant: the queue's ``AgentConnect`` (with the agent's
   interface) for a call handed to a queue, else the callee's ``BridgeEnter``;
 - :class:`Ended` — the ``Hangup`` with its Q.850 ``Cause``. The outcome is classified
@@ -23,7 +25,7 @@ from __future__ import annotations
 
 from dataclasses import dataclass, field
 
-from cti.bus.dialplan import DIALER_USER_EVENT, STEP_AMD
+from cti.bus.dialplan import DIALER_USER_EVENT, STEP_AMD, STEP_IVR_KEY, STEP_IVR_PLAYED
 from cti.model.frame import Frame
 
 FAILURE_GRACE = 2.0
@@ -49,6 +51,15 @@ class AmdVerdict:
 
 
 @dataclass(frozen=True, slots=True)
+class IvrStep:
+    """An IVR message campaign's callee heard the message (``played``) or pressed ``key-<d>``."""
+
+    attempt_id: str
+    result: str
+    at: float
+
+
+@dataclass(frozen=True, slots=True)
 class Bridged:
     """The callee was connected to an agent (``agent``: the interface, "" when unknown)."""
 
@@ -68,7 +79,7 @@ class Ended:
     at: float
 
 
-Outcome = Answered | AmdVerdict | Bridged | Ended
+Outcome = Answered | AmdVerdict | IvrStep | Bridged | Ended
 
 
 @dataclass(slots=True)
@@ -76,6 +87,7 @@ class _Attempt:
     expected_at: float
     detects_machines: bool
     via_queue: bool
+    for_agent: bool = True
     created: bool = False
     answered: bool = False
     bridged: bool = False
@@ -97,6 +109,7 @@ class AttemptTracker:
         *,
         detects_machines: bool = False,
         via_queue: bool = True,
+        for_agent: bool = True,
         created: bool = False,
     ) -> None:
         """Count ``attempt_id`` in flight from now (call before sending its Originate).
@@ -105,9 +118,10 @@ class AttemptTracker:
         before it is offered to an agent. ``via_queue``: the call is connected through a
         queue, so its connect instant is the queue's ``AgentConnect`` (which names the
         agent), not the first ``BridgeEnter``. ``created``: its channel exists already (an
-        attempt taken over from a previous dialer).
+        attempt taken over from a previous dialer). ``for_agent`` False: nobody is to be
+        connected when it answers (an IVR message campaign).
         """
-        attempt = _Attempt(at, detects_machines, via_queue, created=created)
+        attempt = _Attempt(at, detects_machines, via_queue, for_agent, created=created)
         self._attempts.setdefault(attempt_id, attempt)
 
     def forget(self, attempt_id: str) -> None:
@@ -133,6 +147,7 @@ class AttemptTracker:
             attempt_id
             for attempt_id, attempt in self._attempts.items()
             if attempt.answered
+            and attempt.for_agent
             and not attempt.bridged
             and (attempt.amd == "HUMAN" or not attempt.detects_machines)
         ]
@@ -145,7 +160,7 @@ class AttemptTracker:
         if attempt is None:
             return []
         if event == "UserEvent":
-            return self._amd(attempt_id, attempt, frame, at)
+            return self._user_event(attempt_id, attempt, frame, at)
         if event == "Newchannel":
             attempt.created = True
         elif event == "Newstate" and frame.get("ChannelStateDesc") == "Up":
@@ -173,10 +188,18 @@ class AttemptTracker:
         ]
         return [self._end(attempt_id, None, now) for attempt_id in over]
 
-    def _amd(self, attempt_id: str, attempt: _Attempt, frame: Frame, at: float) -> list[Outcome]:
-        """The dialplan's ``UserEvent`` with ``Step: amd`` on the callee's channel."""
-        is_verdict = frame.get("UserEvent") == DIALER_USER_EVENT and frame.get("Step") == STEP_AMD
-        if not is_verdict or attempt.amd is not None:
+    def _user_event(
+        self, attempt_id: str, attempt: _Attempt, frame: Frame, at: float
+    ) -> list[Outcome]:
+        """The dialplan's ``UserEvent`` on the callee's channel: an AMD verdict, IVR steps."""
+        if frame.get("UserEvent") != DIALER_USER_EVENT:
+            return []
+        step = frame.get("Step")
+        if step == STEP_IVR_PLAYED:
+            return [IvrStep(attempt_id, "played", at)]
+        if step == STEP_IVR_KEY:
+            return [IvrStep(attempt_id, f"key-{frame.get('Key')}", at)]
+        if step != STEP_AMD or attempt.amd is not None:
             return []
         attempt.amd = frame.get("Status") or "NOTSURE"
         return [AmdVerdict(attempt_id, attempt.amd, frame.get("Cause"), at)]
@@ -197,5 +220,6 @@ __all__ = [
     "AttemptTracker",
     "Bridged",
     "Ended",
+    "IvrStep",
     "Outcome",
 ]

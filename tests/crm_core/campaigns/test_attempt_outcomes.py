@@ -6,11 +6,14 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+import pytest
+
 from crm_core.campaigns.rates import AbandonCounts
 from crm_core.campaigns.schemas import Claim
+from crm_core.errors import InvalidInputError
 from crm_core.wiring import Crm
 from tests.conftest import Clock
-from tests.crm_core.campaigns.conftest import Running, phones_csv, start_campaign
+from tests.support.campaigns import Running, phones_csv, start_campaign
 
 
 async def claim_one(crm: Crm, running: Running, clock: Clock) -> Claim:
@@ -135,3 +138,24 @@ async def test_in_flight_lists_attempts_not_ended_for_reconciliation(
     assert [view.id for view in await any_crm.campaigns.in_flight(running.id)] == [
         second.attempt_id
     ]
+
+
+async def test_an_ivr_callee_pressing_a_key_outranks_hearing_the_message_to_the_end(
+    any_crm: Crm, clock: Clock
+) -> None:
+    running = await start_campaign(
+        any_crm, clock, name="expiring", mode="ivr_message", message="points-expiring"
+    )
+    await any_crm.campaigns.import_csv(
+        running.id, phones_csv("13800000001", "13800000002"), default_region="CN"
+    )
+    first = await claim_one(any_crm, running, clock)
+    second = await claim_one(any_crm, running, clock)
+    await any_crm.campaigns.attempt_ivr(first.attempt_id, "key-1")
+    await any_crm.campaigns.attempt_ivr(first.attempt_id, "played")
+    await any_crm.campaigns.attempt_ivr(second.attempt_id, "played")
+    assert (await any_crm.campaigns.attempt(first.attempt_id)).ivr_result == "key-1"
+    figures = await any_crm.campaigns.counters(running.id)
+    assert figures.ivr_results == {"key-1": 1, "played": 1}
+    with pytest.raises(InvalidInputError, match="result"):
+        await any_crm.campaigns.attempt_ivr(second.attempt_id, "key-12")

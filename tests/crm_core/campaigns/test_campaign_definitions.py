@@ -13,7 +13,7 @@ from crm_core.campaigns.exceptions import (
 )
 from crm_core.errors import InvalidInputError
 from crm_core.wiring import Crm
-from tests.crm_core.campaigns.conftest import campaign_spec
+from tests.support.campaigns import campaign_spec
 from tests.support.crm import snapshot
 
 
@@ -41,6 +41,9 @@ async def test_a_campaign_is_stored_as_a_draft_and_read_back(any_crm: Crm) -> No
         ({"retry_rules": {"busy": {"max": -1}}}, "retry_rules.busy.max"),
         ({"windows": {"mon": []}}, "windows"),
         ({"agents": [], "queue": None}, "agents"),
+        ({"mode": "ivr_message", "message": None}, "message"),
+        ({"message": "hello-world,Hangup"}, "message"),
+        ({"message": "../../etc/passwd"}, "message"),
     ],
 )
 async def test_a_bad_definition_is_refused_naming_the_field_and_nothing_is_stored(

@@ -15,7 +15,7 @@ from crm_core.campaigns.leases import lease_name
 from crm_core.members.models import Member
 from crm_core.wiring import Crm, build_crm
 from tests.conftest import Clock
-from tests.crm_core.campaigns.conftest import Running, phones_csv, start_campaign
+from tests.support.campaigns import Running, phones_csv, start_campaign
 from tests.support.crm import new_member
 
 ONE = "+8613800000001"

@@ -8,7 +8,7 @@ import pytest
 from crm_core.campaigns.exceptions import LeadListError
 from crm_core.wiring import Crm
 from tests.conftest import Clock
-from tests.crm_core.campaigns.conftest import Running, campaign_spec, phones_csv
+from tests.support.campaigns import Running, campaign_spec, phones_csv
 from tests.support.crm import new_member
 
 

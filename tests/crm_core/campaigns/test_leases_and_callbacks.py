@@ -10,7 +10,7 @@ import pytest
 
 from crm_core.wiring import Crm, build_crm
 from tests.conftest import Clock
-from tests.crm_core.campaigns.conftest import Running, phones_csv
+from tests.support.campaigns import Running, phones_csv
 
 TTL = timedelta(seconds=15)
 

@@ -11,7 +11,7 @@ from crm_core.campaigns.exceptions import LeadListError
 from crm_core.errors import InvalidInputError
 from crm_core.wiring import Crm
 from tests.conftest import Clock
-from tests.crm_core.campaigns.conftest import Running
+from tests.support.campaigns import Running
 from tests.support.crm import new_member
 from tests.support.service_desk import desk_with_queues
 

@@ -19,7 +19,7 @@ import pytest
 from crm_core.campaigns.schemas import AttemptView, CampaignView
 from cti.ami import Action
 from cti.bus import dialplan
-from cti.dialer.tracker import Bridged, Ended, Outcome
+from cti.dialer.tracker import Bridged, Ended, IvrStep, Outcome
 from cti.service import CtiService
 from tests.support.asterisk import AmiClient
 from tests.support.telephony import (
@@ -236,3 +236,36 @@ async def test_a_person_nobody_is_free_for_hears_the_message_and_the_paused_agen
     assert PERSON not in await attempts(service, created.id)  # no call while nobody is ready
     figures = await service.crm.campaigns.counters(created.id)
     assert (figures.answered, figures.abandoned, figures.abandon_rate) == (1, 1, 1.0)
+
+
+async def test_an_ivr_message_campaign_needs_no_agent_and_records_what_each_callee_did(
+    service: CtiService, ami: AmiClient, desk: Outcomes
+) -> None:
+    listens = number(dialplan.CALLEE_PERSON, 3000)
+    presses_1 = number(dialplan.CALLEE_PRESSES_1, 3001)
+    created = await service.crm.campaigns.create(
+        {"name": "expiring", "mode": "ivr_message", "queue": "hotline", "time_zone": "UTC",
+         "windows": ALL_WEEK, "message": "hello-world"},
+        by="boss",
+    )  # fmt: skip
+    await service.crm.campaigns.import_csv(
+        created.id, f"phone\n{listens}\n{presses_1}\n".encode(), default_region="CN"
+    )
+    paused = await service.client.send(
+        Action("QueuePause", Queue="hotline", Interface=AGENT_PHONE, Paused="true", Reason="x")
+    )
+    assert paused["Response"] == "Success"  # nobody is ready: the message needs no one
+    await service.crm.campaigns.set_status(created.id, "start", by="boss")
+    await service.dialer.scan()
+    both = {"played", "key-1"}
+    await desk.until(lambda seen: {o.result for o in seen if isinstance(o, IvrStep)} >= both)
+    for channel in await ami.list_action("CoreShowChannels"):
+        if channel["Channel"].startswith(f"PJSIP/{dialplan.LOOPBACK_CARRIER}"):
+            await ami.action("Hangup", Channel=channel["Channel"])
+    await desk.until(lambda seen: len([o for o in seen if isinstance(o, Ended)]) == 2)
+    by_phone = await attempts(service, created.id)
+    assert by_phone[listens][0].ivr_result == "played"
+    assert by_phone[presses_1][0].ivr_result == "key-1"
+    figures = await service.crm.campaigns.counters(created.id)
+    assert figures.abandoned == 0  # a message that was the call's purpose is no abandon
+    assert figures.ivr_results == {"played": 1, "key-1": 1}

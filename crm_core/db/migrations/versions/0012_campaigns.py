@@ -145,6 +145,7 @@ def upgrade() -> None:
     sa.Column('agent_login', sa.String(length=64), nullable=True),
     sa.Column('answered_at', crm_core.db.types.UTCDateTime(), nullable=True),
     sa.Column('amd_status', sa.String(length=16), nullable=True),
+    sa.Column('ivr_result', sa.String(length=16), nullable=True),
     sa.Column('connected_at', crm_core.db.types.UTCDateTime(), nullable=True),
     sa.Column('ended_at', crm_core.db.types.UTCDateTime(), nullable=True),
     sa.Column('hangup_cause', sa.Integer(), nullable=True),

@@ -1,17 +1,15 @@
-"""Fixtures of the campaign tests: a campaign definition, a running campaign whose dialer
-holds the lease, and a way to import numbers into it."""
+"""Campaign test helpers: a campaign definition, a running campaign whose dialer holds the
+lease, and a way to import numbers into it."""
 
 from __future__ import annotations
 
+from collections.abc import Callable
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import datetime, timedelta
 from typing import Any
-
-import pytest
 
 from crm_core.campaigns.leases import lease_name
 from crm_core.wiring import Crm
-from tests.conftest import Clock
 
 EVERY_DAY = {day: [["09:00", "21:00"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 LEASE_TTL = timedelta(days=30)  # long enough that no test has to renew it
@@ -45,16 +43,10 @@ class Running:
     epoch: int
 
 
-async def start_campaign(crm: Crm, clock: Clock, **changes: Any) -> Running:
+async def start_campaign(crm: Crm, clock: Callable[[], datetime], **changes: Any) -> Running:
     """Create and start a campaign and take its dialer lease."""
     view = await crm.campaigns.create(campaign_spec(**changes), "sup1")
     await crm.campaigns.set_status(view.id, "start", "sup1")
     lease = await crm.campaigns.acquire_lease(lease_name(view.id), "node-a", LEASE_TTL, clock())
     assert lease is not None
     return Running(view.id, lease.epoch)
-
-
-@pytest.fixture
-async def running(any_crm: Crm, clock: Clock) -> Running:
-    """A running campaign on SQLite and on PostgreSQL."""
-    return await start_campaign(any_crm, clock)
