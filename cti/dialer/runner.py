@@ -166,9 +166,20 @@ class CampaignRunner:
     async def _reconcile(self) -> None:
         """Follow the attempts a previous holder left in flight, or end those Asterisk lost."""
         live = await self._live_channels()
+        ivr = (await self.crm.campaigns.get(self.campaign_id)).mode == IVR_MESSAGE
         for attempt in await self.crm.campaigns.in_flight(self.campaign_id):
             if attempt.id in live:
-                self.tracker.expect(attempt.id, self.clock(), created=True)
+                if ivr:
+                    self._ivr.add(attempt.id)
+                self.tracker.expect(
+                    attempt.id,
+                    self.clock(),
+                    via_queue=False,
+                    for_agent=not ivr,
+                    created=True,
+                    answered=attempt.answered_at is not None,
+                    bridged=attempt.connected_at is not None,
+                )
                 self._channels[attempt.id] = live[attempt.id]
             else:
                 # Its channel is gone and its Hangup was never read: a call a person
@@ -179,7 +190,7 @@ class CampaignRunner:
                     attempt.id,
                     cause=NORMAL_CLEARING if answered else None,
                     at=_utc(self.clock()),
-                    abandoned=answered and attempt.connected_at is None,
+                    abandoned=answered and attempt.connected_at is None and not ivr,
                 )
 
     async def _live_channels(self) -> dict[str, str]:

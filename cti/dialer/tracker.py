@@ -111,6 +111,8 @@ class AttemptTracker:
         via_queue: bool = True,
         for_agent: bool = True,
         created: bool = False,
+        answered: bool = False,
+        bridged: bool = False,
     ) -> None:
         """Count ``attempt_id`` in flight from now (call before sending its Originate).
 
@@ -119,9 +121,18 @@ class AttemptTracker:
         queue, so its connect instant is the queue's ``AgentConnect`` (which names the
         agent), not the first ``BridgeEnter``. ``created``: its channel exists already (an
         attempt taken over from a previous dialer). ``for_agent`` False: nobody is to be
-        connected when it answers (an IVR message campaign).
+        connected when it answers (an IVR message campaign). ``answered`` and ``bridged``:
+        what a previous dialer already recorded of a call taken over.
         """
-        attempt = _Attempt(at, detects_machines, via_queue, for_agent, created=created)
+        attempt = _Attempt(
+            at,
+            detects_machines,
+            via_queue,
+            for_agent,
+            created=created,
+            answered=answered,
+            bridged=bridged,
+        )
         self._attempts.setdefault(attempt_id, attempt)
 
     def forget(self, attempt_id: str) -> None:
