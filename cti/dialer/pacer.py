@@ -8,8 +8,9 @@ explains the formula and the guards.
   pausing or signing out leaves the state at once, so no new call goes out until the calls
   in flight fit the agents left).
 - :func:`adjust_aggressiveness` is the slow loop: run it every :data:`ADJUST_EVERY`
-  seconds with the rolling abandon rate; it moves the aggressiveness toward the level
-  that keeps that rate just under the campaign's cap.
+  seconds with the abandon rate over the last :data:`ADJUST_WINDOW` calls a person
+  answered; it moves the aggressiveness toward the level that keeps the rate just under
+  the campaign's cap. The guard at the cap reads the regulated rolling rate instead.
 - :func:`progressive_calls` is what a progressive campaign dials, and what a predictive
   one falls back to behind a guard.
 

@@ -26,9 +26,10 @@ def one_hour() -> dict[str, dict[str, Any]]:
             sys.executable, str(ROOT / "bench" / "dialer_sim.py"), "--json",
             "--hours", "1", "--seeds", "1", "--agents", "50",
         ],
-        cwd=ROOT, capture_output=True, text=True, check=True,
+        cwd=ROOT, capture_output=True, text=True, check=False,
         env={**os.environ, "PYTHONPATH": str(ROOT)},
     )  # fmt: skip
+    assert result.returncode in (0, 1), result.stderr  # 1: a row missed the 8-h goals
     rows = json.loads(result.stdout)
     return {row["mode"]: row for row in rows}
 
