@@ -9,6 +9,7 @@ from cti.dialer.services import Dialer
 
 def load(wiring: Wiring) -> Dialer:
     """Run the campaigns' dialers with the service; serve the campaign routes."""
+    telephony = wiring.settings.telephony
     dialer = Dialer(
         crm=wiring.crm,
         client=wiring.client,
@@ -16,6 +17,9 @@ def load(wiring: Wiring) -> Dialer:
         agents=wiring.agents,
         settings=wiring.settings.dialer,
         default_region=wiring.settings.phone.default_region,
+        wrap_up_seconds=lambda queue: telephony.wrapup_seconds.get(
+            queue, telephony.default_wrapup_seconds
+        ),
     )
     wiring.listen(dialer)
     wiring.run(dialer)

@@ -7,7 +7,7 @@ from collections.abc import Callable, Collection
 from dataclasses import dataclass
 
 from cti.model import CallCentreModel
-from cti.model.views import AgentStatus
+from cti.model.views import AgentStatus, AgentView
 
 
 @dataclass
@@ -32,6 +32,12 @@ class AgentPool:
     def size(self) -> int:
         """Agents signed in to the queue, paused or not."""
         return len(self.members())
+
+    def views(self) -> list[AgentView]:
+        """The model's view of each member (agents it has not seen yet are left out)."""
+        now = self.clock()
+        found = (self.model.agent(interface, now) for interface in self.members())
+        return [agent for agent in found if agent is not None]
 
     def ready(self, *, exclude: Collection[str] = ()) -> list[str]:
         """Ready agents' interfaces, longest in the ready state first, less ``exclude``."""

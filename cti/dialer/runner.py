@@ -25,10 +25,13 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from crm_core.campaigns import leases
+from crm_core.campaigns.rates import MONTH, abandon_rate
 from crm_core.campaigns.schemas import CampaignView, Claim
 from crm_core.wiring import Crm
 from cti.ami import Action, AmiClient, AmiError
-from cti.bus import dialplan
+from cti.dialer import pacer
+from cti.dialer.actions import IVR_MESSAGE, connect_by_dial, originate
+from cti.dialer.pacing import Measures, pacer_state
 from cti.dialer.pool import AgentPool
 from cti.dialer.tracker import (
     AmdVerdict,
@@ -45,10 +48,22 @@ from cti.settings import DialerSettings
 log = logging.getLogger(__name__)
 
 Clock = Callable[[], float]
-IVR_MESSAGE = "ivr_message"
-"""The campaign mode that plays a message and needs no agent."""
+PREDICTIVE = "predictive"
+"""The campaign mode that dials ahead of free agents, paced by :mod:`cti.dialer.pacer`."""
+RATE_READ_EVERY = 5.0
+"""Seconds between two reads of the regulated 30-day abandon rate from the database."""
 NORMAL_CLEARING = 16
 """Q.850 cause of a call that ended normally."""
+
+
+@dataclass
+class _Times:
+    """When one attempt was dialled, answered and connected (for the pacer's figures)."""
+
+    dialled: float
+    answered: float | None = None
+    bridged: float | None = None
+    machine: bool = False
 
 
 @dataclass
@@ -85,6 +100,14 @@ class CampaignRunner:
     _channels: dict[str, str] = field(default_factory=dict)
     _leads: dict[str, Claim] = field(default_factory=dict)
     _ivr: set[str] = field(default_factory=set)
+    _times: dict[str, _Times] = field(default_factory=dict)
+    _regulated_rate: float = 0.0
+    _rate_read_at: float = float("-inf")
+    wrap_up_seconds: float = 0.0
+    """The campaign queue's wrap-up time (the pacer counts it after each talk)."""
+    measures: Measures = field(default_factory=Measures)
+    decision: pacer.Decision | None = None
+    """The pacer's last decision (a predictive campaign): how many calls and which guard."""
     planned: asyncio.Event = field(default_factory=asyncio.Event)
     """Set each time the runner has decided how many calls to place (tests wait on it)."""
     on_recorded: Callable[[int, Outcome], None] | None = None
@@ -201,7 +224,7 @@ class CampaignRunner:
         campaign = await self.crm.campaigns.get(self.campaign_id)
         if campaign.status != "running":
             return
-        wanted = self._calls_wanted(campaign)
+        wanted = await self._calls_wanted(campaign)
         self.planned.set()
         for _ in range(wanted):
             assert self.epoch is not None
@@ -212,15 +235,46 @@ class CampaignRunner:
                 return
             await self._originate(campaign, claim)
 
-    def _calls_wanted(self, campaign: CampaignView) -> int:
+    async def _calls_wanted(self, campaign: CampaignView) -> int:
         """IVR message: as many lines as the campaign may use. Progressive: one call per
-        free agent, less the calls already in flight."""
+        free agent, less the calls already in flight. Predictive: what the pacer says."""
         in_flight = self.tracker.in_flight
         if campaign.mode == IVR_MESSAGE:
             return max(0, self.settings.max_lines - in_flight)
-        free = len(self.pool.ready(exclude=self._reserved.values()))
         lines = min(self.settings.max_lines, self.settings.lines_per_agent * self.pool.size)
+        if campaign.mode == PREDICTIVE:
+            self.decision = pacer.decide(await self._pacer_state(campaign, lines))
+            return self.decision.calls
+        free = len(self.pool.ready(exclude=self._reserved.values()))
         return max(0, min(free - in_flight, lines - in_flight))
+
+    async def _pacer_state(self, campaign: CampaignView, lines: int) -> pacer.PacerState:
+        now = self.clock()
+        measures = self.measures
+        if measures.abandons and now - measures.adjusted_at >= pacer.ADJUST_EVERY:
+            measures.aggressiveness = pacer.adjust_aggressiveness(
+                measures.aggressiveness, measures.recent_abandon_rate, campaign.abandon_target
+            )
+            measures.adjusted_at = now
+        if now - self._rate_read_at >= RATE_READ_EVERY:
+            since = _utc(now) - MONTH
+            self._regulated_rate = abandon_rate(
+                await self.crm.campaigns.abandon_counts(self.campaign_id, since=since)
+            )
+            self._rate_read_at = now
+        waiting = [a for a in self.tracker.answered_waiting() if a not in self._reserved]
+        return pacer_state(
+            measures,
+            agents=self.pool.views(),
+            reserved=len(self._reserved),
+            ringing=[now - since for since in self.tracker.ringing_since()],
+            waiting=len(waiting),
+            now=now,
+            wrap_up_time=self.wrap_up_seconds,
+            abandon_rate=self._regulated_rate,
+            abandon_target=campaign.abandon_target,
+            max_lines=lines,
+        )
 
     async def _originate(self, campaign: CampaignView, claim: Claim) -> None:
         ivr = campaign.mode == IVR_MESSAGE
@@ -231,23 +285,11 @@ class CampaignRunner:
             via_queue=False,
             for_agent=not ivr,
         )
-        context, variables = _entry(campaign)
         if ivr:
             self._ivr.add(claim.attempt_id)
-        action = Action(
-            "Originate",
-            {
-                "Channel": self.settings.trunk.format(number=claim.phone.lstrip("+")),
-                "ChannelId": claim.attempt_id,
-                "Context": context,
-                "Exten": dialplan.DIALER_START_EXTEN,
-                "Priority": "1",
-                "CallerID": campaign.caller_id or "",
-                "Timeout": str(self.settings.ring_seconds * 1000),
-                "Async": "true",
-                "Variable": variables,
-            },
-        )
+        else:
+            self._times[claim.attempt_id] = _Times(dialled=self.clock())
+        action = originate(campaign, claim, self.settings)
         try:
             await self.client.send(action)
         except AmiError as error:
@@ -270,17 +312,24 @@ class CampaignRunner:
         store = self.crm.campaigns
         # A person waiting for an agent is connected before anything is written: the
         # 2-s clock runs in the dialplan.
+        times = self._times.get(outcome.attempt_id)
         if isinstance(outcome, Answered):
+            if times is not None:
+                times.answered = outcome.at
             await self._connect_waiting()
             await store.attempt_answered(outcome.attempt_id, at=_utc(outcome.at))
             self.counters.answered += 1
         elif isinstance(outcome, AmdVerdict):
+            if times is not None:
+                times.machine = outcome.status == "MACHINE"
             await self._connect_waiting()
             await store.attempt_amd(outcome.attempt_id, outcome.status)
             self.counters.machines += outcome.status == "MACHINE"
         elif isinstance(outcome, IvrStep):
             await store.attempt_ivr(outcome.attempt_id, outcome.result)
         elif isinstance(outcome, Bridged):
+            if times is not None:
+                times.bridged = outcome.at
             interface = self._reserved.pop(outcome.attempt_id, outcome.agent)
             agent = await self.agent_login(interface) or interface
             await store.attempt_connected(
@@ -293,6 +342,14 @@ class CampaignRunner:
             self._leads.pop(outcome.attempt_id, None)
             ivr = outcome.attempt_id in self._ivr
             self._ivr.discard(outcome.attempt_id)
+            if self._times.pop(outcome.attempt_id, None) is not None and times is not None:
+                self.measures.dial_ended(
+                    dialled_at=times.dialled,
+                    answered_at=times.answered,
+                    bridged_at=times.bridged,
+                    ended_at=outcome.at,
+                    machine=times.machine,
+                )
             # An IVR message is the call's purpose, not an abandon.
             abandoned = outcome.answered and not outcome.bridged and not ivr
             await store.attempt_ended(
@@ -312,39 +369,8 @@ class CampaignRunner:
             if not free or channel is None:
                 return
             self._reserved[attempt_id] = free[0]
-            await self.client.send(
-                Action(
-                    "Setvar",
-                    Channel=channel,
-                    Variable=dialplan.TARGET_VARIABLE,
-                    Value=free[0],
-                )
-            )
-            await self.client.send(
-                Action(
-                    "Redirect",
-                    Channel=channel,
-                    Context=dialplan.DIALER_CONNECT_CONTEXT,
-                    Exten=dialplan.CONNECT_DIAL_EXTEN,
-                    Priority=1,
-                )
-            )
-
-
-def _entry(campaign: CampaignView) -> tuple[str, list[str]]:
-    """Where an answered callee enters the dialplan, and the channel variables it reads."""
-    if campaign.mode == IVR_MESSAGE:
-        variables = [f"{dialplan.IVR_MESSAGE_VARIABLE}={campaign.message or ''}"]
-        if campaign.queue:
-            variables.append(f"{dialplan.IVR_QUEUE_VARIABLE}={campaign.queue}")
-        return dialplan.DIALER_IVR_CONTEXT, variables
-    variables = []
-    if campaign.message:
-        variables.append(f"{dialplan.MACHINE_MESSAGE_VARIABLE}={campaign.message}")
-    if campaign.amd and campaign.amd_params:
-        params = ",".join(str(value) for value in campaign.amd_params.values())
-        variables.append(f"{dialplan.AMD_PARAMS_VARIABLE}={params}")
-    return (dialplan.DIALER_AMD_CONTEXT if campaign.amd else dialplan.DIALER_CONTEXT), variables
+            for action in connect_by_dial(channel, free[0]):
+                await self.client.send(action)
 
 
 def _utc(at: float) -> datetime:

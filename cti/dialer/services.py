@@ -50,6 +50,7 @@ class Dialer:
         agents: AgentDirectory,
         settings: DialerSettings,
         default_region: str,
+        wrap_up_seconds: Callable[[str], float] = lambda _queue: 0.0,
         clock: Callable[[], float] = time.time,
         holder: str | None = None,
         scan_seconds: float = SCAN_SECONDS,
@@ -60,6 +61,7 @@ class Dialer:
         self.agents = agents
         self.settings = settings
         self.default_region = default_region
+        self.wrap_up_seconds = wrap_up_seconds
         self.clock = clock
         self.holder = holder or holder_name()
         self.scan_seconds = scan_seconds
@@ -128,6 +130,7 @@ class Dialer:
             holder=self.holder,
             clock=self.clock,
             on_recorded=self._recorded,
+            wrap_up_seconds=self.wrap_up_seconds(queue or ""),
         )
 
     async def _login_of(self, interface: str) -> str | None:

@@ -152,6 +152,10 @@ class AttemptTracker:
         """Calls in flight that have not been answered yet."""
         return sum(1 for attempt in self._attempts.values() if not attempt.answered)
 
+    def ringing_since(self) -> list[float]:
+        """When each call in flight that nobody has answered yet was dialled."""
+        return [attempt.expected_at for attempt in self._attempts.values() if not attempt.answered]
+
     def answered_waiting(self) -> list[str]:
         """Answered calls (by a person, as far as known) not yet bridged to an agent."""
         return [

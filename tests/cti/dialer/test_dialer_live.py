@@ -20,6 +20,7 @@ import pytest
 from crm_core.campaigns.schemas import AttemptView, CampaignView
 from cti.ami import Action
 from cti.bus import dialplan
+from cti.dialer.pacer import Mode
 from cti.dialer.services import Dialer
 from cti.dialer.tracker import Bridged, Ended, IvrStep, Outcome
 from cti.service import CtiService
@@ -93,6 +94,10 @@ async def desk(service: CtiService, ami: AmiClient) -> AsyncIterator[Outcomes]:
         response = await console.post("/api/agent/signin", {"queues": ["hotline"]})
         assert response.status == 200, await response.text()
         yield outcomes
+        # Asterisk outlives the test: a pause or a membership left behind would hold
+        # the next test's calls back.
+        response = await console.post("/api/agent/signout")
+        assert response.status == 200, await response.text()
     await hang_up_everything(ami)
 
 
@@ -323,3 +328,23 @@ async def test_a_second_service_takes_a_campaign_over_and_loses_or_repeats_no_at
     person = by_phone[PERSON][0]
     assert (person.result, person.agent_login) == ("answered", "agent1")
     assert by_phone[later][0].epoch == epoch + 1
+
+
+async def test_a_predictive_campaign_of_one_agent_is_paced_progressively_and_connects(
+    service: CtiService, ami: AmiClient, desk: Outcomes
+) -> None:
+    created = await service.crm.campaigns.create(
+        {"name": "predict", "mode": "predictive", "queue": "hotline", "time_zone": "UTC",
+         "windows": ALL_WEEK},
+        by="boss",
+    )  # fmt: skip
+    await service.crm.campaigns.import_csv(
+        created.id, f"phone\n{PERSON}\n{BUSY}\n".encode(), default_region="CN"
+    )
+    await service.crm.campaigns.set_status(created.id, "start", by="boss")
+    await service.dialer.scan()
+    await desk.until(lambda seen: any(isinstance(o, Bridged) for o in seen))
+    decision = service.dialer.runners[created.id].decision
+    assert decision is not None and decision.mode is Mode.PROGRESSIVE_SMALL_TEAM
+    by_phone = await attempts(service, created.id)
+    assert len(by_phone) == 1  # one agent, one call: the second waits for the agent

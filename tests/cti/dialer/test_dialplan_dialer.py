@@ -51,6 +51,9 @@ AGENT_PHONE = "Local/6001@test-phones/n"
 """An agent's phone that answers at once."""
 LATE_BY_AT_MOST = 0.1
 """The message may start this much after the 2 s (the issue's 2.1 s)."""
+STAMP_SLACK = 0.01
+"""Asterisk stamps an event when it publishes it, not when the dialplan step ran: two
+events of one channel can be stamped a few milliseconds out of step with the steps."""
 
 
 @pytest.fixture
@@ -269,7 +272,8 @@ async def test_amd_hears_a_person_and_the_clock_starts_at_its_human_verdict(
     assert status["Value"] == "HUMAN"
     message = await _message_start(ami, attempt_id)
     late = _at(message) - _at(verdict)
-    assert CONNECT_WITHIN_SECONDS <= late <= CONNECT_WITHIN_SECONDS + LATE_BY_AT_MOST, late
+    assert late >= CONNECT_WITHIN_SECONDS - STAMP_SLACK, late  # the clock starts at the verdict
+    assert late <= CONNECT_WITHIN_SECONDS + LATE_BY_AT_MOST, late
 
 
 async def test_amd_hears_a_machine_and_the_campaigns_message_is_left_after_its_greeting(
