@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from crm_core.campaigns import leases
+from crm_core.campaigns.agent_leads import PREVIEW_EPOCH
 from crm_core.campaigns.schemas import CampaignView, Claim
 from crm_core.wiring import Crm
 from cti.ami import Action, AmiClient, AmiError
@@ -154,6 +155,8 @@ class CampaignRunner:
         """Follow the attempts a previous holder left in flight, or end those Asterisk lost."""
         live = await self._live_channels()
         for attempt in await self.crm.campaigns.in_flight(self.campaign_id):
+            if attempt.epoch == PREVIEW_EPOCH:
+                continue  # an agent's preview lead: the preview desk follows it
             if attempt.id in live:
                 self.tracker.expect(attempt.id, self.clock(), created=True)
                 self._channels[attempt.id] = live[attempt.id]
@@ -175,8 +178,8 @@ class CampaignRunner:
 
     async def _dial_what_fits(self) -> None:
         campaign = await self.crm.campaigns.get(self.campaign_id)
-        if campaign.status != "running":
-            return
+        if campaign.status != "running" or campaign.mode == "preview":
+            return  # preview campaigns are dialled by their agents (cti/dialer/preview.py)
         wanted = self._calls_wanted(campaign)
         for _ in range(wanted):
             assert self.epoch is not None
