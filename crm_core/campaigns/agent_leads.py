@@ -51,7 +51,7 @@ PREVIEW_EPOCH = 0
 """The epoch of attempts agents claim: no dialer's lease wrote them (a dialer taking over
 a campaign leaves them to their agents)."""
 BATCH = 20
-"""How many due leads or call-backs one claim looks at (and locks) at most."""
+"""How many due leads or call-backs one claim looks at at most (locking one at a time)."""
 SKIP_REST = timedelta(hours=1)
 """A lead skipped for later comes back (to anyone) after this long."""
 
@@ -175,54 +175,64 @@ def _due_callback(
     owners: Collection[str],
     now: datetime,
 ) -> tuple[CampaignCallback, CampaignLead] | None:
-    if not owners:
-        return None
-    rows = session.execute(
-        select(CampaignCallback, CampaignLead)
-        .join(CampaignLead, CampaignLead.id == CampaignCallback.lead_id)
-        .where(
-            CampaignCallback.campaign_id == campaign.id,
-            CampaignCallback.owner_login.in_(owners),
-            CampaignCallback.status == CallbackStatus.SCHEDULED,
-            CampaignCallback.due_at <= now,
-            CampaignLead.status != LeadStatus.IN_FLIGHT,
-            callable_now(CampaignLead.phone, campaign.id, now, callback=True),
-        )
-        .order_by(CampaignCallback.due_at, CampaignCallback.id)
-        .limit(BATCH)
-        .with_for_update(skip_locked=True)
-    )
-    for callback, lead in rows:
+    passed: list[int] = []
+    for _ in range(BATCH if owners else 0):
+        row = session.execute(
+            select(CampaignCallback, CampaignLead)
+            .join(CampaignLead, CampaignLead.id == CampaignCallback.lead_id)
+            .where(
+                CampaignCallback.campaign_id == campaign.id,
+                CampaignCallback.owner_login.in_(owners),
+                CampaignCallback.status == CallbackStatus.SCHEDULED,
+                CampaignCallback.due_at <= now,
+                CampaignCallback.id.not_in(passed),
+                CampaignLead.status != LeadStatus.IN_FLIGHT,
+                callable_now(CampaignLead.phone, campaign.id, now, callback=True),
+            )
+            .order_by(CampaignCallback.due_at, CampaignCallback.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).first()
+        if row is None:
+            return None
+        callback, lead = row[0], row[1]
         if is_open(_plan(campaign, lead), now):
             return callback, lead
+        passed.append(callback.id)
     return None
 
 
 def _next_lead(session: Session, campaign: Campaign, now: datetime) -> CampaignLead | None:
-    due = session.scalars(
-        select(CampaignLead)
-        .where(
-            CampaignLead.campaign_id == campaign.id,
-            CampaignLead.status == LeadStatus.PENDING,
-            CampaignLead.next_callable_at <= now,
-            callable_now(CampaignLead.phone, campaign.id, now, callback=False),
-            ~callbacks.awaiting_callback(CampaignLead.id),
-        )
-        .order_by(CampaignLead.next_callable_at, CampaignLead.id)
-        .limit(BATCH)
-        .with_for_update(skip_locked=True)
-    ).all()
-    for lead in due:
+    """The first due lead callable now. Rows are locked one at a time (``SKIP LOCKED``), so
+    agents claiming at once each get the next free lead, not nothing; a lead found closed
+    or without consent is updated on the way and no longer matches."""
+    for _ in range(BATCH):
+        lead = session.scalars(
+            select(CampaignLead)
+            .where(
+                CampaignLead.campaign_id == campaign.id,
+                CampaignLead.status == LeadStatus.PENDING,
+                CampaignLead.next_callable_at <= now,
+                callable_now(CampaignLead.phone, campaign.id, now, callback=False),
+                ~callbacks.awaiting_callback(CampaignLead.id),
+            )
+            .order_by(CampaignLead.next_callable_at, CampaignLead.id)
+            .limit(1)
+            .with_for_update(skip_locked=True)
+        ).first()
+        if lead is None:
+            return None
         if campaign.require_consent and not (
             lead.member_id is not None and consented_members(session, [lead.member_id], "phone")
         ):
             lead.status, lead.last_result = LeadStatus.SUPPRESSED, "no-consent"
+            session.flush()
             continue
         plan = _plan(campaign, lead)
-        if not is_open(plan, now):
-            lead.next_callable_at = next_open(plan, now)
-            continue
-        return lead
+        if is_open(plan, now):
+            return lead
+        lead.next_callable_at = next_open(plan, now)
+        session.flush()
     return None
 
 
