@@ -4,8 +4,8 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import select
-from sqlalchemy.orm import Session
+from sqlalchemy import ColumnElement, exists, select
+from sqlalchemy.orm import InstrumentedAttribute, Session
 
 from crm_core.campaigns.exceptions import CampaignNotFoundError
 from crm_core.campaigns.models import CallbackStatus, CampaignCallback, CampaignLead
@@ -66,3 +66,13 @@ def due(session: Session, now: datetime) -> list[CallbackView]:
         .order_by(CampaignCallback.due_at, CampaignCallback.id)
     )
     return [_view(row, phone) for row, phone in rows]
+
+
+def awaiting_callback(
+    lead_id: ColumnElement[int] | InstrumentedAttribute[int],
+) -> ColumnElement[bool]:
+    """The lead has a call-back scheduled or offered: it is its owner's, no dialer's."""
+    return exists().where(
+        CampaignCallback.lead_id == lead_id,
+        CampaignCallback.status.in_((CallbackStatus.SCHEDULED, CallbackStatus.OFFERED)),
+    )

@@ -17,6 +17,7 @@ from datetime import datetime
 from sqlalchemy import func, select, update
 from sqlalchemy.orm import Session
 
+from crm_core.campaigns.callbacks import awaiting_callback
 from crm_core.campaigns.compliance import callable_now, consented_members
 from crm_core.campaigns.definitions import load
 from crm_core.campaigns.exceptions import CampaignNotFoundError
@@ -118,6 +119,7 @@ def claim_next(session: Session, campaign_id: int, epoch: int, now: datetime) ->
             CampaignLead.status == LeadStatus.PENDING,
             CampaignLead.next_callable_at <= now,
             callable_now(CampaignLead.phone, campaign_id, now, callback=False),
+            ~awaiting_callback(CampaignLead.id),
         )
         .order_by(CampaignLead.next_callable_at, CampaignLead.id)
         .limit(BATCH)

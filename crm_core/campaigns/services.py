@@ -20,6 +20,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
 from crm_core.campaigns import callbacks, dialling, leases, tallies
+from crm_core.campaigns.agent_leads import PreviewLeads
 from crm_core.campaigns.compliance import record_consent, suppress, suppressed
 from crm_core.campaigns.definitions import campaign_view, create, load, set_status
 from crm_core.campaigns.exceptions import CampaignNotFoundError, LeadListError
@@ -73,6 +74,8 @@ class CampaignService:
         self._db = db
         self.default_region = default_region
         self.clock = clock
+        self.preview = PreviewLeads(db=db)
+        """Agents' preview claims, skips and call-backs (:mod:`agent_leads`)."""
 
     # -- definitions ------------------------------------------------------------------
     async def create(self, spec: CampaignSpec | Mapping[str, Any], by: str) -> CampaignView:

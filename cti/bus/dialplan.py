@@ -86,6 +86,22 @@ STEP_IVR_PLAYED = "ivr-played"
 STEP_IVR_KEY = "ivr-key"
 """An IVR campaign's callee pressed ``Key``."""
 
+# -- preview dialling (config/asterisk/extensions.conf, "ctidesk preview dialling") ----
+PREVIEW_CONTEXT = "ctidesk-preview"
+"""Originate the agent's phone here (Exten: the callee's digits): once the agent answers,
+Dial rings `TARGET_VARIABLE` for `PREVIEW_RING_VARIABLE` seconds; the callee's channel
+announces itself with `STEP_PREVIEW_CALLEE` and `ATTEMPT_VARIABLE`'s value."""
+PREVIEW_CALLEE_CONTEXT = "ctidesk-preview-callee"
+"""Dial's pre-dial handler on the callee's channel (its ``UserEvent``)."""
+ATTEMPT_VARIABLE = "CTIDESK_ATTEMPT"
+"""The preview call's attempt id, set on the agent's leg at Originate."""
+PREVIEW_RING_VARIABLE = "CTIDESK_RING"
+"""Seconds a preview call's callee may ring."""
+STEP_PREVIEW_CALLEE = "preview-callee"
+"""The callee's channel of a preview call, with ``Attempt`` (its Uniqueid is the callee's)."""
+PREVIEW_AGENT_SUFFIX = "-agent"
+"""A preview call's agent leg has ChannelId = the attempt id + this."""
+
 # -- the sandbox's loopback carrier (config/asterisk/pjsip.conf) -----------------------
 LOOPBACK_CARRIER = "loopback-carrier"
 """The sandbox's test trunk: dial ``PJSIP/<number>@loopback-carrier``; the call comes back
@@ -116,6 +132,7 @@ __all__ = [
     "AGENT_ROOM_PREFIX",
     "AMD_PARAMS_VARIABLE",
     "AMD_STATUS_VARIABLE",
+    "ATTEMPT_VARIABLE",
     "CALLBACK_NUMBER_VARIABLE",
     "CALLEE_BUSY",
     "CALLEE_CONGESTION",
@@ -147,6 +164,10 @@ __all__ = [
     "LOOPBACK_CARRIER",
     "MACHINE_MESSAGE_VARIABLE",
     "OUTBOUND_CONTEXT",
+    "PREVIEW_AGENT_SUFFIX",
+    "PREVIEW_CALLEE_CONTEXT",
+    "PREVIEW_CONTEXT",
+    "PREVIEW_RING_VARIABLE",
     "QUEUE_CONTEXT",
     "SPY_CONTEXT",
     "STEP_ABANDONED",
@@ -156,6 +177,7 @@ __all__ = [
     "STEP_IVR_KEY",
     "STEP_IVR_PLAYED",
     "STEP_MACHINE_MESSAGE",
+    "STEP_PREVIEW_CALLEE",
     "SURVEY_OPT_IN",
     "TARGET_VARIABLE",
 ]

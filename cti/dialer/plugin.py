@@ -4,11 +4,13 @@ from __future__ import annotations
 
 from cti.bus.wiring import Wiring
 from cti.dialer.http import dialer_routes
+from cti.dialer.preview import PreviewDesk
+from cti.dialer.preview_http import preview_routes
 from cti.dialer.services import Dialer
 
 
 def load(wiring: Wiring) -> Dialer:
-    """Run the campaigns' dialers with the service; serve the campaign routes."""
+    """Run the campaigns' dialers and the agents' preview desk; serve their routes."""
     telephony = wiring.settings.telephony
     dialer = Dialer(
         crm=wiring.crm,
@@ -24,6 +26,15 @@ def load(wiring: Wiring) -> Dialer:
     wiring.listen(dialer)
     wiring.run(dialer)
     wiring.add_routes(dialer_routes(dialer))
+    desk = PreviewDesk(
+        crm=wiring.crm,
+        client=wiring.client,
+        model=wiring.model,
+        settings=wiring.settings.dialer,
+        on_recorded=dialer.recorded,  # the outcome listeners hear preview calls too
+    )
+    wiring.run(desk)
+    wiring.add_routes(preview_routes(desk))
     return dialer
 
 

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 
 from crm_core.campaigns import leases
+from crm_core.campaigns.agent_leads import PREVIEW_EPOCH
 from crm_core.campaigns.rates import MONTH, abandon_rate
 from crm_core.campaigns.schemas import CampaignView, Claim
 from crm_core.wiring import Crm
@@ -191,6 +192,8 @@ class CampaignRunner:
         live = await self._live_channels()
         ivr = (await self.crm.campaigns.get(self.campaign_id)).mode == IVR_MESSAGE
         for attempt in await self.crm.campaigns.in_flight(self.campaign_id):
+            if attempt.epoch == PREVIEW_EPOCH:
+                continue  # an agent's preview lead: the preview desk follows it
             if attempt.id in live:
                 if ivr:
                     self._ivr.add(attempt.id)
@@ -222,8 +225,8 @@ class CampaignRunner:
 
     async def _dial_what_fits(self) -> None:
         campaign = await self.crm.campaigns.get(self.campaign_id)
-        if campaign.status != "running":
-            return
+        if campaign.status != "running" or campaign.mode == "preview":
+            return  # preview campaigns are dialled by their agents (cti/dialer/preview.py)
         wanted = await self._calls_wanted(campaign)
         self.planned.set()
         for _ in range(wanted):

@@ -97,7 +97,8 @@ class Dialer:
         """Call ``listener(campaign_id, outcome)`` once each outcome is in the database."""
         self._listeners.append(listener)
 
-    def _recorded(self, campaign_id: int, outcome: Outcome) -> None:
+    def recorded(self, campaign_id: int, outcome: Outcome) -> None:
+        """Tell the outcome listeners: ``outcome`` of a call of ``campaign_id`` is stored."""
         for listener in self._listeners:
             listener(campaign_id, outcome)
 
@@ -129,7 +130,7 @@ class Dialer:
             settings=self.settings,
             holder=self.holder,
             clock=self.clock,
-            on_recorded=self._recorded,
+            on_recorded=self.recorded,
             wrap_up_seconds=self.wrap_up_seconds(queue or ""),
         )
 
