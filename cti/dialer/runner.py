@@ -27,7 +27,7 @@ from datetime import UTC, datetime, timedelta
 from crm_core.campaigns import leases
 from crm_core.campaigns.agent_leads import PREVIEW_EPOCH
 from crm_core.campaigns.rates import MONTH, abandon_rate
-from crm_core.campaigns.schemas import CampaignView, Claim
+from crm_core.campaigns.schemas import AttemptView, CampaignView, Claim
 from crm_core.wiring import Crm
 from cti.ami import Action, AmiClient, AmiError
 from cti.dialer import pacer
@@ -53,6 +53,8 @@ PREDICTIVE = "predictive"
 """The campaign mode that dials ahead of free agents, paced by :mod:`cti.dialer.pacer`."""
 RATE_READ_EVERY = 5.0
 """Seconds between two reads of the regulated 30-day abandon rate from the database."""
+CHANNEL_UP = 6
+"""Asterisk's channel state of an answered channel (``ChannelState: 6``, "Up")."""
 NORMAL_CLEARING = 16
 """Q.850 cause of a call that ended normally."""
 
@@ -197,14 +199,15 @@ class CampaignRunner:
             if attempt.id in live:
                 if ivr:
                     self._ivr.add(attempt.id)
+                answered, bridged = await self._catch_up(attempt)
                 self.tracker.expect(
                     attempt.id,
                     self.clock(),
                     via_queue=False,
                     for_agent=not ivr,
                     created=True,
-                    answered=attempt.answered_at is not None,
-                    bridged=attempt.connected_at is not None,
+                    answered=answered,
+                    bridged=bridged,
                 )
                 self._channels[attempt.id] = live[attempt.id]
             else:
@@ -218,6 +221,25 @@ class CampaignRunner:
                     at=_utc(self.clock()),
                     abandoned=answered and attempt.connected_at is None and not ivr,
                 )
+
+    async def _catch_up(self, attempt: AttemptView) -> tuple[bool, bool]:
+        """Whether a live call taken over is answered and connected, from the record or,
+        when the previous holder died before writing it, from the call as Asterisk has it
+        now (its state, its bridge peer): what it missed is recorded, stamped now."""
+        model, now = self.pool.model, _utc(self.clock())
+        channel = model.channel(attempt.id)
+        answered = attempt.answered_at is not None
+        if not answered and channel is not None and channel.state == CHANNEL_UP:
+            await self.crm.campaigns.attempt_answered(attempt.id, at=now)
+            answered = True
+        bridged = attempt.connected_at is not None
+        peers = model.bridge_peers(attempt.id)
+        if not bridged and peers:
+            interface = next((peer.agent for peer in peers if peer.agent), peers[0].name)
+            login = await self.agent_login(interface) or interface
+            await self.crm.campaigns.attempt_connected(attempt.id, agent_login=login, at=now)
+            bridged = True
+        return answered, bridged
 
     async def _live_channels(self) -> dict[str, str]:
         listing = await self.client.send_list(Action("CoreShowChannels"))

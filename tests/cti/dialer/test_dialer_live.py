@@ -9,7 +9,6 @@ Originate's ``ChannelId``); each outcome the CRM recorded is checked against the
 from __future__ import annotations
 
 import asyncio
-import contextlib
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
@@ -21,17 +20,15 @@ from crm_core.campaigns.schemas import AttemptView, CampaignView
 from cti.ami import Action
 from cti.bus import dialplan
 from cti.dialer.pacer import Mode
-from cti.dialer.services import Dialer
 from cti.dialer.tracker import Bridged, Ended, IvrStep, Outcome
 from cti.service import CtiService
-from tests.support.asterisk import AmiClient, AsteriskServer
+from tests.support.asterisk import AmiClient
 from tests.support.telephony import (
     AGENT_PHONE,
     PASSWORD,
     add_agent,
     agent_console,
     hang_up_everything,
-    running_service,
 )
 
 ALL_WEEK = {day: [["00:00", "23:59"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
@@ -276,58 +273,6 @@ async def test_an_ivr_message_campaign_needs_no_agent_and_records_what_each_call
     figures = await service.crm.campaigns.counters(created.id)
     assert figures.abandoned == 0  # a message that was the call's purpose is no abandon
     assert figures.ivr_results == {"played": 1, "key-1": 1}
-
-
-def crash(dialer: Dialer) -> None:
-    """Stop a dialer as a killed process would: no lease released, nothing more read."""
-    assert dialer._scanner is not None and dialer._subscription is not None
-    dialer._scanner.cancel()
-    for runner in dialer.runners.values():
-        assert runner._task is not None
-        runner._task.cancel()
-    dialer._subscription._task.cancel()
-    dialer.runners.clear()
-
-
-async def test_a_second_service_takes_a_campaign_over_and_loses_or_repeats_no_attempt(
-    service: CtiService, ami: AmiClient, desk: Outcomes, asterisk: AsteriskServer, sqlite_url: str
-) -> None:
-    short_lease = service.settings.dialer.model_copy(update={"lease_seconds": 3.0})
-    service.dialer.settings = short_lease
-    later = number(dialplan.CALLEE_BUSY, 4001)
-    created = await start_campaign(service, "takeover", [PERSON, later])
-    await service.crm.campaigns.set_status(created.id, "start", by="boss")
-    await service.dialer.scan()
-    await desk.until(lambda seen: any(isinstance(o, Bridged) for o in seen))
-    (talking,) = (await attempts(service, created.id))[PERSON]
-    epoch = service.dialer.runners[created.id].epoch
-    crash(service.dialer)  # the person is still talking to agent1
-
-    async with running_service(asterisk, sqlite_url) as second:
-        second.dialer.settings = short_lease
-        taken = Outcomes()
-        second.dialer.on_outcome(taken)
-        await second.dialer.scan()
-        runner = second.dialer.runners[created.id]
-        while runner.epoch is None:  # the first holder's lease has to lapse first
-            runner.planned.clear()
-            with contextlib.suppress(TimeoutError):
-                async with asyncio.timeout(short_lease.tick_seconds * 2):
-                    await runner.planned.wait()
-        assert epoch is not None and runner.epoch == epoch + 1
-        assert talking.id in runner.tracker  # followed, not dialled again
-        for channel in await ami.list_action("CoreShowChannels"):
-            if channel["Uniqueid"] == talking.id:
-                await ami.action("Hangup", Channel=channel["Channel"])
-        await taken.until(lambda _seen: talking.id in taken.ended() and len(taken.ended()) == 2)
-
-    by_phone = await attempts(service, created.id)
-    assert {phone: len(tries) for phone, tries in by_phone.items()} == {PERSON: 1, later: 1}
-    every = {attempt.id for tries in by_phone.values() for attempt in tries}
-    assert sorted(dialled(ami, every)) == sorted(every)  # each dialled once, by one service
-    person = by_phone[PERSON][0]
-    assert (person.result, person.agent_login) == ("answered", "agent1")
-    assert by_phone[later][0].epoch == epoch + 1
 
 
 async def test_a_predictive_campaign_of_one_agent_is_paced_progressively_and_connects(
