@@ -65,4 +65,34 @@ def connect_by_dial(channel: str, interface: str) -> tuple[Action, Action]:
     )
 
 
-__all__ = ["IVR_MESSAGE", "connect_by_dial", "entry", "originate"]
+def connect_to_room(channel: str, room: str) -> Action:
+    """Move an answered callee into a seated agent's room (a bridge move, no ringing)."""
+    return Action(
+        "Redirect", Channel=channel, Context=dialplan.DIALER_CONNECT_CONTEXT, Exten=room, Priority=1
+    )
+
+
+def seat_agent(interface: str, room: str, channel_id: str) -> Action:
+    """Call the agent's phone into their own room, where they stay between calls."""
+    return Action(
+        "Originate",
+        {
+            "Channel": interface,
+            "ChannelId": channel_id,
+            "Context": dialplan.DIALER_AGENT_CONTEXT,
+            "Exten": room,
+            "Priority": "1",
+            "Timeout": "30000",
+            "Async": "true",
+        },
+    )
+
+
+__all__ = [
+    "IVR_MESSAGE",
+    "connect_by_dial",
+    "connect_to_room",
+    "entry",
+    "originate",
+    "seat_agent",
+]

@@ -9,6 +9,7 @@ from datetime import UTC, datetime, timedelta
 from crm_core.campaigns.rates import DAY, MONTH, abandon_rate
 from crm_core.campaigns.schemas import CampaignView, ImportReport
 from cti.dialer.schemas import CampaignActionBody, CampaignBody, DoNotCallBody
+from cti.dialer.seats import Seats
 from cti.dialer.services import Dialer
 from cti.http.auth import STAFF, SUPERVISORS
 from cti.http.errors import ApiError
@@ -61,7 +62,17 @@ class DoNotCall:
     expires_at: datetime | None
 
 
+@dataclass(frozen=True)
+class AgentSeat:
+    """An agent's room for predictive campaigns: seated while their phone is in it."""
+
+    login: str
+    room: str
+    seated: bool
+
+
 CAMPAIGN = Serialiser(CampaignView, "Campaign")
+SEAT = Serialiser(AgentSeat, "AgentSeat")
 FIGURES = Serialiser(CampaignFigures, "CampaignFigures")
 CAMPAIGNS = Serialiser(CampaignList, "CampaignList")
 IMPORT_REPORT = Serialiser(ImportReport, "LeadImportReport")
@@ -148,6 +159,18 @@ def dialer_routes(dialer: Dialer) -> tuple[Route, ...]:
             entry.phone, entry.campaign_id, entry.reason, entry.created_by, entry.expires_at
         )
 
+    async def seat(services: Services, caller: Caller) -> AgentSeat:
+        """Call my phone into my room: predictive campaign calls come to it with no ring."""
+        user = caller.staff
+        taken = await dialer.seat(user)
+        return AgentSeat(user.login, Seats.room_of(user.login), taken.seated)
+
+    async def unseat(services: Services, caller: Caller) -> AgentSeat:
+        """Leave my room (my phone hangs up): no more predictive calls come to me."""
+        user = caller.staff
+        await dialer.unseat(user)
+        return AgentSeat(user.login, Seats.room_of(user.login), seated=False)
+
     one = "/api/campaigns/{campaign_id:[0-9]{1,12}}"
     return (
         Route("GET", "/api/campaigns", list_campaigns, "Campaigns and their figures",
@@ -161,9 +184,13 @@ def dialer_routes(dialer: Dialer) -> tuple[Route, ...]:
               errors=(*BAD, 404, 409)),
         Route("POST", f"{one}/leads", import_leads, "Import a CSV lead list",
               roles=SUPERVISORS, response=IMPORT_REPORT, errors=(*BAD, 404, 413)),
+        Route("POST", "/api/dialer/seat", seat, "Seat me in my room for predictive calls",
+              roles=STAFF, response=SEAT, errors=(409, 503)),
+        Route("POST", "/api/dialer/unseat", unseat, "Leave my room",
+              roles=STAFF, response=SEAT, errors=(503,)),
         Route("POST", "/api/do-not-call", do_not_call, "Never call a number again",
               roles=STAFF, body=DoNotCallBody, response=DO_NOT_CALL, errors=BAD),
     )  # fmt: skip
 
 
-__all__ = ["CampaignFigures", "CampaignList", "DoNotCall", "dialer_routes"]
+__all__ = ["AgentSeat", "CampaignFigures", "CampaignList", "DoNotCall", "dialer_routes"]

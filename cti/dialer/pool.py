@@ -33,6 +33,11 @@ class AgentPool:
         """Agents signed in to the queue, paused or not."""
         return len(self.members())
 
+    def unpaused(self) -> set[str]:
+        """Interfaces of the members in the queue and not paused there."""
+        view = self.model.queue(self.queue, self.clock())
+        return {m.interface for m in view.members if not m.paused} if view else set()
+
     def views(self) -> list[AgentView]:
         """The model's view of each member (agents it has not seen yet are left out)."""
         now = self.clock()

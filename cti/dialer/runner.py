@@ -22,18 +22,19 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime, timedelta
+from datetime import UTC, datetime
 
-from crm_core.campaigns import leases
 from crm_core.campaigns.agent_leads import PREVIEW_EPOCH
 from crm_core.campaigns.rates import MONTH, abandon_rate
 from crm_core.campaigns.schemas import AttemptView, CampaignView, Claim
 from crm_core.wiring import Crm
 from cti.ami import Action, AmiClient, AmiError
 from cti.dialer import pacer
-from cti.dialer.actions import IVR_MESSAGE, connect_by_dial, originate
+from cti.dialer.actions import IVR_MESSAGE, connect_by_dial, connect_to_room, originate
+from cti.dialer.lease import CampaignLease
 from cti.dialer.pacing import Measures, pacer_state
 from cti.dialer.pool import AgentPool
+from cti.dialer.seats import Seats
 from cti.dialer.tracker import (
     AmdVerdict,
     Answered,
@@ -95,13 +96,10 @@ class CampaignRunner:
     clock: Clock = time.time
     tracker: AttemptTracker = field(default_factory=AttemptTracker)
     counters: Counters = field(default_factory=Counters)
-    epoch: int | None = None
-    _renewed: float = 0.0
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
     _reserved: dict[str, str] = field(default_factory=dict)
     _channels: dict[str, str] = field(default_factory=dict)
-    _leads: dict[str, Claim] = field(default_factory=dict)
     _ivr: set[str] = field(default_factory=set)
     _times: dict[str, _Times] = field(default_factory=dict)
     _regulated_rate: float = 0.0
@@ -109,6 +107,9 @@ class CampaignRunner:
     wrap_up_seconds: float = 0.0
     """The campaign queue's wrap-up time (the pacer counts it after each talk)."""
     measures: Measures = field(default_factory=Measures)
+    seats: Seats | None = None
+    """The agents' rooms: a predictive campaign connects callees to seated agents."""
+    _campaign: CampaignView | None = None
     decision: pacer.Decision | None = None
     """The pacer's last decision (a predictive campaign): how many calls and which guard."""
     planned: asyncio.Event = field(default_factory=asyncio.Event)
@@ -116,10 +117,15 @@ class CampaignRunner:
     on_recorded: Callable[[int, Outcome], None] | None = None
     """Called after each outcome is in the database (live panels; tests wait on it)."""
 
+    def __post_init__(self) -> None:
+        self.lease = CampaignLease(
+            self.crm, self.campaign_id, self.holder, self.settings.lease_seconds, self.clock
+        )
+
     @property
-    def lease_name(self) -> str:
-        """The lease row this runner holds while it dials."""
-        return leases.lease_name(self.campaign_id)
+    def epoch(self) -> int | None:
+        """The epoch of the lease while this runner holds it (it dials only then)."""
+        return self.lease.epoch
 
     async def start(self) -> None:
         """Start taking the lease and dialling."""
@@ -131,11 +137,7 @@ class CampaignRunner:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
-        if self.epoch is not None:
-            await self.crm.campaigns.release_lease(
-                self.lease_name, self.holder, self.epoch, _utc(self.clock())
-            )
-            self.epoch = None
+        await self.lease.release()
 
     def wake(self) -> None:
         """Look again now (an agent became ready or paused, a call ended)."""
@@ -153,7 +155,8 @@ class CampaignRunner:
     async def _run(self) -> None:
         while True:
             try:
-                await self._hold_lease()
+                if await self.lease.hold():
+                    await self._reconcile()
                 if self.epoch is not None:
                     await self._dial_what_fits()
                 for ended in self.tracker.expired(self.clock()):
@@ -165,29 +168,6 @@ class CampaignRunner:
             self._wake.clear()
             with contextlib.suppress(TimeoutError):
                 await asyncio.wait_for(self._wake.wait(), self.settings.tick_seconds)
-
-    async def _hold_lease(self) -> None:
-        now = self.clock()
-        store = self.crm.campaigns
-        if self.epoch is None:
-            lease = await store.acquire_lease(self.lease_name, self.holder, self._ttl, _utc(now))
-            if lease is None:
-                return
-            self.epoch = lease.epoch
-            self._renewed = now
-            await self._reconcile()
-        elif now - self._renewed >= self.settings.lease_seconds / 3:
-            if await store.renew_lease(
-                self.lease_name, self.holder, self.epoch, self._ttl, _utc(now)
-            ):
-                self._renewed = now
-            else:
-                log.warning("campaign %s: lease lost; dialling stops", self.campaign_id)
-                self.epoch = None
-
-    @property
-    def _ttl(self) -> timedelta:
-        return timedelta(seconds=self.settings.lease_seconds)
 
     async def _reconcile(self) -> None:
         """Follow the attempts a previous holder left in flight, or end those Asterisk lost."""
@@ -247,6 +227,7 @@ class CampaignRunner:
 
     async def _dial_what_fits(self) -> None:
         campaign = await self.crm.campaigns.get(self.campaign_id)
+        self._campaign = campaign
         if campaign.status != "running" or campaign.mode == "preview":
             return  # preview campaigns are dialled by their agents (cti/dialer/preview.py)
         wanted = await self._calls_wanted(campaign)
@@ -270,8 +251,25 @@ class CampaignRunner:
         if campaign.mode == PREDICTIVE:
             self.decision = pacer.decide(await self._pacer_state(campaign, lines))
             return self.decision.calls
-        free = len(self.pool.ready(exclude=self._reserved.values()))
+        free = len(self._free())
         return max(0, min(free - in_flight, lines - in_flight))
+
+    def _seated(self) -> bool:
+        """Whether this campaign's callees go to agents seated in their rooms."""
+        campaign = self._campaign
+        return self.seats is not None and campaign is not None and campaign.mode == PREDICTIVE
+
+    def _free(self) -> list[str]:
+        """Interfaces of the agents a call answered now could go to."""
+        taken = set(self._reserved.values())
+        if self.seats is not None and self._seated():
+            members = self.pool.unpaused()
+            return [
+                seat.interface
+                for seat in self.seats.ready(self.clock())
+                if seat.interface in members and seat.interface not in taken
+            ]
+        return self.pool.ready(exclude=taken)
 
     async def _pacer_state(self, campaign: CampaignView, lines: int) -> pacer.PacerState:
         now = self.clock()
@@ -290,7 +288,11 @@ class CampaignRunner:
         waiting = [a for a in self.tracker.answered_waiting() if a not in self._reserved]
         return pacer_state(
             measures,
-            agents=self.pool.views(),
+            agents=(
+                self.seats.as_agents(self.pool.unpaused(), now)
+                if self.seats is not None and self._seated()
+                else self.pool.views()
+            ),
             reserved=len(self._reserved),
             ringing=[now - since for since in self.tracker.ringing_since()],
             waiting=len(waiting),
@@ -364,7 +366,6 @@ class CampaignRunner:
         elif isinstance(outcome, Ended):
             self._reserved.pop(outcome.attempt_id, None)
             self._channels.pop(outcome.attempt_id, None)
-            self._leads.pop(outcome.attempt_id, None)
             ivr = outcome.attempt_id in self._ivr
             self._ivr.discard(outcome.attempt_id)
             if self._times.pop(outcome.attempt_id, None) is not None and times is not None:
@@ -384,16 +385,21 @@ class CampaignRunner:
             self.wake()
 
     async def _connect_waiting(self) -> None:
-        """Hand each answered person to a ready agent: the agent's phone is dialled from
-        the connect context, which stops the 2-s clock only for what is left of it."""
+        """Hand each answered person to a ready agent: into a seated agent's room (a bridge
+        move), else the agent's phone is dialled from the connect context, which stops the
+        2-s clock only for what is left of it."""
         for attempt_id in self.tracker.answered_waiting():
             if attempt_id in self._reserved:
                 continue
-            free = self.pool.ready(exclude=self._reserved.values())
+            free = self._free()
             channel = self._channels.get(attempt_id)
             if not free or channel is None:
                 return
             self._reserved[attempt_id] = free[0]
+            seat = self.seats.of_interface(free[0]) if self.seats and self._seated() else None
+            if seat is not None:
+                await self.client.send(connect_to_room(channel, Seats.room_of(seat.login)))
+                continue
             for action in connect_by_dial(channel, free[0]):
                 await self.client.send(action)
 

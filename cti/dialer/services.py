@@ -17,12 +17,17 @@ import time
 import uuid
 from collections.abc import Callable
 
+from crm_core.staff.schemas import UserView
 from crm_core.wiring import Crm
-from cti.ami import AmiClient, AmiMessage
+from cti.ami import Action, AmiClient, AmiMessage
 from cti.ami.subscription import Subscription
+from cti.bus.actions import NoPhoneError, send_action
+from cti.bus.bridge import event_time
 from cti.bus.directory import AgentDirectory
+from cti.dialer.actions import seat_agent
 from cti.dialer.pool import AgentPool
 from cti.dialer.runner import CampaignRunner, Counters
+from cti.dialer.seats import Seat, Seats
 from cti.dialer.tracker import Outcome
 from cti.model import AgentStateChanged, CallCentreModel, DomainEvent, WrapupEnded
 from cti.settings import DialerSettings
@@ -66,6 +71,7 @@ class Dialer:
         self.holder = holder or holder_name()
         self.scan_seconds = scan_seconds
         self.runners: dict[int, CampaignRunner] = {}
+        self.seats = Seats()
         self._subscription: Subscription | None = None
         self._scanner: asyncio.Task[None] | None = None
         self._listeners: list[Callable[[int, Outcome], None]] = []
@@ -132,6 +138,7 @@ class Dialer:
             clock=self.clock,
             on_recorded=self.recorded,
             wrap_up_seconds=self.wrap_up_seconds(queue or ""),
+            seats=self.seats,
         )
 
     async def _login_of(self, interface: str) -> str | None:
@@ -147,8 +154,33 @@ class Dialer:
             await asyncio.sleep(self.scan_seconds)
 
     async def _on_frame(self, message: AmiMessage) -> None:
+        if self.seats.feed(message, event_time(message, self.clock)):
+            for runner in self.runners.values():
+                runner.wake()
         for runner in list(self.runners.values()):
             await runner.on_frame(message)
+
+    async def seat(self, user: UserView) -> Seat:
+        """Call ``user``'s phone into their own room, where it stays between campaign calls."""
+        if not user.interface:
+            raise NoPhoneError(f"{user.login} has no phone interface", login=user.login)
+        seat = self.seats.by_login.get(user.login)
+        if seat is not None and seat.seated:
+            return seat
+        channel_id = uuid.uuid4().hex
+        self.seats.expect_agent(user.login, user.interface, channel_id)
+        await send_action(
+            self.client, seat_agent(user.interface, Seats.room_of(user.login), channel_id)
+        )
+        return self.seats.by_login[user.login]
+
+    async def unseat(self, user: UserView) -> None:
+        """Hang up ``user``'s open channel: no more campaign calls come to their room."""
+        seat = self.seats.by_login.get(user.login)
+        if seat is not None and seat.seated:
+            await send_action(
+                self.client, Action("Hangup", Channel=seat.agent_channel_name, Cause=16)
+            )
 
 
 __all__ = ["SCAN_SECONDS", "Dialer", "holder_name"]

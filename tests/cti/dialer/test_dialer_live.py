@@ -293,3 +293,44 @@ async def test_a_predictive_campaign_of_one_agent_is_paced_progressively_and_con
     assert decision is not None and decision.mode is Mode.PROGRESSIVE_SMALL_TEAM
     by_phone = await attempts(service, created.id)
     assert len(by_phone) == 1  # one agent, one call: the second waits for the agent
+
+
+async def test_a_predictive_callee_joins_the_seated_agents_room_without_ringing_a_phone(
+    service: CtiService, ami: AmiClient, desk: Outcomes
+) -> None:
+    async with agent_console(service, "agent1") as console:
+        seated = await console.post("/api/dialer/seat")
+        assert seated.status == 200, await seated.text()
+        room = (await seated.json())["room"]
+        assert room == f"{dialplan.AGENT_ROOM_PREFIX}agent1"
+        await ami.wait_for_event("ConfbridgeJoin", Conference=room)
+        phone_rang = len([e for e in ami.events if e.event == "Newchannel"])
+
+        created = await service.crm.campaigns.create(
+            {"name": "seated", "mode": "predictive", "queue": "hotline", "time_zone": "UTC",
+             "windows": ALL_WEEK},
+            by="boss",
+        )  # fmt: skip
+        await service.crm.campaigns.import_csv(
+            created.id, f"phone\n{PERSON}\n".encode(), default_region="CN"
+        )
+        await service.crm.campaigns.set_status(created.id, "start", by="boss")
+        await service.dialer.scan()
+        await desk.until(lambda seen: any(isinstance(o, Bridged) for o in seen))
+        (attempt,) = (await attempts(service, created.id))[PERSON]
+        joined = await ami.wait_for_event("ConfbridgeJoin", Conference=room, Uniqueid=attempt.id)
+        assert joined["Channel"].startswith(f"PJSIP/{dialplan.LOOPBACK_CARRIER}-")
+        new_channels = [e["Channel"] for e in ami.events if e.event == "Newchannel"][phone_rang:]
+        assert not any(name.startswith("Local/6001@") for name in new_channels)  # no ringing
+        assert (attempt.agent_login, attempt.connected_at is not None) == ("agent1", True)
+
+        left = await console.post("/api/dialer/unseat")
+        assert left.status == 200, await left.text()
+        await ami.wait_for(
+            lambda: any(
+                e.event == "ConfbridgeLeave"
+                and e["Conference"] == room
+                and e["Uniqueid"] != attempt.id
+                for e in ami.events
+            )
+        )
