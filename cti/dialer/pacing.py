@@ -13,7 +13,13 @@ from collections import deque
 from collections.abc import Iterable
 from dataclasses import dataclass, field
 
-from cti.dialer.pacer import ADJUST_WINDOW, START_AGGRESSIVENESS, PacerState
+from cti.dialer.pacer import (
+    ADJUST_EVERY,
+    ADJUST_WINDOW,
+    START_AGGRESSIVENESS,
+    PacerState,
+    adjust_aggressiveness,
+)
 from cti.model.views import AgentStatus, AgentView
 
 RECENT_DIALS = 2000
@@ -53,6 +59,15 @@ class Measures:
             self.unanswered_times.append(max(0.0, ended_at - dialled_at))
         if bridged_at is not None:
             self.talk_times.append(max(0.0, ended_at - bridged_at))
+
+    def adjust(self, now: float, target: float) -> None:
+        """The slow loop: every ``ADJUST_EVERY`` seconds, once people have answered, move
+        the aggressiveness toward the abandon rate that sits just under ``target``."""
+        if self.abandons and now - self.adjusted_at >= ADJUST_EVERY:
+            self.aggressiveness = adjust_aggressiveness(
+                self.aggressiveness, self.recent_abandon_rate, target
+            )
+            self.adjusted_at = now
 
     @property
     def answer_rate(self) -> float:

@@ -28,9 +28,11 @@ from crm_core.campaigns.agent_leads import PREVIEW_EPOCH
 from crm_core.campaigns.rates import MONTH, abandon_rate
 from crm_core.campaigns.schemas import AttemptView, CampaignView, Claim
 from crm_core.wiring import Crm
-from cti.ami import Action, AmiClient, AmiError
+from cti.ami import Action, AmiClient, AmiError, AmiMessage
+from cti.bus.bridge import event_time
 from cti.dialer import pacer
 from cti.dialer.actions import IVR_MESSAGE, connect_by_dial, connect_to_room, originate
+from cti.dialer.figures import Counters, DialTimes, Write
 from cti.dialer.lease import CampaignLease
 from cti.dialer.pacing import Measures, pacer_state
 from cti.dialer.pool import AgentPool
@@ -44,7 +46,6 @@ from cti.dialer.tracker import (
     IvrStep,
     Outcome,
 )
-from cti.model.frame import Frame
 from cti.settings import DialerSettings
 
 log = logging.getLogger(__name__)
@@ -52,33 +53,14 @@ log = logging.getLogger(__name__)
 Clock = Callable[[], float]
 PREDICTIVE = "predictive"
 """The campaign mode that dials ahead of free agents, paced by :mod:`cti.dialer.pacer`."""
+STOP_WRITES_WITHIN = 5.0
+"""Seconds a stopping runner waits for its queued outcome writes."""
 RATE_READ_EVERY = 5.0
 """Seconds between two reads of the regulated 30-day abandon rate from the database."""
 CHANNEL_UP = 6
 """Asterisk's channel state of an answered channel (``ChannelState: 6``, "Up")."""
 NORMAL_CLEARING = 16
 """Q.850 cause of a call that ended normally."""
-
-
-@dataclass
-class _Times:
-    """When one attempt was dialled, answered and connected (for the pacer's figures)."""
-
-    dialled: float
-    answered: float | None = None
-    bridged: float | None = None
-    machine: bool = False
-
-
-@dataclass
-class Counters:
-    """What this runner has done since it took the lease (for the live panel)."""
-
-    dialled: int = 0
-    answered: int = 0
-    connected: int = 0
-    abandoned: int = 0
-    machines: int = 0
 
 
 @dataclass
@@ -101,7 +83,9 @@ class CampaignRunner:
     _reserved: dict[str, str] = field(default_factory=dict)
     _channels: dict[str, str] = field(default_factory=dict)
     _ivr: set[str] = field(default_factory=set)
-    _times: dict[str, _Times] = field(default_factory=dict)
+    _times: dict[str, DialTimes] = field(default_factory=dict)
+    _writes: asyncio.Queue[tuple[Outcome, Write]] = field(default_factory=asyncio.Queue)
+    _writer: asyncio.Task[None] | None = None
     _regulated_rate: float = 0.0
     _rate_read_at: float = float("-inf")
     wrap_up_seconds: float = 0.0
@@ -130,24 +114,32 @@ class CampaignRunner:
     async def start(self) -> None:
         """Start taking the lease and dialling."""
         self._task = asyncio.create_task(self._run(), name=f"dialer-{self.campaign_id}")
+        self._writer = asyncio.create_task(self._write(), name=f"dialer-{self.campaign_id}-db")
 
     async def stop(self) -> None:
-        """Stop dialling (calls in flight go on; their outcomes are recorded) and release."""
+        """Stop dialling and release the lease once the outcomes known are stored (calls
+        in flight go on; the next holder follows them)."""
         if self._task is not None:
             self._task.cancel()
             with contextlib.suppress(asyncio.CancelledError):
                 await self._task
+        with contextlib.suppress(TimeoutError):
+            await asyncio.wait_for(self._writes.join(), STOP_WRITES_WITHIN)
+        if self._writer is not None:
+            self._writer.cancel()
+            with contextlib.suppress(asyncio.CancelledError):
+                await self._writer
         await self.lease.release()
 
     def wake(self) -> None:
         """Look again now (an agent became ready or paused, a call ended)."""
         self._wake.set()
 
-    async def on_frame(self, frame: Frame) -> None:
+    async def on_frame(self, frame: AmiMessage) -> None:
         """Follow an AMI event; record what it tells about this campaign's attempts."""
         if frame.get("Event") == "Newchannel" and frame.get("Uniqueid") in self.tracker:
             self._channels[frame.get("Uniqueid")] = frame.get("Channel")
-        for outcome in self.tracker.feed(frame, _event_time(frame, self.clock)):
+        for outcome in self.tracker.feed(frame, event_time(frame, self.clock)):
             await self._record(outcome)
 
     # -- the loop --------------------------------------------------------------------
@@ -251,8 +243,12 @@ class CampaignRunner:
         if campaign.mode == PREDICTIVE:
             self.decision = pacer.decide(await self._pacer_state(campaign, lines))
             return self.decision.calls
-        free = len(self._free())
-        return max(0, min(free - in_flight, lines - in_flight))
+        # Connected calls hold a line but no longer wait for an agent: only calls still
+        # ringing and people answered but not yet handed over need one of the free agents.
+        unconnected = self.tracker.ringing + len(
+            [a for a in self.tracker.answered_waiting() if a not in self._reserved]
+        )
+        return max(0, min(len(self._free()) - unconnected, lines - in_flight))
 
     def _seated(self) -> bool:
         """Whether this campaign's callees go to agents seated in their rooms."""
@@ -274,11 +270,7 @@ class CampaignRunner:
     async def _pacer_state(self, campaign: CampaignView, lines: int) -> pacer.PacerState:
         now = self.clock()
         measures = self.measures
-        if measures.abandons and now - measures.adjusted_at >= pacer.ADJUST_EVERY:
-            measures.aggressiveness = pacer.adjust_aggressiveness(
-                measures.aggressiveness, measures.recent_abandon_rate, campaign.abandon_target
-            )
-            measures.adjusted_at = now
+        measures.adjust(now, campaign.abandon_target)
         if now - self._rate_read_at >= RATE_READ_EVERY:
             since = _utc(now) - MONTH
             self._regulated_rate = abandon_rate(
@@ -315,7 +307,7 @@ class CampaignRunner:
         if ivr:
             self._ivr.add(claim.attempt_id)
         else:
-            self._times[claim.attempt_id] = _Times(dialled=self.clock())
+            self._times[claim.attempt_id] = DialTimes(dialled=self.clock())
         action = originate(campaign, claim, self.settings)
         try:
             await self.client.send(action)
@@ -331,38 +323,22 @@ class CampaignRunner:
     # -- outcomes --------------------------------------------------------------------
 
     async def _record(self, outcome: Outcome) -> None:
-        await self._store(outcome)
-        if self.on_recorded is not None:
-            self.on_recorded(self.campaign_id, outcome)
+        """Act on an outcome at once (connect a person who answered, re-plan after an
+        end) and queue its database write: a write never delays the next event."""
+        self._writes.put_nowait((outcome, await self._note(outcome)))
 
-    async def _store(self, outcome: Outcome) -> None:
-        store = self.crm.campaigns
-        # A person waiting for an agent is connected before anything is written: the
-        # 2-s clock runs in the dialplan.
+    async def _note(self, outcome: Outcome) -> Write:
         times = self._times.get(outcome.attempt_id)
-        if isinstance(outcome, Answered):
-            if times is not None:
+        if isinstance(outcome, Answered | AmdVerdict):
+            if times is not None and isinstance(outcome, Answered):
                 times.answered = outcome.at
-            await self._connect_waiting()
-            await store.attempt_answered(outcome.attempt_id, at=_utc(outcome.at))
-            self.counters.answered += 1
-        elif isinstance(outcome, AmdVerdict):
-            if times is not None:
+            if times is not None and isinstance(outcome, AmdVerdict):
                 times.machine = outcome.status == "MACHINE"
-            await self._connect_waiting()
-            await store.attempt_amd(outcome.attempt_id, outcome.status)
-            self.counters.machines += outcome.status == "MACHINE"
-        elif isinstance(outcome, IvrStep):
-            await store.attempt_ivr(outcome.attempt_id, outcome.result)
+            await self._connect_waiting()  # the 2-s clock runs in the dialplan
         elif isinstance(outcome, Bridged):
             if times is not None:
                 times.bridged = outcome.at
-            interface = self._reserved.pop(outcome.attempt_id, outcome.agent)
-            agent = await self.agent_login(interface) or interface
-            await store.attempt_connected(
-                outcome.attempt_id, agent_login=agent, at=_utc(outcome.at)
-            )
-            self.counters.connected += 1
+            return Write(agent=self._reserved.pop(outcome.attempt_id, outcome.agent))
         elif isinstance(outcome, Ended):
             self._reserved.pop(outcome.attempt_id, None)
             self._channels.pop(outcome.attempt_id, None)
@@ -376,13 +352,43 @@ class CampaignRunner:
                     ended_at=outcome.at,
                     machine=times.machine,
                 )
-            # An IVR message is the call's purpose, not an abandon.
-            abandoned = outcome.answered and not outcome.bridged and not ivr
-            await store.attempt_ended(
-                outcome.attempt_id, cause=outcome.cause, at=_utc(outcome.at), abandoned=abandoned
-            )
-            self.counters.abandoned += abandoned
             self.wake()
+            # An IVR message is the call's purpose, not an abandon.
+            return Write(abandoned=outcome.answered and not outcome.bridged and not ivr)
+        return Write()
+
+    async def _write(self) -> None:
+        """Store the outcomes in the order they happened, then tell the listeners."""
+        while True:
+            outcome, write = await self._writes.get()
+            try:
+                await self._store(outcome, write)
+                if self.on_recorded is not None:
+                    self.on_recorded(self.campaign_id, outcome)
+            except Exception:
+                log.exception("campaign %s: storing %r failed", self.campaign_id, outcome)
+            finally:
+                self._writes.task_done()
+
+    async def _store(self, outcome: Outcome, write: Write) -> None:
+        store, at = self.crm.campaigns, _utc(outcome.at)
+        if isinstance(outcome, Answered):
+            await store.attempt_answered(outcome.attempt_id, at=at)
+            self.counters.answered += 1
+        elif isinstance(outcome, AmdVerdict):
+            await store.attempt_amd(outcome.attempt_id, outcome.status)
+            self.counters.machines += outcome.status == "MACHINE"
+        elif isinstance(outcome, IvrStep):
+            await store.attempt_ivr(outcome.attempt_id, outcome.result)
+        elif isinstance(outcome, Bridged):
+            agent = await self.agent_login(write.agent) or write.agent
+            await store.attempt_connected(outcome.attempt_id, agent_login=agent, at=at)
+            self.counters.connected += 1
+        else:
+            await store.attempt_ended(
+                outcome.attempt_id, cause=outcome.cause, at=at, abandoned=write.abandoned
+            )
+            self.counters.abandoned += write.abandoned
 
     async def _connect_waiting(self) -> None:
         """Hand each answered person to a ready agent: into a seated agent's room (a bridge
@@ -408,12 +414,4 @@ def _utc(at: float) -> datetime:
     return datetime.fromtimestamp(at, UTC)
 
 
-def _event_time(frame: Frame, clock: Clock) -> float:
-    stamp = frame.get("Timestamp")
-    try:
-        return float(stamp) if stamp else clock()
-    except ValueError:
-        return clock()
-
-
-__all__ = ["CampaignRunner", "Counters"]
+__all__ = ["CampaignRunner"]

@@ -25,8 +25,9 @@ from cti.bus.actions import NoPhoneError, send_action
 from cti.bus.bridge import event_time
 from cti.bus.directory import AgentDirectory
 from cti.dialer.actions import seat_agent
+from cti.dialer.figures import Counters
 from cti.dialer.pool import AgentPool
-from cti.dialer.runner import CampaignRunner, Counters
+from cti.dialer.runner import CampaignRunner
 from cti.dialer.seats import Seat, Seats
 from cti.dialer.tracker import Outcome
 from cti.model import AgentStateChanged, CallCentreModel, DomainEvent, WrapupEnded

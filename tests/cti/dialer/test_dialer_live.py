@@ -23,6 +23,7 @@ from cti.dialer.pacer import Mode
 from cti.dialer.tracker import Bridged, Ended, IvrStep, Outcome
 from cti.service import CtiService
 from tests.support.asterisk import AmiClient
+from tests.support.control import SECOND_AGENT_PHONE
 from tests.support.telephony import (
     AGENT_PHONE,
     PASSWORD,
@@ -275,26 +276,6 @@ async def test_an_ivr_message_campaign_needs_no_agent_and_records_what_each_call
     assert figures.ivr_results == {"played": 1, "key-1": 1}
 
 
-async def test_a_predictive_campaign_of_one_agent_is_paced_progressively_and_connects(
-    service: CtiService, ami: AmiClient, desk: Outcomes
-) -> None:
-    created = await service.crm.campaigns.create(
-        {"name": "predict", "mode": "predictive", "queue": "hotline", "time_zone": "UTC",
-         "windows": ALL_WEEK},
-        by="boss",
-    )  # fmt: skip
-    await service.crm.campaigns.import_csv(
-        created.id, f"phone\n{PERSON}\n{BUSY}\n".encode(), default_region="CN"
-    )
-    await service.crm.campaigns.set_status(created.id, "start", by="boss")
-    await service.dialer.scan()
-    await desk.until(lambda seen: any(isinstance(o, Bridged) for o in seen))
-    decision = service.dialer.runners[created.id].decision
-    assert decision is not None and decision.mode is Mode.PROGRESSIVE_SMALL_TEAM
-    by_phone = await attempts(service, created.id)
-    assert len(by_phone) == 1  # one agent, one call: the second waits for the agent
-
-
 async def test_a_predictive_callee_joins_the_seated_agents_room_without_ringing_a_phone(
     service: CtiService, ami: AmiClient, desk: Outcomes
 ) -> None:
@@ -317,6 +298,9 @@ async def test_a_predictive_callee_joins_the_seated_agents_room_without_ringing_
         await service.crm.campaigns.set_status(created.id, "start", by="boss")
         await service.dialer.scan()
         await desk.until(lambda seen: any(isinstance(o, Bridged) for o in seen))
+        decision = service.dialer.runners[created.id].decision
+        assert decision is not None  # one agent: paced progressively behind the guard
+        assert decision.mode is Mode.PROGRESSIVE_SMALL_TEAM
         (attempt,) = (await attempts(service, created.id))[PERSON]
         joined = await ami.wait_for_event("ConfbridgeJoin", Conference=room, Uniqueid=attempt.id)
         assert joined["Channel"].startswith(f"PJSIP/{dialplan.LOOPBACK_CARRIER}-")
@@ -334,3 +318,27 @@ async def test_a_predictive_callee_joins_the_seated_agents_room_without_ringing_
                 for e in ami.events
             )
         )
+
+
+async def test_a_second_agent_gets_a_call_while_the_first_still_talks(
+    service: CtiService, ami: AmiClient, desk: Outcomes
+) -> None:
+    other = number(dialplan.CALLEE_PERSON, 5001)
+    created = await start_campaign(service, "two", [PERSON, other])
+    await service.crm.campaigns.set_status(created.id, "start", by="boss")
+    await service.dialer.scan()
+    await desk.until(lambda seen: any(isinstance(o, Bridged) for o in seen))
+    assert list(await attempts(service, created.id)) == [PERSON]  # one agent, one call
+    # A second agent signs in while agent1 still talks: the talking call must not hold
+    # the free agent's call back.
+    await add_agent(service, "agent2", SECOND_AGENT_PHONE)
+    async with agent_console(service, "agent2") as second:
+        response = await second.post("/api/agent/signin", {"queues": ["hotline"]})
+        assert response.status == 200, await response.text()
+        await desk.until(lambda seen: len([o for o in seen if isinstance(o, Bridged)]) == 2)
+        by_phone = await attempts(service, created.id)
+        assert (by_phone[PERSON][0].agent_login, by_phone[other][0].agent_login) == (
+            "agent1", "agent2",
+        )  # fmt: skip
+        response = await second.post("/api/agent/signout")
+        assert response.status == 200, await response.text()
