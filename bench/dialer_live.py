@@ -1,0 +1,541 @@
+"""Outbound dialer, live: one progressive campaign through the real service on the sandbox.
+
+    .venv/bin/python bench/dialer_live.py [--agents 20] [--leads 500] [--answer-rate 0.3]
+                                          [--no-answer-rate 0.2] [--talk 3] [--ring 15]
+                                          [--queue hotline] [--seed 1] [--json]
+
+Runs as root: it starts the Asterisk sandbox (``CTIDESK_SANDBOX_DIR``) on free loopback
+ports and the whole `CtiService` in this process over a fresh SQLite CRM. N agent users on
+auto-answer phones (``Local/61NN@test-phones/n``) are signed in to the campaign's queue
+the way the service does it (``AgentService.sign_in``: AMI QueueAdd). The leads are
+mainland numbers whose last digit picks the loopback callee's behaviour: ``0`` a person
+(the answer rate), ``6`` rings until the ring time (at least 15 s), the rest alternately
+``2`` busy and ``4`` unallocated; shuffled. One attempt per lead (``max_attempts`` 1).
+
+A second AMI session of the bench's own reads Asterisk's timestamped events of every
+attempt channel (its ``Uniqueid`` is the attempt id) and hangs up each connected callee
+after ``--talk`` seconds, so the agents come back. Figures, all from Asterisk's own
+``Timestamp`` fields:
+
+- connect latency: answer (``Newstate`` Up of the callee) → the callee's ``BridgeEnter``
+  into the agent's call; p50/p99/max; **target p99 ≤ 200 ms**;
+- where that time goes: answer → the service's first write (attempt answered) starts
+  (local clock, same machine), that write's duration, its end → ``VarSet CTIDESK_TARGET``
+  (the Setvar done), → ``UserEvent connecting`` (the Redirect done), → ``DialBegin`` of
+  the agent, → ``BridgeEnter``;
+- calls dialled (``Newchannel``), answered, connected, abandoned (``UserEvent`` Step
+  abandoned: the dialplan's 2-s clock fired) and the abandon rate (÷ answered by a
+  person), wall time from the start to the last call's end; and the same counts as the
+  dialer wrote them to the CRM, which must agree.
+"""
+
+from __future__ import annotations
+
+import argparse
+import asyncio
+import contextlib
+import itertools
+import json
+import logging
+import os
+import random
+import re
+import socket
+import sys
+import tempfile
+import time
+import tomllib
+from collections import Counter
+from collections.abc import AsyncIterator, Awaitable, Callable
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from pydantic import SecretStr
+from rich.console import Console
+from rich.table import Table
+
+from crm_core.db.migrate import upgrade
+from cti.ami import Action, AmiMessage
+from cti.ami.connection import AmiConnection
+from cti.bus import dialplan
+from cti.dialer.tracker import Ended, Outcome
+from cti.sandbox import Sandbox
+from cti.service import CtiService
+from cti.settings import (
+    AgiSettings,
+    AmiSettings,
+    ApiSettings,
+    DatabaseSettings,
+    DialerSettings,
+    Settings,
+)
+
+P99_TARGET_MS = 200.0
+ATTEMPT_ID = re.compile(r"[0-9a-f]{32}")
+"""Attempt ids (the callee channels' Uniqueids); Asterisk's own look like ``1712….42``."""
+ALL_WEEK = {day: [["00:00", "23:59"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
+PASSWORD = "bench horse battery staple"
+FIRST_PHONE = 6101
+"""Agents' auto-answer phones start here (the tests use 6001…)."""
+STEPS = (
+    "answer → write starts",
+    "write (attempt answered)",
+    "write → Setvar done",
+    "Setvar → Redirect done",
+    "Redirect → agent dialled",
+    "agent dialled → bridged",
+)
+console = Console(width=max(Console().width, 110))
+
+
+@dataclass(frozen=True)
+class Options:
+    """What one run does."""
+
+    agents: int = 20
+    leads: int = 500
+    answer_rate: float = 0.30
+    no_answer_rate: float = 0.20
+    talk_seconds: float = 3.0
+    ring_seconds: int = 15
+    queue: str = "hotline"
+    seed: int = 1
+    stall_seconds: float = 60.0
+    """Give up when no call has ended for this long (reported as incomplete)."""
+
+
+@dataclass(frozen=True)
+class AmiTarget:
+    """Where the sandbox's AMI listens, and its credentials."""
+
+    host: str
+    port: int
+    username: str
+    secret: str
+
+
+def lead_numbers(options: Options) -> list[str]:
+    """The leads: persons, no-answers, then busy and unallocated alternately; shuffled."""
+    persons = round(options.leads * options.answer_rate)
+    silent = min(options.leads - persons, round(options.leads * options.no_answer_rate))
+    rest = options.leads - persons - silent
+    kinds = [dialplan.CALLEE_PERSON] * persons + [dialplan.CALLEE_NO_ANSWER] * silent
+    kinds += [(dialplan.CALLEE_BUSY, dialplan.CALLEE_UNALLOCATED)[n % 2] for n in range(rest)]
+    random.Random(options.seed).shuffle(kinds)
+    return [f"+86138{serial:07d}{kind}" for serial, kind in enumerate(kinds)]
+
+
+# -- Asterisk's side: our own AMI session ----------------------------------------------
+
+
+def _step_of(event: AmiMessage) -> str | None:
+    """Which moment of an attempt's call ``event`` (on the attempt's channel) marks."""
+    name = event.event
+    if name == "UserEvent" and event.get("UserEvent") == dialplan.DIALER_USER_EVENT:
+        return event.get("Step") or None  # answered, connecting, abandoned
+    return {
+        "Newchannel": "created",
+        "Newstate": "up" if event.get("ChannelStateDesc") == "Up" else None,
+        "VarSet": "target" if event.get("Variable") == dialplan.TARGET_VARIABLE else None,
+        "DialBegin": "dial",  # the connect context dialling the agent (callee = caller side)
+        "BridgeEnter": "bridged",
+        "Hangup": "ended",
+    }.get(name)
+
+
+@dataclass
+class Observer:
+    """Asterisk's timestamp of each step of each attempt; hangs up talks after a while."""
+
+    talk_seconds: float
+    stamps: dict[str, dict[str, float]] = field(default_factory=dict)
+    members: set[str] = field(default_factory=set)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+    connection: AmiConnection | None = None
+    _talks: set[asyncio.Task[None]] = field(default_factory=set)
+
+    async def open(self, target: AmiTarget) -> None:
+        """Connect and log in."""
+        self.connection = await AmiConnection.open(target.host, target.port, on_event=self._on)
+        await self.send(Action("Login", Username=target.username, Secret=target.secret))
+
+    async def send(self, action: Action) -> AmiMessage:
+        """Send an action; its response."""
+        assert self.connection is not None
+        return await self.connection.send(action, answer_within=10)
+
+    async def close(self) -> None:
+        """Stop the pending hang-ups and close the session."""
+        for talk in self._talks:
+            talk.cancel()
+        if self.connection is not None:
+            self.connection.close()
+            await self.connection.wait_closed()
+
+    async def until(self, condition: Callable[[], bool], within: float) -> None:
+        """Wait (on events) until ``condition()`` holds."""
+        async with asyncio.timeout(within):
+            while not condition():
+                self.changed.clear()
+                await self.changed.wait()
+
+    def _on(self, event: AmiMessage) -> None:
+        if event.event == "QueueMemberAdded":
+            self.members.add(event.get("Interface"))
+            self.changed.set()
+        uniqueid = event.get("Uniqueid")
+        step = _step_of(event) if ATTEMPT_ID.fullmatch(uniqueid) else None
+        if step is None:
+            return
+        steps = self.stamps.setdefault(uniqueid, {})
+        if step not in steps:
+            steps[step] = float(event.get("Timestamp") or time.time())
+            if step == "up":
+                steps["up_received"] = time.time()
+            if step == "bridged":
+                self._hang_up_later(event.get("Channel"))
+
+    def _hang_up_later(self, channel: str) -> None:
+        async def talk() -> None:
+            await asyncio.sleep(self.talk_seconds)
+            with contextlib.suppress(Exception):  # the callee may be gone already
+                await self.send(Action("Hangup", Channel=channel))
+
+        task = asyncio.create_task(talk())
+        self._talks.add(task)
+        task.add_done_callback(self._talks.discard)
+
+
+# -- the service's side ------------------------------------------------------------------
+
+
+@dataclass
+class Progress:
+    """The dialer's outcomes as it records them: the run ends when every lead has ended."""
+
+    expected: int
+    ended: set[str] = field(default_factory=set)
+    last_end: float = field(default_factory=time.monotonic)
+    changed: asyncio.Event = field(default_factory=asyncio.Event)
+
+    def __call__(self, _campaign_id: int, outcome: Outcome) -> None:
+        if isinstance(outcome, Ended):
+            self.ended.add(outcome.attempt_id)
+            self.last_end = time.monotonic()
+            self.changed.set()
+
+    async def finished(self, stall_seconds: float) -> bool:
+        """Wait until every lead has ended (True) or nothing ended for ``stall_seconds``."""
+        while len(self.ended) < self.expected:
+            self.changed.clear()
+            with contextlib.suppress(TimeoutError):
+                await asyncio.wait_for(self.changed.wait(), 1.0)
+            if time.monotonic() - self.last_end > stall_seconds:
+                return False
+        return True
+
+
+def time_writes(service: CtiService) -> dict[str, tuple[float, float]]:
+    """Record when the dialer's "attempt answered" write starts and ends, per attempt."""
+    campaigns = service.crm.campaigns
+    original: Callable[..., Awaitable[None]] = campaigns.attempt_answered
+    spans: dict[str, tuple[float, float]] = {}
+
+    async def timed(attempt_id: str, at: Any) -> None:
+        started = time.time()
+        await original(attempt_id, at)
+        spans[attempt_id] = (started, time.time())
+
+    setattr(campaigns, "attempt_answered", timed)  # noqa: B010 (mypy: a method)
+    return spans
+
+
+@contextlib.asynccontextmanager
+async def running(target: AmiTarget, options: Options, workdir: Path) -> AsyncIterator[CtiService]:
+    """The whole service over a fresh CRM in ``workdir``, online to the sandbox."""
+    url = f"sqlite+aiosqlite:///{workdir / 'crm.db'}"
+    await upgrade(url)
+    settings = Settings(
+        ami=AmiSettings(host=target.host, port=target.port, username=target.username,
+                        secret=SecretStr(target.secret), ping_interval=5.0),
+        api=ApiSettings(port=0),
+        agi=AgiSettings(port=0),
+        database=DatabaseSettings(url=url),
+        dialer=DialerSettings(ring_seconds=options.ring_seconds),
+    )  # fmt: skip
+    service = CtiService(settings)
+    try:
+        await service.start(online_within=15)
+        yield service
+    finally:
+        await service.stop()
+
+
+async def sign_in_agents(service: CtiService, observer: Observer, options: Options) -> list[str]:
+    """N agent users on auto-answer phones, signed in to the queue; their interfaces."""
+    users = []
+    for n in range(options.agents):
+        users.append(await service.crm.users.add(
+            {"login": f"bench{n + 1:02d}", "display_name": f"Bench {n + 1}", "role": "agent",
+             "interface": f"Local/{FIRST_PHONE + n}@test-phones/n",
+             "queues": [{"queue": options.queue}]},
+            password=PASSWORD,
+        ))  # fmt: skip
+    for user in users:
+        await service.agents.sign_in(user, [options.queue])
+    interfaces = [user.interface or "" for user in users]
+    await observer.until(lambda: observer.members.issuperset(interfaces), within=15)
+    return interfaces
+
+
+async def sign_out_agents(service: CtiService, options: Options) -> None:
+    """Leave the queue as it was (a shared sandbox keeps its members)."""
+    for n in range(options.agents):
+        with contextlib.suppress(Exception):
+            user = await service.crm.users.get(f"bench{n + 1:02d}")
+            await service.agents.sign_out(user, [options.queue])
+
+
+async def start_campaign(service: CtiService, options: Options, phones: list[str]) -> int:
+    """A progressive campaign on the queue with the leads, started; its id."""
+    await service.crm.users.add({"login": "boss", "display_name": "Boss", "role": "supervisor"})
+    created = await service.crm.campaigns.create(
+        {"name": "bench", "mode": "progressive", "queue": options.queue, "time_zone": "UTC",
+         "windows": ALL_WEEK, "max_attempts": 1, "caller_id": "4008001234"},
+        by="boss",
+    )  # fmt: skip
+    rows = "".join(f"{phone},Lead {n}\n" for n, phone in enumerate(phones))
+    report = await service.crm.campaigns.import_csv(
+        created.id, f"phone,name\n{rows}".encode(), default_region="CN"
+    )
+    if report.accepted != len(phones):
+        raise RuntimeError(f"import accepted {report.accepted} of {len(phones)} leads")
+    await service.crm.campaigns.set_status(created.id, "start", by="boss")
+    await service.dialer.scan()
+    return created.id
+
+
+# -- figures -------------------------------------------------------------------------------
+
+
+@dataclass
+class Figures:
+    """What one run measured (printed as a table, or as JSON with ``--json``)."""
+
+    agents: int
+    leads: int
+    complete: bool
+    wall_seconds: float
+    dialled: int
+    answered: int
+    connected: int
+    abandoned: int
+    abandon_rate: float
+    connect_ms: dict[str, float]
+    steps_ms: dict[str, dict[str, float]]
+    results: dict[str, int]
+    """The attempts' results as the dialer wrote them to the CRM."""
+    crm_answered: int
+    crm_connected: int
+
+    @property
+    def consistent(self) -> bool:
+        """Asterisk's counts and the CRM's agree, and every answered person is accounted."""
+        in_time = self.connected - self.abandoned_after_bridge
+        return (
+            self.dialled == sum(self.results.values())
+            and self.crm_answered == self.answered
+            and self.crm_connected == self.connected
+            and self.results.get("abandoned", 0) == self.abandoned
+            and in_time + self.abandoned == self.answered
+        )
+
+    abandoned_after_bridge: int = 0
+    """Connected, but only after the 2-s clock fired (late Redirect: still an abandon)."""
+
+
+def summary(values: list[float]) -> dict[str, float]:
+    """p50 / p99 / max / n of millisecond samples (nearest-rank percentiles)."""
+    if not values:
+        return {"p50": float("nan"), "p99": float("nan"), "max": float("nan"), "n": 0}
+    ordered = sorted(values)
+
+    def rank(fraction: float) -> float:
+        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
+
+    return {"p50": rank(0.5), "p99": rank(0.99), "max": ordered[-1], "n": len(ordered)}
+
+
+def step_samples(
+    stamps: dict[str, dict[str, float]], writes: dict[str, tuple[float, float]]
+) -> dict[str, list[float]]:
+    """Per connected attempt: the milliseconds of each step from answer to bridge."""
+    samples: dict[str, list[float]] = {step: [] for step in STEPS}
+    for attempt_id, seen in stamps.items():
+        needed = ("up", "target", "connecting", "dial", "bridged")
+        if attempt_id not in writes or not all(step in seen for step in needed):
+            continue
+        started, done = writes[attempt_id]
+        marks = (seen["up"], started, done, seen["target"], seen["connecting"], seen["dial"],
+                 seen["bridged"])  # fmt: skip
+        for step, (before, after) in zip(STEPS, itertools.pairwise(marks), strict=True):
+            samples[step].append((after - before) * 1000)
+    return samples
+
+
+def figures(
+    options: Options, observer: Observer, writes: dict[str, tuple[float, float]],
+    attempts: list[Any], complete: bool, wall: float,
+) -> Figures:  # fmt: skip
+    """The run's figures from Asterisk's stamps and the CRM's attempts."""
+    ours = {attempt.id for attempt in attempts}
+    seen = {aid: steps for aid, steps in observer.stamps.items() if aid in ours}
+    bridged = [s for s in seen.values() if "up" in s and "bridged" in s]
+    answered = sum("up" in s for s in seen.values())
+    abandoned = sum("abandoned" in s for s in seen.values())
+    return Figures(
+        agents=options.agents,
+        leads=options.leads,
+        complete=complete,
+        wall_seconds=round(wall, 1),
+        dialled=sum("created" in s for s in seen.values()),
+        answered=answered,
+        connected=len(bridged),
+        abandoned=abandoned,
+        abandon_rate=abandoned / answered if answered else 0.0,
+        connect_ms=summary([(s["bridged"] - s["up"]) * 1000 for s in bridged]),
+        steps_ms={k: summary(v) for k, v in step_samples(seen, writes).items()},
+        results=dict(Counter(attempt.result or "in flight" for attempt in attempts)),
+        crm_answered=sum(attempt.answered_at is not None for attempt in attempts),
+        crm_connected=sum(attempt.connected_at is not None for attempt in attempts),
+        abandoned_after_bridge=sum("abandoned" in s for s in bridged),
+    )
+
+
+def print_table(found: Figures) -> None:
+    """The figures as rich tables, with PASS/MISS against the target."""
+    counts = Table(title=f"Dialer, live · progressive · {found.agents} agents · "
+                         f"{found.leads} leads", title_style="bold")  # fmt: skip
+    counts.add_column("figure")
+    counts.add_column("value", justify="right")
+    for name, value in (("dialled (Newchannel)", found.dialled), ("answered (Up)", found.answered),
+                        ("connected (BridgeEnter)", found.connected),
+                        ("abandoned (2-s clock fired)", found.abandoned),
+                        ("abandon rate (÷ answered)", f"{found.abandon_rate:.1%}"),
+                        ("wall time", f"{found.wall_seconds:.1f} s"),
+                        ("CRM results", ", ".join(f"{k} {v}" for k, v in
+                                                  sorted(found.results.items())))):  # fmt: skip
+        counts.add_row(name, str(value))
+    console.print(counts)
+    latency = Table(title="answer → agent bridged, and its steps (ms)", title_style="bold")
+    for column in ("step", "p50", "p99", "max", "n"):
+        latency.add_column(column, justify="left" if column == "step" else "right")
+    for name, row in {"answer → bridged": found.connect_ms, **found.steps_ms}.items():
+        latency.add_row(name, *(f"{row[k]:.1f}" for k in ("p50", "p99", "max")), f"{row['n']:g}")
+    console.print(latency)
+    mark = {True: "[bold green]PASS[/]", False: "[bold red]MISS[/]"}
+    p99 = found.connect_ms["p99"]
+    console.print(f"p99 {p99:.1f} ms ≤ {P99_TARGET_MS:g} ms: {mark[p99 <= P99_TARGET_MS]}")
+    console.print(f"complete: {mark[found.complete]}; Asterisk and CRM agree: "
+                  f"{mark[found.consistent]}")  # fmt: skip
+
+
+# -- the run -------------------------------------------------------------------------------
+
+
+async def run(target: AmiTarget, options: Options) -> Figures:
+    """One campaign through the service on the sandbox at ``target``; its figures."""
+    phones = lead_numbers(options)
+    observer = Observer(options.talk_seconds)
+    progress = Progress(expected=len(phones))
+    await observer.open(target)
+    try:
+        with tempfile.TemporaryDirectory(prefix="dialer-bench-") as workdir:
+            async with running(target, options, Path(workdir)) as service:
+                writes = time_writes(service)
+                service.dialer.on_outcome(progress)
+                await sign_in_agents(service, observer, options)
+                started = time.monotonic()
+                campaign_id = await start_campaign(service, options, phones)
+                complete = await progress.finished(options.stall_seconds)
+                wall = progress.last_end - started
+                await service.crm.campaigns.set_status(campaign_id, "stop", by="boss")
+                attempts = await service.crm.campaigns.attempts(campaign_id)
+                await sign_out_agents(service, options)
+    finally:
+        await observer.close()
+    return figures(options, observer, writes, attempts, complete, wall)
+
+
+def free_port(kind: socket.SocketKind = socket.SOCK_STREAM) -> int:
+    """A free port on loopback."""
+    with socket.socket(socket.AF_INET, kind) as sock:
+        sock.bind(("127.0.0.1", 0))
+        port: int = sock.getsockname()[1]
+        return port
+
+
+def with_sandbox(options: Options, quiet: bool) -> Figures:
+    """Start the sandbox on free ports, run, stop it by pid."""
+    if os.geteuid() != 0:
+        raise SystemExit("the Asterisk sandbox needs root (chroot, mount): run this as root")
+
+    def progress(line: str) -> None:
+        if not quiet:
+            console.print(f"[sandbox] {line}", markup=False)
+
+    sandbox = Sandbox(ami_port=free_port(), ami_username="ctidesk-bench",
+                      sip_port=free_port(socket.SOCK_DGRAM), progress=progress)  # fmt: skip
+    if (already := sandbox.status()) is not None:
+        raise SystemExit(f"a sandbox already runs from {already.root} (pid {already.pid})")
+    state = sandbox.up().state
+    try:
+        with Path(state.secrets_file).open("rb") as stream:
+            secret = tomllib.load(stream)["ami"]["secret"]
+        target = AmiTarget(state.ami_host, state.ami_port, state.ami_username, secret)
+        return asyncio.run(run(target, options))
+    finally:
+        sandbox.down()
+
+
+def main() -> int:
+    """Parse the options, run, print; exit 1 on a MISS or an inconsistent run."""
+    parser = argparse.ArgumentParser(description=(__doc__ or "").splitlines()[0])
+    parser.add_argument("--agents", type=int, default=Options.agents)
+    parser.add_argument("--leads", type=int, default=Options.leads)
+    parser.add_argument("--answer-rate", type=float, default=Options.answer_rate,
+                        help="share of leads who answer (persons, last digit 0)")  # fmt: skip
+    parser.add_argument("--no-answer-rate", type=float, default=Options.no_answer_rate,
+                        help="share of leads who ring until --ring (last digit 6)")  # fmt: skip
+    parser.add_argument("--talk", type=float, default=Options.talk_seconds,
+                        help="seconds before the bench hangs up a connected call")  # fmt: skip
+    parser.add_argument("--ring", type=int, default=Options.ring_seconds,
+                        help="seconds an unanswered callee rings (≥ 15)")  # fmt: skip
+    parser.add_argument("--queue", default=Options.queue)
+    parser.add_argument("--seed", type=int, default=Options.seed)
+    parser.add_argument("--json", action="store_true", help="print the figures as JSON")
+    args = parser.parse_args()
+    if not 1 <= args.agents <= 99:
+        parser.error("--agents must be between 1 and 99")
+    if args.leads < 1:
+        parser.error("--leads must be positive")
+    if not (0 <= args.answer_rate <= 1 and 0 <= args.no_answer_rate <= 1 - args.answer_rate):
+        parser.error("--answer-rate and --no-answer-rate must be shares adding up to ≤ 1")
+    if args.ring < 15 or args.talk < 0:
+        parser.error("--ring must be at least 15 (the regulation's minimum), --talk ≥ 0")
+    logging.basicConfig(level=logging.WARNING)
+    options = Options(agents=args.agents, leads=args.leads, answer_rate=args.answer_rate,
+                      no_answer_rate=args.no_answer_rate, talk_seconds=args.talk,
+                      ring_seconds=args.ring, queue=args.queue, seed=args.seed)  # fmt: skip
+    found = with_sandbox(options, quiet=args.json)
+    if args.json:
+        print(json.dumps({**asdict(found), "consistent": found.consistent}, indent=2))
+    else:
+        print_table(found)
+    met = found.connect_ms["p99"] <= P99_TARGET_MS
+    return 0 if met and found.complete and found.consistent else 1
+
+
+if __name__ == "__main__":
+    sys.exit(main())
