@@ -34,30 +34,23 @@ from __future__ import annotations
 import argparse
 import asyncio
 import contextlib
-import itertools
 import json
 import logging
 import os
 import random
-import re
 import socket
 import sys
 import tempfile
 import time
 import tomllib
-from collections import Counter
 from collections.abc import AsyncIterator, Awaitable, Callable
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
 from pydantic import SecretStr
-from rich.console import Console
-from rich.table import Table
 
 from crm_core.db.migrate import upgrade
-from cti.ami import Action, AmiMessage
-from cti.ami.connection import AmiConnection
 from cti.bus import dialplan
 from cti.dialer.tracker import Ended, Outcome
 from cti.sandbox import Sandbox
@@ -71,22 +64,25 @@ from cti.settings import (
     Settings,
 )
 
-P99_TARGET_MS = 200.0
-ATTEMPT_ID = re.compile(r"[0-9a-f]{32}")
-"""Attempt ids (the callee channels' Uniqueids); Asterisk's own look like ``1712….42``."""
+ROOT = Path(__file__).resolve().parent.parent
+if str(ROOT) not in sys.path:  # run as a script: bench/ is on the path, not its parent
+    sys.path.insert(0, str(ROOT))
+
+from bench.dialer_stamps import (  # noqa: E402
+    P99_TARGET_MS,
+    AmiTarget,
+    Figures,
+    Observer,
+    WriteTimes,
+    console,
+    figures,
+    print_table,
+)
+
 ALL_WEEK = {day: [["00:00", "23:59"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 PASSWORD = "bench horse battery staple"
 FIRST_PHONE = 6101
 """Agents' auto-answer phones start here (the tests use 6001…)."""
-STEPS = (
-    "answer → write starts",
-    "write (attempt answered)",
-    "write → Setvar done",
-    "Setvar → Redirect done",
-    "Redirect → agent dialled",
-    "agent dialled → bridged",
-)
-console = Console(width=max(Console().width, 110))
 
 
 @dataclass(frozen=True)
@@ -105,16 +101,6 @@ class Options:
     """Give up when no call has ended for this long (reported as incomplete)."""
 
 
-@dataclass(frozen=True)
-class AmiTarget:
-    """Where the sandbox's AMI listens, and its credentials."""
-
-    host: str
-    port: int
-    username: str
-    secret: str
-
-
 def lead_numbers(options: Options) -> list[str]:
     """The leads: persons, no-answers, then busy and unallocated alternately; shuffled."""
     persons = round(options.leads * options.answer_rate)
@@ -124,87 +110,6 @@ def lead_numbers(options: Options) -> list[str]:
     kinds += [(dialplan.CALLEE_BUSY, dialplan.CALLEE_UNALLOCATED)[n % 2] for n in range(rest)]
     random.Random(options.seed).shuffle(kinds)
     return [f"+86138{serial:07d}{kind}" for serial, kind in enumerate(kinds)]
-
-
-# -- Asterisk's side: our own AMI session ----------------------------------------------
-
-
-def _step_of(event: AmiMessage) -> str | None:
-    """Which moment of an attempt's call ``event`` (on the attempt's channel) marks."""
-    name = event.event
-    if name == "UserEvent" and event.get("UserEvent") == dialplan.DIALER_USER_EVENT:
-        return event.get("Step") or None  # answered, connecting, abandoned
-    return {
-        "Newchannel": "created",
-        "Newstate": "up" if event.get("ChannelStateDesc") == "Up" else None,
-        "VarSet": "target" if event.get("Variable") == dialplan.TARGET_VARIABLE else None,
-        "DialBegin": "dial",  # the connect context dialling the agent (callee = caller side)
-        "BridgeEnter": "bridged",
-        "Hangup": "ended",
-    }.get(name)
-
-
-@dataclass
-class Observer:
-    """Asterisk's timestamp of each step of each attempt; hangs up talks after a while."""
-
-    talk_seconds: float
-    stamps: dict[str, dict[str, float]] = field(default_factory=dict)
-    members: set[str] = field(default_factory=set)
-    changed: asyncio.Event = field(default_factory=asyncio.Event)
-    connection: AmiConnection | None = None
-    _talks: set[asyncio.Task[None]] = field(default_factory=set)
-
-    async def open(self, target: AmiTarget) -> None:
-        """Connect and log in."""
-        self.connection = await AmiConnection.open(target.host, target.port, on_event=self._on)
-        await self.send(Action("Login", Username=target.username, Secret=target.secret))
-
-    async def send(self, action: Action) -> AmiMessage:
-        """Send an action; its response."""
-        assert self.connection is not None
-        return await self.connection.send(action, answer_within=10)
-
-    async def close(self) -> None:
-        """Stop the pending hang-ups and close the session."""
-        for talk in self._talks:
-            talk.cancel()
-        if self.connection is not None:
-            self.connection.close()
-            await self.connection.wait_closed()
-
-    async def until(self, condition: Callable[[], bool], within: float) -> None:
-        """Wait (on events) until ``condition()`` holds."""
-        async with asyncio.timeout(within):
-            while not condition():
-                self.changed.clear()
-                await self.changed.wait()
-
-    def _on(self, event: AmiMessage) -> None:
-        if event.event == "QueueMemberAdded":
-            self.members.add(event.get("Interface"))
-            self.changed.set()
-        uniqueid = event.get("Uniqueid")
-        step = _step_of(event) if ATTEMPT_ID.fullmatch(uniqueid) else None
-        if step is None:
-            return
-        steps = self.stamps.setdefault(uniqueid, {})
-        if step not in steps:
-            steps[step] = float(event.get("Timestamp") or time.time())
-            if step == "up":
-                steps["up_received"] = time.time()
-            if step == "bridged":
-                self._hang_up_later(event.get("Channel"))
-
-    def _hang_up_later(self, channel: str) -> None:
-        async def talk() -> None:
-            await asyncio.sleep(self.talk_seconds)
-            with contextlib.suppress(Exception):  # the callee may be gone already
-                await self.send(Action("Hangup", Channel=channel))
-
-        task = asyncio.create_task(talk())
-        self._talks.add(task)
-        task.add_done_callback(self._talks.discard)
 
 
 # -- the service's side ------------------------------------------------------------------
@@ -236,19 +141,25 @@ class Progress:
         return True
 
 
-def time_writes(service: CtiService) -> dict[str, tuple[float, float]]:
-    """Record when the dialer's "attempt answered" write starts and ends, per attempt."""
-    campaigns = service.crm.campaigns
-    original: Callable[..., Awaitable[None]] = campaigns.attempt_answered
-    spans: dict[str, tuple[float, float]] = {}
+def time_writes(service: CtiService) -> WriteTimes:
+    """Time the CRM writes the dialer awaits (wrapped on the running service's instance)."""
+    campaigns, times = service.crm.campaigns, WriteTimes()
+    for name in ("claim_next", "attempt_answered", "attempt_connected", "attempt_ended"):
+        setattr(campaigns, name, _timed(times, name, getattr(campaigns, name)))
+    return times
 
-    async def timed(attempt_id: str, at: Any) -> None:
+
+def _timed(
+    times: WriteTimes, name: str, write: Callable[..., Awaitable[Any]]
+) -> Callable[..., Awaitable[Any]]:
+    async def timed(*args: Any, **kwargs: Any) -> Any:
         started = time.time()
-        await original(attempt_id, at)
-        spans[attempt_id] = (started, time.time())
+        try:
+            return await write(*args, **kwargs)
+        finally:
+            times.add(name, args[0] if args else None, started, time.time())
 
-    setattr(campaigns, "attempt_answered", timed)  # noqa: B010 (mypy: a method)
-    return spans
+    return timed
 
 
 @contextlib.asynccontextmanager
@@ -316,131 +227,6 @@ async def start_campaign(service: CtiService, options: Options, phones: list[str
     return created.id
 
 
-# -- figures -------------------------------------------------------------------------------
-
-
-@dataclass
-class Figures:
-    """What one run measured (printed as a table, or as JSON with ``--json``)."""
-
-    agents: int
-    leads: int
-    complete: bool
-    wall_seconds: float
-    dialled: int
-    answered: int
-    connected: int
-    abandoned: int
-    abandon_rate: float
-    connect_ms: dict[str, float]
-    steps_ms: dict[str, dict[str, float]]
-    results: dict[str, int]
-    """The attempts' results as the dialer wrote them to the CRM."""
-    crm_answered: int
-    crm_connected: int
-
-    @property
-    def consistent(self) -> bool:
-        """Asterisk's counts and the CRM's agree, and every answered person is accounted."""
-        in_time = self.connected - self.abandoned_after_bridge
-        return (
-            self.dialled == sum(self.results.values())
-            and self.crm_answered == self.answered
-            and self.crm_connected == self.connected
-            and self.results.get("abandoned", 0) == self.abandoned
-            and in_time + self.abandoned == self.answered
-        )
-
-    abandoned_after_bridge: int = 0
-    """Connected, but only after the 2-s clock fired (late Redirect: still an abandon)."""
-
-
-def summary(values: list[float]) -> dict[str, float]:
-    """p50 / p99 / max / n of millisecond samples (nearest-rank percentiles)."""
-    if not values:
-        return {"p50": float("nan"), "p99": float("nan"), "max": float("nan"), "n": 0}
-    ordered = sorted(values)
-
-    def rank(fraction: float) -> float:
-        return ordered[min(len(ordered) - 1, int(fraction * len(ordered)))]
-
-    return {"p50": rank(0.5), "p99": rank(0.99), "max": ordered[-1], "n": len(ordered)}
-
-
-def step_samples(
-    stamps: dict[str, dict[str, float]], writes: dict[str, tuple[float, float]]
-) -> dict[str, list[float]]:
-    """Per connected attempt: the milliseconds of each step from answer to bridge."""
-    samples: dict[str, list[float]] = {step: [] for step in STEPS}
-    for attempt_id, seen in stamps.items():
-        needed = ("up", "target", "connecting", "dial", "bridged")
-        if attempt_id not in writes or not all(step in seen for step in needed):
-            continue
-        started, done = writes[attempt_id]
-        marks = (seen["up"], started, done, seen["target"], seen["connecting"], seen["dial"],
-                 seen["bridged"])  # fmt: skip
-        for step, (before, after) in zip(STEPS, itertools.pairwise(marks), strict=True):
-            samples[step].append((after - before) * 1000)
-    return samples
-
-
-def figures(
-    options: Options, observer: Observer, writes: dict[str, tuple[float, float]],
-    attempts: list[Any], complete: bool, wall: float,
-) -> Figures:  # fmt: skip
-    """The run's figures from Asterisk's stamps and the CRM's attempts."""
-    ours = {attempt.id for attempt in attempts}
-    seen = {aid: steps for aid, steps in observer.stamps.items() if aid in ours}
-    bridged = [s for s in seen.values() if "up" in s and "bridged" in s]
-    answered = sum("up" in s for s in seen.values())
-    abandoned = sum("abandoned" in s for s in seen.values())
-    return Figures(
-        agents=options.agents,
-        leads=options.leads,
-        complete=complete,
-        wall_seconds=round(wall, 1),
-        dialled=sum("created" in s for s in seen.values()),
-        answered=answered,
-        connected=len(bridged),
-        abandoned=abandoned,
-        abandon_rate=abandoned / answered if answered else 0.0,
-        connect_ms=summary([(s["bridged"] - s["up"]) * 1000 for s in bridged]),
-        steps_ms={k: summary(v) for k, v in step_samples(seen, writes).items()},
-        results=dict(Counter(attempt.result or "in flight" for attempt in attempts)),
-        crm_answered=sum(attempt.answered_at is not None for attempt in attempts),
-        crm_connected=sum(attempt.connected_at is not None for attempt in attempts),
-        abandoned_after_bridge=sum("abandoned" in s for s in bridged),
-    )
-
-
-def print_table(found: Figures) -> None:
-    """The figures as rich tables, with PASS/MISS against the target."""
-    counts = Table(title=f"Dialer, live · progressive · {found.agents} agents · "
-                         f"{found.leads} leads", title_style="bold")  # fmt: skip
-    counts.add_column("figure")
-    counts.add_column("value", justify="right")
-    for name, value in (("dialled (Newchannel)", found.dialled), ("answered (Up)", found.answered),
-                        ("connected (BridgeEnter)", found.connected),
-                        ("abandoned (2-s clock fired)", found.abandoned),
-                        ("abandon rate (÷ answered)", f"{found.abandon_rate:.1%}"),
-                        ("wall time", f"{found.wall_seconds:.1f} s"),
-                        ("CRM results", ", ".join(f"{k} {v}" for k, v in
-                                                  sorted(found.results.items())))):  # fmt: skip
-        counts.add_row(name, str(value))
-    console.print(counts)
-    latency = Table(title="answer → agent bridged, and its steps (ms)", title_style="bold")
-    for column in ("step", "p50", "p99", "max", "n"):
-        latency.add_column(column, justify="left" if column == "step" else "right")
-    for name, row in {"answer → bridged": found.connect_ms, **found.steps_ms}.items():
-        latency.add_row(name, *(f"{row[k]:.1f}" for k in ("p50", "p99", "max")), f"{row['n']:g}")
-    console.print(latency)
-    mark = {True: "[bold green]PASS[/]", False: "[bold red]MISS[/]"}
-    p99 = found.connect_ms["p99"]
-    console.print(f"p99 {p99:.1f} ms ≤ {P99_TARGET_MS:g} ms: {mark[p99 <= P99_TARGET_MS]}")
-    console.print(f"complete: {mark[found.complete]}; Asterisk and CRM agree: "
-                  f"{mark[found.consistent]}")  # fmt: skip
-
-
 # -- the run -------------------------------------------------------------------------------
 
 
@@ -465,7 +251,7 @@ async def run(target: AmiTarget, options: Options) -> Figures:
                 await sign_out_agents(service, options)
     finally:
         await observer.close()
-    return figures(options, observer, writes, attempts, complete, wall)
+    return figures(options.agents, options.leads, observer, writes, attempts, complete, wall)
 
 
 def free_port(kind: socket.SocketKind = socket.SOCK_STREAM) -> int:
