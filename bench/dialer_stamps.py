@@ -37,6 +37,8 @@ STEPS = (
     "agent dialled → bridged",
 )
 """The steps from a person's answer to the agent's bridge, in order (see `step_samples`)."""
+SLOW_MS = 50.0
+"""An answer waiting longer than this for the dialer's first write about it is slow."""
 console = Console(width=max(Console().width, 110))
 
 
@@ -113,7 +115,7 @@ class Observer:
         if step not in steps:
             steps[step] = float(event.get("Timestamp") or time.time())
             if step == "up":
-                steps["up_received"] = time.time()
+                steps["up_read"] = time.time()
             if step == "bridged":
                 self._hang_up_later(event.get("Channel"))
 
@@ -136,12 +138,15 @@ class WriteTimes:
     """How long each CRM write the dialer awaits took (queueing for the writer included)."""
 
     ms: dict[str, list[float]] = field(default_factory=dict)
+    spans: list[tuple[str, float, float]] = field(default_factory=list)
+    """Every write: its name, start and end (wall clock)."""
     answered: dict[str, tuple[float, float]] = field(default_factory=dict)
     """Per attempt: when its "attempt answered" write started and ended (wall clock)."""
 
     def add(self, name: str, attempt_id: object, started: float, ended: float) -> None:
         """One write of ``name`` (for ``attempt_id``) from ``started`` to ``ended``."""
         self.ms.setdefault(name, []).append((ended - started) * 1000)
+        self.spans.append((name, started, ended))
         if name == "attempt_answered" and isinstance(attempt_id, str):
             self.answered[attempt_id] = (started, ended)
 
@@ -164,6 +169,9 @@ class Figures:
     abandon_rate: float
     peak_in_flight: int
     """Most callee channels alive at once (Newchannel → Hangup)."""
+    mean_in_flight: float
+    occupancy: float
+    """Share of the agents' time spent connected to a callee (BridgeEnter → Hangup)."""
     connect_ms: dict[str, float]
     steps_ms: dict[str, dict[str, float]]
     writes_ms: dict[str, dict[str, float]]
@@ -171,6 +179,10 @@ class Figures:
     """The attempts' results as the dialer wrote them to the CRM."""
     crm_answered: int
     crm_connected: int
+    slow_answers: int
+    """Answers that waited over `SLOW_MS` before the dialer's first write about them."""
+    writes_before_slow: dict[str, float]
+    """Per slow answer, on average: the dialer's writes that ended while it waited."""
 
     @property
     def consistent(self) -> bool:
@@ -223,6 +235,29 @@ def peak_in_flight(stamps: Sequence[dict[str, float]]) -> int:
     return max(itertools.accumulate(change for _, change in changes), default=0)
 
 
+def in_flight_and_occupancy(stamps: Sequence[dict[str, float]], agents: int) -> tuple[float, float]:
+    """Mean calls alive, and the agents' connected share, over the run's span."""
+    ended = [seen for seen in stamps if "created" in seen and "ended" in seen]
+    if not ended:
+        return 0.0, 0.0
+    span = max(seen["ended"] for seen in ended) - min(seen["created"] for seen in ended)
+    alive = sum(seen["ended"] - seen["created"] for seen in ended)
+    talking = sum(seen["ended"] - seen["bridged"] for seen in ended if "bridged" in seen)
+    return alive / span, talking / (span * agents)
+
+
+def writes_before_slow(
+    stamps: dict[str, dict[str, float]], writes: WriteTimes
+) -> tuple[int, dict[str, float]]:
+    """Answers that waited over `SLOW_MS` for their first write, and what ended meanwhile."""
+    slow = [(seen["up"], writes.answered[aid][0]) for aid, seen in stamps.items()
+            if "up" in seen and aid in writes.answered
+            and writes.answered[aid][0] - seen["up"] > SLOW_MS / 1000]  # fmt: skip
+    between = Counter(name for up, start in slow for name, _, end in writes.spans
+                      if up < end <= start)  # fmt: skip
+    return len(slow), {name: count / len(slow) for name, count in sorted(between.items())}
+
+
 def figures(
     agents: int, leads: int, observer: Observer, writes: WriteTimes,
     attempts: Sequence[AttemptView], complete: bool, wall: float,
@@ -233,6 +268,8 @@ def figures(
     bridged = [s for s in seen.values() if "up" in s and "bridged" in s]
     answered = sum("up" in s for s in seen.values())
     abandoned = sum("abandoned" in s for s in seen.values())
+    mean_in_flight, occupancy = in_flight_and_occupancy(list(seen.values()), agents)
+    slow, before_slow = writes_before_slow(seen, writes)
     return Figures(
         agents=agents,
         leads=leads,
@@ -245,12 +282,21 @@ def figures(
         abandoned_after_bridge=sum("abandoned" in s for s in bridged),
         abandon_rate=abandoned / answered if answered else 0.0,
         peak_in_flight=peak_in_flight(list(seen.values())),
+        mean_in_flight=round(mean_in_flight, 2),
+        occupancy=round(occupancy, 3),
         connect_ms=summary([(s["bridged"] - s["up"]) * 1000 for s in bridged]),
-        steps_ms={k: summary(v) for k, v in step_samples(seen, writes.answered).items()},
+        steps_ms={
+            **{k: summary(v) for k, v in step_samples(seen, writes.answered).items()},
+            "(answer → Up read by the bench's AMI session)": summary(
+                [(s["up_read"] - s["up"]) * 1000 for s in seen.values() if "up_read" in s]
+            ),
+        },
         writes_ms={name: summary(values) for name, values in sorted(writes.ms.items())},
         results=dict(Counter(attempt.result or "in flight" for attempt in attempts)),
         crm_answered=sum(attempt.answered_at is not None for attempt in attempts),
         crm_connected=sum(attempt.connected_at is not None for attempt in attempts),
+        slow_answers=slow,
+        writes_before_slow=before_slow,
     )
 
 
@@ -276,7 +322,8 @@ def print_table(found: Figures) -> None:
         ("connected to an agent (BridgeEnter)", found.connected),
         ("abandoned (2-s clock fired)", found.abandoned),
         ("abandon rate (÷ answered)", f"{found.abandon_rate:.1%}"),
-        ("peak calls in flight", found.peak_in_flight),
+        ("calls in flight: peak / mean", f"{found.peak_in_flight} / {found.mean_in_flight:.1f}"),
+        ("agents' time connected", f"{found.occupancy:.1%}"),
         ("wall time", f"{found.wall_seconds:.1f} s"),
         ("results in the CRM", results),
     ):
@@ -286,6 +333,11 @@ def print_table(found: Figures) -> None:
     console.print(_ms_table("answer → agent bridged, and its steps (ms)", steps))
     console.print(_ms_table("CRM writes the dialer awaits (ms, queueing included)",
                             found.writes_ms))  # fmt: skip
+    if found.slow_answers:
+        meanwhile = ", ".join(f"{n} {c:.1f}" for n, c in found.writes_before_slow.items())
+        console.print(f"{found.slow_answers} answers waited > {SLOW_MS:g} ms for the dialer's "
+                      f"first write; its writes that ended meanwhile, per answer: "
+                      f"{meanwhile}")  # fmt: skip
     mark = {True: "[bold green]PASS[/]", False: "[bold red]MISS[/]"}
     p99 = found.connect_ms["p99"]
     console.print(f"p99 {p99:.1f} ms ≤ {P99_TARGET_MS:g} ms: {mark[p99 <= P99_TARGET_MS]}")
