@@ -12,21 +12,24 @@ mainland numbers whose last digit picks the loopback callee's behaviour: ``0`` a
 (the answer rate), ``6`` rings until the ring time (at least 15 s), the rest alternately
 ``2`` busy and ``4`` unallocated; shuffled. One attempt per lead (``max_attempts`` 1).
 
-A second AMI session of the bench's own reads Asterisk's timestamped events of every
-attempt channel (its ``Uniqueid`` is the attempt id) and hangs up each connected callee
-after ``--talk`` seconds, so the agents come back. Figures, all from Asterisk's own
-``Timestamp`` fields:
+A second AMI session of the bench's own (``bench/dialer_stamps.py``) reads Asterisk's
+timestamped events of every attempt channel (its ``Uniqueid`` is the attempt id) and hangs
+up each connected callee after ``--talk`` seconds, so the agents come back. Figures:
 
-- connect latency: answer (``Newstate`` Up of the callee) → the callee's ``BridgeEnter``
-  into the agent's call; p50/p99/max; **target p99 ≤ 200 ms**;
-- where that time goes: answer → the service's first write (attempt answered) starts
-  (local clock, same machine), that write's duration, its end → ``VarSet CTIDESK_TARGET``
+- connect latency, from Asterisk's ``Timestamp`` fields: answer (``Newstate`` Up of the
+  callee) → the callee's ``BridgeEnter`` into the agent's call; p50/p99/max; **target
+  p99 ≤ 200 ms**;
+- where that time goes: answer → the dialer's first write about it (attempt answered)
+  starts (local clock, same machine), that write, its end → ``VarSet CTIDESK_TARGET``
   (the Setvar done), → ``UserEvent connecting`` (the Redirect done), → ``DialBegin`` of
-  the agent, → ``BridgeEnter``;
+  the agent, → ``BridgeEnter``; every CRM write the dialer awaits, timed on the running
+  service's instance (queueing for the one writer thread included), and which of them
+  ended while a slow answer (> 50 ms) waited;
 - calls dialled (``Newchannel``), answered, connected, abandoned (``UserEvent`` Step
-  abandoned: the dialplan's 2-s clock fired) and the abandon rate (÷ answered by a
-  person), wall time from the start to the last call's end; and the same counts as the
-  dialer wrote them to the CRM, which must agree.
+  abandoned: the dialplan's 2-s clock fired), the abandon rate (÷ answered by a person),
+  calls in flight (peak, mean), the agents' connected share, wall time from the start
+  action to the last call's end; and the results the dialer wrote to the CRM, whose
+  counts must agree with Asterisk's. Exit 1 on a MISS, a stalled or inconsistent run.
 """
 
 from __future__ import annotations
@@ -208,8 +211,8 @@ async def sign_out_agents(service: CtiService, options: Options) -> None:
             await service.agents.sign_out(user, [options.queue])
 
 
-async def start_campaign(service: CtiService, options: Options, phones: list[str]) -> int:
-    """A progressive campaign on the queue with the leads, started; its id."""
+async def create_campaign(service: CtiService, options: Options, phones: list[str]) -> int:
+    """A progressive campaign on the queue with the leads imported (not started); its id."""
     await service.crm.users.add({"login": "boss", "display_name": "Boss", "role": "supervisor"})
     created = await service.crm.campaigns.create(
         {"name": "bench", "mode": "progressive", "queue": options.queue, "time_zone": "UTC",
@@ -222,8 +225,6 @@ async def start_campaign(service: CtiService, options: Options, phones: list[str
     )
     if report.accepted != len(phones):
         raise RuntimeError(f"import accepted {report.accepted} of {len(phones)} leads")
-    await service.crm.campaigns.set_status(created.id, "start", by="boss")
-    await service.dialer.scan()
     return created.id
 
 
@@ -242,8 +243,10 @@ async def run(target: AmiTarget, options: Options) -> Figures:
                 writes = time_writes(service)
                 service.dialer.on_outcome(progress)
                 await sign_in_agents(service, observer, options)
-                started = time.monotonic()
-                campaign_id = await start_campaign(service, options, phones)
+                campaign_id = await create_campaign(service, options, phones)
+                started = progress.last_end = time.monotonic()
+                await service.crm.campaigns.set_status(campaign_id, "start", by="boss")
+                await service.dialer.scan()
                 complete = await progress.finished(options.stall_seconds)
                 wall = progress.last_end - started
                 await service.crm.campaigns.set_status(campaign_id, "stop", by="boss")
