@@ -2,7 +2,8 @@
 
     .venv/bin/python bench/dialer_live.py [--agents 20] [--leads 500] [--answer-rate 0.3]
                                           [--no-answer-rate 0.2] [--talk 3] [--ring 15]
-                                          [--queue hotline] [--seed 1] [--json]
+                                          [--queue hotline] [--first-phone 6101] [--seed 1]
+                                          [--json]
 
 Runs as root: it starts the Asterisk sandbox (``CTIDESK_SANDBOX_DIR``) on free loopback
 ports and the whole `CtiService` in this process over a fresh SQLite CRM. N agent users on
@@ -84,8 +85,6 @@ from bench.dialer_stamps import (  # noqa: E402
 
 ALL_WEEK = {day: [["00:00", "23:59"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 PASSWORD = "bench horse battery staple"
-FIRST_PHONE = 6101
-"""Agents' auto-answer phones start here (the tests use 6001…)."""
 
 
 @dataclass(frozen=True)
@@ -100,6 +99,9 @@ class Options:
     ring_seconds: int = 15
     queue: str = "hotline"
     seed: int = 1
+    first_phone: int = 6101
+    """The agents' phones are test-phones from here on: 6NNN answer at once (the tests use
+    6001…), 7NNN after 2 s, 8NNN never (every connect misses the 2 s: abandons)."""
     stall_seconds: float = 60.0
     """Give up when no call has ended for this long (reported as incomplete)."""
 
@@ -192,7 +194,7 @@ async def sign_in_agents(service: CtiService, observer: Observer, options: Optio
     for n in range(options.agents):
         users.append(await service.crm.users.add(
             {"login": f"bench{n + 1:02d}", "display_name": f"Bench {n + 1}", "role": "agent",
-             "interface": f"Local/{FIRST_PHONE + n}@test-phones/n",
+             "interface": f"Local/{options.first_phone + n}@test-phones/n",
              "queues": [{"queue": options.queue}]},
             password=PASSWORD,
         ))  # fmt: skip
@@ -302,6 +304,9 @@ def main() -> int:
     parser.add_argument("--ring", type=int, default=Options.ring_seconds,
                         help="seconds an unanswered callee rings (≥ 15)")  # fmt: skip
     parser.add_argument("--queue", default=Options.queue)
+    parser.add_argument("--first-phone", type=int, default=Options.first_phone,
+                        help="agents' phones from here: 6NNN answer at once, 7NNN after "
+                             "2 s, 8NNN never")  # fmt: skip
     parser.add_argument("--seed", type=int, default=Options.seed)
     parser.add_argument("--json", action="store_true", help="print the figures as JSON")
     args = parser.parse_args()
@@ -311,12 +316,15 @@ def main() -> int:
         parser.error("--leads must be positive")
     if not (0 <= args.answer_rate <= 1 and 0 <= args.no_answer_rate <= 1 - args.answer_rate):
         parser.error("--answer-rate and --no-answer-rate must be shares adding up to ≤ 1")
+    if not 6000 <= args.first_phone <= 8999 - args.agents:
+        parser.error("--first-phone must leave all agents within 6000–8999")
     if args.ring < 15 or args.talk < 0:
         parser.error("--ring must be at least 15 (the regulation's minimum), --talk ≥ 0")
     logging.basicConfig(level=logging.WARNING)
     options = Options(agents=args.agents, leads=args.leads, answer_rate=args.answer_rate,
                       no_answer_rate=args.no_answer_rate, talk_seconds=args.talk,
-                      ring_seconds=args.ring, queue=args.queue, seed=args.seed)  # fmt: skip
+                      ring_seconds=args.ring, queue=args.queue, seed=args.seed,
+                      first_phone=args.first_phone)  # fmt: skip
     found = with_sandbox(options, quiet=args.json)
     if args.json:
         verdicts = {"consistent": found.consistent, "p99_target_ms": P99_TARGET_MS,
