@@ -17,6 +17,7 @@ from textual import on, work
 from textual.app import App
 
 from agent_tui.board_state import BoardState
+from agent_tui.campaign_client import CampaignClient
 from agent_tui.client import ApiFailure, CallControlClient, DeskClient, Session
 from agent_tui.context import Clock, ConsoleContext
 from agent_tui.desk_state import DeskState
@@ -64,6 +65,7 @@ class ConsoleApp(App[None]):
         super().__init__()
         self.client = DeskClient(url)
         self.calls = CallControlClient(self.client)
+        self.campaigns = CampaignClient(self.client)
         self.user = user
         self.password = password
         self.clock = clock
@@ -165,7 +167,7 @@ class ConsoleApp(App[None]):
 
     @work(group="resync", exclusive=True, exit_on_error=False)
     async def resync(self) -> None:
-        """Read queues, agents, calls and today's call log after a (re)connect."""
+        """Read queues, agents, calls, today's call log and the campaigns after a (re)connect."""
         with self.reporting("resync"):
             queues, agents, calls = await self.client.live()
             now = self.clock()
@@ -179,6 +181,7 @@ class ConsoleApp(App[None]):
                 self.board.load_records(
                     await self.client.call_records(**{"from": since}, limit=500)
                 )
+                self.board.load_campaigns(await self.campaigns.campaigns())
         self.redraw_all()
 
     def redraw_all(self) -> None:

@@ -18,6 +18,8 @@ from datetime import datetime, timedelta
 from cti.protocol import (
     AgentState,
     CallUpdate,
+    CampaignFigures,
+    CampaignUpdate,
     LoggedCall,
     Message,
     Notice,
@@ -29,6 +31,33 @@ from cti.protocol import (
 INTERVAL_MINUTES = 30
 WAIT_BUCKETS = (10, 20, 30, 60, 120, 300)  # upper bounds in seconds; one more for longer
 ENDED = frozenset({"ended", "abandoned"})
+UNKNOWN = -1
+"""A count the wall-board has not been told yet (shown as ``-``)."""
+
+
+def campaign_row(figures: CampaignFigures) -> CampaignUpdate:
+    """A campaign from ``GET /api/campaigns`` as the panel's row until its first push.
+
+    The list does not say how many leads remain nor how many calls ring: those are
+    :data:`UNKNOWN` until the first ``campaign_update``.
+    """
+    campaign = figures.campaign
+    return CampaignUpdate(
+        campaign_id=campaign.id,
+        name=campaign.name,
+        mode=campaign.mode,
+        status=campaign.status,
+        dialled=figures.dialled,
+        ringing=UNKNOWN,
+        answered=figures.answered,
+        connected=figures.connected,
+        abandoned=figures.abandoned,
+        machines=figures.machines,
+        abandon_rate_30d=figures.abandon_rate_30d,
+        abandon_rate_24h=figures.abandon_rate_24h,
+        abandon_target=campaign.abandon_target,
+        leads_remaining=UNKNOWN,
+    )
 
 
 @dataclass
@@ -80,7 +109,13 @@ class BoardState:
     waits: Counter[int] = field(default_factory=Counter)
     telephony_online: bool | None = None
     notice: str | None = None
+    campaigns: dict[int, CampaignUpdate] = field(default_factory=dict)
     _counted: set[str] = field(default_factory=set)
+
+    def load_campaigns(self, listed: Iterable[CampaignFigures]) -> None:
+        """The campaigns as listed at (re)connect; a pushed row is newer and stays."""
+        for figures in listed:
+            self.campaigns.setdefault(figures.campaign.id, campaign_row(figures))
 
     def load_records(self, records: Iterable[LoggedCall]) -> None:
         """Add today's call-log records not counted yet (from an earlier load or a push)."""
@@ -140,6 +175,8 @@ class BoardState:
             self.telephony_online = message.online
         elif isinstance(message, Notice):
             self.notice = message.text
+        elif isinstance(message, CampaignUpdate):
+            self.campaigns[message.campaign_id] = message
 
     def _call_moved(self, update: CallUpdate, now: datetime) -> None:
         previous = self.calls.get(update.call_id)
@@ -186,4 +223,4 @@ class BoardState:
         return [float(self.waits.get(i, 0)) for i in range(len(WAIT_BUCKETS) + 1)]
 
 
-__all__ = ["Abandoned", "BoardState", "QueueToday", "wait_bucket"]
+__all__ = ["UNKNOWN", "Abandoned", "BoardState", "QueueToday", "campaign_row", "wait_bucket"]

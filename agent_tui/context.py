@@ -15,6 +15,7 @@ from typing import Any, Protocol, cast
 from textual.app import App
 
 from agent_tui.board_state import BoardState
+from agent_tui.campaign_client import CampaignClient
 from agent_tui.client import CallControlClient, DeskClient, Session
 from agent_tui.desk_state import DeskState
 
@@ -32,6 +33,11 @@ class ConsoleContext(Protocol):
     @property
     def calls(self) -> CallControlClient:
         """Call control and supervisor actions over the client."""
+        ...
+
+    @property
+    def campaigns(self) -> CampaignClient:
+        """Campaign, preview and do-not-call requests over the client."""
         ...
 
     @property

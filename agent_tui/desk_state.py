@@ -15,6 +15,7 @@ from agent_tui.keys import desk_allows
 from cti.protocol import (
     AgentState,
     CallUpdate,
+    CampaignCall,
     MemberSummary,
     Message,
     Notice,
@@ -45,6 +46,8 @@ class CallContext:
     verified_in_ivr: bool = False
     transferred_by: str | None = None
     note: str | None = None
+    campaign: CampaignCall | None = None
+    """The campaign this call is for (an outbound campaign's callee), if any."""
 
     @property
     def live(self) -> bool:
@@ -100,6 +103,19 @@ class DeskState:
             self.telephony_online = message.online
         elif isinstance(message, Notice):
             self.notice = message.text
+        elif isinstance(message, CampaignCall):
+            self.campaign_call(message)
+
+    def campaign_call(self, call: CampaignCall) -> None:
+        """A campaign's callee is connected here: the call's context gets the campaign (and
+        the lead's member), and becomes the current call."""
+        known = self.calls.get(call.call_id)
+        if known is None:
+            known = CallContext(call.call_id, call.phone, None, None, None, call.member,
+                                state="answered", answered=True)  # fmt: skip
+        member = known.member if known.member is not None else call.member
+        self.calls[call.call_id] = replace(known, campaign=call, member=member, popped=True)
+        self.current = call.call_id
 
     def pop(self, pop: ScreenPop) -> None:
         """A call rings here: open its context and make it the current one."""
@@ -115,7 +131,9 @@ class DeskState:
             note=pop.note,
         )  # fmt: skip
         if known is not None:
-            context = replace(context, state=known.state, answered=known.answered)
+            context = replace(
+                context, state=known.state, answered=known.answered, campaign=known.campaign
+            )
         self.calls[pop.call_id] = context
 
     def unpopped(self) -> list[CallContext]:

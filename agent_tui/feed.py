@@ -25,6 +25,8 @@ from cti.protocol import (
     AgentState,
     Authenticate,
     CallUpdate,
+    CampaignCall,
+    CampaignUpdate,
     Message,
     Notice,
     ProtocolError,
@@ -100,6 +102,20 @@ class LiveFeed:
         def __init__(self, notice: Notice) -> None:
             super().__init__(notice)
             self.notice = notice
+
+    class CampaignCallReceived(Pushed, bubble=False):
+        """A campaign's callee was connected to this agent: campaign, script, codes."""
+
+        def __init__(self, call: CampaignCall) -> None:
+            super().__init__(call)
+            self.call = call
+
+    class CampaignUpdated(Pushed, bubble=False):
+        """A campaign's live figures moved (supervisors)."""
+
+        def __init__(self, update: CampaignUpdate) -> None:
+            super().__init__(update)
+            self.update = update
 
     class ConnectionChanged(TextualMessage, bubble=False):
         """The feed connected, lost the service, or had its session refused."""
@@ -177,6 +193,10 @@ class LiveFeed:
             pushed = self.TelephonyChanged(message)
         elif isinstance(message, Notice):
             pushed = self.NoticeReceived(message)
+        elif isinstance(message, CampaignCall):
+            pushed = self.CampaignCallReceived(message)
+        elif isinstance(message, CampaignUpdate):
+            pushed = self.CampaignUpdated(message)
         else:
             log.warning("ignoring a %s message", message.type)
             return

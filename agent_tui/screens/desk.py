@@ -21,6 +21,7 @@ from agent_tui.feed import LiveFeed
 from agent_tui.keys import DESK_KEYS, desk_allows
 from agent_tui.screens.base import bindings_of
 from agent_tui.screens.dialogs import ChoiceScreen, DtmfPad, Field, FormScreen
+from agent_tui.screens.preview import PreviewScreen
 from agent_tui.screens.record_actions import RecordActions
 from agent_tui.screens.wrapup import WrapUpScreen
 from agent_tui.widgets.pop import CallsPanel, PopPanel, calls_text, pop_text
@@ -45,6 +46,8 @@ class DeskScreen(RecordActions):
     """The screen an agent works in all day."""
 
     BINDINGS = bindings_of(DESK_KEYS, show=False)
+    preview_campaign: int | None = None
+    """The campaign whose leads the agent previews (asked the first time)."""
 
     def compose(self) -> ComposeResult:
         yield from self.frame("status")
@@ -90,6 +93,10 @@ class DeskScreen(RecordActions):
         self.draw_call()
         if event.pop.member is None and self.app.screen is self:
             self.action_new_member()
+
+    def on_live_feed_campaign_call_received(self, _: LiveFeed.CampaignCallReceived) -> None:
+        """A campaign's callee is connected here: its campaign, script and codes."""
+        self.draw_call()
 
     def on_live_feed_call_updated(self, _: LiveFeed.CallUpdated) -> None:
         """A call moved on: its badge, the calls in context and the keys."""
@@ -247,7 +254,11 @@ class DeskScreen(RecordActions):
         if call is None:
             return
         with self.console.reporting("wrap-up"):
-            codes = await self.console.client.dispositions(call.queue)
+            campaign = call.campaign
+            if campaign is not None and campaign.dispositions:
+                codes = campaign.dispositions
+            else:
+                codes = await self.console.client.dispositions(call.queue)
             result = await self.app.push_screen_wait(WrapUpScreen(call, codes))
             if result is None:
                 return
@@ -256,6 +267,41 @@ class DeskScreen(RecordActions):
             self.console.desk.close(call.call_id)
             self.console.show_info(f"Wrapped up {call.caller}: {code}")
         self.redraw()
+
+    # -- campaigns ----------------------------------------------------------------------------
+    @work(group="phone")
+    async def action_do_not_call(self) -> None:
+        """Never call this number again, everywhere: written at once, with the reason."""
+        call = self.console.desk.call
+        if call is None:
+            return
+        form = await self.app.push_screen_wait(
+            FormScreen(
+                f"Do not call {call.caller}",
+                [Field("reason", "Reason", "asked not to be called")],
+                hint="Every campaign leaves this number out from now on.",
+            )
+        )
+        if form is None or not form["reason"].strip():
+            return
+        with self.console.reporting("do not call"):
+            entry = await self.console.campaigns.do_not_call(call.caller, form["reason"].strip())
+            self.console.show_info(f"{entry.phone} will not be called again")
+
+    @work(group="phone")
+    async def action_preview(self) -> None:
+        """Preview a campaign's leads (the campaign number is asked once per desk)."""
+        if self.preview_campaign is None:
+            form = await self.app.push_screen_wait(
+                FormScreen("Preview leads", [Field("campaign", "Campaign number")])
+            )
+            number = form["campaign"].strip() if form is not None else ""
+            if not number.isdigit() or int(number) < 1:
+                if number:
+                    self.console.show_error("preview: the campaign number is a whole number")
+                return
+            self.preview_campaign = int(number)
+        self.app.push_screen(PreviewScreen(self.preview_campaign))
 
     def action_next_call(self) -> None:
         self.console.desk.cycle()

@@ -1,4 +1,4 @@
-"""The supervisor's wall-board: queues, agents, calls, today's abandoned callers, charts.
+"""The supervisor's wall-board: queues, campaigns, agents, calls, abandoned callers, charts.
 
 Everything is drawn from the app's :class:`BoardState`, which the WebSocket pushes keep
 current; each :class:`LiveFeed` message redraws the tables it changes, nothing here polls.
@@ -14,16 +14,49 @@ from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Label, Sparkline, Static
 
-from agent_tui.board_state import WAIT_BUCKETS, BoardState
+from agent_tui.board_state import UNKNOWN, WAIT_BUCKETS, BoardState
 from agent_tui.feed import LiveFeed
 from agent_tui.keys import BOARD_KEYS, key_line
 from agent_tui.screens.base import FramedScreen, bindings_of
 from agent_tui.screens.desk import DeskScreen
 from agent_tui.screens.dialogs import ChoiceScreen, Field, FormScreen
 from agent_tui.widgets.status_bar import clock_text
-from cti.protocol import QueueUpdate, parse_time
+from cti.protocol import CampaignUpdate, QueueUpdate, parse_time
 
 NARROW = 120
+PACER_MODES = {
+    "predictive": "predictive",
+    "progressive_at_cap": "prog: at cap",
+    "progressive_small_team": "prog: team",
+    "progressive_few_samples": "prog: samples",
+    "nobody_soon_free": "none free",
+}
+"""The pacer's last decision as the campaign panel names it (its guard, shortened)."""
+
+
+def _count(value: int) -> str:
+    return "-" if value == UNKNOWN else str(value)
+
+
+def campaign_cells(campaign: CampaignUpdate) -> list[str]:
+    """A campaign's row: status, mode, counts, abandon rates against the target, pacer."""
+    rates = (
+        f"{campaign.abandon_rate_30d:.1%}/{campaign.abandon_rate_24h:.1%}"
+        f" ≤{campaign.abandon_target:.0%}"
+    )
+    over = campaign.abandon_rate_30d > campaign.abandon_target
+    return [
+        campaign.name,
+        campaign.status,
+        campaign.mode.replace("_", " "),
+        str(campaign.dialled),
+        str(campaign.answered),
+        str(campaign.connected),
+        str(campaign.abandoned),
+        f"{rates}{' !' if over else ''}",
+        _count(campaign.leads_remaining),
+        PACER_MODES.get(campaign.pacer_mode or "", campaign.pacer_mode or ""),
+    ]
 
 
 def _table(table_id: str, *columns: tuple[str, int]) -> DataTable[str]:
@@ -53,6 +86,21 @@ class WallBoardScreen(FramedScreen):
             ("Aband", 5),
             ("SL", 10),  # "83% ≤20s": today's service level against the queue's threshold
         )
+        campaigns = _table(
+            "campaigns",
+            ("Campaign", 15),
+            ("Status", 7),
+            ("Mode", 11),
+            ("Dial", 5),
+            ("Answ", 5),
+            ("Conn", 5),
+            ("Aband", 5),
+            ("Aband 30d/24h", 17),  # "2.1%/0.0% ≤3%": the rolling rates against the target
+            ("Left", 6),
+            ("Pacer", 13),
+        )
+        campaigns.display = False  # shown once there is a campaign
+        yield campaigns
         with Horizontal(id="board-middle"):
             yield _table(
                 "agents",
@@ -104,6 +152,7 @@ class WallBoardScreen(FramedScreen):
         """Draw the status line and every table and chart from the board state."""
         self.draw_frame()
         self.draw_queues()
+        self.draw_campaigns()
         self.draw_agents()
         self.draw_calls()
 
@@ -117,6 +166,10 @@ class WallBoardScreen(FramedScreen):
     def on_live_feed_queue_updated(self, _: LiveFeed.QueueUpdated) -> None:
         """A queue's counters changed."""
         self.draw_queues()
+
+    def on_live_feed_campaign_updated(self, _: LiveFeed.CampaignUpdated) -> None:
+        """A campaign's figures moved."""
+        self.draw_campaigns()
 
     def on_live_feed_agent_state_changed(self, _: LiveFeed.AgentStateChanged) -> None:
         """An agent changed state."""
@@ -151,6 +204,14 @@ class WallBoardScreen(FramedScreen):
                 for name, q in sorted(self.board.queues.items())
             ],
         )
+
+    def draw_campaigns(self) -> None:
+        """The campaign panel: one row per campaign (hidden while there is none)."""
+        if not self.drawable:
+            return
+        campaigns = sorted(self.board.campaigns.values(), key=lambda c: c.campaign_id)
+        self.query_one("#campaigns", DataTable).display = bool(campaigns)
+        self._fill("campaigns", [(str(c.campaign_id), campaign_cells(c)) for c in campaigns])
 
     def draw_agents(self) -> None:
         """The agents table: state, time in it, call and calls taken today."""

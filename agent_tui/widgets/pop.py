@@ -6,7 +6,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from agent_tui.desk_state import CallContext, DeskState
-from cti.protocol import MemberSummary, RecentCall, stars
+from cti.protocol import CampaignCall, MemberSummary, RecentCall, stars
 
 STATE_BADGES = {
     "ringing": ("RINGING", "bold black on yellow blink"),
@@ -75,6 +75,21 @@ def member_lines(member: MemberSummary) -> Text:
     return text
 
 
+def campaign_lines(campaign: CampaignCall) -> Text:
+    """What an outbound campaign's call asks of the agent: campaign, lead, script, codes."""
+    text = Text()
+    text.append(" CAMPAIGN ", "bold black on magenta")
+    text.append(f" {campaign.campaign_name}", "bold magenta")
+    text.append(f"  lead {campaign.lead_name or campaign.phone}\n")
+    if campaign.script:
+        text.append("Script: ", "bold")
+        text.append(f"{campaign.script}\n", "italic")
+    if campaign.dispositions:
+        codes = " · ".join(f"{code.code} {code.label}" for code in campaign.dispositions)
+        text.append(f"Codes: {codes}\n", "dim")
+    return text
+
+
 def pop_text(call: CallContext | None) -> Text:
     """The whole pop panel for the current call (or a hint when there is none)."""
     if call is None:
@@ -93,10 +108,16 @@ def pop_text(call: CallContext | None) -> Text:
     if call.transferred_by:
         text.append(f"Transferred by {call.transferred_by}", "bold magenta")
         text.append(f": {call.note}\n" if call.note else "\n")
+    if call.campaign is not None:
+        text.append_text(campaign_lines(call.campaign))
     if call.verified_in_ivr:
         text.append("✔ verified in IVR (member/card number and PIN)\n", "bold green")
     if not call.popped:
         text.append("Looking the caller up…", "italic")
+        return text
+    if call.member is None and call.campaign is not None:
+        text.append("Not a member: ", "bold yellow")
+        text.append("N opens the new-member form with this number.\n")
         return text
     if call.member is None:
         text.append("Unknown caller: ", "bold yellow")
@@ -133,4 +154,12 @@ class CallsPanel(Static):
     )
 
 
-__all__ = ["CallsPanel", "PopPanel", "calls_text", "member_lines", "pop_text", "stars"]
+__all__ = [
+    "CallsPanel",
+    "PopPanel",
+    "calls_text",
+    "campaign_lines",
+    "member_lines",
+    "pop_text",
+    "stars",
+]

@@ -4,13 +4,15 @@ from __future__ import annotations
 
 from cti.bus.wiring import Wiring
 from cti.dialer.http import dialer_routes
+from cti.dialer.notifier import DialerNotifier
 from cti.dialer.preview import PreviewDesk
 from cti.dialer.preview_http import preview_routes
 from cti.dialer.services import Dialer
 
 
 def load(wiring: Wiring) -> Dialer:
-    """Run the campaigns' dialers and the agents' preview desk; serve their routes."""
+    """Run the campaigns' dialers and the agents' preview desk; serve their routes; push
+    campaign figures to supervisors and each campaign call to its agent."""
     telephony = wiring.settings.telephony
     dialer = Dialer(
         crm=wiring.crm,
@@ -25,6 +27,9 @@ def load(wiring: Wiring) -> Dialer:
     )
     wiring.listen(dialer)
     wiring.run(dialer)
+    notifier = DialerNotifier(hub=wiring.hub, agents=wiring.agents, crm=wiring.crm, dialer=dialer)
+    dialer.on_outcome(notifier.outcome_recorded)
+    wiring.run(notifier)
     wiring.add_routes(dialer_routes(dialer))
     desk = PreviewDesk(
         crm=wiring.crm,

@@ -3,9 +3,21 @@
 The console imports this package and nothing else of the service. It holds the
 WebSocket's path, close codes and pushed messages (:mod:`.messages`), the member a screen
 pop carries and the 360° view (:mod:`.member`), every REST response the console reads
-(:mod:`.shapes`), and the typed JSON decoder and encoder they share (:mod:`.codec`).
+(:mod:`.shapes`; the campaigns' in :mod:`.campaigns`), and the typed JSON decoder and
+encoder they share (:mod:`.codec`).
 """
 
+from cti.protocol.campaigns import (
+    CampaignCallback,
+    CampaignFigures,
+    CampaignFiguresList,
+    CampaignInfo,
+    DoNotCallEntry,
+    PreviewDialled,
+    PreviewLead,
+    PreviewOffer,
+    PreviewSkipped,
+)
 from cti.protocol.codec import JsonObject, ProtocolError, decode, encode, to_jsonable
 from cti.protocol.member import (
     AssetOwned,
@@ -30,12 +42,15 @@ from cti.protocol.messages import (
     AgentState,
     Authenticate,
     CallUpdate,
+    CampaignCall,
+    CampaignUpdate,
     Message,
     Notice,
     QueueUpdate,
     ScreenPop,
     SessionReady,
     TelephonyStatus,
+    WrapUpCode,
     from_dict,
     from_json,
     iso,
@@ -71,7 +86,6 @@ from cti.protocol.shapes import (
     StaffQueue,
     SurveyForm,
     SurveyResult,
-    WrapUpCode,
     WrapUpCodes,
 )
 
@@ -93,7 +107,14 @@ __all__ = [
     "CallUpdate",
     "CallbackTask",
     "CallbackTasks",
+    "CampaignCall",
+    "CampaignCallback",
+    "CampaignFigures",
+    "CampaignFiguresList",
+    "CampaignInfo",
+    "CampaignUpdate",
     "CardHeld",
+    "DoNotCallEntry",
     "ErrorBody",
     "ExpiringPoints",
     "FormChoice",
@@ -116,6 +137,10 @@ __all__ = [
     "PointsBalance",
     "PointsChange",
     "PointsLedger",
+    "PreviewDialled",
+    "PreviewLead",
+    "PreviewOffer",
+    "PreviewSkipped",
     "ProfilePhone",
     "ProtocolError",
     "QueueChange",

@@ -108,6 +108,65 @@ class QueueUpdate:
 
 
 @dataclass(frozen=True)
+class WrapUpCode:
+    """A disposition code an agent may close a call with."""
+
+    code: str
+    label: str
+
+
+@dataclass(frozen=True)
+class CampaignUpdate:
+    """A campaign's live figures for the wall-board's campaign panel.
+
+    The counts are the campaign's attempts since it began (the CRM's, so every service
+    process agrees); the abandon rates are abandoned ÷ answered by a person over the
+    rolling 30 days (the regulated figure) and 24 hours, as fractions, against
+    ``abandon_target``. ``pacer_mode`` is the predictive pacer's last decision
+    (``predictive``, ``progressive_at_cap``…; ``None`` for other modes or before it
+    decided) and ``pacer_detail`` says why in words.
+    """
+
+    type: ClassVar[str] = "campaign_update"
+    campaign_id: int
+    name: str
+    mode: str
+    status: str
+    dialled: int
+    ringing: int
+    answered: int
+    connected: int
+    abandoned: int
+    machines: int
+    abandon_rate_30d: float
+    abandon_rate_24h: float
+    abandon_target: float
+    leads_remaining: int
+    pacer_mode: str | None = None
+    pacer_detail: str | None = None
+
+
+@dataclass(frozen=True)
+class CampaignCall:
+    """A campaign's callee just connected to this agent: who, and what to say and record.
+
+    ``call_id`` is the call's id in the live views (the callee's channel, whose id is the
+    attempt's); ``member`` is the lead's member when the lead is one; ``dispositions``
+    are the campaign's codes the wrap-up offers (empty: the queue's usual codes).
+    """
+
+    type: ClassVar[str] = "campaign_call"
+    call_id: str
+    campaign_id: int
+    campaign_name: str
+    phone: str
+    lead_name: str | None
+    member: MemberSummary | None
+    script: str | None
+    dispositions: tuple[WrapUpCode, ...] = ()
+
+
+@dataclass(frozen=True)
 class Notice:
     """A line of text for the agent: level is info, warning or error."""
 
@@ -147,6 +206,8 @@ Message = (
     | AgentState
     | CallUpdate
     | QueueUpdate
+    | CampaignUpdate
+    | CampaignCall
     | Notice
     | TelephonyStatus
     | SessionReady
@@ -159,6 +220,8 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
         AgentState,
         CallUpdate,
         QueueUpdate,
+        CampaignUpdate,
+        CampaignCall,
         Notice,
         TelephonyStatus,
         SessionReady,
@@ -204,12 +267,15 @@ __all__ = [
     "AgentState",
     "Authenticate",
     "CallUpdate",
+    "CampaignCall",
+    "CampaignUpdate",
     "Message",
     "Notice",
     "QueueUpdate",
     "ScreenPop",
     "SessionReady",
     "TelephonyStatus",
+    "WrapUpCode",
     "from_dict",
     "from_json",
     "iso",

@@ -11,7 +11,7 @@ from __future__ import annotations
 from dataclasses import dataclass, field
 from typing import Any
 
-from cti.protocol.messages import AgentState, CallUpdate, QueueUpdate
+from cti.protocol.messages import AgentState, CallUpdate, QueueUpdate, WrapUpCode
 
 
 @dataclass(frozen=True)
@@ -146,14 +146,6 @@ class CallbackTasks:
     """``GET /api/callbacks``: the tasks due, oldest first."""
 
     callbacks: tuple[CallbackTask, ...]
-
-
-@dataclass(frozen=True)
-class WrapUpCode:
-    """A disposition code an agent may close a call with."""
-
-    code: str
-    label: str
 
 
 @dataclass(frozen=True)

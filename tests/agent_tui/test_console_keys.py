@@ -64,8 +64,8 @@ TALKING_TO_A_MEMBER = (
 @pytest.mark.parametrize(
     ("messages", "live"),
     [
-        ((), {"i", "d", "b", "f", "l", "q"}),
-        (TALKING_TO_A_MEMBER, set("htcxksgevnbfmlq")),
+        ((), {"i", "d", "b", "f", "O", "l", "q"}),
+        (TALKING_TO_A_MEMBER, set("htcxkDsgevnbfmOlq")),
     ],
     ids=["signed out, no call", "talking to a member"],
 )

@@ -22,17 +22,24 @@ from crm_core.knowledge.demo import seed_demo_articles
 from crm_core.staff.schemas import UserView
 from crm_core.surveys.seed import ensure_phone_service_evaluation
 from crm_core.wiring import Crm, build_crm
+from cti.ami import AmiClient
 from cti.bus.actions import TelephonyUnavailableError
 from cti.bus.directory import AgentDirectory
 from cti.bus.legs import LiveCallNotFoundError, NotOnCallError
 from cti.calls.http import call_routes
+from cti.dialer.http import dialer_routes
+from cti.dialer.preview import PreviewDesk
+from cti.dialer.preview_http import preview_routes
+from cti.dialer.services import Dialer
 from cti.http.app import hub_of, start_site
+from cti.http.routes import Route
 from cti.live.services import ModelLiveState
 from cti.model import CallCentreModel
 from cti.protocol import CallUpdate, Message, ScreenPop
 from cti.screen_pop.lookup import CallerLookup
 from cti.screen_pop.services import screen_pop_of
 from cti.service import make_app
+from cti.settings import AmiSettings, DialerSettings
 from cti.supervisor.http import supervisor_routes
 
 T = TypeVar("T")
@@ -195,14 +202,27 @@ class ThreadedApi:
         self.crm = build_crm(database_url=self._url, clock=lambda: NOW)
         self.member_number = await seed_desk(self.crm)
         # The live routes read the real (pure) call model; no Asterisk feeds it here.
-        live = ModelLiveState(model=CallCentreModel(), agents=AgentDirectory(users=self.crm.users))
+        model, agents = CallCentreModel(), AgentDirectory(users=self.crm.users)
+        live = ModelLiveState(model=model, agents=agents)
         self.pops = PushedCallPops(self.crm)
         stub = NoTelephony()
         self.app = make_app(
             crm=self.crm, live_state=live, pops=self.pops,
-            routes=call_routes(stub) + supervisor_routes(stub),
+            routes=(call_routes(stub) + supervisor_routes(stub)
+                    + self._campaign_routes(model, agents)),
         )  # fmt: skip
         await self.serve()
+
+    def _campaign_routes(self, model: CallCentreModel, agents: AgentDirectory) -> tuple[Route, ...]:
+        """The campaign, preview and do-not-call routes over a dialer that never connects
+        to Asterisk (a dial is refused: telephony unavailable)."""
+        assert self.crm is not None
+        client = AmiClient(AmiSettings(host="127.0.0.1", port=1))
+        settings = DialerSettings()
+        dialer = Dialer(crm=self.crm, client=client, model=model, agents=agents,
+                        settings=settings, default_region="CN")  # fmt: skip
+        desk = PreviewDesk(crm=self.crm, client=client, model=model, settings=settings)
+        return dialer_routes(dialer) + preview_routes(desk)
 
     async def serve(self) -> None:
         """Listen on the port."""
