@@ -93,17 +93,18 @@ def dialer_routes(dialer: Dialer) -> tuple[Route, ...]:
         month = await store.abandon_counts(campaign.id, since=now - MONTH)
         day = await store.abandon_counts(campaign.id, since=now - DAY)
         runner = dialer.runners.get(campaign.id)
-        counters = dialer.counters(campaign.id)
+        # The CRM's totals, as the pushes carry them: every process agrees on them.
+        totals = await store.counters(campaign.id)
         return CampaignFigures(
             campaign=campaign,
             abandon_rate_30d=abandon_rate(month),
             abandon_rate_24h=abandon_rate(day),
-            dialling_here=counters is not None,
-            dialled=counters.dialled if counters else 0,
-            answered=counters.answered if counters else 0,
-            connected=counters.connected if counters else 0,
-            abandoned=counters.abandoned if counters else 0,
-            machines=counters.machines if counters else 0,
+            dialling_here=dialer.counters(campaign.id) is not None,
+            dialled=totals.dialled,
+            answered=totals.answered,
+            connected=totals.connected,
+            abandoned=totals.abandoned,
+            machines=totals.machines,
             in_flight=runner.tracker.in_flight if runner else 0,
         )
 

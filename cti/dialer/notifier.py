@@ -67,6 +67,11 @@ class DialerNotifier:
         self._changed[campaign_id] = None
         self._wake.set()
 
+    def campaign_touched(self, campaign_id: int) -> None:
+        """The dialer's change listener: a campaign's status changed; push its figures."""
+        self._changed[campaign_id] = None
+        self._wake.set()
+
     async def start(self) -> None:
         """Start the worker that sends the pushes."""
         if self._worker is None:

@@ -29,6 +29,7 @@ def load(wiring: Wiring) -> Dialer:
     wiring.run(dialer)
     notifier = DialerNotifier(hub=wiring.hub, agents=wiring.agents, crm=wiring.crm, dialer=dialer)
     dialer.on_outcome(notifier.outcome_recorded)
+    dialer.on_change(notifier.campaign_touched)
     wiring.run(notifier)
     wiring.add_routes(dialer_routes(dialer))
     desk = PreviewDesk(

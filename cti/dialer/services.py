@@ -76,6 +76,8 @@ class Dialer:
         self._subscription: Subscription | None = None
         self._scanner: asyncio.Task[None] | None = None
         self._listeners: list[Callable[[int, Outcome], None]] = []
+        self._change_listeners: list[Callable[[int], None]] = []
+        self._statuses: dict[int, str] = {}
 
     async def start(self) -> None:
         """Follow the AMI stream and start scanning for running campaigns."""
@@ -100,6 +102,11 @@ class Dialer:
             for runner in self.runners.values():
                 runner.wake()
 
+    def on_change(self, listener: Callable[[int], None]) -> None:
+        """Call ``listener(campaign_id)`` when a campaign is created, started, paused,
+        resumed or stopped (here or by another process: the scan notices)."""
+        self._change_listeners.append(listener)
+
     def on_outcome(self, listener: Callable[[int, Outcome], None]) -> None:
         """Call ``listener(campaign_id, outcome)`` once each outcome is in the database."""
         self._listeners.append(listener)
@@ -117,9 +124,14 @@ class Dialer:
     async def scan(self) -> None:
         """Start runners for running campaigns, stop those of campaigns no longer running."""
         campaigns = {campaign.id: campaign for campaign in await self.crm.campaigns.list()}
+        for view in campaigns.values():
+            if self._statuses.get(view.id) != view.status:
+                self._statuses[view.id] = view.status
+                for listener in self._change_listeners:
+                    listener(view.id)
         for campaign_id in list(self.runners):
-            campaign = campaigns.get(campaign_id)
-            if campaign is None or campaign.status not in ("running",):
+            running = campaigns.get(campaign_id)
+            if running is None or running.status != "running":
                 await self.runners.pop(campaign_id).stop()
         for campaign in campaigns.values():
             if campaign.status == "running" and campaign.id not in self.runners:
