@@ -38,8 +38,8 @@ UNKNOWN = -1
 def campaign_row(figures: CampaignFigures) -> CampaignUpdate:
     """A campaign from ``GET /api/campaigns`` as the panel's row until its first push.
 
-    The list does not say how many leads remain nor how many calls ring: those are
-    :data:`UNKNOWN` until the first ``campaign_update``.
+    The list does not say how many leads remain, how many calls ring nor what the agents
+    do: those are :data:`UNKNOWN` until the first ``campaign_update``.
     """
     campaign = figures.campaign
     return CampaignUpdate(
@@ -57,6 +57,9 @@ def campaign_row(figures: CampaignFigures) -> CampaignUpdate:
         abandon_rate_24h=figures.abandon_rate_24h,
         abandon_target=campaign.abandon_target,
         leads_remaining=UNKNOWN,
+        agents_ready=UNKNOWN,
+        agents_talking=UNKNOWN,
+        agents_wrapping_up=UNKNOWN,
     )
 
 

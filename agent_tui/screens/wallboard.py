@@ -55,6 +55,10 @@ def campaign_cells(campaign: CampaignUpdate) -> list[str]:
         str(campaign.abandoned),
         f"{rates}{' !' if over else ''}",
         _count(campaign.leads_remaining),
+        "/".join(
+            _count(n)
+            for n in (campaign.agents_ready, campaign.agents_talking, campaign.agents_wrapping_up)
+        ),
         PACER_MODES.get(campaign.pacer_mode or "", campaign.pacer_mode or ""),
     ]
 
@@ -97,6 +101,7 @@ class WallBoardScreen(FramedScreen):
             ("Aband", 5),
             ("Aband 30d/24h", 17),  # "2.1%/0.0% ≤3%": the rolling rates against the target
             ("Left", 6),
+            ("R/T/W", 8),  # agents ready / talking / wrapping up
             ("Pacer", 13),
         )
         campaigns.display = False  # shown once there is a campaign

@@ -115,6 +115,7 @@ class DialerNotifier:
         day = await store.abandon_counts(campaign_id, since=now - DAY)
         runner = self._dialer.runners.get(campaign_id)
         decision = runner.decision if runner is not None else None
+        ready, talking, wrapping = runner.agent_states() if runner is not None else (0, 0, 0)
         return CampaignUpdate(
             campaign_id=campaign.id,
             name=campaign.name,
@@ -132,6 +133,9 @@ class DialerNotifier:
             leads_remaining=counters.remaining,
             pacer_mode=decision.mode.name.lower() if decision is not None else None,
             pacer_detail=decision.mode.value if decision is not None else None,
+            agents_ready=ready,
+            agents_talking=talking,
+            agents_wrapping_up=wrapping,
         )
 
     async def _campaign_call(self, campaign_id: int, bridged: Bridged) -> CampaignCall:

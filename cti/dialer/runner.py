@@ -46,6 +46,7 @@ from cti.dialer.tracker import (
     IvrStep,
     Outcome,
 )
+from cti.model.views import AgentStatus
 from cti.settings import DialerSettings
 
 log = logging.getLogger(__name__)
@@ -249,6 +250,20 @@ class CampaignRunner:
             [a for a in self.tracker.answered_waiting() if a not in self._reserved]
         )
         return max(0, min(len(self._free()) - unconnected, lines - in_flight))
+
+    def agent_states(self) -> tuple[int, int, int]:
+        """The campaign's agents now: ready, talking, wrapping up (paused ones left out)."""
+        if self.seats is not None and self._seated():
+            agents = self.seats.as_agents(self.pool.unpaused(), self.clock())
+        else:
+            agents = self.pool.views()
+        states = [agent.state for agent in agents]
+        talking = (AgentStatus.ON_CALL, AgentStatus.RINGING)
+        return (
+            states.count(AgentStatus.READY),
+            sum(state in talking for state in states),
+            states.count(AgentStatus.WRAP_UP),
+        )
 
     def _seated(self) -> bool:
         """Whether this campaign's callees go to agents seated in their rooms."""

@@ -144,6 +144,10 @@ class CampaignUpdate:
     leads_remaining: int
     pacer_mode: str | None = None
     pacer_detail: str | None = None
+    agents_ready: int = 0
+    """The campaign's agents ready for a call now (seated ones for a predictive campaign)."""
+    agents_talking: int = 0
+    agents_wrapping_up: int = 0
 
 
 @dataclass(frozen=True)

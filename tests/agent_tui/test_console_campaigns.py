@@ -67,6 +67,7 @@ def figures(campaign_id: int, name: str, **changes: Any) -> CampaignUpdate:
         ringing=6, answered=131, connected=128, abandoned=3, machines=17,
         abandon_rate_30d=0.021, abandon_rate_24h=0.023, abandon_target=0.03,
         leads_remaining=1588, pacer_mode="predictive", pacer_detail="predictive",
+        agents_ready=3, agents_talking=38, agents_wrapping_up=9,
     )  # fmt: skip
     values.update(changes)
     return CampaignUpdate(**values)
@@ -170,11 +171,25 @@ async def test_the_wall_board_lists_campaigns_and_follows_their_pushes(
         app = await connected_on(pilot, WallBoardScreen)
         await wait_for(pilot, lambda: board_rows(app, "campaigns"))
         assert board_rows(app, "campaigns") == [
-            ["生日关怀", "running", "preview", "0", "0", "0", "0", "0.0%/0.0% ≤3%", "-", ""]
+            [
+                "生日关怀",
+                "running",
+                "preview",
+                "0",
+                "0",
+                "0",
+                "0",
+                "0.0%/0.0% ≤3%",
+                "-",
+                "-/-/-",
+                "",
+            ]
         ]
         desk_api.broadcast(figures(campaign_id, "生日关怀", abandon_rate_30d=0.034), SUPERVISORS)
         await wait_for(pilot, lambda: board_rows(app, "campaigns")[0][3] == "412")
-        assert board_rows(app, "campaigns")[0][7:] == ["3.4%/2.3% ≤3% !", "1588", "predictive"]
+        assert board_rows(app, "campaigns")[0][7:] == [
+        "3.4%/2.3% ≤3% !", "1588", "3/38/9", "predictive",
+    ]  # fmt: skip
 
 
 # -- snapshots ---------------------------------------------------------------------------------

@@ -119,6 +119,11 @@ async def desk(service: CtiService, ami: AmiClient) -> AsyncIterator[Desk]:
         outcomes = Outcomes()
         service.dialer.on_outcome(outcomes)
         yield Desk(service, ami, agent1, agent2, campaign, outcomes)
+        # Asterisk outlives the test: queue members left behind would take the next
+        # test's queue calls.
+        for console in (agent1, agent2):
+            response = await console.post("/api/agent/signout")
+            assert response.status == 200, await response.text()
     await hang_up_everything(ami)
 
 
