@@ -31,8 +31,9 @@ from crm_core.wiring import Crm
 from cti.ami import Action, AmiClient, AmiError, AmiMessage
 from cti.bus.bridge import event_time
 from cti.dialer import pacer
-from cti.dialer.actions import IVR_MESSAGE, connect_by_dial, connect_to_room, originate
+from cti.dialer.actions import IVR_MESSAGE, originate
 from cti.dialer.figures import Counters, DialTimes, Write
+from cti.dialer.handover import Handover
 from cti.dialer.lease import CampaignLease
 from cti.dialer.pacing import Measures, pacer_state
 from cti.dialer.pool import AgentPool
@@ -46,7 +47,6 @@ from cti.dialer.tracker import (
     IvrStep,
     Outcome,
 )
-from cti.model.views import AgentStatus
 from cti.settings import DialerSettings
 
 log = logging.getLogger(__name__)
@@ -81,8 +81,6 @@ class CampaignRunner:
     counters: Counters = field(default_factory=Counters)
     _wake: asyncio.Event = field(default_factory=asyncio.Event)
     _task: asyncio.Task[None] | None = None
-    _reserved: dict[str, str] = field(default_factory=dict)
-    _channels: dict[str, str] = field(default_factory=dict)
     _ivr: set[str] = field(default_factory=set)
     _times: dict[str, DialTimes] = field(default_factory=dict)
     _writes: asyncio.Queue[tuple[Outcome, Write]] = field(default_factory=asyncio.Queue)
@@ -94,7 +92,6 @@ class CampaignRunner:
     measures: Measures = field(default_factory=Measures)
     seats: Seats | None = None
     """The agents' rooms: a predictive campaign connects callees to seated agents."""
-    _campaign: CampaignView | None = None
     decision: pacer.Decision | None = None
     """The pacer's last decision (a predictive campaign): how many calls and which guard."""
     planned: asyncio.Event = field(default_factory=asyncio.Event)
@@ -106,6 +103,11 @@ class CampaignRunner:
         self.lease = CampaignLease(
             self.crm, self.campaign_id, self.holder, self.settings.lease_seconds, self.clock
         )
+        self.handover = Handover(self.client, self.pool, self.seats, self.clock)
+
+    def agent_states(self) -> tuple[int, int, int]:
+        """The campaign's agents now: ready, talking, wrapping up (paused ones left out)."""
+        return self.handover.agent_states()
 
     @property
     def epoch(self) -> int | None:
@@ -139,7 +141,7 @@ class CampaignRunner:
     async def on_frame(self, frame: AmiMessage) -> None:
         """Follow an AMI event; record what it tells about this campaign's attempts."""
         if frame.get("Event") == "Newchannel" and frame.get("Uniqueid") in self.tracker:
-            self._channels[frame.get("Uniqueid")] = frame.get("Channel")
+            self.handover.channels[frame.get("Uniqueid")] = frame.get("Channel")
         for outcome in self.tracker.feed(frame, event_time(frame, self.clock)):
             await self._record(outcome)
 
@@ -182,7 +184,7 @@ class CampaignRunner:
                     answered=answered,
                     bridged=bridged,
                 )
-                self._channels[attempt.id] = live[attempt.id]
+                self.handover.channels[attempt.id] = live[attempt.id]
             else:
                 # Its channel is gone and its Hangup was never read: a call a person
                 # answered ended normally (abandoned if nobody was connected); one that
@@ -220,7 +222,7 @@ class CampaignRunner:
 
     async def _dial_what_fits(self) -> None:
         campaign = await self.crm.campaigns.get(self.campaign_id)
-        self._campaign = campaign
+        self.handover.seated = self.seats is not None and campaign.mode == PREDICTIVE
         if campaign.status != "running" or campaign.mode == "preview":
             return  # preview campaigns are dialled by their agents (cti/dialer/preview.py)
         wanted = await self._calls_wanted(campaign)
@@ -246,41 +248,9 @@ class CampaignRunner:
             return self.decision.calls
         # Connected calls hold a line but no longer wait for an agent: only calls still
         # ringing and people answered but not yet handed over need one of the free agents.
-        unconnected = self.tracker.ringing + len(
-            [a for a in self.tracker.answered_waiting() if a not in self._reserved]
-        )
-        return max(0, min(len(self._free()) - unconnected, lines - in_flight))
-
-    def agent_states(self) -> tuple[int, int, int]:
-        """The campaign's agents now: ready, talking, wrapping up (paused ones left out)."""
-        if self.seats is not None and self._seated():
-            agents = self.seats.as_agents(self.pool.unpaused(), self.clock())
-        else:
-            agents = self.pool.views()
-        states = [agent.state for agent in agents]
-        talking = (AgentStatus.ON_CALL, AgentStatus.RINGING)
-        return (
-            states.count(AgentStatus.READY),
-            sum(state in talking for state in states),
-            states.count(AgentStatus.WRAP_UP),
-        )
-
-    def _seated(self) -> bool:
-        """Whether this campaign's callees go to agents seated in their rooms."""
-        campaign = self._campaign
-        return self.seats is not None and campaign is not None and campaign.mode == PREDICTIVE
-
-    def _free(self) -> list[str]:
-        """Interfaces of the agents a call answered now could go to."""
-        taken = set(self._reserved.values())
-        if self.seats is not None and self._seated():
-            members = self.pool.unpaused()
-            return [
-                seat.interface
-                for seat in self.seats.ready(self.clock())
-                if seat.interface in members and seat.interface not in taken
-            ]
-        return self.pool.ready(exclude=taken)
+        waiting = self.handover.waiting(self.tracker.answered_waiting())
+        unconnected = self.tracker.ringing + len(waiting)
+        return max(0, min(len(self.handover.free()) - unconnected, lines - in_flight))
 
     async def _pacer_state(self, campaign: CampaignView, lines: int) -> pacer.PacerState:
         now = self.clock()
@@ -292,15 +262,11 @@ class CampaignRunner:
                 await self.crm.campaigns.abandon_counts(self.campaign_id, since=since)
             )
             self._rate_read_at = now
-        waiting = [a for a in self.tracker.answered_waiting() if a not in self._reserved]
+        waiting = self.handover.waiting(self.tracker.answered_waiting())
         return pacer_state(
             measures,
-            agents=(
-                self.seats.as_agents(self.pool.unpaused(), now)
-                if self.seats is not None and self._seated()
-                else self.pool.views()
-            ),
-            reserved=len(self._reserved),
+            agents=self.handover.agents(now),
+            reserved=len(self.handover.reserved),
             ringing=[now - since for since in self.tracker.ringing_since()],
             waiting=len(waiting),
             now=now,
@@ -349,14 +315,14 @@ class CampaignRunner:
                 times.answered = outcome.at
             if times is not None and isinstance(outcome, AmdVerdict):
                 times.machine = outcome.status == "MACHINE"
-            await self._connect_waiting()  # the 2-s clock runs in the dialplan
+            # the 2-s clock runs in the dialplan
+            await self.handover.connect(self.tracker.answered_waiting())
         elif isinstance(outcome, Bridged):
             if times is not None:
                 times.bridged = outcome.at
-            return Write(agent=self._reserved.pop(outcome.attempt_id, outcome.agent))
+            return Write(agent=self.handover.forget(outcome.attempt_id) or outcome.agent)
         elif isinstance(outcome, Ended):
-            self._reserved.pop(outcome.attempt_id, None)
-            self._channels.pop(outcome.attempt_id, None)
+            self.handover.forget(outcome.attempt_id)
             ivr = outcome.attempt_id in self._ivr
             self._ivr.discard(outcome.attempt_id)
             if self._times.pop(outcome.attempt_id, None) is not None and times is not None:
@@ -404,25 +370,6 @@ class CampaignRunner:
                 outcome.attempt_id, cause=outcome.cause, at=at, abandoned=write.abandoned
             )
             self.counters.abandoned += write.abandoned
-
-    async def _connect_waiting(self) -> None:
-        """Hand each answered person to a ready agent: into a seated agent's room (a bridge
-        move), else the agent's phone is dialled from the connect context, which stops the
-        2-s clock only for what is left of it."""
-        for attempt_id in self.tracker.answered_waiting():
-            if attempt_id in self._reserved:
-                continue
-            free = self._free()
-            channel = self._channels.get(attempt_id)
-            if not free or channel is None:
-                return
-            self._reserved[attempt_id] = free[0]
-            seat = self.seats.of_interface(free[0]) if self.seats and self._seated() else None
-            if seat is not None:
-                await self.client.send(connect_to_room(channel, Seats.room_of(seat.login)))
-                continue
-            for action in connect_by_dial(channel, free[0]):
-                await self.client.send(action)
 
 
 def _utc(at: float) -> datetime:
