@@ -12,8 +12,12 @@ class CampaignNotFoundError(NotFoundError):
 
 
 class InvalidCampaignError(InvalidInputError):
-    """A campaign definition that breaks a rule; ``details["field"]`` names the field."""
+    """A campaign definition that breaks a rule; ``details["field"]`` names the field.
 
+    A 400 like a malformed body: a definition is checked whole before anything is stored.
+    """
+
+    status = 400
     error_id = "invalid-campaign"
 
 
@@ -32,6 +36,7 @@ class CampaignStateError(ConflictError):
 class LeadListError(InvalidInputError):
     """A list that cannot be imported (undecodable file, no phone column, 0 valid rows)."""
 
+    status = 400
     error_id = "invalid-lead-list"
 
 

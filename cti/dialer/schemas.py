@@ -18,7 +18,7 @@ LOGIN = r"^[A-Za-z0-9._-]{1,64}$"
 class CampaignBody(RequestBody):
     """A new campaign. Times of day are ``HH:MM`` in the campaign's zone, per weekday."""
 
-    model_config = ConfigDict(strict=True)
+    model_config = ConfigDict(strict=True, str_strip_whitespace=False)
 
     name: Line = Field(max_length=100)
     mode: Literal["preview", "progressive", "predictive", "ivr_message"]
@@ -47,7 +47,7 @@ class CampaignBody(RequestBody):
 class CampaignActionBody(RequestBody):
     """``{action}``: start, pause, resume or stop the campaign."""
 
-    model_config = ConfigDict(strict=True)
+    model_config = ConfigDict(strict=True, str_strip_whitespace=False)
 
     action: Literal["start", "pause", "resume", "stop"]
 
@@ -55,7 +55,7 @@ class CampaignActionBody(RequestBody):
 class DoNotCallBody(RequestBody):
     """An agent's "do not call": this number, everywhere or in one campaign."""
 
-    model_config = ConfigDict(strict=True)
+    model_config = ConfigDict(strict=True, str_strip_whitespace=False)
 
     phone: str = Field(pattern=PHONE)
     campaign_id: int | None = Field(None, ge=1)

@@ -13,13 +13,10 @@ from dataclasses import dataclass
 from datetime import UTC, datetime, timedelta
 from typing import Any
 
-import aiohttp
 import pytest
-from pydantic import SecretStr
 
 from cti.service import CtiService
-from cti.settings import AgiSettings, AmiSettings, ApiSettings, DatabaseSettings, Settings
-from tests.support.asterisk import free_port
+from tests.support.offline import offline_service, post_as
 from tests.support.telephony import PASSWORD
 
 ALL_WEEK = {day: [["00:00", "23:59"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
@@ -34,16 +31,9 @@ class Offline:
 
     async def post(self, login: str, path: str, body: Any = None) -> tuple[int, dict[str, Any]]:
         """POST ``path`` as ``login``; the status and the JSON body."""
-        base = f"http://127.0.0.1:{self.service.port}"
-        async with aiohttp.ClientSession() as http:
-            response = await http.post(
-                base + "/api/login", json={"username": login, "password": PASSWORD}
-            )
-            token = (await response.json())["token"]
-            response = await http.post(
-                base + path, json=body, headers={"Authorization": f"Bearer {token}"}
-            )
-            return response.status, await response.json()
+        status, answer = await post_as(self.service, login, path, body)
+        assert isinstance(answer, dict)
+        return status, answer
 
     async def claim(self, login: str = "agent1") -> str:
         """The attempt id of the next lead ``login`` is given."""
@@ -57,15 +47,7 @@ class Offline:
 
 @pytest.fixture
 async def offline(sqlite_url: str) -> AsyncIterator[Offline]:
-    settings = Settings(
-        ami=AmiSettings(port=free_port(), secret=SecretStr("unused"), connect_timeout=0.5),
-        api=ApiSettings(port=0),
-        agi=AgiSettings(port=0),
-        database=DatabaseSettings(url=sqlite_url),
-    )
-    service = CtiService(settings)
-    await service.start()
-    try:
+    async with offline_service(sqlite_url) as service:
         for login, phone in (("agent1", "6001"), ("agent2", "6002")):
             await service.crm.users.add(
                 {"login": login, "display_name": login, "role": "agent",
@@ -80,8 +62,6 @@ async def offline(sqlite_url: str) -> AsyncIterator[Offline]:
         rows = "phone\n+8613800020000\n+8613800020010\n"
         await service.crm.campaigns.import_csv(campaign.id, rows.encode(), default_region="CN")
         yield Offline(service, campaign.id)
-    finally:
-        await service.stop()
 
 
 def fields_of(error: dict[str, Any]) -> list[str]:
