@@ -130,7 +130,7 @@ class CtiService:
         self.supervisor = supervisor_plugin.load(wiring, dialler=self.calls, agents=self.agents)
         self.ivr = ivr_plugin.load(wiring, survey_started=self.call_log.survey_started)
         crm_plugin.load(wiring)
-        self.dialer = dialer_plugin.load(wiring)
+        self.dialer = dialer_plugin.load(wiring, recorder=self.recorder)
 
         self.app: web.Application = build_app(crm=self.crm, routes=tuple(wiring.routes), hub=hub)
         self._runner: web.AppRunner | None = None

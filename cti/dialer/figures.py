@@ -32,6 +32,8 @@ class Write:
 
     agent: str = ""
     """The interface the call was connected to (a connect)."""
+    channel: str = ""
+    """The callee's channel (a connect: where a recording starts)."""
     abandoned: bool = False
     """A person answered and nobody was connected (an end)."""
 

@@ -84,10 +84,14 @@ class Handover:
             for action in connect_by_dial(channel, free[0]):
                 await self.client.send(action)
 
-    def forget(self, attempt_id: str) -> str | None:
-        """The call ended or was connected: free its reservation (returns the interface)."""
-        self.channels.pop(attempt_id, None)
+    def connected(self, attempt_id: str) -> str | None:
+        """The call reached its agent: free its reservation (returns the interface)."""
         return self.reserved.pop(attempt_id, None)
+
+    def forget(self, attempt_id: str) -> None:
+        """The call ended: nothing of it is kept."""
+        self.channels.pop(attempt_id, None)
+        self.reserved.pop(attempt_id, None)
 
 
 __all__ = ["Handover"]

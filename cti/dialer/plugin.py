@@ -7,10 +7,11 @@ from cti.dialer.http import dialer_routes
 from cti.dialer.notifier import DialerNotifier
 from cti.dialer.preview import PreviewDesk
 from cti.dialer.preview_http import preview_routes
+from cti.dialer.runner import CampaignRecorder
 from cti.dialer.services import Dialer
 
 
-def load(wiring: Wiring) -> Dialer:
+def load(wiring: Wiring, *, recorder: CampaignRecorder | None = None) -> Dialer:
     """Run the campaigns' dialers and the agents' preview desk; serve their routes; push
     campaign figures to supervisors and each campaign call to its agent."""
     telephony = wiring.settings.telephony
@@ -21,6 +22,7 @@ def load(wiring: Wiring) -> Dialer:
         agents=wiring.agents,
         settings=wiring.settings.dialer,
         default_region=wiring.settings.phone.default_region,
+        recorder=recorder,
         wrap_up_seconds=lambda queue: telephony.wrapup_seconds.get(
             queue, telephony.default_wrapup_seconds
         ),

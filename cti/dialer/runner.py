@@ -23,6 +23,7 @@ import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime
+from typing import Protocol
 
 from crm_core.campaigns.agent_leads import PREVIEW_EPOCH
 from crm_core.campaigns.rates import MONTH, abandon_rate
@@ -64,6 +65,16 @@ NORMAL_CLEARING = 16
 """Q.850 cause of a call that ended normally."""
 
 
+class CampaignRecorder(Protocol):
+    """What the dialer needs of the recordings: start one for a connected campaign call."""
+
+    def campaign_call_connected(
+        self, call_id: str, channel: str, *, agent_login: str | None, campaign: str, wanted: bool
+    ) -> None:
+        """Record the call on ``channel`` if the campaign's policy says so."""
+        ...
+
+
 @dataclass
 class CampaignRunner:
     """Dials one campaign while it holds the campaign's lease."""
@@ -92,6 +103,9 @@ class CampaignRunner:
     measures: Measures = field(default_factory=Measures)
     seats: Seats | None = None
     """The agents' rooms: a predictive campaign connects callees to seated agents."""
+    recorder: CampaignRecorder | None = None
+    """Records connected calls of campaigns whose policy says so."""
+    _campaign: CampaignView | None = None
     decision: pacer.Decision | None = None
     """The pacer's last decision (a predictive campaign): how many calls and which guard."""
     planned: asyncio.Event = field(default_factory=asyncio.Event)
@@ -222,6 +236,7 @@ class CampaignRunner:
 
     async def _dial_what_fits(self) -> None:
         campaign = await self.crm.campaigns.get(self.campaign_id)
+        self._campaign = campaign
         self.handover.seated = self.seats is not None and campaign.mode == PREDICTIVE
         if campaign.status != "running" or campaign.mode == "preview":
             return  # preview campaigns are dialled by their agents (cti/dialer/preview.py)
@@ -320,7 +335,8 @@ class CampaignRunner:
         elif isinstance(outcome, Bridged):
             if times is not None:
                 times.bridged = outcome.at
-            return Write(agent=self.handover.forget(outcome.attempt_id) or outcome.agent)
+            agent = self.handover.connected(outcome.attempt_id) or outcome.agent
+            return Write(agent=agent, channel=self.handover.channels.get(outcome.attempt_id, ""))
         elif isinstance(outcome, Ended):
             self.handover.forget(outcome.attempt_id)
             ivr = outcome.attempt_id in self._ivr
@@ -365,6 +381,12 @@ class CampaignRunner:
             agent = await self.agent_login(write.agent) or write.agent
             await store.attempt_connected(outcome.attempt_id, agent_login=agent, at=at)
             self.counters.connected += 1
+            campaign = self._campaign
+            if self.recorder is not None and campaign is not None and write.channel:
+                self.recorder.campaign_call_connected(
+                    outcome.attempt_id, write.channel, agent_login=agent,
+                    campaign=campaign.name, wanted=campaign.recording == "all",
+                )  # fmt: skip
         else:
             await store.attempt_ended(
                 outcome.attempt_id, cause=outcome.cause, at=at, abandoned=write.abandoned

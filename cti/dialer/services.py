@@ -27,7 +27,7 @@ from cti.bus.directory import AgentDirectory
 from cti.dialer.actions import seat_agent
 from cti.dialer.figures import Counters
 from cti.dialer.pool import AgentPool
-from cti.dialer.runner import CampaignRunner
+from cti.dialer.runner import CampaignRecorder, CampaignRunner
 from cti.dialer.seats import Seat, Seats
 from cti.dialer.tracker import Outcome
 from cti.model import AgentStateChanged, CallCentreModel, DomainEvent, WrapupEnded
@@ -57,6 +57,7 @@ class Dialer:
         settings: DialerSettings,
         default_region: str,
         wrap_up_seconds: Callable[[str], float] = lambda _queue: 0.0,
+        recorder: CampaignRecorder | None = None,
         clock: Callable[[], float] = time.time,
         holder: str | None = None,
         scan_seconds: float = SCAN_SECONDS,
@@ -68,6 +69,7 @@ class Dialer:
         self.settings = settings
         self.default_region = default_region
         self.wrap_up_seconds = wrap_up_seconds
+        self.recorder = recorder
         self.clock = clock
         self.holder = holder or holder_name()
         self.scan_seconds = scan_seconds
@@ -152,6 +154,7 @@ class Dialer:
             on_recorded=self.recorded,
             wrap_up_seconds=self.wrap_up_seconds(queue or ""),
             seats=self.seats,
+            recorder=self.recorder,
         )
 
     async def _login_of(self, interface: str) -> str | None:

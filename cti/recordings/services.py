@@ -91,7 +91,7 @@ class RecordingService:
             )
         if call_id in self._running:
             raise CallStateError(f"call {call_id} is being recorded already", call_id=call_id)
-        return await self._begin(call_id, leg.name, call.queue, user.login, call.caller_number)
+        return await self._begin(call_id, leg.name, call.queue, user.login)
 
     async def stop(self, user: UserView, call_id: str) -> RecordingView:
         """Stop recording the user's call and index the file."""
@@ -120,6 +120,26 @@ class RecordingService:
             raise CallStateError("the recording is not paused", call_id=call_id)
         await self._mute(call_id, running, False)
         return await self._archive.index.resume(running.recording_id)
+
+    def campaign_call_connected(
+        self, call_id: str, channel: str, *, agent_login: str | None, campaign: str, wanted: bool
+    ) -> None:
+        """A campaign call was connected to an agent: record it on the callee's ``channel``
+        when the campaign asks for it (``wanted``) or the settings' policy for the campaign
+        is ``all``, unless the settings say ``none`` for it."""
+        policy = self._policies.campaigns.get(campaign)
+        if policy is Policy.NONE or not (wanted or policy is Policy.ALL):
+            return
+        if call_id not in self._running:
+            self._spawn(self._begin_quietly(call_id, channel, agent_login, campaign))
+
+    async def _begin_quietly(
+        self, call_id: str, channel: str, login: str | None, campaign: str
+    ) -> None:
+        try:
+            await self._begin(call_id, channel, None, login, campaign=campaign)
+        except Exception:
+            log.exception("recording of campaign call %s did not start", call_id)
 
     def reference(self, call_id: str) -> str | None:
         """The id of the call's (first) recording for its call record, once; None if none."""
@@ -155,18 +175,24 @@ class RecordingService:
         leg = self.legs.agent_leg(call, agent)
         user = await self._agents.by_interface(agent)
         try:
-            await self._begin(call_id, leg.name, call.queue, user.login if user else None,
-                              call.dialled or call.caller_number)  # fmt: skip
+            await self._begin(call_id, leg.name, call.queue, user.login if user else None)
         except Exception:
             log.exception("recording of call %s did not start", call_id)
 
     async def _begin(
-        self, call_id: str, channel: str, queue: str | None, login: str | None, party: str
+        self,
+        call_id: str,
+        channel: str,
+        queue: str | None,
+        login: str | None,
+        *,
+        campaign: str | None = None,
     ) -> RecordingView:
         match = self._callers.known(call_id)
         opened = await self._archive.open(
             call_id=call_id,
             queue=queue,
+            campaign=campaign,
             agent_login=login,
             member_number=match.member_number if match is not None else None,
         )

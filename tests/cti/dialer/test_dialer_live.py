@@ -342,3 +342,27 @@ async def test_a_second_agent_gets_a_call_while_the_first_still_talks(
         )  # fmt: skip
         response = await second.post("/api/agent/signout")
         assert response.status == 200, await response.text()
+
+
+async def test_a_campaign_that_records_its_calls_records_the_connected_one(
+    service: CtiService, ami: AmiClient, desk: Outcomes
+) -> None:
+    created = await service.crm.campaigns.create(
+        {"name": "recorded", "mode": "progressive", "queue": "hotline", "time_zone": "UTC",
+         "windows": ALL_WEEK, "recording": "all"},
+        by="boss",
+    )  # fmt: skip
+    await service.crm.campaigns.import_csv(
+        created.id, f"phone\n{PERSON}\n".encode(), default_region="CN"
+    )
+    await service.crm.campaigns.set_status(created.id, "start", by="boss")
+    await service.dialer.scan()
+    await desk.until(lambda seen: any(isinstance(o, Bridged) for o in seen))
+    (attempt,) = (await attempts(service, created.id))[PERSON]
+    await ami.wait_for_event("MixMonitorStart", Uniqueid=attempt.id)
+    for channel in await ami.list_action("CoreShowChannels"):
+        if channel["Uniqueid"] == attempt.id:
+            await ami.action("Hangup", Channel=channel["Channel"])
+    recording = await service.recorder.wait_finished(attempt.id)
+    assert (recording.campaign, recording.agent_login) == ("recorded", "agent1")
+    assert recording.ended_at is not None and recording.problem is None  # the file is indexed
