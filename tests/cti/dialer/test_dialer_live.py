@@ -12,7 +12,7 @@ import asyncio
 import time
 from collections.abc import AsyncIterator, Callable
 from dataclasses import dataclass, field
-from datetime import timedelta
+from datetime import UTC, datetime, timedelta
 
 import pytest
 
@@ -366,3 +366,35 @@ async def test_a_campaign_that_records_its_calls_records_the_connected_one(
     recording = await service.recorder.wait_finished(attempt.id)
     assert (recording.campaign, recording.agent_login) == ("recorded", "agent1")
     assert recording.ended_at is not None and recording.problem is None  # the file is indexed
+
+
+async def test_calling_hours_follow_new_york_across_its_dst_change(
+    service: CtiService, ami: AmiClient, desk: Outcomes
+) -> None:
+    """09:00–21:00 in the callee's zone: +1 212 is New York only. At 13:30 UTC the line is
+    closed on 7 March 2026 (08:30 EST) and open on 8 March, after the change (09:30 EDT)."""
+    clock = ShiftedClock()
+    service.dialer.clock = clock
+    clock.offset = datetime(2026, 3, 7, 13, 30, tzinfo=UTC).timestamp() - time.time()
+    service.crm.set_clock(lambda: datetime.fromtimestamp(clock(), UTC))  # the CRM's time too
+    new_yorker = "+12125550100"  # the loopback callee's last digit 0: a person
+    created = await service.crm.campaigns.create(
+        {"name": "dst", "mode": "progressive", "queue": "hotline", "time_zone": "UTC",
+         "windows": {day: [["09:00", "21:00"]] for day in ALL_WEEK}},
+        by="boss",
+    )  # fmt: skip
+    await service.crm.campaigns.import_csv(
+        created.id, f"phone\n{new_yorker}\n".encode(), default_region="CN"
+    )
+    await service.crm.campaigns.set_status(created.id, "start", by="boss")
+    await service.dialer.scan()
+    runner = service.dialer.runners[created.id]
+    runner.planned.clear()
+    await runner.planned.wait()
+    assert await attempts(service, created.id) == {}  # 08:30 in New York: not dialled
+
+    after_dst = datetime(2026, 3, 8, 13, 30, tzinfo=UTC).timestamp()
+    clock.offset = after_dst - time.time()
+    runner.wake()
+    await desk.until(lambda seen: any(isinstance(o, Bridged) for o in seen))
+    assert list(await attempts(service, created.id)) == [new_yorker]  # 09:30 EDT: dialled
