@@ -156,8 +156,14 @@ class CampaignRunner:
         """Follow an AMI event; record what it tells about this campaign's attempts."""
         if frame.get("Event") == "Newchannel" and frame.get("Uniqueid") in self.tracker:
             self.handover.channels[frame.get("Uniqueid")] = frame.get("Channel")
-        for outcome in self.tracker.feed(frame, event_time(frame, self.clock)):
+        for outcome in self.tracker.feed(frame, self._in_my_time(frame)):
             await self._record(outcome)
+
+    def _in_my_time(self, frame: AmiMessage) -> float:
+        """When the event happened, on this runner's clock: Asterisk stamps events in wall
+        time, and a retry scheduled from an end must be on the same clock as the claims
+        (a clock moved in a test moves the stamps with it; in service they are equal)."""
+        return event_time(frame, time.time) + (self.clock() - time.time())
 
     # -- the loop --------------------------------------------------------------------
 
