@@ -29,14 +29,15 @@ P99_TARGET_MS = 200.0
 ATTEMPT_ID = re.compile(r"[0-9a-f]{32}")
 """Attempt ids (the callee channels' Uniqueids); Asterisk's own look like ``1712….42``."""
 STEPS = (
-    "answer → write starts",
-    "write (attempt answered)",
-    "write → Setvar done",
+    "answer → Setvar done",
     "Setvar → Redirect done",
     "Redirect → agent dialled",
     "agent dialled → bridged",
 )
-"""The steps from a person's answer to the agent's bridge, in order (see `step_samples`)."""
+"""The steps from a person's answer to the agent's bridge, in order (see `step_samples`).
+
+The dialer connects before it writes (its writes go through a queue), so the write of
+the answer is not a step: its time is in the table of the CRM writes."""
 SLOW_MS = 50.0
 """An answer waiting longer than this for the dialer's first write about it is slow."""
 console = Console(width=max(Console().width, 110))
@@ -215,18 +216,14 @@ def summary(values: Sequence[float]) -> dict[str, float]:
     return {**{name: round(value, 2) for name, value in picked.items()}, "n": len(ordered)}
 
 
-def step_samples(
-    stamps: dict[str, dict[str, float]], answered: dict[str, tuple[float, float]]
-) -> dict[str, list[float]]:
+def step_samples(stamps: dict[str, dict[str, float]]) -> dict[str, list[float]]:
     """Per connected attempt: the milliseconds of each of `STEPS`."""
     samples: dict[str, list[float]] = {step: [] for step in STEPS}
     needed = ("up", "target", "connecting", "dial", "bridged")
-    for attempt_id, seen in stamps.items():
-        if attempt_id not in answered or not all(step in seen for step in needed):
+    for seen in stamps.values():
+        if not all(step in seen for step in needed):
             continue
-        started, done = answered[attempt_id]
-        marks = (seen["up"], started, done, seen["target"], seen["connecting"], seen["dial"],
-                 seen["bridged"])  # fmt: skip
+        marks = tuple(seen[step] for step in needed)
         for step, (before, after) in zip(STEPS, itertools.pairwise(marks), strict=True):
             samples[step].append((after - before) * 1000)
     return samples
@@ -292,7 +289,7 @@ def figures(
         occupancy=round(occupancy, 3),
         connect_ms=summary([(s["bridged"] - s["up"]) * 1000 for s in bridged]),
         steps_ms={
-            **{k: summary(v) for k, v in step_samples(seen, writes.answered).items()},
+            **{k: summary(v) for k, v in step_samples(seen).items()},
             "(answer → Up read by the bench's AMI session)": summary(
                 [(s["up_read"] - s["up"]) * 1000 for s in seen.values() if "up_read" in s]
             ),
