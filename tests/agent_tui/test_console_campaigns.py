@@ -12,7 +12,6 @@ from textual.pilot import Pilot
 
 from agent_tui.app import ConsoleApp
 from agent_tui.screens.desk import DeskScreen
-from agent_tui.screens.dialogs import FormScreen
 from agent_tui.screens.preview import PreviewScreen
 from agent_tui.screens.wallboard import WallBoardScreen
 from cti.protocol import (
@@ -27,6 +26,7 @@ from tests.support.console_app import (
     board_rows,
     connected_on,
     console_for,
+    form_ready,
     member_pop,
     text_of,
     wait_for,
@@ -95,7 +95,7 @@ async def previewing(pilot: Pilot[None], campaign_id: int) -> ConsoleApp:
     """The preview screen of ``campaign_id`` showing its lead."""
     app = await connected_on(pilot, DeskScreen)
     await pilot.press("O")
-    await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+    await form_ready(pilot)
     await pilot.press(*str(campaign_id), "enter")
     await wait_for(pilot, lambda: isinstance(app.screen, PreviewScreen))
     screen = app.screen
@@ -135,7 +135,7 @@ async def test_do_not_call_writes_the_number_with_the_reason_at_once(
     async with console_for(desk_api, "agent1", PASSWORD).run_test(size=(120, 40)) as pilot:
         app = await talking_to_a_lead(pilot, desk_api)
         await pilot.press("D")
-        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
+        await form_ready(pilot)
         await pilot.press("enter")  # the reason offered: "asked not to be called"
         await wait_for(pilot, lambda: app.last_info is not None)
         assert app.last_info == f"+86{MEMBER_PHONE} will not be called again"

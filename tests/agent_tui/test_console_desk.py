@@ -14,6 +14,7 @@ from tests.support.console_app import (
     CALL,
     at_desk,
     console_for,
+    form_ready,
     logged_in,
     member_on_call,
     member_pop,
@@ -79,8 +80,8 @@ async def test_an_unknown_caller_gets_the_new_member_form_prefilled_with_the_num
         desk_api.push(
             "agent1", ScreenPop("1772443800.12", "13900000001", "4008001234", None, "hotline", None)
         )
-        await wait_for(pilot, lambda: isinstance(app.screen, FormScreen))
-        assert app.screen.query_one("#field-phone", Input).value == "13900000001"
+        form = await form_ready(pilot)
+        assert form.query_one("#field-phone", Input).value == "13900000001"
         await pilot.press(*"Zhou Min", "enter", "enter")
         await wait_for(pilot, lambda: "Zhou Min" in text_of(app, "#pop"))
         found = fetch(desk_api, lambda crm: crm.directory.lookup("13900000001"))

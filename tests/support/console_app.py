@@ -10,6 +10,7 @@ from textual.widgets import DataTable
 
 from agent_tui.app import ConsoleApp
 from agent_tui.screens.desk import DeskScreen
+from agent_tui.screens.dialogs import FormScreen
 from agent_tui.screens.login import LoginScreen
 from agent_tui.screens.wallboard import WallBoardScreen
 from cti.protocol import ScreenPop
@@ -37,6 +38,21 @@ async def wait_for(pilot: Pilot[None], condition: Callable[[], object], within: 
             return
         await pilot.pause(0.02)
     raise AssertionError(f"not true within {within} s: {condition}")
+
+
+async def form_ready(pilot: Pilot[None]) -> FormScreen:
+    """Wait until a form is on top, mounted, with its first field focused: only then do
+    its fields exist and do keys pressed go to them (the screen is pushed a few event
+    loop turns before it is mounted)."""
+
+    def ready() -> bool:
+        screen, focused = pilot.app.screen, pilot.app.focused
+        return isinstance(screen, FormScreen) and focused is not None and focused.screen is screen
+
+    await wait_for(pilot, ready)
+    screen = pilot.app.screen
+    assert isinstance(screen, FormScreen)
+    return screen
 
 
 async def logged_in(pilot: Pilot[None], screen: type[object]) -> None:
@@ -84,9 +100,12 @@ async def member_on_call(pilot: Pilot[None], api: ThreadedApi) -> ConsoleApp:
 
 
 async def open_dialog(pilot: Pilot[None], key: str, screen: type[object]) -> None:
-    """Press ``key`` and wait for the dialog ``screen`` to be in front."""
+    """Press ``key`` and wait for the dialog ``screen`` to be in front and mounted (its
+    widgets exist only then; it is pushed a few event loop turns earlier)."""
     await pilot.press(key)
-    await wait_for(pilot, lambda: isinstance(pilot.app.screen, screen))
+    await wait_for(
+        pilot, lambda: isinstance(pilot.app.screen, screen) and pilot.app.screen.is_mounted
+    )
 
 
 def board_rows(app: ConsoleApp, table_id: str) -> list[list[str]]:
