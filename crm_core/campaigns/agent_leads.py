@@ -18,7 +18,6 @@ left out of every dialer's and agent's next-lead claim until the call-back is do
 from __future__ import annotations
 
 import enum
-import uuid
 from collections.abc import Collection
 from dataclasses import dataclass, field
 from datetime import datetime, timedelta
@@ -30,6 +29,7 @@ from sqlalchemy.orm import Session
 from crm_core.campaigns import callbacks
 from crm_core.campaigns.compliance import callable_now, consented_members
 from crm_core.campaigns.definitions import load
+from crm_core.campaigns.dialling import new_attempt, zone_plan
 from crm_core.campaigns.exceptions import CampaignNotFoundError, CampaignStateError
 from crm_core.campaigns.models import (
     CallbackStatus,
@@ -42,7 +42,7 @@ from crm_core.campaigns.models import (
     LeadStatus,
 )
 from crm_core.campaigns.schemas import CallbackView
-from crm_core.campaigns.windows import ZonePlan, is_open, next_open, parse_windows, plan_for
+from crm_core.campaigns.windows import is_open, next_open
 from crm_core.db.engine import Database
 from crm_core.errors import InvalidInputError
 from crm_core.members.models import Member
@@ -79,15 +79,6 @@ class AgentLead:
     ended: bool
     result: str | None
     custom: dict[str, Any] = field(default_factory=dict)
-
-
-def _plan(campaign: Campaign, lead: CampaignLead) -> ZonePlan:
-    return plan_for(
-        lead_zone=lead.time_zone,
-        phone=lead.phone,
-        campaign_zone=campaign.time_zone,
-        windows=parse_windows(campaign.windows),
-    )
 
 
 def _callback_view(session: Session, callback_id: int | None, phone: str) -> CallbackView | None:
@@ -137,22 +128,12 @@ def _take(
     now: datetime,
     callback: CampaignCallback | None = None,
 ) -> AgentLead:
-    attempt = DialAttempt(
-        id=uuid.uuid4().hex,
-        campaign_id=lead.campaign_id,
-        lead_id=lead.id,
-        callback_id=None if callback is None else callback.id,
-        phone=lead.phone,
-        created_at=now,
-        epoch=PREVIEW_EPOCH,
-        agent_login=agent,
-        counted=False,
+    attempt = new_attempt(
+        session, lead, epoch=PREVIEW_EPOCH, agent_login=agent, callback=callback, now=now
     )
-    session.add(attempt)
-    lead.status = LeadStatus.IN_FLIGHT
     if callback is not None:
         callback.status = CallbackStatus.OFFERED
-    session.flush()
+        session.flush()
     return _agent_lead(session, attempt)
 
 
@@ -196,7 +177,7 @@ def _due_callback(
         if row is None:
             return None
         callback, lead = row[0], row[1]
-        if is_open(_plan(campaign, lead), now):
+        if is_open(zone_plan(campaign, lead), now):
             return callback, lead
         passed.append(callback.id)
     return None
@@ -228,7 +209,7 @@ def _next_lead(session: Session, campaign: Campaign, now: datetime) -> CampaignL
             lead.status, lead.last_result = LeadStatus.SUPPRESSED, "no-consent"
             session.flush()
             continue
-        plan = _plan(campaign, lead)
+        plan = zone_plan(campaign, lead)
         if is_open(plan, now):
             return lead
         lead.next_callable_at = next_open(plan, now)

@@ -49,13 +49,42 @@ BATCH = 20
 """How many due leads one claim looks at (and locks) at most."""
 
 
-def _plan(campaign: Campaign, lead: CampaignLead) -> ZonePlan:
+def zone_plan(campaign: Campaign, lead: CampaignLead) -> ZonePlan:
+    """The zones and calling hours that decide when ``lead`` may be called."""
     return plan_for(
         lead_zone=lead.time_zone,
         phone=lead.phone,
         campaign_zone=campaign.time_zone,
         windows=parse_windows(campaign.windows),
     )
+
+
+def new_attempt(
+    session: Session,
+    lead: CampaignLead,
+    *,
+    epoch: int,
+    agent_login: str | None,
+    callback: CampaignCallback | None,
+    now: datetime,
+) -> DialAttempt:
+    """Write the attempt row for dialling ``lead`` (before any Originate) and mark the lead
+    in flight; its uuid id becomes the callee channel's ``ChannelId``."""
+    attempt = DialAttempt(
+        id=uuid.uuid4().hex,
+        campaign_id=lead.campaign_id,
+        lead_id=lead.id,
+        callback_id=None if callback is None else callback.id,
+        phone=lead.phone,
+        created_at=now,
+        epoch=epoch,
+        agent_login=agent_login,
+        counted=False,
+    )
+    session.add(attempt)
+    lead.status = LeadStatus.IN_FLIGHT
+    session.flush()
+    return attempt
 
 
 def _dial(
@@ -65,20 +94,8 @@ def _dial(
     now: datetime,
     callback: CampaignCallback | None = None,
 ) -> Claim:
-    attempt = DialAttempt(
-        id=uuid.uuid4().hex,
-        campaign_id=lead.campaign_id,
-        lead_id=lead.id,
-        callback_id=None if callback is None else callback.id,
-        phone=lead.phone,
-        created_at=now,
-        epoch=epoch,
-        agent_login=None if callback is None else callback.owner_login,
-        counted=False,
-    )
-    session.add(attempt)
-    lead.status = LeadStatus.IN_FLIGHT
-    session.flush()
+    owner = None if callback is None else callback.owner_login
+    attempt = new_attempt(session, lead, epoch=epoch, agent_login=owner, callback=callback, now=now)
     return Claim(
         attempt_id=attempt.id,
         lead_id=lead.id,
@@ -128,7 +145,7 @@ def claim_next(session: Session, campaign_id: int, epoch: int, now: datetime) ->
     for lead in due:
         if _refused_consent(session, campaign, lead):
             continue
-        plan = _plan(campaign, lead)
+        plan = zone_plan(campaign, lead)
         if not is_open(plan, now):
             lead.next_callable_at = next_open(plan, now)
             continue
@@ -161,7 +178,7 @@ def claim_callback(
     if owner is not None:
         query = query.where(CampaignCallback.owner_login == owner)
     for callback, lead in session.execute(query):
-        if not is_open(_plan(campaign, lead), now):
+        if not is_open(zone_plan(campaign, lead), now):
             continue
         callback.status = CallbackStatus.OFFERED
         return _dial(session, lead, epoch, now, callback)
@@ -271,7 +288,7 @@ def ended(
     if step.fate is LeadFate.RETRY:
         lead.status = LeadStatus.PENDING
         assert step.retry_after is not None
-        lead.next_callable_at = next_open(_plan(campaign, lead), step.retry_after)
+        lead.next_callable_at = next_open(zone_plan(campaign, lead), step.retry_after)
     else:
         lead.status = LeadStatus(step.fate.value)
     if row.callback_id is not None:
