@@ -38,13 +38,13 @@ class CampaignLease:
         """
         now, store = self.clock(), self.crm.campaigns
         if self.epoch is None:
-            lease = await store.acquire_lease(self.name, self.holder, self._ttl, _utc(now))
+            lease = await store.acquire_lease(self.name, self.holder, self._ttl, utc(now))
             if lease is None:
                 return False
             self.epoch, self._renewed = lease.epoch, now
             return True
         if now - self._renewed >= self.seconds / 3:
-            if await store.renew_lease(self.name, self.holder, self.epoch, self._ttl, _utc(now)):
+            if await store.renew_lease(self.name, self.holder, self.epoch, self._ttl, utc(now)):
                 self._renewed = now
             else:
                 log.warning("campaign %s: lease lost; dialling stops", self.campaign_id)
@@ -55,7 +55,7 @@ class CampaignLease:
         """Let the lease lapse now (a clean stop), so another process takes over at once."""
         if self.epoch is not None:
             await self.crm.campaigns.release_lease(
-                self.name, self.holder, self.epoch, _utc(self.clock())
+                self.name, self.holder, self.epoch, utc(self.clock())
             )
             self.epoch = None
 
@@ -64,8 +64,9 @@ class CampaignLease:
         return timedelta(seconds=self.seconds)
 
 
-def _utc(at: float) -> datetime:
+def utc(at: float) -> datetime:
+    """Epoch seconds (the dialer's clocks) as an aware UTC datetime (the CRM's times)."""
     return datetime.fromtimestamp(at, UTC)
 
 
-__all__ = ["CampaignLease"]
+__all__ = ["CampaignLease", "utc"]

@@ -24,7 +24,7 @@ import logging
 import time
 from collections.abc import Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
+from datetime import datetime
 from typing import ClassVar
 
 from crm_core.campaigns.agent_leads import AgentLead
@@ -38,6 +38,7 @@ from cti.ami import Action, AmiClient, AmiMessage
 from cti.ami.subscription import Subscription
 from cti.bus import dialplan
 from cti.bus.actions import phone_of, send_action
+from cti.dialer.lease import utc
 from cti.dialer.tracker import Answered, AttemptTracker, Bridged, Ended, Outcome
 from cti.http.errors import ApiError
 from cti.model import CallCentreModel
@@ -339,7 +340,7 @@ class PreviewDesk:
             self._by_channel[uniqueid] = frame.get("Attempt")
 
     async def _record(self, outcome: Outcome) -> None:
-        store, at = self.crm.campaigns, _utc(outcome.at)
+        store, at = self.crm.campaigns, utc(outcome.at)
         calling = self._dialling.get(outcome.attempt_id)
         if isinstance(outcome, Answered):
             await store.attempt_answered(outcome.attempt_id, at=at)
@@ -370,10 +371,6 @@ def _ended(frame: Frame) -> bool:
     return event == "Hangup" or (
         event == "OriginateResponse" and frame.get("Response") != "Success"
     )
-
-
-def _utc(at: float) -> datetime:
-    return datetime.fromtimestamp(at, UTC)
 
 
 def _event_time(frame: Frame) -> float:

@@ -22,7 +22,6 @@ import logging
 import time
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from datetime import UTC, datetime
 from typing import Protocol
 
 from crm_core.campaigns.agent_leads import PREVIEW_EPOCH
@@ -35,7 +34,7 @@ from cti.dialer import pacer
 from cti.dialer.actions import IVR_MESSAGE, originate
 from cti.dialer.figures import Counters, DialTimes, Write
 from cti.dialer.handover import Handover
-from cti.dialer.lease import CampaignLease
+from cti.dialer.lease import CampaignLease, utc
 from cti.dialer.pacing import Measures, pacer_state
 from cti.dialer.pool import AgentPool
 from cti.dialer.seats import Seats
@@ -213,7 +212,7 @@ class CampaignRunner:
                 await self.crm.campaigns.attempt_ended(
                     attempt.id,
                     cause=NORMAL_CLEARING if answered else None,
-                    at=_utc(self.clock()),
+                    at=utc(self.clock()),
                     abandoned=answered and attempt.connected_at is None and not ivr,
                 )
 
@@ -221,7 +220,7 @@ class CampaignRunner:
         """Whether a live call taken over is answered and connected, from the record or,
         when the previous holder died before writing it, from the call as Asterisk has it
         now (its state, its bridge peer): what it missed is recorded, stamped now."""
-        model, now = self.pool.model, _utc(self.clock())
+        model, now = self.pool.model, utc(self.clock())
         channel = model.channel(attempt.id)
         answered = attempt.answered_at is not None
         if not answered and channel is not None and channel.state == CHANNEL_UP:
@@ -251,7 +250,7 @@ class CampaignRunner:
         for _ in range(wanted):
             assert self.epoch is not None
             claim = await self.crm.campaigns.claim_next(
-                self.campaign_id, epoch=self.epoch, now=_utc(self.clock())
+                self.campaign_id, epoch=self.epoch, now=utc(self.clock())
             )
             if claim is None:
                 return
@@ -278,7 +277,7 @@ class CampaignRunner:
         measures = self.measures
         measures.adjust(now, campaign.abandon_target)
         if now - self._rate_read_at >= RATE_READ_EVERY:
-            since = _utc(now) - MONTH
+            since = utc(now) - MONTH
             self._regulated_rate = abandon_rate(
                 await self.crm.campaigns.abandon_counts(self.campaign_id, since=since)
             )
@@ -316,7 +315,7 @@ class CampaignRunner:
         except AmiError as error:
             self.tracker.forget(claim.attempt_id)
             await self.crm.campaigns.attempt_ended(
-                claim.attempt_id, cause=None, at=_utc(self.clock()), abandoned=False
+                claim.attempt_id, cause=None, at=utc(self.clock()), abandoned=False
             )
             log.warning("campaign %s: Originate refused: %s", self.campaign_id, error)
             return
@@ -374,7 +373,7 @@ class CampaignRunner:
                 self._writes.task_done()
 
     async def _store(self, outcome: Outcome, write: Write) -> None:
-        store, at = self.crm.campaigns, _utc(outcome.at)
+        store, at = self.crm.campaigns, utc(outcome.at)
         if isinstance(outcome, Answered):
             await store.attempt_answered(outcome.attempt_id, at=at)
             self.counters.answered += 1
@@ -398,10 +397,6 @@ class CampaignRunner:
                 outcome.attempt_id, cause=outcome.cause, at=at, abandoned=write.abandoned
             )
             self.counters.abandoned += write.abandoned
-
-
-def _utc(at: float) -> datetime:
-    return datetime.fromtimestamp(at, UTC)
 
 
 __all__ = ["CampaignRunner"]
