@@ -8,13 +8,19 @@ from functools import partial
 
 from crm_core.wiring import Crm
 from ivr.config import IvrConfig
+from ivr.flows.campaign_survey import campaign_survey_flow
 from ivr.flows.common import FlowDeps
 from ivr.flows.inbound import inbound_flow
 from ivr.flows.points import points_flow
 from ivr.flows.survey import survey_flow
 from ivr.server import AgiServer
 
-FLOWS = {"points": points_flow, "survey": survey_flow, "inbound": inbound_flow}
+FLOWS = {
+    "points": points_flow,
+    "survey": survey_flow,
+    "inbound": inbound_flow,
+    "campaign-survey": campaign_survey_flow,
+}
 """Route name (``AGI(agi://host:port/NAME)``) → flow."""
 
 

@@ -23,6 +23,10 @@ from crm_core.campaigns.outcomes import retry_rules
 from crm_core.campaigns.rates import ABANDON_CAP
 from crm_core.campaigns.schemas import CampaignAction, CampaignSpec, CampaignView
 from crm_core.campaigns.windows import WindowError, parse_windows, windows_json, zone
+from crm_core.surveys.exceptions import QuestionnaireNotFoundError
+from crm_core.surveys.models import VersionStatus
+from crm_core.surveys.repository import load_questionnaire, load_version, question_views
+from crm_core.surveys.rules import keypad_keys
 
 TRANSITIONS: Mapping[CampaignAction, tuple[frozenset[CampaignStatus], CampaignStatus]] = {
     CampaignAction.START: (frozenset({CampaignStatus.DRAFT}), CampaignStatus.RUNNING),
@@ -88,6 +92,8 @@ def check_spec(spec: CampaignSpec) -> dict[str, list[list[str]]]:
         raise _refuse("agents", "a dialling campaign needs agents or a queue")
     if spec.message is not None and not re.fullmatch(SOUND_FILES, spec.message):
         raise _refuse("message", "sound file names (letters, digits, _ / -) joined by &")
+    if spec.survey is not None and spec.mode != CampaignMode.IVR_MESSAGE:
+        raise _refuse("survey", "only an IVR message campaign runs a keypad survey")
     return checked_windows(spec)
 
 
@@ -110,6 +116,21 @@ def check_dispositions(session: Session, spec: CampaignSpec) -> None:
             )
 
 
+def check_survey(session: Session, spec: CampaignSpec) -> None:
+    """The survey must be a published questionnaire a caller can answer by keypad."""
+    if spec.survey is None:
+        return
+    try:
+        questionnaire = load_questionnaire(session, spec.survey)
+    except QuestionnaireNotFoundError:
+        raise _refuse("survey", f"no questionnaire {spec.survey!r}") from None
+    version = load_version(session, questionnaire)
+    if version.status is not VersionStatus.PUBLISHED:
+        raise _refuse("survey", f"questionnaire {spec.survey!r} is not published")
+    if not any(keypad_keys(question) for question in question_views(session, version.id)):
+        raise _refuse("survey", f"no question of {spec.survey!r} can be answered by keypad")
+
+
 def campaign_view(row: Campaign) -> CampaignView:
     """The data object of a stored campaign."""
     return CampaignView(
@@ -130,6 +151,7 @@ def campaign_view(row: Campaign) -> CampaignView:
         recording=row.recording.value,
         script=row.script,
         message=row.message,
+        survey=row.survey,
         require_consent=row.require_consent,
         status=row.status.value,
         created_by=row.created_by,
@@ -142,6 +164,7 @@ def create(session: Session, spec: CampaignSpec, by: str, now: datetime) -> Camp
     """Store a checked campaign as a draft."""
     windows = check_spec(spec)
     check_dispositions(session, spec)
+    check_survey(session, spec)
     if session.scalar(select(Campaign.id).where(Campaign.name == spec.name)) is not None:
         raise DuplicateCampaignError(f"campaign {spec.name!r} already exists", field="name")
     row = Campaign(
@@ -161,6 +184,7 @@ def create(session: Session, spec: CampaignSpec, by: str, now: datetime) -> Camp
         recording=RecordingPolicy(spec.recording),
         script=spec.script,
         message=spec.message,
+        survey=spec.survey,
         require_consent=spec.require_consent,
         status=CampaignStatus.DRAFT,
         created_by=by,

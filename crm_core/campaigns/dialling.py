@@ -316,6 +316,7 @@ def attempt_view(row: DialAttempt) -> AttemptView:
         answered_at=row.answered_at,
         amd_status=row.amd_status,
         ivr_result=row.ivr_result,
+        survey_response_id=row.survey_response_id,
         connected_at=row.connected_at,
         ended_at=row.ended_at,
         hangup_cause=row.hangup_cause,

@@ -110,6 +110,8 @@ class Campaign(Base):
     recording: Mapped[RecordingPolicy] = mapped_column(_enum(RecordingPolicy, "campaign_rec"))
     script: Mapped[str | None] = mapped_column(Text)
     message: Mapped[str | None] = mapped_column(String(100))
+    survey: Mapped[str | None] = mapped_column(String(64))
+    """An IVR message campaign's keypad survey after the message: a questionnaire's code."""
     require_consent: Mapped[bool] = mapped_column(Boolean, default=False)
     status: Mapped[CampaignStatus] = mapped_column(_enum(CampaignStatus, "campaign_status"))
     created_by: Mapped[str] = mapped_column(String(64))
@@ -166,6 +168,10 @@ class DialAttempt(Base):
     amd_status: Mapped[str | None] = mapped_column(String(16))
     ivr_result: Mapped[str | None] = mapped_column(String(16))
     """An IVR message campaign's result: ``played`` (heard to the end) or ``key-<digit>``."""
+    survey_response_id: Mapped[int | None] = mapped_column(
+        ForeignKey("survey_responses.id", ondelete="SET NULL")
+    )
+    """The keypad survey the callee answered after the message (at most one per attempt)."""
     connected_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     ended_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
     hangup_cause: Mapped[int | None] = mapped_column(Integer)

@@ -35,6 +35,8 @@ class CampaignSpec(BaseModel):
     recording: str = "none"
     script: str | None = Field(None, max_length=20000)
     message: str | None = Field(None, max_length=100)
+    survey: str | None = Field(None, max_length=64)
+    """IVR message campaigns: a questionnaire's code, answered by keypad after the message."""
     require_consent: bool = False
 
 
@@ -73,6 +75,8 @@ class CampaignView:
     created_by: str
     created_at: datetime
     updated_at: datetime
+    survey: str | None = None
+    """IVR message campaigns: the questionnaire the callee answers by keypad after the message."""
 
 
 @dataclass(frozen=True)
@@ -136,6 +140,8 @@ class AttemptView:
     hangup_cause: int | None
     result: str | None
     counted: bool
+    survey_response_id: int | None = None
+    """The keypad survey the callee answered after an IVR message, if any."""
 
 
 @dataclass(frozen=True)
@@ -173,6 +179,10 @@ class CampaignCounters:
     invalid: int
     ivr_results: dict[str, int] = field(default_factory=dict)
     """IVR message campaigns: attempts by result (``played``, ``key-1``…)."""
+    surveys_started: int = 0
+    """IVR message campaigns with a survey: callees who began it after the message."""
+    surveys_completed: int = 0
+    """…and who answered every required question."""
 
 
 @dataclass(frozen=True)

@@ -19,7 +19,7 @@ from sqlalchemy import select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session
 
-from crm_core.campaigns import callbacks, dialling, leases, tallies
+from crm_core.campaigns import callbacks, dialling, leases, surveys, tallies
 from crm_core.campaigns.agent_leads import PreviewLeads
 from crm_core.campaigns.compliance import record_consent, suppress, suppressed
 from crm_core.campaigns.definitions import campaign_view, create, load, set_status
@@ -281,6 +281,14 @@ class CampaignService:
     async def attempt_ivr(self, attempt_id: str, result: str) -> None:
         """An IVR message campaign's result for the attempt (``played``, ``key-<digit>``)."""
         await self._db.run_write(lambda session: dialling.ivr_result(session, attempt_id, result))
+
+    async def start_survey(self, attempt_id: str) -> int | None:
+        """Open the campaign's keypad survey for the attempt's callee, after the message:
+        the response's id (answer it through the survey responses service), or ``None``
+        when the campaign has no survey. A second start for one attempt is refused."""
+        return await self._db.run_write(
+            lambda session: surveys.start_survey(session, attempt_id, self.clock())
+        )
 
     async def attempt_connected(self, attempt_id: str, agent_login: str, at: datetime) -> None:
         """The callee was connected to ``agent_login`` at ``at``."""

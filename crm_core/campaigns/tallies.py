@@ -11,6 +11,7 @@ from crm_core.campaigns.models import CampaignLead, DialAttempt, LeadStatus
 from crm_core.campaigns.outcomes import AmdVerdict, CallResult
 from crm_core.campaigns.rates import AbandonCounts, abandon_rate
 from crm_core.campaigns.schemas import CampaignCounters
+from crm_core.campaigns.surveys import survey_counts
 
 PERSON = (CallResult.ANSWERED.value, CallResult.ABANDONED.value)
 """The results of calls a person answered (machines are not in the abandon rate)."""
@@ -61,6 +62,7 @@ def counters(session: Session, campaign_id: int) -> CampaignCounters:
             .group_by(CampaignLead.status)
         )
     }
+    surveys_started, surveys_completed = survey_counts(session, campaign_id)
     return CampaignCounters(
         campaign_id=campaign_id,
         dialled=dialled,
@@ -78,6 +80,8 @@ def counters(session: Session, campaign_id: int) -> CampaignCounters:
         done=by_status.get(LeadStatus.DONE, 0),
         failed=by_status.get(LeadStatus.FAILED, 0),
         invalid=by_status.get(LeadStatus.INVALID, 0),
+        surveys_started=surveys_started,
+        surveys_completed=surveys_completed,
         ivr_results={
             str(result): count
             for result, count in session.execute(

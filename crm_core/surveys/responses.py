@@ -81,7 +81,9 @@ def _call(session: Session, request: ResponseStart) -> CallRecord | None:
     return call
 
 
-def _start(session: Session, request: ResponseStart, now: datetime) -> SurveyResponse:
+def start_response(session: Session, request: ResponseStart, now: datetime) -> SurveyResponse:
+    """Open a response in ``session``'s transaction (also for a domain that records it in a
+    row of its own in the same transaction: a campaign attempt's keypad survey)."""
     questionnaire = load_questionnaire(session, request.questionnaire)
     version = load_version(session, questionnaire, shared=True)
     if version.status is not VersionStatus.PUBLISHED:
@@ -240,7 +242,7 @@ class ResponseService:
         """Open a response on the questionnaire's published version."""
         request = parse(ResponseStart, data)
         return await self._write_new(
-            request, lambda session: _view(session, _start(session, request, self.clock()))
+            request, lambda session: _view(session, start_response(session, request, self.clock()))
         )
 
     async def answer(
@@ -279,7 +281,7 @@ class ResponseService:
 
         def work(session: Session) -> ResponseView:
             now = self.clock()
-            response = _start(session, request, now)
+            response = start_response(session, request, now)
             _answer(session, response, request.answers, now)
             _complete(session, response, now)
             return _view(session, response)

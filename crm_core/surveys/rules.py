@@ -31,6 +31,17 @@ def keypad_digits(options: Sequence[OptionInput]) -> list[int | None]:
     return [option.keypad for option in options]
 
 
+def keypad_keys(question: QuestionView) -> str:
+    """The keys a caller answers ``question`` with in the IVR (option digits, or the rating
+    range up to 9); empty when the keypad cannot answer it (text, multiple choice)."""
+    if question.kind is QuestionKind.RATING:
+        low, high = question.rating_min or 0, min(question.rating_max or 9, 9)
+        return "".join(str(value) for value in range(low, high + 1))
+    if question.kind is QuestionKind.SINGLE:
+        return "".join(str(option.keypad) for option in question.options if option.keypad)
+    return ""
+
+
 def _question_problems(question: QuestionInput) -> list[str]:
     problems: list[str] = []
     has_range = question.rating_min is not None or question.rating_max is not None

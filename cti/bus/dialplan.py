@@ -67,6 +67,11 @@ IVR_QUEUE_VARIABLE = "CTIDESK_IVR_QUEUE"
 """The queue that key sends the callee into (global default ``hotline``)."""
 IVR_KEY_WAIT_VARIABLE = "CTIDESK_IVR_KEY_WAIT"
 """Seconds the callee has to press a key once the message has ended (default 3)."""
+IVR_SURVEY_VARIABLE = "CTIDESK_IVR_SURVEY"
+"""``yes``: after the message (and no key for an agent) the callee is put through the
+campaign's keypad survey (FastAGI route `IVR_SURVEY_ROUTE`); empty: the call ends."""
+IVR_SURVEY_ROUTE = "campaign-survey"
+"""The FastAGI route of an IVR campaign's keypad survey (ivr/flows/campaign_survey.py)."""
 AMD_STATUS_VARIABLE = "AMDSTATUS"
 """app_amd's verdict on the channel (``HUMAN``, ``MACHINE``, ``NOTSURE``, ``HANGUP``)."""
 DIALER_USER_EVENT = "CtideskDialer"
@@ -161,6 +166,8 @@ __all__ = [
     "IVR_KEY_WAIT_VARIABLE",
     "IVR_MESSAGE_VARIABLE",
     "IVR_QUEUE_VARIABLE",
+    "IVR_SURVEY_ROUTE",
+    "IVR_SURVEY_VARIABLE",
     "LOOPBACK_CARRIER",
     "MACHINE_MESSAGE_VARIABLE",
     "OUTBOUND_CONTEXT",

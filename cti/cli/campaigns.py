@@ -221,6 +221,15 @@ def report(ctx: typer.Context, campaign: Campaign) -> None:
     ):  # fmt: skip
         leads.add_row(label, str(count))
     console.print(calls, amd, leads)
+    if found.mode == "ivr_message":
+        ivr = Table("IVR message", "count", title="What the callees did")
+        for result, count in sorted(counters.ivr_results.items()):
+            ivr.add_row("heard it to the end" if result == "played" else f"pressed {result[4:]}",
+                        str(count))  # fmt: skip
+        if found.survey:
+            ivr.add_row(f"began the survey {found.survey}", str(counters.surveys_started))
+            ivr.add_row("completed it", str(counters.surveys_completed))
+        console.print(ivr)
 
 
 __all__ = ["app"]

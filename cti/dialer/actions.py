@@ -21,6 +21,8 @@ def entry(campaign: CampaignView) -> tuple[str, list[str]]:
         variables = [f"{dialplan.IVR_MESSAGE_VARIABLE}={campaign.message or ''}"]
         if campaign.queue:
             variables.append(f"{dialplan.IVR_QUEUE_VARIABLE}={campaign.queue}")
+        if campaign.survey:
+            variables.append(f"{dialplan.IVR_SURVEY_VARIABLE}=yes")
         return dialplan.DIALER_IVR_CONTEXT, variables
     variables = []
     if campaign.message:

@@ -37,6 +37,9 @@ class CampaignBody(RequestBody):
     script: str | None = Field(None, max_length=20000)
     message: str | None = Field(None, max_length=100, pattern=r"^[A-Za-z0-9_/&-]+$")
     """Sound files joined by ``&``: the IVR message, or the one left on a machine."""
+    survey: str | None = Field(None, pattern=r"^[a-z0-9][a-z0-9-]{1,63}$")
+    """IVR message campaigns: the code of a published questionnaire the callee answers by
+    keypad after the message."""
     require_consent: bool = False
 
     def spec(self) -> CampaignSpec:

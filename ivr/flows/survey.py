@@ -15,7 +15,8 @@ import logging
 
 from crm_core.errors import CrmError
 from crm_core.surveys.models import QuestionKind
-from crm_core.surveys.views import QuestionView
+from crm_core.surveys.rules import keypad_keys
+from crm_core.surveys.views import QuestionnaireView, QuestionView
 from ivr import prompts
 from ivr.flows.common import MEMBER, FlowDeps
 from ivr.session import AgiSession
@@ -24,19 +25,9 @@ log = logging.getLogger(__name__)
 OPT_IN = "CTIDESK_SURVEY"
 
 
-def keys_for(question: QuestionView) -> str:
-    """The keys that answer ``question`` (option digits, or the rating range)."""
-    if question.kind is QuestionKind.RATING:
-        low, high = question.rating_min or 0, min(question.rating_max or 9, 9)
-        return "".join(str(value) for value in range(low, high + 1))
-    if question.kind is QuestionKind.SINGLE:
-        return "".join(str(option.keypad) for option in question.options if option.keypad)
-    return ""
-
-
 async def ask(session: AgiSession, question: QuestionView, wait: float) -> str | None:
     """One question: the key pressed, asked twice at most; ``None`` means skipped."""
-    allowed = keys_for(question)
+    allowed = keypad_keys(question)
     if not allowed:
         return None
     for attempt in range(2):
@@ -82,8 +73,16 @@ async def survey_flow(session: AgiSession, deps: FlowDeps) -> None:
     if linked_id:
         await deps.crm.selfservice.link_survey_call(response.id, linked_id)
         deps.survey_started(linked_id)
+    await answer_questions(session, deps, questionnaire, response.id)
+
+
+async def answer_questions(
+    session: AgiSession, deps: FlowDeps, questionnaire: QuestionnaireView, response_id: int
+) -> None:
+    """Ask every question of ``questionnaire`` and store each answer as it is given, then
+    complete the response and thank the caller."""
     for question in questionnaire.questions:
-        key = await ask(session, question, config.keypad_timeout)
+        key = await ask(session, question, deps.config.keypad_timeout)
         if key is None:
             continue
         answer = (
@@ -91,8 +90,8 @@ async def survey_flow(session: AgiSession, deps: FlowDeps) -> None:
             if question.kind is QuestionKind.RATING
             else {"question_id": question.id, "keypad": key}
         )
-        await deps.crm.survey_responses.answer(response.id, answer)
+        await deps.crm.survey_responses.answer(response_id, answer)
     # A skipped required question leaves the response partial, with the answers given.
     with contextlib.suppress(CrmError):
-        await deps.crm.survey_responses.complete(response.id)
+        await deps.crm.survey_responses.complete(response_id)
     await session.play(prompts.THANKS)

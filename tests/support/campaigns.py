@@ -50,3 +50,30 @@ async def start_campaign(crm: Crm, clock: Callable[[], datetime], **changes: Any
     lease = await crm.campaigns.acquire_lease(lease_name(view.id), "node-a", LEASE_TTL, clock())
     assert lease is not None
     return Running(view.id, lease.epoch)
+
+
+KEYPAD_SURVEY = "expiry-call"
+"""The code of :func:`keypad_survey`'s questionnaire."""
+
+
+async def keypad_survey(crm: Crm, *, publish: bool = True, code: str = KEYPAD_SURVEY) -> str:
+    """A questionnaire a callee answers by keypad after an IVR message: a rating 1–5 and a
+    yes/no question (1 yes, 2 no); its code."""
+    await crm.questionnaires.create(
+        {
+            "code": code,
+            "title": "积分到期提醒回访",
+            "title_en": "Points expiry call",
+            "kind": "phone_survey",
+            "questions": [
+                {"kind": "rating", "text": "提醒有用吗？", "text_en": "Was the reminder useful?",
+                 "rating_min": 1, "rating_max": 5},
+                {"kind": "single", "text": "要我们短信提醒吗？", "text_en": "Remind you by SMS?",
+                 "options": [{"label": "要", "label_en": "Yes"},
+                             {"label": "不要", "label_en": "No"}]},
+            ],
+        },
+        actor="sup1",
+        publish=publish,
+    )  # fmt: skip
+    return code

@@ -2,13 +2,17 @@
 
 from __future__ import annotations
 
+import asyncio
 import json
 from pathlib import Path
 
 import pytest
 from typer.testing import CliRunner
 
+from crm_core.wiring import Crm
 from cti.cli import app
+from tests.conftest import Clock
+from tests.support.campaigns import keypad_survey, phones_csv, start_campaign
 
 DEFINITION = """
 name = "spring"
@@ -74,3 +78,28 @@ def test_a_bad_definition_names_the_field_and_creates_nothing(
     assert code == 1 and "windows.mon[0]" in out, out
     code, out = invoke(run, "campaign", "status", "--json")
     assert code == 0 and json.loads(out) == []
+
+
+async def test_an_ivr_campaign_s_report_says_what_the_callees_did_and_the_survey(
+    run: CliRunner, crm: Crm, clock: Clock
+) -> None:
+    survey = await keypad_survey(crm)
+    running = await start_campaign(
+        crm, clock, name="expiring", mode="ivr_message", message="beep", survey=survey
+    )
+    await crm.campaigns.import_csv(
+        running.id, phones_csv("13800000001", "13800000002", "13800000003"), default_region="CN"
+    )
+    for result in ("played", "key-1", "key-5"):
+        claim = await crm.campaigns.claim_next(running.id, epoch=running.epoch, now=clock())
+        assert claim is not None
+        await crm.campaigns.attempt_ivr(claim.attempt_id, result)
+        if result != "key-1":
+            await crm.campaigns.start_survey(claim.attempt_id)
+    code, out = await asyncio.to_thread(invoke, run, "campaign", "report", "expiring")
+    assert code == 0, out
+    lines = [" ".join(line.split("│")).split() for line in out.splitlines()]
+    assert ["heard", "it", "to", "the", "end", "1"] in lines
+    assert ["pressed", "1", "1"] in lines and ["pressed", "5", "1"] in lines
+    assert ["began", "the", "survey", survey, "2"] in lines
+    assert ["completed", "it", "0"] in lines

@@ -63,6 +63,9 @@ async def test_an_agent_may_not_define_or_start_campaigns(offline: CtiService) -
         ({"name": "spring\r\nX"}, 400, "name"),
         ({"mode": "blaster"}, 400, "mode"),
         ({"message": "hello-world,Hangup"}, 400, "message"),
+        ({"survey": "../etc"}, 400, "survey"),
+        ({"survey": "no-such-survey", "mode": "ivr_message", "message": "beep"}, 400, "survey"),
+        ({"survey": "phone-service-evaluation"}, 400, "survey"),  # not an IVR message campaign
     ],
 )
 async def test_a_bad_definition_is_a_400_naming_the_field_and_nothing_is_stored(

@@ -42,6 +42,7 @@ def upgrade() -> None:
     sa.Column('recording', sa.Enum('none', 'all', name='campaign_rec', native_enum=False, length=16), nullable=False),
     sa.Column('script', sa.Text(), nullable=True),
     sa.Column('message', sa.String(length=100), nullable=True),
+    sa.Column('survey', sa.String(length=64), nullable=True),
     sa.Column('require_consent', sa.Boolean(), nullable=False),
     sa.Column('status', sa.Enum('draft', 'running', 'paused', 'stopped', name='campaign_status', native_enum=False, length=16), nullable=False),
     sa.Column('created_by', sa.String(length=64), nullable=False),
@@ -146,6 +147,7 @@ def upgrade() -> None:
     sa.Column('answered_at', crm_core.db.types.UTCDateTime(), nullable=True),
     sa.Column('amd_status', sa.String(length=16), nullable=True),
     sa.Column('ivr_result', sa.String(length=16), nullable=True),
+    sa.Column('survey_response_id', sa.Integer(), nullable=True),
     sa.Column('connected_at', crm_core.db.types.UTCDateTime(), nullable=True),
     sa.Column('ended_at', crm_core.db.types.UTCDateTime(), nullable=True),
     sa.Column('hangup_cause', sa.Integer(), nullable=True),
@@ -154,6 +156,7 @@ def upgrade() -> None:
     sa.ForeignKeyConstraint(['callback_id'], ['campaign_callbacks.id'], name=op.f('fk_dial_attempts_callback_id_campaign_callbacks'), ondelete='SET NULL'),
     sa.ForeignKeyConstraint(['campaign_id'], ['campaigns.id'], name=op.f('fk_dial_attempts_campaign_id_campaigns'), ondelete='CASCADE'),
     sa.ForeignKeyConstraint(['lead_id'], ['campaign_leads.id'], name=op.f('fk_dial_attempts_lead_id_campaign_leads'), ondelete='CASCADE'),
+    sa.ForeignKeyConstraint(['survey_response_id'], ['survey_responses.id'], name=op.f('fk_dial_attempts_survey_response_id_survey_responses'), ondelete='SET NULL'),
     sa.PrimaryKeyConstraint('id', name=op.f('pk_dial_attempts'))
     )
     with op.batch_alter_table('dial_attempts', schema=None) as batch_op:
