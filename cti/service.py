@@ -131,6 +131,7 @@ class CtiService:
         self.ivr = ivr_plugin.load(wiring, survey_started=self.call_log.survey_started)
         crm_plugin.load(wiring)
         self.dialer = dialer_plugin.load(wiring, recorder=self.recorder)
+        self.agents.on_wrapped_up(self.dialer.end_wrapup)  # a seated agent's disposition
 
         self.app: web.Application = build_app(crm=self.crm, routes=tuple(wiring.routes), hub=hub)
         self._runner: web.AppRunner | None = None

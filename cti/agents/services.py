@@ -49,6 +49,12 @@ class AgentService:
         self._crm = crm
         self._agents = agents
         self._clock = clock
+        self._wrapped_up: list[Callable[[str], None]] = []
+
+    def on_wrapped_up(self, listener: Callable[[str], None]) -> None:
+        """Call ``listener(interface)`` when an agent closes a call with its disposition
+        (the dialer ends the wrap-up of an agent seated in a campaign room)."""
+        self._wrapped_up.append(listener)
 
     async def sign_in(self, user: UserView, queues: Sequence[str] | None = None) -> list[str]:
         """Add the user's phone to ``queues`` (default: their memberships); the queues joined."""
@@ -112,6 +118,8 @@ class AgentService:
         )
         if user.interface is not None:
             self._bridge.publish(self._bridge.model.end_wrapup(user.interface, self._clock()))
+            for listener in self._wrapped_up:
+                listener(user.interface)
         return view
 
     async def restore_sign_ins(self, before: Snapshot) -> None:

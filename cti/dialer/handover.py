@@ -30,6 +30,8 @@ class Handover:
     clock: Callable[[], float] = time.time
     seated: bool = False
     """Whether the campaign's callees go to seated agents (a predictive campaign)."""
+    wrap_up_seconds: float = 0.0
+    """The wrap-up of the campaign's queue: a seated agent's after each of its callees."""
     reserved: dict[str, str] = field(default_factory=dict)
     """Attempt id → the interface of the agent it is being handed to."""
     channels: dict[str, str] = field(default_factory=dict)
@@ -79,6 +81,7 @@ class Handover:
             self.reserved[attempt_id] = free[0]
             seat = self.seats.of_interface(free[0]) if self.seats and self.seated else None
             if seat is not None:
+                seat.wrap_up_seconds = self.wrap_up_seconds
                 await self.client.send(connect_to_room(channel, Seats.room_of(seat.login)))
                 continue
             for action in connect_by_dial(channel, free[0]):

@@ -116,7 +116,9 @@ class CampaignRunner:
         self.lease = CampaignLease(
             self.crm, self.campaign_id, self.holder, self.settings.lease_seconds, self.clock
         )
-        self.handover = Handover(self.client, self.pool, self.seats, self.clock)
+        self.handover = Handover(
+            self.client, self.pool, self.seats, self.clock, wrap_up_seconds=self.wrap_up_seconds
+        )
 
     def agent_states(self) -> tuple[int, int, int]:
         """The campaign's agents now: ready, talking, wrapping up (paused ones left out)."""

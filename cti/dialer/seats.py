@@ -5,7 +5,9 @@ A predictive agent's phone sits on an open channel in the agent's own ConfBridge
 an answered callee over is a move into that room, not a phone that rings. The seats are
 followed from the AMI stream (``ConfbridgeJoin``/``ConfbridgeLeave`` of those rooms): an
 agent is *seated* while their channel is in the room, *talking* while a callee is in it
-too, and *wrapping up* for the queue's wrap-up time after the callee leaves.
+too, and *wrapping up* after the callee leaves, for the wrap-up time of the campaign's
+queue that connected the callee, or until the agent closes the call with a disposition
+(:meth:`Seats.end_wrapup`).
 """
 
 from __future__ import annotations
@@ -29,6 +31,9 @@ class Seat:
     callee: str | None = None
     talking_since: float | None = None
     wrapup_until: float | None = None
+    wrap_up_seconds: float | None = None
+    """The wrap-up after the callee in the room leaves: that of the campaign that connected
+    them (None: the seats' default)."""
 
     @property
     def seated(self) -> bool:
@@ -77,7 +82,17 @@ class Seats:
             self._agent_channels.discard(uniqueid)
         elif uniqueid == seat.callee:
             seat.callee, seat.talking_since = None, None
-            seat.wrapup_until = at + self.wrap_up_seconds
+            wrap_up = seat.wrap_up_seconds
+            seat.wrapup_until = at + (self.wrap_up_seconds if wrap_up is None else wrap_up)
+        return True
+
+    def end_wrapup(self, interface: str, now: float) -> bool:
+        """The agent whose phone is ``interface`` closed their call: their wrap-up ends now.
+        True when a seat's wrap-up was running (the pacer looks again)."""
+        seat = self.of_interface(interface)
+        if seat is None or seat.wrapup_until is None or seat.wrapup_until <= now:
+            return False
+        seat.wrapup_until = now
         return True
 
     def ready(self, now: float) -> list[Seat]:

@@ -176,6 +176,13 @@ class Dialer:
         for runner in list(self.runners.values()):
             await runner.on_frame(message)
 
+    def end_wrapup(self, interface: str) -> None:
+        """The agent on ``interface`` closed their call (a disposition): a seated agent's
+        wrap-up ends now and the runners look again (a queue agent's is the model's)."""
+        if self.seats.end_wrapup(interface, self.clock()):
+            for runner in self.runners.values():
+                runner.wake()
+
     async def seat(self, user: UserView) -> Seat:
         """Call ``user``'s phone into their own room, where it stays between campaign calls."""
         if not user.interface:

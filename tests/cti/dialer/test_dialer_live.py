@@ -22,14 +22,18 @@ from cti.bus import dialplan
 from cti.dialer.pacer import Mode
 from cti.dialer.tracker import Bridged, Ended, IvrStep, Outcome
 from cti.service import CtiService
-from tests.support.asterisk import AmiClient
+from cti.settings import TelephonySettings
+from tests.support.asterisk import AmiClient, AmiMessage, AsteriskServer
+from tests.support.campaigns import keypad_survey
 from tests.support.control import SECOND_AGENT_PHONE
+from tests.support.crm import new_member
 from tests.support.telephony import (
     AGENT_PHONE,
     PASSWORD,
     add_agent,
     agent_console,
     hang_up_everything,
+    running_service,
 )
 
 ALL_WEEK = {day: [["00:00", "23:59"]] for day in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
@@ -276,6 +280,69 @@ async def test_an_ivr_message_campaign_needs_no_agent_and_records_what_each_call
     assert figures.ivr_results == {"played": 1, "key-1": 1}
 
 
+def keypad_reads(ami: AmiClient, channel: str) -> list[AmiMessage]:
+    """The IVR's keypad reads (AGI ``GET DATA``) on ``channel`` so far."""
+    return [
+        e
+        for e in ami.events
+        if e.event == "AGIExecStart"
+        and e["Channel"] == channel
+        and e["Command"].startswith("GET DATA")
+    ]
+
+
+async def test_an_ivr_callee_answers_the_campaigns_keypad_survey_after_the_message(
+    service: CtiService, ami: AmiClient, desk: Outcomes
+) -> None:
+    phone = number(dialplan.CALLEE_PERSON, 3100)
+    member = await new_member(service.crm, "王芳", phone)
+    survey = await keypad_survey(service.crm)
+    created = await service.crm.campaigns.create(
+        {"name": "expiring", "mode": "ivr_message", "time_zone": "UTC", "windows": ALL_WEEK,
+         "message": "beep", "survey": survey},
+        by="boss",
+    )  # fmt: skip
+    await service.crm.campaigns.import_csv(
+        created.id, f"phone\n{phone}\n".encode(), default_region="CN"
+    )
+    ivr = f"agi://127.0.0.1:{service.ivr.port}"
+    agi = await ami.action("Setvar", Variable="CTIDESK_AGI", Value=ivr)
+    assert agi["Response"] == "Success", agi
+    await service.crm.campaigns.set_status(created.id, "start", by="boss")
+    await service.dialer.scan()
+
+    far_end = (
+        await ami.wait_for_event("Newexten", Context="test-callees", Extension=phone.lstrip("+"))
+    )["Channel"]
+    (attempt,) = (await attempts(service, created.id))[phone]
+    leg = (await ami.wait_for_event("Newchannel", Uniqueid=attempt.id))["Channel"]
+
+    async def press(key: str) -> None:
+        response = await ami.action("PlayDTMF", Channel=far_end, Digit=key, Duration="80")
+        assert response["Response"] == "Success", response
+
+    # After the message, a key other than the agent's (1) goes on to the survey.
+    await ami.wait_for_event("Newexten", Channel=leg, Application="WaitExten")
+    await press("5")
+    for already, key in enumerate(("4", "2")):  # rating 4; "no" (the second option)
+        await ami.wait_for(lambda n=already: len(keypad_reads(ami, leg)) > n, 20)
+        await press(key)
+    await desk.until(lambda _seen: attempt.id in desk.ended(), within=30)
+
+    stored = await service.crm.campaigns.attempt(attempt.id)
+    assert stored.ivr_result == "key-5"
+    assert stored.survey_response_id is not None
+    response = await service.crm.survey_responses.get(stored.survey_response_id)
+    assert response.member_number == member
+    assert response.completed
+    questions = (await service.crm.questionnaires.get(survey)).questions
+    answers = [(a.question_id, a.rating, [o.label_en for o in a.options]) for a in response.answers]
+    assert answers == [(questions[0].id, 4, []), (questions[1].id, None, ["No"])]
+    figures = await service.crm.campaigns.counters(created.id)
+    assert (figures.surveys_started, figures.surveys_completed) == (1, 1)
+    assert figures.abandoned == 0
+
+
 async def test_a_predictive_callee_joins_the_seated_agents_room_without_ringing_a_phone(
     service: CtiService, ami: AmiClient, desk: Outcomes
 ) -> None:
@@ -318,6 +385,53 @@ async def test_a_predictive_callee_joins_the_seated_agents_room_without_ringing_
                 for e in ami.events
             )
         )
+
+
+async def test_a_seated_agent_wraps_up_for_the_queue_s_time_until_the_disposition(
+    asterisk: AsteriskServer, sqlite_url: str, ami: AmiClient
+) -> None:
+    ten_minutes = TelephonySettings(wrapup_seconds={"hotline": 600})
+    async with running_service(asterisk, sqlite_url, telephony=ten_minutes) as service:
+        outcomes = Outcomes()
+        service.dialer.on_outcome(outcomes)
+        await add_agent(service)
+        await service.crm.dispositions.define({"code": "INFO", "label": "Information given"})
+        async with agent_console(service, "agent1") as console:
+            try:
+                assert (await console.post("/api/dialer/seat")).status == 200
+                await ami.wait_for_event("ConfbridgeJoin", Conference="agent-agent1")
+                created = await service.crm.campaigns.create(
+                    {"name": "seated", "mode": "predictive", "queue": "hotline",
+                     "time_zone": "UTC", "windows": ALL_WEEK},
+                    by="agent1",
+                )  # fmt: skip
+                await service.crm.campaigns.import_csv(
+                    created.id, f"phone\n{PERSON}\n".encode(), default_region="CN"
+                )
+                await service.crm.campaigns.set_status(created.id, "start", by="agent1")
+                await service.dialer.scan()
+                await outcomes.until(lambda seen: any(isinstance(o, Bridged) for o in seen))
+                (attempt,) = (await attempts(service, created.id))[PERSON]
+                runner = service.dialer.runners[created.id]
+                assert runner.agent_states() == (0, 1, 0)  # talking
+
+                await ami.action("Hangup", Channel=(await ami.wait_for_event(
+                    "ConfbridgeJoin", Uniqueid=attempt.id))["Channel"])  # fmt: skip
+                await ami.wait_for_event("ConfbridgeLeave", Uniqueid=attempt.id)
+                await outcomes.until(lambda _seen: attempt.id in outcomes.ended())
+                assert runner.agent_states() == (0, 0, 1)  # the queue's ten minutes of wrap-up
+
+                await service.call_log.wait_for(attempt.id, within=15)
+                response = await console.post(
+                    "/api/agent/wrapup", {"call_id": attempt.id, "disposition": "INFO"}
+                )
+                assert response.status == 204, await response.text()
+                assert runner.agent_states() == (1, 0, 0)  # ready again at once
+                record = await service.crm.calls.get(attempt.id)
+                assert record.disposition_code == "INFO"
+            finally:
+                await console.post("/api/dialer/unseat")
+                await hang_up_everything(ami)
 
 
 async def test_a_second_agent_gets_a_call_while_the_first_still_talks(

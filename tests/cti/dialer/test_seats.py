@@ -48,3 +48,21 @@ def test_other_rooms_and_events_change_nothing_and_a_paused_agent_is_not_counted
     seats.feed(frame(Event="ConfbridgeJoin", Conference=ROOM, Uniqueid="agent-leg"), 2.0)
     assert seats.as_agents(set(), 3.0) == []  # not an unpaused member of the queue
     assert seats.of_interface(PHONE) is seats.by_login["agent1"]
+
+
+def test_the_wrap_up_is_the_connecting_campaign_s_and_a_disposition_ends_it_early() -> None:
+    seats = Seats()  # no default wrap-up: the campaign that connects the callee sets it
+    seats.expect_agent("agent1", PHONE, "agent-leg")
+    seats.feed(frame(Event="ConfbridgeJoin", Conference=ROOM, Uniqueid="agent-leg"), 100.0)
+    seats.by_login["agent1"].wrap_up_seconds = 30.0  # what Handover.connect records
+    seats.feed(frame(Event="ConfbridgeJoin", Conference=ROOM, Uniqueid="callee"), 110.0)
+    assert not seats.end_wrapup(PHONE, 115.0)  # talking: no wrap-up to end
+    seats.feed(frame(Event="ConfbridgeLeave", Conference=ROOM, Uniqueid="callee"), 200.0)
+    assert seats.ready(210.0) == []  # 30 s of wrap-up, until 230
+
+    assert seats.end_wrapup(PHONE, 212.0)  # the agent sent the disposition
+    assert [seat.login for seat in seats.ready(212.0)] == ["agent1"]
+    (ready,) = seats.as_agents({PHONE}, 212.0)
+    assert ready.state is AgentStatus.READY
+    assert not seats.end_wrapup(PHONE, 213.0)  # nothing left to end
+    assert not seats.end_wrapup("Local/6002@test-phones/n", 213.0)  # not seated
