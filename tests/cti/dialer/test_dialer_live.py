@@ -398,6 +398,9 @@ async def test_a_seated_agent_wraps_up_for_the_queue_s_time_until_the_dispositio
         await service.crm.dispositions.define({"code": "INFO", "label": "Information given"})
         async with agent_console(service, "agent1") as console:
             try:
+                assert (
+                    await console.post("/api/agent/signin", {"queues": ["hotline"]})
+                ).status == 200
                 assert (await console.post("/api/dialer/seat")).status == 200
                 await ami.wait_for_event("ConfbridgeJoin", Conference="agent-agent1")
                 created = await service.crm.campaigns.create(
@@ -431,6 +434,7 @@ async def test_a_seated_agent_wraps_up_for_the_queue_s_time_until_the_dispositio
                 assert record.disposition_code == "INFO"
             finally:
                 await console.post("/api/dialer/unseat")
+                await console.post("/api/agent/signout")
                 await hang_up_everything(ami)
 
 
