@@ -1,0 +1,30 @@
+"""Queue statistics with one definition (stdlib only): queue_log lines → stints → figures.
+
+The live wall-board and the historical reports both count with this package; see
+docs/statistics.md for the definitions.
+"""
+
+from cti.kpi.figures import QueueFigures, QueueRules, queue_figures, tally
+from cti.kpi.intervals import Interval, period_start
+from cti.kpi.queue_log import NONE, QueueLogError, QueueLogLine, parse_line
+from cti.kpi.stints import Blocked, Blocking, CallView, Outcome, Stint, StintBook, calls
+
+__all__ = [
+    "NONE",
+    "Blocked",
+    "Blocking",
+    "CallView",
+    "Interval",
+    "Outcome",
+    "QueueFigures",
+    "QueueLogError",
+    "QueueLogLine",
+    "QueueRules",
+    "Stint",
+    "StintBook",
+    "calls",
+    "parse_line",
+    "period_start",
+    "queue_figures",
+    "tally",
+]
