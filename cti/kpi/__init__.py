@@ -4,6 +4,7 @@ The live wall-board and the historical reports both count with this package; see
 docs/statistics.md for the definitions.
 """
 
+from cti.kpi.agent_time import AgentBook, AgentFigures, agent_figures
 from cti.kpi.figures import QueueFigures, QueueRules, queue_figures, tally
 from cti.kpi.intervals import Interval, period_start
 from cti.kpi.queue_log import NONE, QueueLogError, QueueLogLine, parse_line
@@ -11,6 +12,8 @@ from cti.kpi.stints import Blocked, Blocking, CallView, Outcome, Stint, StintBoo
 
 __all__ = [
     "NONE",
+    "AgentBook",
+    "AgentFigures",
     "Blocked",
     "Blocking",
     "CallView",
@@ -22,6 +25,7 @@ __all__ = [
     "QueueRules",
     "Stint",
     "StintBook",
+    "agent_figures",
     "calls",
     "parse_line",
     "period_start",
