@@ -21,6 +21,7 @@ from crm_core.members.cards import CardService
 from crm_core.members.directory import PhoneDirectory
 from crm_core.members.services import MemberService
 from crm_core.orders.services import OrderService
+from crm_core.queue_log.services import QueueLogStore
 from crm_core.recording_index.services import RecordingIndex
 from crm_core.selfservice.services import SelfService
 from crm_core.service_desk.desk import ServiceDesk, build_service_desk
@@ -58,6 +59,7 @@ class Crm:
     recordings: RecordingIndex
     selfservice: SelfService
     campaigns: CampaignService
+    queue_log: QueueLogStore
 
     def set_clock(self, clock: Clock) -> Clock:
         """Make every service read time from ``clock``; returns the clock it replaces."""
@@ -118,4 +120,5 @@ def build_crm(
             db=db, activities=activities, default_region=default_region, clock=clock
         ),
         campaigns=CampaignService(db=db, default_region=default_region, clock=clock),
+        queue_log=QueueLogStore(db=db),
     )

@@ -10,6 +10,7 @@ from crm_core.knowledge import models as _knowledge_models
 from crm_core.loyalty import models as _loyalty_models
 from crm_core.members import models as _member_models
 from crm_core.orders import models as _order_models
+from crm_core.queue_log import models as _queue_log_models
 from crm_core.recording_index import models as _recording_models
 from crm_core.selfservice import models as _selfservice_models
 from crm_core.service_desk import models as _service_desk_models
@@ -32,6 +33,7 @@ MODEL_MODULES = (
     _recording_models,
     _selfservice_models,
     _campaign_models,
+    _queue_log_models,
 )
 
 

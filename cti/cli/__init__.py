@@ -21,6 +21,7 @@ from cti.cli import (
     recordings,
     sandbox,
     serve,
+    stats,
     tui,
     users,
 )
@@ -46,6 +47,7 @@ app.add_typer(recordings.app, name="recordings")
 app.add_typer(sandbox.app, name="sandbox")
 app.add_typer(ami.app, name="ami")
 app.add_typer(config.app, name="config")
+app.add_typer(stats.app, name="stats")
 app.command("serve")(serve.serve)
 app.command("console")(tui.console)
 app.command("demo")(demo.demo)

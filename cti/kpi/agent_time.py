@@ -126,18 +126,23 @@ class AgentBook:
             agent.segments.append(Segment(agent.since, at, *before))
         agent.since = at
 
-    def segments(self, agent: str, until: float) -> list[Segment]:
-        """The agent's logged-in segments, the one still open clipped at ``until``."""
+    def segments(self, agent: str, until: float, since: float = 0.0) -> list[Segment]:
+        """The agent's logged-in segments within ``[since, until)``, the one still open
+        clipped at ``until``."""
         found = self.agents.get(agent)
         if found is None:
             return []
-        done = [s for s in found.segments if s.start < until]
+        done = [
+            Segment(max(s.start, since), s.end, s.logged_in, s.paused, s.reason)
+            for s in found.segments
+            if s.start < until and s.end > since
+        ]
         clipped = [
             Segment(s.start, min(s.end, until), s.logged_in, s.paused, s.reason) for s in done
         ]
         logged, paused, reason = found.state()
         if logged and found.since is not None and found.since < until:
-            clipped.append(Segment(found.since, until, logged, paused, reason))
+            clipped.append(Segment(max(found.since, since), until, logged, paused, reason))
         return clipped
 
     def wrapup_of(self, stint: Stint) -> float:
@@ -188,13 +193,14 @@ def agent_figures(
     interval: Interval,
     zone: ZoneInfo,
     until: float,
+    since: float = 0.0,
 ) -> list[AgentFigures]:
-    """Every agent's figures per period up to ``until`` (the window's end), ordered by
-    agent, then period; periods where the agent was neither logged in nor talking are
+    """Every agent's figures per period within ``[since, until)`` (the window), ordered
+    by agent, then period; periods where the agent was neither logged in nor talking are
     left out."""
     time: dict[tuple[str, datetime], dict[str, float]] = {}
     for agent in book.agents:
-        for segment in book.segments(agent, until):
+        for segment in book.segments(agent, until, since):
             for period, begin, end in _periods(segment.start, segment.end, interval, zone):
                 slot = time.setdefault((agent, period), {"login": 0.0, "pause": 0.0})
                 slot["login"] += end - begin

@@ -4,16 +4,12 @@ window's end, a session split at a period edge, occupancy."""
 
 from __future__ import annotations
 
-from datetime import datetime
-from zoneinfo import ZoneInfo
-
 import pytest
 
 from cti.kpi import Interval, QueueLogError, StintBook, parse_line
 from cti.kpi.agent_time import AgentBook, agent_figures
+from tests.support.stats import SHANGHAI, T0
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
-T0 = int(datetime(2026, 12, 7, 9, 0, tzinfo=SHANGHAI).timestamp())
 AGENT = "Agent One"
 
 

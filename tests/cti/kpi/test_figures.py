@@ -8,11 +8,9 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from cti.kpi import Interval, QueueRules, StintBook, parse_line, period_start, queue_figures, tally
-from tests.support.paths import ROOT
+from tests.support.stats import SHANGHAI, T0, docs_example
 
-SHANGHAI = ZoneInfo("Asia/Shanghai")
 NEW_YORK = ZoneInfo("America/New_York")
-T0 = int(datetime(2026, 12, 7, 9, 0, tzinfo=SHANGHAI).timestamp())  # 09:00 local
 
 
 def answered(call: str, at: int, wait: int, talk: int, queue: str = "hotline") -> list[str]:
@@ -33,13 +31,6 @@ def left(call: str, at: int, verb: str, wait: int, queue: str = "hotline") -> li
 
 def followed(*groups: list[str]) -> StintBook:
     return StintBook().feed_all(parse_line(line) for group in groups for line in group)
-
-
-def docs_example() -> list[str]:
-    """The queue_log lines of docs/statistics.md's worked example."""
-    text = (ROOT / "docs" / "statistics.md").read_text(encoding="utf-8")
-    block = text.split("## A worked example", 1)[1].split("```", 2)[1]
-    return [line for line in block.splitlines() if line.strip()]
 
 
 def test_the_worked_example_of_the_docs() -> None:

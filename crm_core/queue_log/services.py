@@ -1,0 +1,130 @@
+"""Storing queue_log lines and reading them back in the order Asterisk wrote them.
+
+The lines come already checked (the service's statistics read them: ``cti.kpi``); each
+call of :meth:`QueueLogStore.add` is one transaction, so a file is stored whole or not at
+all, and a line already stored (same server, same text) is skipped, not doubled.
+"""
+
+from __future__ import annotations
+
+import hashlib
+import itertools
+from collections.abc import Iterable
+from dataclasses import dataclass
+
+from sqlalchemy import func, select
+from sqlalchemy.dialects import postgresql, sqlite
+from sqlalchemy.orm import Session
+
+from crm_core.db.engine import Database
+from crm_core.errors import InvalidInputError
+from crm_core.queue_log.models import QueueLogEntry
+
+SERVER_NAME = 64
+CHUNK = 5000
+"""Rows per INSERT statement."""
+
+
+@dataclass(frozen=True, slots=True)
+class LogLine:
+    """A checked queue_log line: its fields, and its text as written (for the digest)."""
+
+    time: float
+    call_id: str
+    queue: str
+    agent: str
+    event: str
+    data: str
+    text: str
+
+
+@dataclass(frozen=True, slots=True)
+class StoreResult:
+    """What :meth:`QueueLogStore.add` did: lines stored, lines already there."""
+
+    added: int
+    already_stored: int
+
+
+def digest(server: str, text: str) -> str:
+    """The identity of one line of one server."""
+    return hashlib.sha1(f"{server}\n{text}".encode(), usedforsecurity=False).hexdigest()
+
+
+def _row(server: str, line: LogLine) -> dict[str, object]:
+    return {
+        "server": server, "time": line.time, "call_id": line.call_id, "queue": line.queue,
+        "agent": line.agent, "event": line.event, "data": line.data,
+        "digest": digest(server, line.text),
+    }  # fmt: skip
+
+
+def _check_server(server: str) -> None:
+    if (
+        not server
+        or len(server) > SERVER_NAME
+        or not server.isprintable()
+        or server != server.strip()
+    ):
+        raise InvalidInputError(f"server: {server!r} is not a server name", field="server")
+
+
+class QueueLogStore:
+    """The ``queue_log`` table: lines of every Asterisk server the service reads."""
+
+    def __init__(self, *, db: Database) -> None:
+        self._db = db
+
+    async def add(self, server: str, lines: Iterable[LogLine]) -> StoreResult:
+        """Store ``lines`` of ``server`` in one transaction; those already stored are skipped.
+
+        ``lines`` is consumed in the database's worker as it is stored (a file may be read
+        as it goes, with a progress bar), ``CHUNK`` rows per statement.
+        """
+        _check_server(server)
+
+        def work(session: Session) -> StoreResult:
+            count = (
+                select(func.count())
+                .select_from(QueueLogEntry)
+                .where(QueueLogEntry.server == server)
+            )
+            before = session.scalar(count) or 0
+            dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
+            insert = dialect.insert(QueueLogEntry).on_conflict_do_nothing(index_elements=["digest"])
+            total, source = 0, iter(lines)
+            while chunk := [_row(server, line) for line in itertools.islice(source, CHUNK)]:
+                session.execute(insert, chunk)
+                total += len(chunk)
+            added = (session.scalar(count) or 0) - before
+            return StoreResult(added=added, already_stored=total - added)
+
+        return await self._db.run_write(work)
+
+    async def lines(
+        self, *, since: float, until: float, server: str | None = None
+    ) -> list[LogLine]:
+        """The stored lines with ``since <= time < until`` (of one server, or all), in the
+        order they were written (time, then the order they were stored)."""
+        query = (
+            select(QueueLogEntry)
+            .where(QueueLogEntry.time >= since, QueueLogEntry.time < until)
+            .order_by(QueueLogEntry.time, QueueLogEntry.id)
+        )
+        if server is not None:
+            query = query.where(QueueLogEntry.server == server)
+        async with self._db.read() as session:
+            rows = (await session.scalars(query)).all()
+        return [
+            LogLine(row.time, row.call_id, row.queue, row.agent, row.event, row.data, "")
+            for row in rows
+        ]
+
+    async def servers(self) -> list[str]:
+        """The servers whose lines are stored."""
+        async with self._db.read() as session:
+            found = await session.scalars(select(QueueLogEntry.server).distinct())
+            return sorted(found)
+
+
+__all__ = ["CHUNK", "LogLine", "QueueLogStore", "StoreResult", "digest"]

@@ -1,0 +1,323 @@
+"""``ctidesk stats``: load Asterisk's queue_log and report queues and agents from it.
+
+The figures follow docs/statistics.md (``cti.kpi``): the same definitions as the
+wall-board's, recomputed from the stored lines, so any report can be redone.
+"""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from collections.abc import Awaitable, Callable, Iterator, Sequence
+from dataclasses import asdict, dataclass
+from datetime import date, datetime, timedelta
+from pathlib import Path
+from typing import Annotated, Any
+from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
+
+import typer
+from rich.markup import escape
+from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
+from rich.table import Table
+
+from crm_core.queue_log.services import LogLine, StoreResult
+from crm_core.wiring import Crm
+from cti.cli.common import app_context, console, fail, run_with_crm
+from cti.kpi import (
+    AgentBook,
+    AgentFigures,
+    Interval,
+    QueueFigures,
+    QueueLogError,
+    QueueRules,
+    StintBook,
+    agent_figures,
+    parse_line,
+    queue_figures,
+)
+from cti.kpi.queue_log import QueueLogLine
+
+app = typer.Typer(
+    help="Statistics from Asterisk's queue_log: import, queues, agents.", no_args_is_help=True
+)
+
+LATE_LINES = timedelta(hours=12)
+"""Lines read past a report's end, so calls that entered before it get their endings."""
+AGENT_LOOKBACK = timedelta(days=1)
+"""Lines read before an agents' report, for who was logged in and paused at its start."""
+
+
+@dataclass(frozen=True)
+class Malformed:
+    """A line of a file that could not be read, and why."""
+
+    line_no: int
+    reason: str
+    text: str
+
+
+def _read(path: Path) -> tuple[list[QueueLogLine], list[Malformed]]:
+    """Every line of ``path`` parsed, and the malformed ones with their line numbers."""
+    try:
+        raw = path.read_bytes()
+    except OSError as error:
+        fail(f"cannot read {escape(str(path))}: {escape(str(error))}")
+    lines, bad = [], []
+    for number, chunk in enumerate(raw.splitlines(), start=1):
+        try:
+            text = chunk.decode("utf-8")
+            lines.append(parse_line(text))
+        except UnicodeDecodeError:
+            bad.append(Malformed(number, "not UTF-8", repr(chunk[:80])))
+        except QueueLogError as error:
+            bad.append(Malformed(number, str(error), chunk[:80].decode("utf-8", "replace")))
+    return lines, bad
+
+
+def _stored(line: QueueLogLine) -> LogLine:
+    return LogLine(
+        line.time, line.call_id, line.queue, line.agent, line.event, "|".join(line.data),
+        line.as_text(),
+    )  # fmt: skip
+
+
+@app.command("import")
+def import_files(
+    ctx: typer.Context,
+    files: Annotated[list[Path], typer.Argument(help="queue_log files as Asterisk writes them.")],
+    server: Annotated[
+        str, typer.Option("--server", help="The Asterisk server the lines come from.")
+    ] = "asterisk",
+    skip_malformed: Annotated[
+        bool, typer.Option("--skip-malformed", help="Load a file's good lines despite bad ones.")
+    ] = False,
+) -> None:
+    """Load queue_log files: lines already stored are skipped; a file with malformed
+    lines is refused whole (they are listed) unless --skip-malformed."""
+    for path in files:
+        lines, bad = _read(path)
+        for problem in bad:
+            console.print(
+                f"{escape(str(path))}:{problem.line_no}: {escape(problem.reason)}: "
+                f"{escape(problem.text)}"
+            )
+        if bad and not skip_malformed:
+            fail(f"{escape(str(path))}: {len(bad)} malformed lines: nothing of it was loaded")
+        result = run_with_crm(ctx, _storing(server, lines))
+        console.print(
+            f"{escape(str(path))}: {result.added:,} lines stored, "
+            f"{result.already_stored:,} already there, {len(bad):,} malformed"
+        )
+
+
+def _storing(server: str, lines: Sequence[QueueLogLine]) -> Callable[[Crm], Awaitable[StoreResult]]:
+    """The work of storing one file's ``lines``."""
+    return lambda crm: _store(crm, server, lines)
+
+
+async def _store(crm: Crm, server: str, lines: Sequence[QueueLogLine]) -> StoreResult:
+    with Progress(
+        TextColumn("storing"), BarColumn(), MofNCompleteColumn(), TimeElapsedColumn(),
+        console=console, transient=True,
+    ) as progress:  # fmt: skip
+        task = progress.add_task("lines", total=len(lines))
+
+        def stream() -> Iterator[LogLine]:
+            for number, line in enumerate(lines, start=1):
+                if number % 5000 == 0:
+                    progress.update(task, completed=number)
+                yield _stored(line)
+
+        return await crm.queue_log.add(server, stream())
+
+
+Day = Annotated[str, typer.Option(help="First day (YYYY-MM-DD), in the report's zone.")]
+Interval_ = Annotated[Interval, typer.Option("--interval", help="Period of each row.")]
+Format = Annotated[str, typer.Option("--format", help="table, csv or json.")]
+
+
+def _window(start: str, end: str | None, zone: ZoneInfo) -> tuple[float, float]:
+    try:
+        first = date.fromisoformat(start)
+        last = date.fromisoformat(end) if end else first
+    except ValueError as error:
+        fail(f"--from/--to: {escape(str(error))}")
+    if last < first:
+        fail("--to is before --from")
+    since = datetime(first.year, first.month, first.day, tzinfo=zone)
+    until = datetime(last.year, last.month, last.day, tzinfo=zone) + timedelta(days=1)
+    return since.timestamp(), until.timestamp()
+
+
+def _zone(name: str | None, ctx: typer.Context) -> ZoneInfo:
+    try:
+        return ZoneInfo(name or app_context(ctx).settings.ivr.timezone)
+    except (ZoneInfoNotFoundError, ValueError):
+        fail(f"--zone: unknown time zone {escape(repr(name))}")
+
+
+async def _books(
+    crm: Crm, since: float, until: float, earlier: float = 0.0
+) -> tuple[StintBook, AgentBook]:
+    """The stints and agents of the stored lines from ``earlier`` seconds before ``since``
+    to ``LATE_LINES`` after ``until``."""
+    stored = await crm.queue_log.lines(
+        since=since - earlier, until=until + LATE_LINES.total_seconds()
+    )
+    parsed = [
+        QueueLogLine(row.time, row.call_id, row.queue, row.agent, row.event,
+                     tuple(row.data.split("|")) if row.data else ())
+        for row in stored
+    ]  # fmt: skip
+    return StintBook().feed_all(parsed), AgentBook().feed_all(parsed)
+
+
+def _json_value(value: Any) -> Any:
+    return value.isoformat() if isinstance(value, datetime) else value
+
+
+def _emit(rows: list[dict[str, Any]], output_format: str, output: Path | None) -> None:
+    if output_format == "json":
+        text = json.dumps([{k: _json_value(v) for k, v in row.items()} for row in rows],
+                          ensure_ascii=False, indent=1)  # fmt: skip
+    elif output_format == "csv":
+        buffer = io.StringIO()
+        writer = csv.writer(buffer)
+        if rows:
+            writer.writerow(rows[0])
+            for row in rows:
+                writer.writerow(
+                    json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else _json_value(v)
+                    for v in row.values()
+                )
+        text = "\ufeff" + buffer.getvalue()  # the BOM: spreadsheets keep Chinese names intact
+    else:
+        fail(f"--format: {escape(output_format)!r} is not table, csv or json")
+    if output is None:
+        console.print(text, markup=False, highlight=False, soft_wrap=True)
+    else:
+        output.write_text(text, encoding="utf-8")
+        console.print(f"{len(rows)} rows written to {escape(str(output))}")
+
+
+QUEUE_FIELDS = (
+    "queue", "start", "offered", "answered", "abandoned", "timed_out", "key_exits",
+    "exit_empty", "withdrawn", "blocked", "short_abandons", "answered_within_sl", "sl_pct",
+    "asa_s", "avg_wait_s", "max_wait_s", "talk_s", "aht_s", "transfers",
+)  # fmt: skip
+"""The JSON/CSV contract of a queue row (docs/statistics.md)."""
+AGENT_FIELDS = (
+    "agent", "start", "answered", "talk_s", "wrapup_s", "pause_s", "pause_by_reason",
+    "login_s", "occupancy_pct",
+)  # fmt: skip
+
+
+def queue_rows(figures: list[QueueFigures]) -> list[dict[str, Any]]:
+    """Queue figures as the rows of the JSON/CSV contract."""
+    return [{name: asdict(row)[name] for name in QUEUE_FIELDS} for row in figures]
+
+
+def agent_rows(figures: list[AgentFigures]) -> list[dict[str, Any]]:
+    """Agent figures as the rows of the JSON/CSV contract."""
+    return [{name: asdict(row)[name] for name in AGENT_FIELDS} for row in figures]
+
+
+def _bar(value: int, most: int, width: int = 20) -> str:
+    return "█" * round(width * value / most) if most else ""
+
+
+@app.command("queues")
+def queues(
+    ctx: typer.Context,
+    start: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
+    end: Annotated[str | None, typer.Option("--to", help="Last day (default: --from).")] = None,
+    interval: Interval_ = Interval.HOUR,
+    queue: Annotated[str | None, typer.Option("--queue", help="Only this queue.")] = None,
+    zone: Annotated[str | None, typer.Option("--zone", help="Time zone of the days.")] = None,
+    short_abandon: Annotated[
+        int | None, typer.Option("--short-abandon", help="Abandons under S seconds are short.")
+    ] = None,
+    output_format: Format = "table",
+    output: Annotated[Path | None, typer.Option("--output", help="Write to a file.")] = None,
+) -> None:
+    """Each queue's figures per period: offered, answered, abandoned…, SL %, ASA, AHT."""
+    where = _zone(zone, ctx)
+    since, until = _window(start, end, where)
+    telephony = app_context(ctx).settings.telephony
+
+    def rules(name: str) -> QueueRules:
+        level = telephony.service_level.get(name, telephony.service_level_seconds)
+        return QueueRules(service_level=level, short_abandon=short_abandon)
+
+    async def work(crm: Crm) -> list[QueueFigures]:
+        stints, agents = await _books(crm, since, until)
+        chosen = [s for s in stints.stints if since <= s.entered_at < until
+                  and (queue is None or s.queue == queue)]  # fmt: skip
+        blocked = [b for b in stints.blocked if since <= b.at < until
+                   and (queue is None or b.queue == queue)]  # fmt: skip
+        return queue_figures(chosen, blocked, interval=interval, zone=where, rules=rules,
+                             wrapup=lambda s: round(agents.wrapup_of(s)))  # fmt: skip
+
+    figures = run_with_crm(ctx, work)
+    if output_format != "table":
+        _emit(queue_rows(figures), output_format, output)
+        return
+    table = Table("queue", "from", "offered", "volume", "answered", "abandoned", "other",
+                  "SL %", "ASA s", "max wait s", "AHT s", title="Queues")  # fmt: skip
+    most = max((row.offered for row in figures), default=0)
+    for row in figures:
+        others = row.timed_out + row.key_exits + row.exit_empty + row.withdrawn + row.failed
+        table.add_row(
+            escape(row.queue), row.start.strftime("%m-%d %H:%M"), str(row.offered),
+            _bar(row.offered, most), str(row.answered), str(row.abandoned), str(others),
+            "—" if row.sl_pct is None else f"{row.sl_pct:.1f}",
+            "—" if row.asa_s is None else f"{row.asa_s:.1f}",
+            "—" if row.max_wait_s is None else str(row.max_wait_s),
+            "—" if row.aht_s is None else f"{row.aht_s:.0f}",
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command("agents")
+def agents(
+    ctx: typer.Context,
+    start: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
+    end: Annotated[str | None, typer.Option("--to", help="Last day (default: --from).")] = None,
+    interval: Interval_ = Interval.DAY,
+    agent: Annotated[str | None, typer.Option("--agent", help="Only this agent.")] = None,
+    zone: Annotated[str | None, typer.Option("--zone", help="Time zone of the days.")] = None,
+    output_format: Format = "table",
+    output: Annotated[Path | None, typer.Option("--output", help="Write to a file.")] = None,
+) -> None:
+    """Each agent's figures per period: calls, talk, wrap-up, pause, login, occupancy."""
+    where = _zone(zone, ctx)
+    since, until = _window(start, end, where)
+
+    async def work(crm: Crm) -> list[AgentFigures]:
+        earlier = AGENT_LOOKBACK.total_seconds()
+        stints, book = await _books(crm, since, until, earlier)
+        answered = [
+            s for s in stints.stints if s.ended_at is not None and since <= s.ended_at < until
+        ]
+        rows = agent_figures(
+            book, answered, interval=interval, zone=where, until=until, since=since
+        )
+        return [r for r in rows if agent is None or r.agent == agent]
+
+    figures = run_with_crm(ctx, work)
+    if output_format != "table":
+        _emit(agent_rows(figures), output_format, output)
+        return
+    table = Table("agent", "from", "calls", "talk s", "wrap-up s", "paused s", "logged in s",
+                  "occupancy %", title="Agents")  # fmt: skip
+    for row in figures:
+        table.add_row(
+            escape(row.agent), row.start.strftime("%m-%d %H:%M"), str(row.answered),
+            str(row.talk_s), f"{row.wrapup_s:.0f}", f"{row.pause_s:.0f}", f"{row.login_s:.0f}",
+            "—" if row.occupancy_pct is None else f"{row.occupancy_pct:.1f}",
+        )  # fmt: skip
+    console.print(table)
+
+
+__all__ = ["AGENT_FIELDS", "QUEUE_FIELDS", "agent_rows", "app", "queue_rows"]
