@@ -4,8 +4,10 @@ per period (stdlib only).
 - **Logged in**: from ``ADDMEMBER`` to ``REMOVEMEMBER``, in any queue.
 - **Paused**: ``PAUSE``/``UNPAUSE`` per queue and ``PAUSEALL``/``UNPAUSEALL`` for all; an
   agent counts as paused while paused in every queue they are logged in to (an agent
-  still taking calls from one queue is not paused). A pause while paused changes
-  nothing (repeated pauses collapse); the reason is the one of the pause that began it.
+  still taking calls from one queue is not paused). The same pause repeated changes
+  nothing (repeated pauses collapse); a pause with another reason while paused starts
+  a stretch of that reason (Asterisk writes one when the agent switches, say, from
+  wrap-up to coffee).
 - **Wrap-up**: measured, not configured: the service writes its own ``WRAPUPSTART`` and
   ``WRAPUPEND`` lines (call id and queue of the call wrapped up; ``WRAPUPEND`` data1 the
   seconds it measured), so each answered stint gets the wrap-up that followed it.
@@ -58,7 +60,7 @@ class _Agent:
         if ALL_QUEUES in self.paused:
             return True, True, self.paused[ALL_QUEUES]
         if all(queue in self.paused for queue in self.queues):
-            return True, True, next(iter(self.paused.values()))
+            return True, True, list(self.paused.values())[-1]
         return True, False, ""
 
 
@@ -104,7 +106,9 @@ class AgentBook:
             agent.paused.pop(line.queue, None)
         elif verb in ("PAUSE", "PAUSEALL"):
             queue = ALL_QUEUES if verb == "PAUSEALL" else line.queue
-            agent.paused.setdefault(queue, line.field(1))  # a pause while paused: no change
+            if agent.paused.get(queue) != line.field(1):  # the same pause again: no change
+                agent.paused.pop(queue, None)
+                agent.paused[queue] = line.field(1)  # the latest reason is the one in force
         elif verb == "UNPAUSEALL":
             agent.paused.clear()
         else:

@@ -28,12 +28,18 @@ def test_a_pause_counts_only_while_the_agent_is_paused_in_every_queue_they_are_i
         member(0, "ADDMEMBER", "vip"),
         member(600, "PAUSE", "hotline", "lunch"),  # still taking vip calls: not paused
         member(900, "PAUSE", "vip", "lunch"),  # now paused everywhere
-        member(1000, "PAUSE", "vip", "meeting"),  # a pause while paused changes nothing
+        member(950, "PAUSE", "vip", "lunch"),  # the same pause again changes nothing
+        member(1000, "PAUSE", "vip", "meeting"),  # switched: a stretch of another reason
         member(1500, "UNPAUSE", "vip"),
         member(1800, "UNPAUSE", "hotline"),
     )
     (row,) = agent_figures(agents, [], interval=Interval.HOUR, zone=SHANGHAI, until=T0 + 3600)
-    assert (row.login_s, row.pause_s, row.pause_by_reason) == (3600, 600, {"lunch": 600})
+    assert (row.login_s, row.pause_s) == (3600, 600)
+    assert row.pause_by_reason == {"lunch": 100, "meeting": 500}
+    paused = [s for s in agents.segments(AGENT, T0 + 3600) if s.paused]
+    assert [(s.start - T0, s.end - T0, s.reason) for s in paused] == [
+        (900, 1000, "lunch"), (1000, 1500, "meeting"),
+    ]  # fmt: skip
 
 
 def test_pauseall_pauses_every_queue_and_unpauseall_ends_every_pause() -> None:
@@ -81,3 +87,24 @@ def test_occupancy_is_talk_plus_measured_wrap_up_over_available_time() -> None:
 def test_a_wrap_up_end_that_is_not_seconds_is_refused() -> None:
     with pytest.raises(QueueLogError, match="WRAPUPEND data1 is not seconds"):
         books(f"{T0}|7.1|hotline|{AGENT}|WRAPUPEND|soon")
+
+
+def test_lines_as_the_sandbox_s_asterisk_22_wrote_them() -> None:
+    # A QueuePause without a queue writes PAUSEALL and a PAUSE per queue; sign-ins by AMI
+    # carry MANAGER in the call column (lines copied from the sandbox's queue_log).
+    agents, stints = books(
+        "1796649951|MANAGER|hotline|Agent One|ADDMEMBER|",
+        "1796649951|1796649951.58|hotline|NONE|ENTERQUEUE||13812345678|1",
+        "1796649951|1796649951.58|hotline|Agent One|CONNECT|0|1796649951.60|0",
+        "1796649951|1796649951.58|hotline|Agent One|COMPLETECALLER|0|0|1",
+        "1796649951|NONE|NONE|Agent One|PAUSEALL|wrap-up",
+        "1796649951|NONE|hotline|Agent One|PAUSE|wrap-up",
+        "1796649954|NONE|NONE|Agent One|UNPAUSEALL|",
+        "1796649954|NONE|hotline|Agent One|UNPAUSE|",
+        "1796649958|MANAGER|hotline|Agent One|REMOVEMEMBER|",
+    )
+    (row,) = agent_figures(
+        agents, stints.stints, interval=Interval.DAY, zone=SHANGHAI, until=1796650000
+    )
+    assert (row.agent, row.answered, row.login_s, row.pause_s) == ("Agent One", 1, 7, 3)
+    assert row.pause_by_reason == {"wrap-up": 3}
