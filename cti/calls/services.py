@@ -178,7 +178,9 @@ class CallControl:
         _call, leg = self._mine(user, call_id)
         control = self._consulting(call_id)
         target_leg = self.legs.peer(leg)
-        if target_leg is None:
+        if target_leg is None or target_leg.uniqueid == control.far_end.uniqueid:
+            # Not bridged with the consulted party yet (or the model has not seen the
+            # hold yet): bridging the held party with itself would strand both.
             raise CallStateError("the transfer target has not answered yet", call_id=call_id)
         await self._bridge_pair(call_id, control.far_end, target_leg)
         await self.hang_up_quietly(leg)

@@ -155,9 +155,16 @@ async def _consulting(
     assert response.status == 200, await response.text()
     await ami.wait_for_event("MusicOnHoldStart", Channel=caller)
     consult = await dialled_to(ami, agent_leg, "Local/6003@ctidesk-numbers")
-    await wait_model(service, lambda: bool(service.model.bridge_peers(connect["DestUniqueid"])))
+    await wait_model(service, lambda: consulting_in_model(service, connect, consult))
     assert await bridged_with(ami, agent_leg) == {consult["DestChannel"]}
     return caller, agent_leg, consult
+
+
+def consulting_in_model(service: CtiService, connect: AmiMessage, consult: AmiMessage) -> bool:
+    """The service's model has the agent's leg bridged with the consulted party (not, as a
+    few events earlier, still with the caller)."""
+    peers = service.model.bridge_peers(connect["DestUniqueid"])
+    return any(peer.name == consult["DestChannel"] for peer in peers)
 
 
 async def test_attended_transfer_to_an_agent_pops_at_the_consult_and_completes(
@@ -180,7 +187,7 @@ async def test_attended_transfer_to_an_agent_pops_at_the_consult_and_completes(
         consult = await dialled_to(ami, agent_leg, "Local/6002@test-phones")
         await ami.wait_for_event("BridgeEnter", Channel=consult["DestChannel"])
         # The service's own AMI connection may be a few events behind this one.
-        await wait_model(service, lambda: bool(service.model.bridge_peers(connect["DestUniqueid"])))
+        await wait_model(service, lambda: consulting_in_model(service, connect, consult))
         early = await console.post(f"/api/calls/{call_id}/retrieve")
         assert early.status == 409, "retrieve during a consult: complete or cancel first"
 
