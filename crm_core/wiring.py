@@ -68,7 +68,7 @@ class Crm:
             self.points, self.cards, self.rules, self.users, self.calls, self.templates,
             self.activities, self.knowledge, self.member360, self.questionnaires,
             self.survey_responses, self.supervisor_audit, self.recordings, self.selfservice,
-            self.campaigns,
+            self.campaigns, self.queue_log,
         ):  # fmt: skip
             service.clock = clock
         self.service_desk.set_clock(clock)
@@ -120,5 +120,5 @@ def build_crm(
             db=db, activities=activities, default_region=default_region, clock=clock
         ),
         campaigns=CampaignService(db=db, default_region=default_region, clock=clock),
-        queue_log=QueueLogStore(db=db),
+        queue_log=QueueLogStore(db=db, clock=clock),
     )

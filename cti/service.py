@@ -44,6 +44,7 @@ from cti.recordings import plugin as recordings_plugin
 from cti.screen_pop import plugin as screen_pop_plugin
 from cti.screen_pop.http import CallPops, screen_pop_routes
 from cti.settings import Settings
+from cti.statistics import plugin as statistics_plugin
 from cti.supervisor import plugin as supervisor_plugin
 
 log = logging.getLogger(__name__)
@@ -132,6 +133,7 @@ class CtiService:
         crm_plugin.load(wiring)
         self.dialer = dialer_plugin.load(wiring, recorder=self.recorder)
         self.agents.on_wrapped_up(self.dialer.end_wrapup)  # a seated agent's disposition
+        self.queue_log = statistics_plugin.load(wiring)
 
         self.app: web.Application = build_app(crm=self.crm, routes=tuple(wiring.routes), hub=hub)
         self._runner: web.AppRunner | None = None

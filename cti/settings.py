@@ -329,6 +329,20 @@ class DialerSettings(_Section):
         return trunk
 
 
+class StatsSettings(_Section):
+    """Statistics: the queue_log the service reads as Asterisk writes it (docs/statistics.md)."""
+
+    queue_log: str = Field(
+        "", description="Path of Asterisk's queue_log file, read continuously; empty: not read."
+    )
+    server: str = Field(
+        "asterisk",
+        pattern=r"^[A-Za-z0-9._-]{1,64}$",
+        description="The name of the Asterisk server the lines are stored under.",
+    )
+    poll_seconds: float = Field(1.0, ge=0.1, le=60, description="Seconds between reads.")
+
+
 class SecretsSettings(_Section):
     """Where secrets are read from besides the environment."""
 
@@ -355,6 +369,7 @@ class Settings(_Section):
     )
     ivr: IvrSettings = Field(default_factory=IvrSettings, description="IVR flows.")
     dialer: DialerSettings = Field(default_factory=DialerSettings, description="Outbound dialer.")
+    stats: StatsSettings = Field(default_factory=StatsSettings, description="Statistics.")
     secrets: SecretsSettings = Field(default_factory=SecretsSettings, description="Secrets file.")
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)

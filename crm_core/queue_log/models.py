@@ -2,10 +2,13 @@
 
 from __future__ import annotations
 
-from sqlalchemy import Float, Index, String, Text, UniqueConstraint
+from datetime import datetime
+
+from sqlalchemy import BigInteger, Float, Index, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.db.base import Base
+from crm_core.db.types import UTCDateTime
 
 
 class QueueLogEntry(Base):
@@ -31,3 +34,17 @@ class QueueLogEntry(Base):
     data: Mapped[str] = mapped_column(Text, default="")
     """data1|data2|… as written."""
     digest: Mapped[str] = mapped_column(String(40))
+
+
+class QueueLogPosition(Base):
+    """How far the service has read a server's queue_log file: the file (by its inode, so
+    a rotation is noticed) and the byte after the last whole line stored. Written in the
+    transaction that stores those lines, so a restart resumes exactly there."""
+
+    __tablename__ = "queue_log_positions"
+
+    server: Mapped[str] = mapped_column(String(64), primary_key=True)
+    path: Mapped[str] = mapped_column(String(1024), primary_key=True)
+    inode: Mapped[int] = mapped_column(BigInteger)
+    offset: Mapped[int] = mapped_column(BigInteger)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime)

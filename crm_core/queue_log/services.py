@@ -11,14 +11,17 @@ import hashlib
 import itertools
 from collections.abc import Iterable
 from dataclasses import dataclass
+from datetime import datetime
 
 from sqlalchemy import func, select
 from sqlalchemy.dialects import postgresql, sqlite
 from sqlalchemy.orm import Session
 
 from crm_core.db.engine import Database
+from crm_core.db.types import utcnow
 from crm_core.errors import InvalidInputError
-from crm_core.queue_log.models import QueueLogEntry
+from crm_core.loyalty.services import Clock
+from crm_core.queue_log.models import QueueLogEntry, QueueLogPosition
 
 SERVER_NAME = 64
 CHUNK = 5000
@@ -36,6 +39,15 @@ class LogLine:
     event: str
     data: str
     text: str
+
+
+@dataclass(frozen=True, slots=True)
+class Position:
+    """Where reading a server's queue_log file stands: its inode and the next byte."""
+
+    path: str
+    inode: int
+    offset: int
 
 
 @dataclass(frozen=True, slots=True)
@@ -59,6 +71,17 @@ def _row(server: str, line: LogLine) -> dict[str, object]:
     }  # fmt: skip
 
 
+def _save_position(session: Session, server: str, position: Position, now: datetime) -> None:
+    row = session.get(QueueLogPosition, (server, position.path), with_for_update=True)
+    if row is None:
+        session.add(
+            QueueLogPosition(server=server, path=position.path, inode=position.inode,
+                             offset=position.offset, updated_at=now)
+        )  # fmt: skip
+    else:
+        row.inode, row.offset, row.updated_at = position.inode, position.offset, now
+
+
 def _check_server(server: str) -> None:
     if (
         not server
@@ -72,14 +95,24 @@ def _check_server(server: str) -> None:
 class QueueLogStore:
     """The ``queue_log`` table: lines of every Asterisk server the service reads."""
 
-    def __init__(self, *, db: Database) -> None:
+    def __init__(self, *, db: Database, clock: Clock = utcnow) -> None:
         self._db = db
+        self.clock = clock
 
-    async def add(self, server: str, lines: Iterable[LogLine]) -> StoreResult:
+    async def position(self, server: str, path: str) -> Position | None:
+        """Where reading ``path`` of ``server`` stopped, if it was ever read."""
+        async with self._db.read() as session:
+            row = await session.get(QueueLogPosition, (server, path))
+        return Position(row.path, row.inode, row.offset) if row is not None else None
+
+    async def add(
+        self, server: str, lines: Iterable[LogLine], position: Position | None = None
+    ) -> StoreResult:
         """Store ``lines`` of ``server`` in one transaction; those already stored are skipped.
 
         ``lines`` is consumed in the database's worker as it is stored (a file may be read
-        as it goes, with a progress bar), ``CHUNK`` rows per statement.
+        as it goes, with a progress bar), ``CHUNK`` rows per statement. ``position``, the
+        file read up to after these lines, is saved in the same transaction.
         """
         _check_server(server)
 
@@ -97,6 +130,8 @@ class QueueLogStore:
                 session.execute(insert, chunk)
                 total += len(chunk)
             added = (session.scalar(count) or 0) - before
+            if position is not None:
+                _save_position(session, server, position, self.clock())
             return StoreResult(added=added, already_stored=total - added)
 
         return await self._db.run_write(work)
@@ -127,4 +162,4 @@ class QueueLogStore:
             return sorted(found)
 
 
-__all__ = ["CHUNK", "LogLine", "QueueLogStore", "StoreResult", "digest"]
+__all__ = ["CHUNK", "LogLine", "Position", "QueueLogStore", "StoreResult", "digest"]

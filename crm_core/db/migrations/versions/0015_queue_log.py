@@ -12,6 +12,8 @@ from collections.abc import Sequence
 import sqlalchemy as sa
 from alembic import op
 
+import crm_core.db.types
+
 revision: str = '0015_queue_log'
 down_revision: str | None = '0012_campaigns'
 branch_labels: str | Sequence[str] | None = None
@@ -35,8 +37,18 @@ def upgrade() -> None:
     with op.batch_alter_table('queue_log', schema=None) as batch_op:
         batch_op.create_index('ix_queue_log_server_time', ['server', 'time'], unique=False)
 
+    op.create_table('queue_log_positions',
+    sa.Column('server', sa.String(length=64), nullable=False),
+    sa.Column('path', sa.String(length=1024), nullable=False),
+    sa.Column('inode', sa.BigInteger(), nullable=False),
+    sa.Column('offset', sa.BigInteger(), nullable=False),
+    sa.Column('updated_at', crm_core.db.types.UTCDateTime(), nullable=False),
+    sa.PrimaryKeyConstraint('server', 'path', name=op.f('pk_queue_log_positions'))
+    )
+
 
 def downgrade() -> None:
+    op.drop_table('queue_log_positions')
     with op.batch_alter_table('queue_log', schema=None) as batch_op:
         batch_op.drop_index('ix_queue_log_server_time')
     op.drop_table('queue_log')

@@ -1,0 +1,1 @@
+"""Statistics: Asterisk's queue_log read continuously, and the reports over it."""
