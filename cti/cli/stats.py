@@ -11,7 +11,7 @@ import io
 import json
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
-from datetime import date, datetime, timedelta
+from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
@@ -25,27 +25,17 @@ from crm_core.queue_log.services import LogLine, StoreResult
 from crm_core.wiring import Crm
 from cti.cli.common import app_context, console, fail, run_with_crm
 from cti.kpi import (
-    AgentBook,
-    AgentFigures,
     Interval,
-    QueueFigures,
     QueueLogError,
     QueueRules,
-    StintBook,
-    agent_figures,
     parse_line,
-    queue_figures,
 )
 from cti.kpi.queue_log import QueueLogLine
+from cti.statistics.reports import ReportError, Window, agent_report, queue_report
 
 app = typer.Typer(
     help="Statistics from Asterisk's queue_log: import, queues, agents.", no_args_is_help=True
 )
-
-LATE_LINES = timedelta(hours=12)
-"""Lines read past a report's end, so calls that entered before it get their endings."""
-AGENT_LOOKBACK = timedelta(days=1)
-"""Lines read before an agents' report, for who was logged in and paused at its start."""
 
 
 @dataclass(frozen=True)
@@ -137,17 +127,15 @@ Interval_ = Annotated[Interval, typer.Option("--interval", help="Period of each 
 Format = Annotated[str, typer.Option("--format", help="table, csv or json.")]
 
 
-def _window(start: str, end: str | None, zone: ZoneInfo) -> tuple[float, float]:
+def _window(start: str, end: str | None, zone: ZoneInfo) -> Window:
     try:
         first = date.fromisoformat(start)
         last = date.fromisoformat(end) if end else first
+        return Window(first, last, zone)
+    except ReportError as error:
+        fail(f"--{error.field}: {escape(str(error))}")
     except ValueError as error:
         fail(f"--from/--to: {escape(str(error))}")
-    if last < first:
-        fail("--to is before --from")
-    since = datetime(first.year, first.month, first.day, tzinfo=zone)
-    until = datetime(last.year, last.month, last.day, tzinfo=zone) + timedelta(days=1)
-    return since.timestamp(), until.timestamp()
 
 
 def _zone(name: str | None, ctx: typer.Context) -> ZoneInfo:
@@ -155,22 +143,6 @@ def _zone(name: str | None, ctx: typer.Context) -> ZoneInfo:
         return ZoneInfo(name or app_context(ctx).settings.ivr.timezone)
     except (ZoneInfoNotFoundError, ValueError):
         fail(f"--zone: unknown time zone {escape(repr(name))}")
-
-
-async def _books(
-    crm: Crm, since: float, until: float, earlier: float = 0.0
-) -> tuple[StintBook, AgentBook]:
-    """The stints and agents of the stored lines from ``earlier`` seconds before ``since``
-    to ``LATE_LINES`` after ``until``."""
-    stored = await crm.queue_log.lines(
-        since=since - earlier, until=until + LATE_LINES.total_seconds()
-    )
-    parsed = [
-        QueueLogLine(row.time, row.call_id, row.queue, row.agent, row.event,
-                     tuple(row.data.split("|")) if row.data else ())
-        for row in stored
-    ]  # fmt: skip
-    return StintBook().feed_all(parsed), AgentBook().feed_all(parsed)
 
 
 def _json_value(value: Any) -> Any:
@@ -201,28 +173,6 @@ def _emit(rows: list[dict[str, Any]], output_format: str, output: Path | None) -
         console.print(f"{len(rows)} rows written to {escape(str(output))}")
 
 
-QUEUE_FIELDS = (
-    "queue", "start", "offered", "answered", "abandoned", "timed_out", "key_exits",
-    "exit_empty", "withdrawn", "blocked", "short_abandons", "answered_within_sl", "sl_pct",
-    "asa_s", "avg_wait_s", "max_wait_s", "talk_s", "aht_s", "transfers",
-)  # fmt: skip
-"""The JSON/CSV contract of a queue row (docs/statistics.md)."""
-AGENT_FIELDS = (
-    "agent", "start", "answered", "talk_s", "wrapup_s", "pause_s", "pause_by_reason",
-    "login_s", "occupancy_pct",
-)  # fmt: skip
-
-
-def queue_rows(figures: list[QueueFigures]) -> list[dict[str, Any]]:
-    """Queue figures as the rows of the JSON/CSV contract."""
-    return [{name: asdict(row)[name] for name in QUEUE_FIELDS} for row in figures]
-
-
-def agent_rows(figures: list[AgentFigures]) -> list[dict[str, Any]]:
-    """Agent figures as the rows of the JSON/CSV contract."""
-    return [{name: asdict(row)[name] for name in AGENT_FIELDS} for row in figures]
-
-
 def _bar(value: int, most: int, width: int = 20) -> str:
     return "█" * round(width * value / most) if most else ""
 
@@ -242,32 +192,22 @@ def queues(
     output: Annotated[Path | None, typer.Option("--output", help="Write to a file.")] = None,
 ) -> None:
     """Each queue's figures per period: offered, answered, abandoned…, SL %, ASA, AHT."""
-    where = _zone(zone, ctx)
-    since, until = _window(start, end, where)
+    window = _window(start, end, _zone(zone, ctx))
     telephony = app_context(ctx).settings.telephony
 
     def rules(name: str) -> QueueRules:
         level = telephony.service_level.get(name, telephony.service_level_seconds)
         return QueueRules(service_level=level, short_abandon=short_abandon)
 
-    async def work(crm: Crm) -> list[QueueFigures]:
-        stints, agents = await _books(crm, since, until)
-        chosen = [s for s in stints.stints if since <= s.entered_at < until
-                  and (queue is None or s.queue == queue)]  # fmt: skip
-        blocked = [b for b in stints.blocked if since <= b.at < until
-                   and (queue is None or b.queue == queue)]  # fmt: skip
-        return queue_figures(chosen, blocked, interval=interval, zone=where, rules=rules,
-                             wrapup=lambda s: round(agents.wrapup_of(s)))  # fmt: skip
-
-    figures = run_with_crm(ctx, work)
+    figures = run_with_crm(ctx, lambda crm: queue_report(crm, window, interval, rules, queue)).rows
     if output_format != "table":
-        _emit(queue_rows(figures), output_format, output)
+        _emit([asdict(row) for row in figures], output_format, output)
         return
     table = Table("queue", "from", "offered", "volume", "answered", "abandoned", "other",
                   "SL %", "ASA s", "max wait s", "AHT s", title="Queues")  # fmt: skip
     most = max((row.offered for row in figures), default=0)
     for row in figures:
-        others = row.timed_out + row.key_exits + row.exit_empty + row.withdrawn + row.failed
+        others = row.offered - row.answered - row.abandoned
         table.add_row(
             escape(row.queue), row.start.strftime("%m-%d %H:%M"), str(row.offered),
             _bar(row.offered, most), str(row.answered), str(row.abandoned), str(others),
@@ -291,23 +231,10 @@ def agents(
     output: Annotated[Path | None, typer.Option("--output", help="Write to a file.")] = None,
 ) -> None:
     """Each agent's figures per period: calls, talk, wrap-up, pause, login, occupancy."""
-    where = _zone(zone, ctx)
-    since, until = _window(start, end, where)
-
-    async def work(crm: Crm) -> list[AgentFigures]:
-        earlier = AGENT_LOOKBACK.total_seconds()
-        stints, book = await _books(crm, since, until, earlier)
-        answered = [
-            s for s in stints.stints if s.ended_at is not None and since <= s.ended_at < until
-        ]
-        rows = agent_figures(
-            book, answered, interval=interval, zone=where, until=until, since=since
-        )
-        return [r for r in rows if agent is None or r.agent == agent]
-
-    figures = run_with_crm(ctx, work)
+    window = _window(start, end, _zone(zone, ctx))
+    figures = run_with_crm(ctx, lambda crm: agent_report(crm, window, interval, agent)).rows
     if output_format != "table":
-        _emit(agent_rows(figures), output_format, output)
+        _emit([asdict(row) for row in figures], output_format, output)
         return
     table = Table("agent", "from", "calls", "talk s", "wrap-up s", "paused s", "logged in s",
                   "occupancy %", title="Agents")  # fmt: skip
@@ -320,4 +247,4 @@ def agents(
     console.print(table)
 
 
-__all__ = ["AGENT_FIELDS", "QUEUE_FIELDS", "agent_rows", "app", "queue_rows"]
+__all__ = ["app"]

@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cti.cli import app
-from cti.cli.stats import AGENT_FIELDS, QUEUE_FIELDS
+from cti.statistics.reports import AGENT_FIELDS, QUEUE_FIELDS
 from tests.support.stats import T0, docs_example
 
 AGENT = "王芳"
@@ -92,7 +92,7 @@ def test_a_file_with_malformed_lines_is_refused_whole_unless_asked(
     ("args", "message"),
     [
         (("--from", "07/12/2026"), "--from/--to"),
-        (("--from", "2026-12-07", "--to", "2026-12-01"), "--to is before --from"),
+        (("--from", "2026-12-07", "--to", "2026-12-01"), "--to: the last day is before the first"),
         (("--from", "2026-12-07", "--zone", "Mars/Base"), "unknown time zone"),
         (("--from", "2026-12-07", "--format", "xml"), "is not table, csv or json"),
     ],

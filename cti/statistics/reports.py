@@ -1,0 +1,195 @@
+"""Queue and agent reports over the stored queue_log lines: one way to build them, for
+``ctidesk stats`` and ``GET /api/stats/…`` alike.
+
+A report covers whole days ``[first, last]`` in a time zone. It reads the stored lines
+up to ``LATE_LINES`` after its end (for the endings of calls that entered before it) and,
+for agents, from ``AGENT_LOOKBACK`` before its start (who was logged in and paused when
+it began). The rows follow the contract in docs/statistics.md.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Callable
+from dataclasses import dataclass, field
+from datetime import date, datetime, timedelta
+from zoneinfo import ZoneInfo
+
+from crm_core.wiring import Crm
+from cti.kpi import (
+    AgentBook,
+    AgentFigures,
+    Interval,
+    QueueFigures,
+    QueueLogLine,
+    QueueRules,
+    StintBook,
+    agent_figures,
+    queue_figures,
+)
+
+LATE_LINES = timedelta(hours=12)
+"""Lines read past a report's end, so calls that entered before it get their endings."""
+AGENT_LOOKBACK = timedelta(days=1)
+"""Lines read before an agents' report, for who was logged in and paused at its start."""
+MAX_DAYS = 366
+"""The longest report, in days."""
+
+
+class ReportError(ValueError):
+    """A report that cannot be made as asked; ``field`` names the parameter."""
+
+    def __init__(self, message: str, field: str) -> None:
+        super().__init__(message)
+        self.field = field
+
+
+@dataclass(frozen=True)
+class Window:
+    """Whole days ``first``..``last`` in ``zone``, as epoch seconds ``[since, until)``."""
+
+    first: date
+    last: date
+    zone: ZoneInfo
+
+    def __post_init__(self) -> None:
+        if self.last < self.first:
+            raise ReportError("the last day is before the first", "to")
+        if (self.last - self.first).days >= MAX_DAYS:
+            raise ReportError(f"a report covers {MAX_DAYS} days at most", "to")
+
+    @property
+    def since(self) -> float:
+        """The first day's local midnight."""
+        return datetime(
+            self.first.year, self.first.month, self.first.day, tzinfo=self.zone
+        ).timestamp()
+
+    @property
+    def until(self) -> float:
+        """The local midnight after the last day."""
+        after = self.last + timedelta(days=1)
+        return datetime(after.year, after.month, after.day, tzinfo=self.zone).timestamp()
+
+
+@dataclass(frozen=True)
+class QueueRow:
+    """One queue and period: the JSON contract's names (docs/statistics.md)."""
+
+    queue: str
+    start: datetime
+    offered: int
+    answered: int
+    abandoned: int
+    timed_out: int
+    key_exits: int
+    exit_empty: int
+    withdrawn: int
+    blocked: dict[str, int]
+    short_abandons: int
+    answered_within_sl: int
+    sl_pct: float | None
+    asa_s: float | None
+    avg_wait_s: float | None
+    max_wait_s: int | None
+    talk_s: int
+    aht_s: float | None
+    transfers: int
+
+
+@dataclass(frozen=True)
+class AgentRow:
+    """One agent and period: the JSON contract's names (docs/statistics.md)."""
+
+    agent: str
+    start: datetime
+    answered: int
+    talk_s: int
+    wrapup_s: float
+    pause_s: float
+    pause_by_reason: dict[str, float]
+    login_s: float
+    occupancy_pct: float | None
+
+
+@dataclass(frozen=True)
+class QueueReport:
+    """``GET /api/stats/queues``: the rows, oldest period first per queue."""
+
+    rows: tuple[QueueRow, ...] = field(default_factory=tuple)
+
+
+@dataclass(frozen=True)
+class AgentReport:
+    """``GET /api/stats/agents``: the rows, oldest period first per agent."""
+
+    rows: tuple[AgentRow, ...] = field(default_factory=tuple)
+
+
+QUEUE_FIELDS = tuple(QueueRow.__dataclass_fields__)
+AGENT_FIELDS = tuple(AgentRow.__dataclass_fields__)
+
+
+def queue_row(figures: QueueFigures) -> QueueRow:
+    """The contract's row of a queue's figures."""
+    return QueueRow(**{name: getattr(figures, name) for name in QUEUE_FIELDS})
+
+
+def agent_row(figures: AgentFigures) -> AgentRow:
+    """The contract's row of an agent's figures."""
+    return AgentRow(**{name: getattr(figures, name) for name in AGENT_FIELDS})
+
+
+async def _books(crm: Crm, since: float, until: float) -> tuple[StintBook, AgentBook]:
+    stored = await crm.queue_log.lines(since=since, until=until)
+    parsed = [
+        QueueLogLine(row.time, row.call_id, row.queue, row.agent, row.event,
+                     tuple(row.data.split("|")) if row.data else ())
+        for row in stored
+    ]  # fmt: skip
+    return StintBook().feed_all(parsed), AgentBook().feed_all(parsed)
+
+
+async def queue_report(
+    crm: Crm,
+    window: Window,
+    interval: Interval,
+    rules: Callable[[str], QueueRules],
+    queue: str | None = None,
+) -> QueueReport:
+    """Each queue's figures per period of ``interval`` within ``window``."""
+    since, until = window.since, window.until
+    stints, agents = await _books(crm, since, until + LATE_LINES.total_seconds())
+    chosen = [s for s in stints.stints if since <= s.entered_at < until
+              and (queue is None or s.queue == queue)]  # fmt: skip
+    blocked = [b for b in stints.blocked if since <= b.at < until
+               and (queue is None or b.queue == queue)]  # fmt: skip
+    figures = queue_figures(chosen, blocked, interval=interval, zone=window.zone, rules=rules,
+                            wrapup=lambda s: round(agents.wrapup_of(s)))  # fmt: skip
+    return QueueReport(tuple(queue_row(row) for row in figures))
+
+
+async def agent_report(
+    crm: Crm, window: Window, interval: Interval, agent: str | None = None
+) -> AgentReport:
+    """Each agent's figures per period of ``interval`` within ``window``."""
+    since, until = window.since, window.until
+    earlier = AGENT_LOOKBACK.total_seconds()
+    stints, book = await _books(crm, since - earlier, until + LATE_LINES.total_seconds())
+    answered = [s for s in stints.stints if s.ended_at is not None and since <= s.ended_at < until]
+    figures = agent_figures(book, answered, interval=interval, zone=window.zone, until=until,
+                            since=since)  # fmt: skip
+    return AgentReport(tuple(agent_row(r) for r in figures if agent is None or r.agent == agent))
+
+
+__all__ = [
+    "AGENT_FIELDS",
+    "QUEUE_FIELDS",
+    "AgentReport",
+    "AgentRow",
+    "QueueReport",
+    "QueueRow",
+    "ReportError",
+    "Window",
+    "agent_report",
+    "queue_report",
+]
