@@ -81,7 +81,12 @@ class AgiSettings(_Section):
     host: str = Field("127.0.0.1", min_length=1, description="FastAGI listen address.")
     port: int = Field(4573, ge=0, le=65535, description="FastAGI TCP port (0: any free one).")
     secret: SecretStr | None = Field(
-        None, description="FastAGI secret; environment or secrets file only."
+        None,
+        description="FastAGI shared secret (Asterisk holds it in ctidesk_agi.conf); "
+        "environment or secrets file only; `ctidesk serve` refuses to start without it.",
+    )
+    max_sessions: int = Field(
+        100, ge=1, description="FastAGI sessions at once; more are refused (the line queues)."
     )
 
 

@@ -89,6 +89,13 @@ class AsteriskServer:
         return secret
 
     @property
+    def agi_secret(self) -> str:
+        """The FastAGI secret generated for this run (Asterisk's ctidesk_agi.conf holds it)."""
+        with Path(self.state.secrets_file).open("rb") as stream:
+            secret: str = tomllib.load(stream)["agi"]["secret"]
+        return secret
+
+    @property
     def _owner_file(self) -> Path:
         """Which test process started the running sandbox (absent: a person did)."""
         return self.sandbox.layout.state_dir / "test-owner.pid"
@@ -129,9 +136,9 @@ class AsteriskServer:
 
     def restart(self) -> None:
         """Stop Asterisk by pid and start it again on the same ports with the same secret."""
-        secret = self.ami_secret
+        secret, agi_secret = self.ami_secret, self.agi_secret
         self.sandbox.down()
-        self._state = self.sandbox.up(ami_secret=secret).state
+        self._state = self.sandbox.up(ami_secret=secret, agi_secret=agi_secret).state
         self._owner_file.write_text(str(os.getpid()))
 
     def cli(self, command: str) -> str:
