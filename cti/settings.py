@@ -26,6 +26,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from cti.model import DEFAULT_SERVICE_LEVEL_SECONDS
@@ -340,6 +341,51 @@ class SecretsSettings(_Section):
     file: str = Field("", description="Path of the TOML secrets file (mode 600); empty = none.")
 
 
+_DIAL_PREFIX = r"^(\+[0-9]{0,8}|[0-9]{1,8})$"
+DialPrefix = Annotated[str, Field(pattern=_DIAL_PREFIX)]
+RoleName = Literal["agent", "supervisor", "admin"]
+
+
+def _privileged_roles() -> list[RoleName]:
+    return ["supervisor", "admin"]
+
+
+class OutsideCallSettings(_Section):
+    """The toll-fraud guard: which outside numbers users may call (click-to-dial,
+    transfers and conferences to a number), and how often."""
+
+    allowed_prefixes: list[DialPrefix] = Field(
+        default_factory=list,
+        description="Prefixes an outside number must start with (empty: any prefix).",
+    )
+    min_digits: int = Field(3, ge=1, le=32, description="Fewest digits of an outside number.")
+    max_digits: int = Field(15, ge=1, le=32, description="Most digits of an outside number.")
+    international_prefixes: list[DialPrefix] = Field(
+        default_factory=lambda: ["00", "+"],
+        description="Prefixes of international numbers, refused unless the role may call them.",
+    )
+    international_roles: list[RoleName] = Field(
+        default_factory=_privileged_roles,
+        description="Roles that may call international numbers.",
+    )
+    premium_prefixes: list[DialPrefix] = Field(
+        default_factory=lambda: ["900", "0900", "1900"],
+        description="Prefixes of premium-rate numbers, refused unless the role may call them.",
+    )
+    premium_roles: list[RoleName] = Field(
+        default_factory=list, description="Roles that may call premium-rate numbers."
+    )
+    calls_per_minute: int = Field(
+        10, ge=1, description="Outside calls one user may place in any 60 seconds."
+    )
+
+    @model_validator(mode="after")
+    def _lengths_in_order(self) -> OutsideCallSettings:
+        if self.min_digits > self.max_digits:
+            raise ValueError("min_digits must not be more than max_digits")
+        return self
+
+
 class Settings(_Section):
     """All settings of the service; build it with `load_settings`."""
 
@@ -360,6 +406,9 @@ class Settings(_Section):
     )
     ivr: IvrSettings = Field(default_factory=IvrSettings, description="IVR flows.")
     dialer: DialerSettings = Field(default_factory=DialerSettings, description="Outbound dialer.")
+    dialling: OutsideCallSettings = Field(
+        default_factory=OutsideCallSettings, description="Calls to outside numbers."
+    )
     secrets: SecretsSettings = Field(default_factory=SecretsSettings, description="Secrets file.")
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
