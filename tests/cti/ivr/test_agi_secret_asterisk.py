@@ -44,12 +44,16 @@ async def test_the_secret_shows_in_no_ami_event_capture_or_asterisk_log(
     asterisk: AsteriskServer, sqlite_url: str, ami: AmiClient
 ) -> None:
     secret = asterisk.agi_secret.encode()
-    captured: list[bytes] = []  # the raw AMI bytes, as `ctidesk ami record` writes them
+    # The raw AMI bytes, as `ctidesk ami record` writes them, on the widest account (every
+    # event class, the AGI commands included: more than the service's own account sees).
+    captured: list[bytes] = []
     capture = await AmiConnection.open(
         asterisk.ami_host, asterisk.ami_port, on_event=lambda _: None, on_raw=captured.append
     )
     try:
-        login = Action("Login", Username=asterisk.ami_username, Secret=asterisk.ami_secret)
+        login = Action(
+            "Login", Username=asterisk.observer_username, Secret=asterisk.observer_secret
+        )
         await capture.send(login, answer_within=10)
         async with ivr_service(ivr_settings(asterisk, sqlite_url), ami) as service:
             call = await IvrCall.dial(ami, POINTS_LINE, STRANGER)
