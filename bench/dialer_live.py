@@ -42,6 +42,7 @@ import json
 import logging
 import os
 import random
+import secrets
 import socket
 import sys
 import tempfile
@@ -176,7 +177,7 @@ async def running(target: AmiTarget, options: Options, workdir: Path) -> AsyncIt
         ami=AmiSettings(host=target.host, port=target.port, username=target.username,
                         secret=SecretStr(target.secret), ping_interval=5.0),
         api=ApiSettings(port=0),
-        agi=AgiSettings(port=0),
+        agi=AgiSettings(port=0, secret=SecretStr(secrets.token_urlsafe(24))),
         database=DatabaseSettings(url=url),
         dialer=DialerSettings(ring_seconds=options.ring_seconds),
     )  # fmt: skip

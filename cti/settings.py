@@ -26,6 +26,7 @@ from pydantic import (
     SecretStr,
     ValidationError,
     field_validator,
+    model_validator,
 )
 
 from cti.model import DEFAULT_SERVICE_LEVEL_SECONDS
@@ -81,7 +82,12 @@ class AgiSettings(_Section):
     host: str = Field("127.0.0.1", min_length=1, description="FastAGI listen address.")
     port: int = Field(4573, ge=0, le=65535, description="FastAGI TCP port (0: any free one).")
     secret: SecretStr | None = Field(
-        None, description="FastAGI secret; environment or secrets file only."
+        None,
+        description="FastAGI shared secret (Asterisk holds it in ctidesk_agi.conf); "
+        "environment or secrets file only; `ctidesk serve` refuses to start without it.",
+    )
+    max_sessions: int = Field(
+        100, ge=1, description="FastAGI sessions at once; more are refused (the line queues)."
     )
 
 
@@ -349,6 +355,51 @@ class SecretsSettings(_Section):
     file: str = Field("", description="Path of the TOML secrets file (mode 600); empty = none.")
 
 
+_DIAL_PREFIX = r"^(\+[0-9]{0,8}|[0-9]{1,8})$"
+DialPrefix = Annotated[str, Field(pattern=_DIAL_PREFIX)]
+RoleName = Literal["agent", "supervisor", "admin"]
+
+
+def _privileged_roles() -> list[RoleName]:
+    return ["supervisor", "admin"]
+
+
+class OutsideCallSettings(_Section):
+    """The toll-fraud guard: which outside numbers users may call (click-to-dial,
+    transfers and conferences to a number), and how often."""
+
+    allowed_prefixes: list[DialPrefix] = Field(
+        default_factory=list,
+        description="Prefixes an outside number must start with (empty: any prefix).",
+    )
+    min_digits: int = Field(3, ge=1, le=32, description="Fewest digits of an outside number.")
+    max_digits: int = Field(15, ge=1, le=32, description="Most digits of an outside number.")
+    international_prefixes: list[DialPrefix] = Field(
+        default_factory=lambda: ["00", "+"],
+        description="Prefixes of international numbers, refused unless the role may call them.",
+    )
+    international_roles: list[RoleName] = Field(
+        default_factory=_privileged_roles,
+        description="Roles that may call international numbers.",
+    )
+    premium_prefixes: list[DialPrefix] = Field(
+        default_factory=lambda: ["900", "0900", "1900"],
+        description="Prefixes of premium-rate numbers, refused unless the role may call them.",
+    )
+    premium_roles: list[RoleName] = Field(
+        default_factory=list, description="Roles that may call premium-rate numbers."
+    )
+    calls_per_minute: int = Field(
+        10, ge=1, description="Outside calls one user may place in any 60 seconds."
+    )
+
+    @model_validator(mode="after")
+    def _lengths_in_order(self) -> OutsideCallSettings:
+        if self.min_digits > self.max_digits:
+            raise ValueError("min_digits must not be more than max_digits")
+        return self
+
+
 class Settings(_Section):
     """All settings of the service; build it with `load_settings`."""
 
@@ -370,6 +421,9 @@ class Settings(_Section):
     ivr: IvrSettings = Field(default_factory=IvrSettings, description="IVR flows.")
     dialer: DialerSettings = Field(default_factory=DialerSettings, description="Outbound dialer.")
     stats: StatsSettings = Field(default_factory=StatsSettings, description="Statistics.")
+    dialling: OutsideCallSettings = Field(
+        default_factory=OutsideCallSettings, description="Calls to outside numbers."
+    )
     secrets: SecretsSettings = Field(default_factory=SecretsSettings, description="Secrets file.")
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)

@@ -31,6 +31,7 @@ def build_ivr(
     host: str = "127.0.0.1",
     port: int = 4573,
     secret: str | None = None,
+    max_sessions: int | None = None,
     survey_started: Callable[[str], None] | None = None,
 ) -> AgiServer:
     """A FastAGI server serving every flow over ``crm`` with ``config``.
@@ -41,4 +42,4 @@ def build_ivr(
     if survey_started is not None:
         deps = replace(deps, survey_started=survey_started)
     routes = {name: partial(flow, deps=deps) for name, flow in FLOWS.items()}
-    return AgiServer(host=host, port=port, secret=secret, routes=routes)
+    return AgiServer(host=host, port=port, secret=secret, routes=routes, max_sessions=max_sessions)

@@ -9,18 +9,28 @@ every console of the process freezes; and its ``add_route`` wraps handlers in
 (tests/ivr/test_agi_server.py holds the regression tests for both).
 
 Routes are the path of ``agi://host:port/PATH``: ``AGI(agi://127.0.0.1:4573/points)``
-runs the flow registered as ``points``. With a shared secret configured, the first AGI
-argument must be that secret, or the session is closed before any flow runs.
+runs the flow registered as ``points``.
+
+With a shared secret configured, Asterisk proves it knows the secret before any flow runs,
+without the secret ever travelling or showing: the server sends a fresh random challenge
+as ``GET FULL VARIABLE ${SHA1(<challenge>${AST_CONFIG(ctidesk_agi.conf,agi,secret)})}``
+and compares the digest with its own. The secret is read by Asterisk from its own
+``ctidesk_agi.conf``: it is in no dialplan argument (``Newexten`` AppData, the verbose
+log), no channel variable (``VarSet``), and the digest of one challenge is worthless for
+the next. A wrong or missing answer closes the session before any flow runs, as does a
+session over ``max_sessions``: the dialplan then goes on as when no IVR answers.
 """
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
+import hashlib
 import hmac
 import inspect
 import ipaddress
 import logging
+import secrets
 from collections.abc import Awaitable, Callable, Mapping
 
 from ivr.agi import (
@@ -35,6 +45,20 @@ from ivr.session import AgiSession
 
 log = logging.getLogger(__name__)
 Flow = Callable[[AgiSession], Awaitable[None]]
+SECRET_SOURCE = "AST_CONFIG(ctidesk_agi.conf,agi,secret)"  # noqa: S105 (where, not what)
+"""Where Asterisk reads the shared secret: ``[agi] secret`` of its ``ctidesk_agi.conf``."""
+
+
+def challenge_command(challenge: str) -> str:
+    """The expression Asterisk evaluates to answer ``challenge``: SHA-1 of it and the secret."""
+    return "${SHA1(" + challenge + "${" + SECRET_SOURCE + "})}"
+
+
+def challenge_answer(challenge: str, secret: str) -> str:
+    """The digest only a holder of ``secret`` can give for ``challenge`` (hex, lower case)."""
+    # SHA1() is the digest Asterisk's dialplan offers; with a fresh random challenge and
+    # the secret behind it, an answer proves knowledge of the secret and reveals nothing.
+    return hashlib.sha1((challenge + secret).encode()).hexdigest()  # noqa: S324
 
 
 def _loopback(host: str) -> str:
@@ -60,10 +84,14 @@ class AgiServer:
         routes: Mapping[str, Flow] | None = None,
         environment_timeout: float = 5.0,
         command_timeout: float = 10.0,
+        max_sessions: int | None = None,
     ) -> None:
+        if max_sessions is not None and max_sessions < 1:
+            raise ValueError(f"max_sessions must be at least 1, not {max_sessions}")
         self.host = _loopback(host)
         self._port = port
         self._secret = secret or None
+        self.max_sessions = max_sessions
         self._routes: dict[str, Flow] = {}
         self._environment_timeout = environment_timeout
         self._command_timeout = command_timeout
@@ -73,6 +101,7 @@ class AgiServer:
         self.hung_up = 0
         self.failed = 0
         self.refused = 0
+        self.over_capacity = 0
         self._ended = asyncio.Condition()
         for path, flow in (routes or {}).items():
             self.add_route(path, flow)
@@ -160,15 +189,23 @@ class AgiServer:
             self.refused += 1
             log.info("FastAGI connection dropped before a flow started: %s", error)
             return
-        flow = self._routes.get(environment.script)
-        if flow is None or not self._authorised(environment):
+        if self.max_sessions is not None and len(self._sessions) > self.max_sessions:
             self.refused += 1
+            self.over_capacity += 1
             log.warning(
-                "FastAGI request refused: %s %r",
-                "bad secret for" if flow is not None else "no route", environment.script,
-            )  # fmt: skip
+                "FastAGI request refused: %d sessions already (max_sessions)", self.max_sessions
+            )
+            return
+        flow = self._routes.get(environment.script)
+        if flow is None:
+            self.refused += 1
+            log.warning("FastAGI request refused: no route %r", environment.script)
             return
         session = AgiSession(reader, writer, environment, command_timeout=self._command_timeout)
+        if not await self._authorised(session):
+            self.refused += 1
+            log.warning("FastAGI request refused: bad secret for %r", environment.script)
+            return
         try:
             await flow(session)
         except AgiHangup:
@@ -183,11 +220,18 @@ class AgiServer:
         else:
             self.completed += 1
 
-    def _authorised(self, environment: AgiEnvironment) -> bool:
+    async def _authorised(self, session: AgiSession) -> bool:
+        """Whether the peer answers a fresh challenge with the shared secret (see above)."""
         if self._secret is None:
             return True
-        given = (environment.arguments or [""])[0]
-        return hmac.compare_digest(given.encode(), self._secret.encode())
+        challenge = secrets.token_hex(16)
+        try:
+            reply = await session.command("GET FULL VARIABLE", challenge_command(challenge))
+        except (AgiHangup, AgiProtocolError) as error:
+            log.info("FastAGI challenge not answered: %s", error)
+            return False
+        given = (reply.data or "").strip().lower().encode()
+        return hmac.compare_digest(given, challenge_answer(challenge, self._secret).encode())
 
 
 async def read_environment(reader: asyncio.StreamReader, within: float) -> AgiEnvironment:

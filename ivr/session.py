@@ -97,8 +97,21 @@ class AgiSession:
         return digits
 
     async def read_key(self, prompt: str, *, wait: float, allowed: str) -> str | None:
-        """One key among ``allowed`` (``None``: nothing typed in time, or another key)."""
-        return await self.read_digits(prompt, max_digits=1, wait=wait, allowed=allowed)
+        """One key among ``allowed`` (``None``: nothing typed in time, or another key).
+
+        Every keypad key is a choice here, ``#`` and ``*`` included: ``GET OPTION`` plays
+        the prompt, then waits ``wait`` seconds, and returns the key pressed (its character
+        code). ``GET DATA`` would not do: it takes ``#`` as the end of input and returns
+        nothing, so a menu's "press # to finish" would be heard as no key at all.
+        """
+        if not allowed or any(key not in KEYPAD for key in allowed):
+            raise ValueError(f"menu keys must be keypad keys, not {allowed!r}")
+        reply = await self.command(
+            "GET OPTION", prompt, KEYPAD, str(int(wait * 1000)), allow=wait + 60
+        )
+        code = reply.number
+        key = chr(code) if 0 < code < 128 else ""
+        return key if key and key in allowed else None
 
     # -- speech --------------------------------------------------------------------
     async def play(self, sound: str) -> None:

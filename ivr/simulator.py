@@ -2,19 +2,24 @@
 
 It sends the ``agi_*`` environment, then answers each command as Asterisk would:
 keypad reads from a script of keys, channel variables from a dictionary, everything
-else ``200 result=0``. It records every command and, per command, the turnaround: the
-time from our reply (or the environment) to the server's next command. Tests use it for
-the protocol and the flows' validation; ``bench/ivr_load.py`` for load.
+else ``200 result=0``. With a ``secret`` it answers the server's challenge as an
+Asterisk whose ``ctidesk_agi.conf`` holds that secret (without one, as an Asterisk whose
+file is missing: the challenge alone). It records every command and, per command, the
+turnaround: the time from our reply (or the environment) to the server's next command.
+Tests use it for the protocol and the flows' validation; ``bench/ivr_load.py`` for load.
 """
 
 from __future__ import annotations
 
 import asyncio
+import hashlib
+import re
 import shlex
 import time
 from collections.abc import Callable, Iterable, Mapping
 from dataclasses import dataclass, field
 
+_CHALLENGE = re.compile(r"\$\{SHA1\((?P<challenge>[0-9a-f]+)\$\{AST_CONFIG\([^)]*\)\}\)\}")
 HANG_UP = "HANGUP"
 """A key script entry that hangs the caller up instead of answering that keypad read."""
 
@@ -27,6 +32,7 @@ class SimulatedCall:
     turnarounds: list[float] = field(default_factory=list)
     variables: dict[str, str] = field(default_factory=dict)
     hung_up: bool = False
+    secret: str | None = None
 
     def said(self, command: str) -> list[list[str]]:
         """The arguments of every ``command`` sent (e.g. ``"SAY NUMBER"``)."""
@@ -71,13 +77,15 @@ async def simulate_call(
     variables: Mapping[str, str] | None = None,
     within: float = 30.0,
     think: Callable[[], float] | None = None,
+    secret: str | None = None,
 ) -> SimulatedCall:
     """Play one call against the FastAGI server at ``host:port``; returns what it sent.
 
     ``think`` gives the seconds a caller takes before each keypad answer (a person
-    listening and typing); the turnaround clock starts when the answer is sent.
+    listening and typing); the turnaround clock starts when the answer is sent. ``secret``
+    is what this Asterisk's ``ctidesk_agi.conf`` holds (``None``: no such file).
     """
-    call = SimulatedCall(variables=dict(variables or {}))
+    call = SimulatedCall(variables=dict(variables or {}), secret=secret)
     pending = list(keys)
     reader, writer = await asyncio.open_connection(host, port)
     try:
@@ -92,7 +100,7 @@ async def simulate_call(
                 call.turnarounds.append(time.perf_counter() - sent_at)
                 line = raw.decode().rstrip("\n")
                 call.commands.append(line)
-                if think is not None and line.startswith("GET DATA"):
+                if think is not None and line.startswith(("GET DATA", "GET OPTION")):
                     await asyncio.sleep(think())
                 reply = _answer(line, pending, call)
                 if reply is None:
@@ -116,9 +124,18 @@ def _answer(line: str, keys: list[str], call: SimulatedCall) -> str | None:
         if key == HANG_UP:
             return None
         return f"200 result={key}\n" if key else "200 result= (timeout)\n"
+    if name == "GET OPTION":
+        key = keys.pop(0) if keys else ""
+        if key == HANG_UP:
+            return None
+        return f"200 result={ord(key[0]) if key else 0} endpos=0\n"
     if name == "SET VARIABLE":
         call.variables[words[2]] = words[3] if len(words) > 3 else ""
         return "200 result=1\n"
+    challenge = _CHALLENGE.fullmatch(words[3]) if len(words) > 3 else None
+    if line.upper().startswith("GET FULL VARIABLE") and challenge is not None:
+        text = challenge.group("challenge") + (call.secret or "")
+        return f"200 result=1 ({hashlib.sha1(text.encode()).hexdigest()})\n"  # noqa: S324
     if line.upper().startswith("GET FULL VARIABLE"):
         expression = words[3].removeprefix("${").removesuffix("}")
         # Like Asterisk: an unset variable reads as empty, not as "not found".

@@ -75,7 +75,7 @@ def call_routes(calls: CallActions) -> tuple[Route, ...]:
     base = "/api/calls/{id}"
     return (
         Route("POST", "/api/calls/dial", dial, "Click-to-dial from the agent's phone",
-              roles=STAFF, body=DialBody, response=DIAL, errors=(400, 404, 409, 503)),
+              roles=STAFF, body=DialBody, response=DIAL, errors=(400, 403, 404, 409, 503)),
         Route("POST", f"{base}/hold", hold, "Hold the other party", roles=STAFF,
               response=CALL_ACTION, errors=live),
         Route("POST", f"{base}/retrieve", retrieve, "Retrieve the held party", roles=STAFF,

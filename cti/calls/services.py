@@ -22,6 +22,7 @@ from cti.bus.bridge import TelephonyBridge
 from cti.bus.dialplan import CONFERENCE_CONTEXT, HOLD_CONTEXT, OUTBOUND_CONTEXT, TARGET_VARIABLE
 from cti.bus.legs import CallEndedError, CallLegs, CallStateError
 from cti.calls.errors import UnknownTargetError
+from cti.calls.policy import OutsideCallGuard
 from cti.calls.schemas import CallActionResult, DialResult
 from cti.calls.targets import NUMBER, Destination, resolve_target
 from cti.model import CallEnded, CallView, ChannelView, DomainEvent
@@ -64,9 +65,11 @@ class CallControl:
         legs: CallLegs,
         users: UserService,
         screen_pop: TransferPops,
+        outside: OutsideCallGuard,
         dial_caller_id: str = "",
     ) -> None:
         self._client = client
+        self._outside = outside
         self._bridge = bridge
         self._users = users
         self._screen_pop = screen_pop
@@ -88,6 +91,7 @@ class CallControl:
         interface = phone_of(user)
         if not NUMBER.fullmatch(number):
             raise UnknownTargetError(f"{number!r} is not a phone number", target=number)
+        await self._outside.admit(user, number, doing="dial")
         call_id = f"ctidesk-{secrets.token_hex(8)}"
         self._bridge.model.expect_outbound(call_id, interface, number)
         fields: dict[str, str | bool | int] = {
@@ -141,7 +145,7 @@ class CallControl:
     ) -> CallActionResult:
         """Blind: send the far end to the target now. Attended: hold it and call the target."""
         call, leg = self._mine(user, call_id)
-        destination = await self._destination(target)
+        destination = await self._destination(user, target, doing="transfer", call_id=call_id)
         control = self._controls.get(call_id)
         far = (
             control.far_end
@@ -204,7 +208,7 @@ class CallControl:
     async def conference(self, user: UserView, call_id: str, target: str) -> CallActionResult:
         """The agent, the far end and ``target`` in one ConfBridge room."""
         call, leg = self._mine(user, call_id)
-        destination = await self._destination(target)
+        destination = await self._destination(user, target, doing="conference", call_id=call_id)
         room = self._rooms.get(call_id) or call.conference
         if room is None:
             control = self._controls.get(call_id)
@@ -284,8 +288,12 @@ class CallControl:
             raise CallStateError(f"call {call_id} has no consult call", call_id=call_id)
         return control
 
-    async def _destination(self, target: str) -> Destination:
+    async def _destination(
+        self, user: UserView, target: str, *, doing: str, call_id: str
+    ) -> Destination:
         destination = await resolve_target(self._users, target)
+        if destination.kind == "number":  # the public network: the toll-fraud guard
+            await self._outside.admit(user, destination.label, doing=doing, call_id=call_id)
         if destination.kind == "queue":
             known = {queue.name for queue in self._bridge.model.snapshot(self._clock()).queues}
             if destination.exten not in known:

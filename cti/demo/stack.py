@@ -83,11 +83,13 @@ class DemoStack:
         self.started_sandbox = not result.already_running
         state = result.state
         secrets_text = await asyncio.to_thread(Path(state.secrets_file).read_text)
-        secret = tomllib.loads(secrets_text)["ami"]["secret"]
+        generated = tomllib.loads(secrets_text)  # this run's AMI and FastAGI secrets
         settings = self.base_settings.model_copy(update={
             "ami": self.base_settings.ami.model_copy(update={
                 "host": state.ami_host, "port": state.ami_port, "username": state.ami_username,
-                "secret": SecretStr(secret)}),
+                "secret": SecretStr(generated["ami"]["secret"])}),
+            "agi": self.base_settings.agi.model_copy(update={
+                "secret": SecretStr(generated["agi"]["secret"])}),
             "api": self.base_settings.api.model_copy(update={"port": self.api_port,
                                                               "host": "127.0.0.1"}),
             "phone": self.base_settings.phone.model_copy(update={

@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 from collections.abc import Callable
+from dataclasses import dataclass
 from datetime import timedelta
+
+from pydantic import SecretStr
 
 from crm_core.selfservice.schemas import PinPolicy
 from crm_core.wiring import Crm
@@ -33,6 +36,16 @@ def ivr_config(settings: Settings) -> IvrConfig:
     )
 
 
+class AgiSecretMissing(Exception):
+    """The service was asked to serve FastAGI without a shared secret."""
+
+
+NO_SECRET = (
+    "the FastAGI server needs a shared secret: set CTIDESK_AGI_SECRET (or [agi] secret in "  # noqa: S105
+    "the secrets file) to the secret Asterisk holds in ctidesk_agi.conf (docs/security.md)"
+)
+
+
 def ivr_for(
     settings: Settings, crm: Crm, *, survey_started: Callable[[str], None] | None = None
 ) -> AgiServer:
@@ -44,5 +57,24 @@ def ivr_for(
         host=settings.agi.host,
         port=settings.agi.port,
         secret=secret.get_secret_value() if secret is not None else None,
+        max_sessions=settings.agi.max_sessions,
         survey_started=survey_started,
     )
+
+
+@dataclass(frozen=True)
+class SecretRequired:
+    """Runs the service's FastAGI server, which never starts without a shared secret."""
+
+    server: AgiServer
+    secret: SecretStr | None
+
+    async def start(self) -> None:
+        """Start serving; :class:`AgiSecretMissing` when no secret (or an empty one) is set."""
+        if self.secret is None or not self.secret.get_secret_value().strip():
+            raise AgiSecretMissing(NO_SECRET)
+        await self.server.start()
+
+    async def stop(self) -> None:
+        """Stop serving."""
+        await self.server.stop()

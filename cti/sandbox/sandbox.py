@@ -85,11 +85,11 @@ class Sandbox:
         return process.chroot_command(self.layout.root, [ASTERISK, "-rx", command])
 
     # ------------------------------------------------------------------ lifecycle
-    def up(self, *, ami_secret: str | None = None) -> UpResult:
+    def up(self, *, ami_secret: str | None = None, agi_secret: str | None = None) -> UpResult:
         """Build the tree if missing, write the config, start Asterisk, wait for AMI.
 
-        A new AMI secret is generated unless ``ami_secret`` is given (a restart that
-        connected clients must survive).
+        New AMI and FastAGI secrets are generated unless given (a restart that connected
+        clients must survive); both go to the secrets file the service reads.
         """
         _require_root()
         running = self.status()
@@ -100,19 +100,21 @@ class Sandbox:
         _require_free_port(self.ami_port, socket.SOCK_STREAM)
         _require_free_port(self.sip_port, socket.SOCK_DGRAM)
         ami_secret = ami_secret or secrets.token_urlsafe(24)
+        agi_secret = agi_secret or secrets.token_urlsafe(24)
         write_config(
             self.layout,
             ConfigValues(
                 ami_port=self.ami_port,
                 ami_username=self.ami_username,
                 ami_secret=ami_secret,
+                agi_secret=agi_secret,
                 sip_port=self.sip_port,
                 rtp_start=RTP_PORTS[0],
                 rtp_end=RTP_PORTS[1],
                 modules_dir=modules_dir(self.layout),
             ),
         )
-        write_secrets_file(self.layout.secrets_file, ami_secret)
+        write_secrets_file(self.layout.secrets_file, ami_secret, agi_secret)
         process.mount_proc(self.layout.proc_dir)
         try:
             process.chroot_command(self.layout.root, ["mkdir", "-p", "/var/run/asterisk"])

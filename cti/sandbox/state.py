@@ -46,10 +46,11 @@ class SandboxState:
             ) from None
 
 
-def write_secrets_file(path: Path, ami_secret: str) -> None:
-    """The TOML secrets file cti.settings reads (``[ami] secret``), mode 600."""
+def write_secrets_file(path: Path, ami_secret: str, agi_secret: str) -> None:
+    """The TOML secrets file cti.settings reads (``[ami] secret``, ``[agi] secret``),
+    mode 600."""
     path.parent.mkdir(parents=True, exist_ok=True)
     path.unlink(missing_ok=True)
     descriptor = os.open(path, os.O_WRONLY | os.O_CREAT | os.O_EXCL, 0o600)
     with os.fdopen(descriptor, "w") as stream:
-        stream.write(f'[ami]\nsecret = "{ami_secret}"\n')
+        stream.write(f'[ami]\nsecret = "{ami_secret}"\n\n[agi]\nsecret = "{agi_secret}"\n')

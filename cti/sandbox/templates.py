@@ -33,6 +33,7 @@ class ConfigValues:
     ami_port: int
     ami_username: str
     ami_secret: str
+    agi_secret: str
     sip_port: int
     rtp_start: int
     rtp_end: int
@@ -44,6 +45,7 @@ class ConfigValues:
             "AMI_PORT": str(self.ami_port),
             "AMI_USERNAME": self.ami_username,
             "AMI_SECRET": self.ami_secret,
+            "AGI_SECRET": self.agi_secret,
             "SIP_PORT": str(self.sip_port),
             "RTP_START": str(self.rtp_start),
             "RTP_END": str(self.rtp_end),

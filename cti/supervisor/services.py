@@ -10,6 +10,7 @@ notices that hang-up only while the spied call carries audio (as real calls do).
 
 from __future__ import annotations
 
+import contextlib
 import secrets
 import time
 from collections.abc import Awaitable, Callable
@@ -20,7 +21,7 @@ from crm_core.errors import CrmError
 from crm_core.staff.schemas import UserView
 from crm_core.wiring import Crm
 from cti.ami import Action, AmiClient
-from cti.bus.actions import phone_of, send_action
+from cti.bus.actions import TelephonyUnavailableError, phone_of, send_action
 from cti.bus.dialplan import DIAL_CONTEXT, SPY_CONTEXT, TARGET_VARIABLE
 from cti.bus.legs import CallLegs, CallStateError
 from cti.http.pushes import Pushes
@@ -105,7 +106,7 @@ class SupervisorService:
                                    lambda: self._stop_spy(supervisor, call_id))  # fmt: skip
 
     async def release(self, supervisor: UserView, call_id: str) -> SupervisorActionResult:
-        """Force-release: hang up every leg of the call."""
+        """Force-release: hang up every leg of the call, and end its conference room."""
         return await self._audited(supervisor, "release", call_id, None,
                                    lambda: self._release(call_id))  # fmt: skip
 
@@ -204,12 +205,23 @@ class SupervisorService:
         return SupervisorActionResult("spy-stop", call_id=call_id)
 
     async def _release(self, call_id: str) -> SupervisorActionResult:
-        self.legs.live(call_id)
+        call = self.legs.live(call_id)
         first, *others = self.legs.model.legs(call_id)
         await self.legs.act(call_id, Action("Hangup", Channel=first.name, Cause=16))
         for leg in others:  # most go with the first; the rest are hung up here
             await self.legs.hang_up_quietly(leg)
+        if call.conference is not None:
+            await self._end_room(call.conference)
         return SupervisorActionResult("release", call_id=call_id)
+
+    async def _end_room(self, room: str) -> None:
+        """Kick everyone out of the call's conference room, which then ends: a party added
+        to a conference is a call of its own (its own linked id), not a leg of this one,
+        and would be left alone in the room. Leaving ConfBridge hangs them up (the
+        ``conferences`` context). A room already gone (everyone left) is no error."""
+        kick = Action("ConfbridgeKick", Conference=room, Channel="all")
+        with contextlib.suppress(TelephonyUnavailableError):
+            await send_action(self._client, kick)
 
     async def _intercept(self, supervisor: UserView, call_id: str) -> SupervisorActionResult:
         phone = phone_of(supervisor)

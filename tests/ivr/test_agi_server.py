@@ -125,22 +125,75 @@ def test_the_server_binds_to_loopback_only(host: str) -> None:
         AgiServer(host=host)
 
 
-async def test_with_a_secret_only_callers_passing_it_run_a_flow() -> None:
+async def test_with_a_secret_only_an_asterisk_answering_the_challenge_runs_a_flow() -> None:
     ran: list[str] = []
 
     async def flow(session: AgiSession) -> None:
-        ran.append(session.env.arguments[0])
+        ran.append(session.env.script)
 
     server = AgiServer(port=0, secret="s3cret-value", routes={"points": flow})
     await server.start()
     try:
-        for given in (["wrong"], [], ["s3cret-value"]):
-            await simulate_call("127.0.0.1", server.port, environment("points", arguments=given))
+        for held in ("wrong", None, "s3cret-value"):  # what Asterisk's ctidesk_agi.conf holds
+            call = await simulate_call("127.0.0.1", server.port, environment("points"), secret=held)
+            [challenge] = call.commands
+            assert "s3cret-value" not in challenge  # the secret never goes to the peer
+            assert challenge.startswith("GET FULL VARIABLE ${SHA1(")
         await asyncio.wait_for(server.wait_ended(3), 5)
-        assert ran == ["s3cret-value"]
+        assert ran == ["points"]
         assert (server.refused, server.completed) == (2, 1)
     finally:
         await server.stop()
+
+
+async def test_each_session_gets_a_fresh_challenge() -> None:
+    server = AgiServer(port=0, secret="s3cret-value", routes={"points": _noop})
+    await server.start()
+    try:
+        calls = [
+            await simulate_call("127.0.0.1", server.port, environment("points"), secret="x")
+            for _ in range(3)
+        ]
+        assert len({call.commands[0] for call in calls}) == 3
+    finally:
+        await server.stop()
+
+
+async def test_sessions_over_the_cap_are_refused_before_any_command() -> None:
+    release = asyncio.Event()
+    both_started = asyncio.Event()
+    started: list[str] = []
+
+    async def waits(session: AgiSession) -> None:
+        started.append(session.env.script)
+        if len(started) == 2:
+            both_started.set()
+        await release.wait()
+
+    server = AgiServer(port=0, routes={"points": waits}, max_sessions=2)
+    await server.start()
+    try:
+        held = [
+            asyncio.create_task(simulate_call("127.0.0.1", server.port, environment("points")))
+            for _ in range(2)
+        ]
+        await asyncio.wait_for(both_started.wait(), 5)  # both running: the cap is reached
+        over = await simulate_call("127.0.0.1", server.port, environment("points"))
+        assert over.commands == []  # closed at once: the dialplan goes on without the IVR
+        assert (server.over_capacity, server.refused) == (1, 1)
+        release.set()
+        await asyncio.gather(*held)
+        again = await simulate_call("127.0.0.1", server.port, environment("points"))
+        assert again.commands == []  # the flow ran (it sends nothing) once a place was free
+        await asyncio.wait_for(server.wait_ended(4), 5)
+        assert (server.completed, server.refused) == (3, 1)
+    finally:
+        await server.stop()
+
+
+def test_a_cap_below_one_is_refused() -> None:
+    with pytest.raises(ValueError, match="max_sessions"):
+        AgiServer(max_sessions=0)
 
 
 async def test_an_unknown_route_is_refused() -> None:

@@ -59,7 +59,7 @@ async def test_the_callee_s_keys_answer_the_campaign_s_questionnaire(
     attempt_id = await dialled(crm, clock, survey=await keypad_survey(crm))
     # rating: 7 is out of 1–5, asked again, 3; yes/no: 1 (yes)
     result = await survey_call(ivr, attempt_id, ["7", "3", "1"])
-    assert len(result.said("GET DATA")) == 3
+    assert len(result.said("GET OPTION")) == 3
     response_id = (await crm.campaigns.attempt(attempt_id)).survey_response_id
     assert response_id is not None
     response = await crm.survey_responses.get(response_id)
@@ -97,7 +97,7 @@ async def test_without_a_survey_to_give_the_call_ends_quietly(
         attempt_id = await dialled(crm, clock, survey=await keypad_survey(crm))
         await crm.questionnaires.retire(KEYPAD_SURVEY, actor="sup1")
     result = await survey_call(ivr, attempt_id, ["1"])
-    assert result.said("GET DATA") == []
+    assert result.said("GET OPTION") == []
     assert (ivr.completed, ivr.failed) == (1, 0)
     if case != "unknown attempt":
         assert (await crm.campaigns.attempt(attempt_id)).survey_response_id is None

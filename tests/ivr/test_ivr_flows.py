@@ -125,8 +125,8 @@ async def test_three_wrong_pins_lock_the_number_and_the_member_out_and_offer_an_
 
     # The number is locked: not even asked for a number, offered an agent at once.
     again = await call(ivr, "points", caller=STRANGER, keys=["#"])
-    assert [line for line in again.commands if line.startswith("GET DATA")] == [
-        "GET DATA vm-reachoper 1000 1"
+    assert [line for line in again.commands if line.startswith("GET ")] == [
+        "GET OPTION vm-reachoper 0123456789*# 1000"
     ]
     # The member is locked too, even from their own phone and with the right PIN.
     own = await call(ivr, "points", caller=PHONE, keys=[PIN, "#"])
@@ -143,7 +143,8 @@ async def test_silence_and_invalid_keys_are_asked_again_then_an_agent_is_offered
     ivr: AgiServer, crm: Crm, member: str
 ) -> None:
     result = await call(ivr, "points", caller=STRANGER, keys=["", "12*34", "", ""])
-    prompts = [line.split()[2] for line in result.commands if line.startswith("GET DATA")]
+    reads = ("GET DATA", "GET OPTION")
+    prompts = [line.split()[2] for line in result.commands if line.startswith(reads)]
     assert prompts == [
         "vm-enter-num-to-call",
         "vm-enter-num-to-call",
@@ -210,7 +211,7 @@ async def test_without_the_questionnaire_there_is_no_survey_and_no_failure(
          "interface": "Local/6001@test-phones/n"},
     )  # fmt: skip
     result = await call(ivr, "survey", keys=["1"], **AFTER_QUEUE_CALL)
-    assert result.said("GET DATA") == []
+    assert result.said("GET OPTION") == []
     assert (ivr.completed, ivr.failed) == (1, 0)
 
 
@@ -226,7 +227,7 @@ async def test_no_survey_unless_the_policy_or_the_agent_asks(
         assert await crm.survey_responses.of_member(member) == []
         opted = await call(server, "survey", keys=["1"], CTIDESK_SURVEY="yes", **AFTER_QUEUE_CALL)
         # "1" answers the first question; the other four are asked twice, then skipped.
-        assert len(opted.said("GET DATA")) == 1 + 4 * 2
+        assert len(opted.said("GET OPTION")) == 1 + 4 * 2
         [response] = await crm.survey_responses.of_member(member)
         assert len(response.answers) == 1
     finally:

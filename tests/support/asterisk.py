@@ -18,6 +18,7 @@ from __future__ import annotations
 import asyncio
 import atexit
 import os
+import secrets
 import socket
 import tomllib
 from collections.abc import Callable
@@ -35,6 +36,10 @@ ANSWER_WITHIN = 10.0
 """Seconds an action waits for its response."""
 LIST_WITHIN = 15.0
 """Seconds a list action waits for its ``...Complete`` event."""
+OBSERVER = "ctidesk-observer"
+"""The tests' own AMI account (read and write ``all``), beside the service's least-privilege
+one: tests play the callers (Originate of test callers, PlayDTMF, Hangup of everything),
+set dialplan globals and read the AGI commands (``agi`` events) the service never needs."""
 
 
 def free_port(kind: int = socket.SOCK_STREAM) -> int:
@@ -57,6 +62,7 @@ class AsteriskServer:
             progress=lambda line: print(f"[asterisk sandbox] {line}", flush=True),
         )
         self._state: SandboxState | None = None
+        self.observer_secret = secrets.token_urlsafe(24)
 
     @property
     def state(self) -> SandboxState:
@@ -89,6 +95,29 @@ class AsteriskServer:
         return secret
 
     @property
+    def observer_username(self) -> str:
+        """The tests' wider AMI account (see ``OBSERVER``)."""
+        return OBSERVER
+
+    def _add_observer(self) -> None:
+        """Add the tests' account to the sandbox's manager.conf and reload the manager."""
+        manager = self.sandbox.layout.etc_dir / "manager.conf"
+        with manager.open("a") as stream:
+            stream.write(
+                f"\n[{OBSERVER}]\nsecret = {self.observer_secret}\n"
+                "deny = 0.0.0.0/0.0.0.0\npermit = 127.0.0.1/255.255.255.255\n"
+                "read = all\nwrite = all\nwritetimeout = 100\n"
+            )
+        self.cli("manager reload")
+
+    @property
+    def agi_secret(self) -> str:
+        """The FastAGI secret generated for this run (Asterisk's ctidesk_agi.conf holds it)."""
+        with Path(self.state.secrets_file).open("rb") as stream:
+            secret: str = tomllib.load(stream)["agi"]["secret"]
+        return secret
+
+    @property
     def _owner_file(self) -> Path:
         """Which test process started the running sandbox (absent: a person did)."""
         return self.sandbox.layout.state_dir / "test-owner.pid"
@@ -117,6 +146,7 @@ class AsteriskServer:
         atexit.register(self.stop)
         self._state = self.sandbox.up().state
         self._owner_file.write_text(str(os.getpid()))
+        self._add_observer()
         return self
 
     def stop(self) -> None:
@@ -129,10 +159,11 @@ class AsteriskServer:
 
     def restart(self) -> None:
         """Stop Asterisk by pid and start it again on the same ports with the same secret."""
-        secret = self.ami_secret
+        secret, agi_secret = self.ami_secret, self.agi_secret
         self.sandbox.down()
-        self._state = self.sandbox.up(ami_secret=secret).state
+        self._state = self.sandbox.up(ami_secret=secret, agi_secret=agi_secret).state
         self._owner_file.write_text(str(os.getpid()))
+        self._add_observer()
 
     def cli(self, command: str) -> str:
         """Output of an Asterisk CLI command."""

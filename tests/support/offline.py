@@ -22,7 +22,7 @@ async def offline_service(database_url: str) -> AsyncIterator[CtiService]:
     settings = Settings(
         ami=AmiSettings(port=free_port(), secret=SecretStr("unused"), connect_timeout=0.5),
         api=ApiSettings(port=0),
-        agi=AgiSettings(port=0),
+        agi=AgiSettings(port=0, secret=SecretStr("unused")),
         database=DatabaseSettings(url=database_url),
     )
     service = CtiService(settings)

@@ -58,7 +58,8 @@ def settings_for(
             ping_interval=5.0,
         ),
         api=ApiSettings(port=0),
-        agi=AgiSettings(port=0),  # any free port: the service reports the real one
+        # Any free port (the service reports the real one); the secret of this run.
+        agi=AgiSettings(port=0, secret=SecretStr(asterisk.agi_secret)),
         database=DatabaseSettings(url=database_url),
         phone=PhoneSettings(inbound_media={HOTLINE_DID: MEDIA}, dial_caller_id=DIAL_CALLER_ID),
         recordings=RecordingsSettings(

@@ -25,7 +25,8 @@ async def offline(sqlite_url: str) -> AsyncIterator[CtiService]:
     settings = Settings(
         ami=AmiSettings(port=free_port(), secret=SecretStr("unused"), connect_timeout=0.5),
         api=ApiSettings(port=0),
-        agi=AgiSettings(port=0),  # any free port: 4573 may be another service's on this machine
+        # Any free port: 4573 may be another service's on this machine.
+        agi=AgiSettings(port=0, secret=SecretStr("unused")),
         database=DatabaseSettings(url=sqlite_url),
     )
     service = CtiService(settings)

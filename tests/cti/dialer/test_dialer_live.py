@@ -281,13 +281,13 @@ async def test_an_ivr_message_campaign_needs_no_agent_and_records_what_each_call
 
 
 def keypad_reads(ami: AmiClient, channel: str) -> list[AmiMessage]:
-    """The IVR's keypad reads (AGI ``GET DATA``) on ``channel`` so far."""
+    """The IVR's keypad reads (AGI ``GET DATA``, ``GET OPTION``) on ``channel`` so far."""
     return [
         e
         for e in ami.events
         if e.event == "AGIExecStart"
         and e["Channel"] == channel
-        and e["Command"].startswith("GET DATA")
+        and e["Command"].startswith(("GET DATA", "GET OPTION"))
     ]
 
 

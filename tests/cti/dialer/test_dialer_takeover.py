@@ -125,6 +125,7 @@ def _start_serve(asterisk: AsteriskServer, sqlite_url: str) -> subprocess.Popen[
         "CTIDESK_AMI_SECRET": asterisk.ami_secret,
         "CTIDESK_API_PORT": "0",
         "CTIDESK_AGI_PORT": "0",
+        "CTIDESK_AGI_SECRET": asterisk.agi_secret,
         "CTIDESK_DIALER_LEASE_SECONDS": LEASE_SECONDS,
     }
     return subprocess.Popen(

@@ -4,8 +4,8 @@ The service runs in-process with its FastAGI server on a free port; each test po
 dialplan's ``CTIDESK_AGI`` global there (AMI ``Setvar``). Callers are Local channels
 (``Local/s@test-caller``): the IVR runs on the ``;1`` half, and the test "presses keys"
 with AMI ``PlayDTMF`` on the ``;2`` half each time Asterisk reports that the IVR started
-a keypad read (``AGIExecStart`` for ``GET DATA``). What the caller heard is read back from
-the same ``AGIExecStart`` events (``SAY NUMBER 1200``…).
+a keypad read (``AGIExecStart`` for ``GET DATA`` or ``GET OPTION``). What the caller heard
+is read back from the same ``AGIExecStart`` events (``SAY NUMBER 1200``…).
 """
 
 from __future__ import annotations
@@ -16,7 +16,6 @@ from datetime import UTC, datetime, timedelta
 from zoneinfo import ZoneInfo
 
 import pytest
-from pydantic import SecretStr
 
 from crm_core.surveys.seed import ensure_phone_service_evaluation
 from cti.service import CtiService
@@ -116,7 +115,7 @@ class IvrCall:
         ]
 
     def reads(self) -> list[str]:
-        return [c for c in self.commands() if c.startswith("GET DATA")]
+        return [c for c in self.commands() if c.startswith(("GET DATA", "GET OPTION"))]
 
     async def next_read(self) -> str:
         """Wait for the IVR's next keypad read; its command line."""
@@ -161,6 +160,34 @@ async def test_a_member_hears_the_points_and_the_ledger_and_invalid_keys_are_ref
     assert "SET VARIABLE IVR_RESULT done" in call.commands()
     assert await ivr.crm.selfservice.attempts() == []  # a plain success writes nothing
     assert (ivr.ivr.failed, ivr.ivr.completed) == (0, 1)
+
+
+async def test_hash_at_the_points_menu_says_goodbye_without_invalid_option(
+    ivr: CtiService, ami: AmiClient
+) -> None:
+    """docs/ivr.md: "# goodbye". GET DATA took # as the end of an empty input; the menu
+    heard no key and played "invalid option"."""
+    member = await seed_member(ivr)
+    call = await IvrCall.dial(ami, POINTS_LINE, MEMBER_PHONE)
+    await call.press(member[-4:] + "#")  # the number's tail
+    assert "vm-options" in await call.press("#")
+    await call.ended()
+    assert 'pm-invalid-option ""' not in call.said("STREAM FILE")
+    assert call.said("STREAM FILE")[-1] == 'vm-goodbye ""'
+    assert "SET VARIABLE IVR_RESULT done" in call.commands()
+
+
+async def test_hash_at_the_agent_offer_says_goodbye_at_once(
+    ivr: CtiService, ami: AmiClient
+) -> None:
+    """The offer "press 0 for an agent, # to end": # ends it on the first ask."""
+    call = await IvrCall.dial(ami, POINTS_LINE, STRANGER)
+    for _ in range(2):  # no number typed, twice: the agent is offered
+        await call.press("")
+    assert "vm-reachoper" in await call.press("#")
+    await call.ended()
+    assert len([read for read in call.reads() if "vm-reachoper" in read]) == 1
+    assert "SET VARIABLE IVR_RESULT done" in call.commands()
 
 
 async def test_three_wrong_pins_lock_out_and_offer_an_agent_then_the_number_stays_locked(
@@ -395,27 +422,3 @@ async def test_without_the_ivr_server_the_lines_go_straight_to_the_queue(
             assert joined["Queue"] == "hotline"
     finally:
         await hang_up_everything(ami)
-
-
-async def test_with_a_shared_secret_only_the_dialplan_knowing_it_runs_the_ivr(
-    asterisk: AsteriskServer, sqlite_url: str, ami: AmiClient
-) -> None:
-    settings = ivr_settings(asterisk, sqlite_url)
-    with_secret = settings.model_copy(
-        update={"agi": settings.agi.model_copy(update={"secret": SecretStr("s3cret-4-agi")})}
-    )
-    async with ivr_service(with_secret, ami) as service:
-        try:
-            await ami.action("Setvar", Variable="CTIDESK_AGI_SECRET", Value="wrong")
-            refused = service.ivr.refused
-            await originate_on(ami, POINTS_LINE, STRANGER)
-            joined = await ami.wait_for_event("QueueCallerJoin", Exten=POINTS_LINE)
-            assert joined["Queue"] == "hotline"  # refused: straight to an agent
-            assert service.ivr.refused == refused + 1
-            await hang_up_everything(ami)
-
-            await ami.action("Setvar", Variable="CTIDESK_AGI_SECRET", Value="s3cret-4-agi")
-            call = await IvrCall.dial(ami, POINTS_LINE, STRANGER)
-            assert "vm-enter-num-to-call" in await call.next_read()
-        finally:
-            await ami.action("Setvar", Variable="CTIDESK_AGI_SECRET", Value="")

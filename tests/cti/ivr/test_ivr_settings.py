@@ -5,7 +5,9 @@ from __future__ import annotations
 from pathlib import Path
 
 import pytest
+from typer.testing import CliRunner
 
+from cti.cli import app
 from cti.ivr.services import ivr_config
 from cti.settings import SettingsError, load_settings
 
@@ -68,3 +70,18 @@ def test_bad_ivr_settings_name_the_key_and_the_problem(
 
 def test_the_sandbox_directory_variable_is_not_a_setting() -> None:
     load_settings(environ={"CTIDESK_SANDBOX_DIR": "/var/cache/ctidesk/asterisk-sid"})
+
+
+def test_serve_refuses_to_start_without_the_agi_secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.delenv("CTIDESK_AGI_SECRET", raising=False)
+    monkeypatch.delenv("CTIDESK_SECRETS_FILE", raising=False)
+    result = CliRunner().invoke(app, ["serve"], env={"COLUMNS": "200"})
+    assert result.exit_code == 1
+    assert "needs a shared secret: set CTIDESK_AGI_SECRET" in result.output
+
+
+def test_the_agi_session_cap_is_a_setting_of_at_least_one() -> None:
+    settings = load_settings(environ={"CTIDESK_AGI_MAX_SESSIONS": "12"})
+    assert settings.agi.max_sessions == 12
+    with pytest.raises(SettingsError, match=r"agi\.max_sessions"):
+        load_settings(environ={"CTIDESK_AGI_MAX_SESSIONS": "0"})

@@ -25,6 +25,7 @@ def _values() -> ConfigValues:
         ami_port=5038,
         ami_username="ctidesk",
         ami_secret="s3cret",
+        agi_secret="agi-s3cret",
         sip_port=5060,
         rtp_start=10000,
         rtp_end=10999,

@@ -122,6 +122,40 @@ async def test_force_release_hangs_up_every_leg(service: CtiService, ami: AmiCli
     ]
 
 
+async def test_force_release_of_a_conference_ends_the_third_party_and_the_room(
+    service: CtiService, ami: AmiClient
+) -> None:
+    await add_user(service, "boss", "supervisor", SUPERVISOR_PHONE)
+    async with (
+        answered_call(service, ami) as (console, call_id, connect),
+        agent_console(service, "boss") as boss,
+    ):
+        response = await console.post(f"/api/calls/{call_id}/conference", {"target": "6004"})
+        assert response.status == 200, await response.text()
+        room = (await response.json())["detail"]
+        await ami.wait_for(lambda: len(events(ami, "ConfbridgeJoin", Conference=room)) == 3)
+        third = next(
+            e["Channel"]
+            for e in events(ami, "ConfbridgeJoin", Conference=room)
+            if e["Channel"].startswith("Local/6004@ctidesk-outbound")
+        )
+        await wait_model(service, lambda: _in_room(service, call_id, room))
+
+        response = await boss.post(f"/api/supervisor/calls/{call_id}/release")
+        assert response.status == 200, await response.text()
+        await ami.wait_for_event("Hangup", Channel=connect["DestChannel"])
+        await ami.wait_for_event("Hangup", Channel=third)  # not left alone in the room
+        await ami.wait_for_event("ConfbridgeEnd", Conference=room)
+        left = {c["Channel"] for c in await ami.list_action("CoreShowChannels")}
+        assert not {connect["Channel"], connect["DestChannel"], third} & left
+    assert await _audit(service, call_id) == [("boss", "release", "done")]
+
+
+def _in_room(service: CtiService, call_id: str, room: str) -> bool:
+    call = service.model.call(call_id, 0)
+    return call is not None and call.conference == room
+
+
 async def test_intercept_takes_a_ringing_call_to_the_supervisor(
     service: CtiService, ami: AmiClient
 ) -> None:
