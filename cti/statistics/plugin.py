@@ -5,11 +5,14 @@ from __future__ import annotations
 from pathlib import Path
 
 from cti.bus.wiring import Wiring
+from cti.statistics.http import stats_routes
 from cti.statistics.tailer import QueueLogTailer
 
 
 def load(wiring: Wiring) -> QueueLogTailer | None:
-    """Read ``[stats] queue_log`` into the store while the service runs (None: not set)."""
+    """Serve the statistics routes; read ``[stats] queue_log`` into the store while the
+    service runs (the reader, or None when not set)."""
+    wiring.add_routes(stats_routes(wiring.settings))
     settings = wiring.settings.stats
     if not settings.queue_log:
         return None

@@ -56,4 +56,16 @@ async def post_as(
         return response.status, await response.json()
 
 
-__all__ = ["offline_service", "post_as"]
+async def get_as(service: CtiService, login: str, path: str) -> tuple[int, Any]:
+    """GET ``path`` (with its query string) as ``login``; the status and JSON."""
+    base = f"http://127.0.0.1:{service.port}"
+    async with aiohttp.ClientSession() as http:
+        response = await http.post(
+            base + "/api/login", json={"username": login, "password": PASSWORD}
+        )
+        token = (await response.json())["token"]
+        response = await http.get(base + path, headers={"Authorization": f"Bearer {token}"})
+        return response.status, await response.json()
+
+
+__all__ = ["get_as", "offline_service", "post_as"]
