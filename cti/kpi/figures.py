@@ -21,12 +21,7 @@ from datetime import datetime
 from zoneinfo import ZoneInfo
 
 from cti.kpi.intervals import Interval, period_start
-from cti.kpi.stints import Blocked, Blocking, Outcome, Stint
-
-ASTERISK_ABANDONED = frozenset(
-    {Outcome.ABANDONED, Outcome.TIMED_OUT, Outcome.EXIT_EMPTY, Outcome.WITHDRAWN, Outcome.FAILED}
-)
-"""What Asterisk counts as abandoned (and sends ``QueueCallerAbandon`` for)."""
+from cti.kpi.stints import ASTERISK_ABANDONS, Blocked, Blocking, Outcome, Stint
 
 
 @dataclass(frozen=True, slots=True)
@@ -118,7 +113,7 @@ def tally(
     shorts = 0 if short is None else sum(1 for wait in abandon_waits if wait < short)
     waiting = sum(1 for s in every if s.outcome is None)
     counted = len(every) - waiting - shorts
-    asterisk_abandoned = [s for s in every if s.outcome in ASTERISK_ABANDONED]
+    asterisk_abandoned = [s for s in every if s.outcome in ASTERISK_ABANDONS]
     asterisk_within = sum(
         1 for s in asterisk_abandoned if s.wait is not None and s.wait <= rules.service_level
     )
@@ -183,4 +178,4 @@ def queue_figures(
     ]
 
 
-__all__ = ["ASTERISK_ABANDONED", "QueueFigures", "QueueRules", "queue_figures", "tally"]
+__all__ = ["QueueFigures", "QueueRules", "queue_figures", "tally"]

@@ -70,6 +70,11 @@ BLOCKS: dict[str, Blocking] = {
 """The verbs a dialplan writes for a call that did not get in."""
 
 COMPLETIONS = ("COMPLETECALLER", "COMPLETEAGENT", "BLINDTRANSFER", "ATTENDEDTRANSFER")
+ASTERISK_ABANDONS = frozenset(
+    {Outcome.ABANDONED, Outcome.TIMED_OUT, Outcome.EXIT_EMPTY, Outcome.WITHDRAWN, Outcome.FAILED}
+)
+"""What Asterisk counts as abandoned (and sends ``QueueCallerAbandon`` for): every
+unanswered outcome but a key exit."""
 
 
 @dataclass(slots=True)
@@ -238,6 +243,7 @@ def calls(stints: Iterable[Stint]) -> list[CallView]:
 
 
 __all__ = [
+    "ASTERISK_ABANDONS",
     "BLOCKS",
     "COMPLETIONS",
     "EXITS",
