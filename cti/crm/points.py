@@ -21,7 +21,10 @@ from cti.http.serialisers import Serialiser
 
 
 class PointsBody(RequestBody):
-    points: int = Field(gt=0, le=1_000_000)
+    """What every points change carries: a whole number of points and the client's key."""
+
+    # strict: a JSON integer only; "100", true and 100.0 are refused, not converted
+    points: int = Field(gt=0, le=1_000_000, strict=True)
     idempotency_key: str = Field(pattern=KEY)
 
 
