@@ -72,7 +72,8 @@ class PointsResult:
     """A points change and the balances after it.
 
     ``status`` is ``posted``, or ``pending`` when it waits for a supervisor: then
-    ``approval_id`` names the approval, ``needs`` says why, and the balances are unchanged.
+    ``approval_id`` names the approval, ``needs`` says why, and the balances are unchanged
+    (a retry of a change a supervisor has rejected says ``rejected``).
     """
 
     member_number: str
@@ -126,7 +127,7 @@ async def _change_points(
         approval = outcome.approval
         return PointsResult(
             number, approval.points, summary.valid, summary.cumulative,
-            status="pending", approval_id=approval.approval_id, needs=approval.needs,
+            status=approval.status.value, approval_id=approval.approval_id, needs=approval.needs,
         )  # fmt: skip
     assert outcome.posting is not None
     return PointsResult(number, outcome.posting.points, summary.valid, summary.cumulative)

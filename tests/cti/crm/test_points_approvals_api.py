@@ -107,6 +107,8 @@ async def test_a_rejected_change_posts_nothing_and_cannot_be_approved_after(
         refused = await desk.ok(f"{base}/reject", desk.supervisor, {"note": "ask the shop"})
         assert (refused["status"], refused["decision_note"]) == ("rejected", "ask the shop")
         await error_of(await desk.post(f"{base}/approve", desk.supervisor, {}), 409)
+        retried = await desk.ok(desk.path("adjust"), desk.agent, body)
+        assert (retried["status"], retried["approval_id"]) == ("rejected", refused["approval_id"])
         assert await ledger_points(desk) == [SEED_POINTS]
         forbidden = await desk.post(f"{base}/approve", desk.agent, {})
         assert forbidden.status == 403, "agents cannot approve"
