@@ -243,14 +243,19 @@ class DeskClient:
         """Create a member for an unknown caller."""
         return await self.send(MemberProfile, "/api/members", {"name": name, "phones": [phone]})
 
-    async def grant(self, member_no: str, points: int, reason: str, key: str) -> PointsChange:
-        """Give points; the balance after."""
-        body = {"points": points, "reason": reason, "idempotency_key": key}
+    async def grant(
+        self, member_no: str, points: int, reason: str, key: str, call_id: str | None = None
+    ) -> PointsChange:
+        """Give points on the call ``call_id``; the balance after (or the approval it awaits)."""
+        body = {"points": points, "reason": reason, "idempotency_key": key, "call_id": call_id}
         return await self.send(PointsChange, f"/api/members/{member_no}/points/grant", body)
 
-    async def redeem(self, member_no: str, points: int, item: str, key: str) -> PointsChange:
-        """Redeem points; the balance after."""
-        body = {"points": points, "item": item, "idempotency_key": key}
+    async def redeem(
+        self, member_no: str, points: int, item: str, key: str, call_id: str | None = None
+    ) -> PointsChange:
+        """Redeem points on the call ``call_id`` (a PIN typed in the IVR on it verifies the
+        member); the balance after, or the approval it awaits."""
+        body = {"points": points, "item": item, "idempotency_key": key, "call_id": call_id}
         return await self.send(PointsChange, f"/api/members/{member_no}/points/redeem", body)
 
     async def note(self, member_no: str, text: str, call_id: str | None) -> NoteTaken:

@@ -44,6 +44,7 @@ class CallContext:
     consulting: bool = False
     popped: bool = True
     verified_in_ivr: bool = False
+    identified_in_ivr: bool = False
     transferred_by: str | None = None
     note: str | None = None
     campaign: CampaignCall | None = None
@@ -127,8 +128,8 @@ class DeskState:
         known = self.calls.get(pop.call_id)
         context = CallContext(
             pop.call_id, pop.caller, pop.did, pop.inbound_media, pop.queue, pop.member,
-            verified_in_ivr=pop.verified_in_ivr, transferred_by=pop.transferred_by,
-            note=pop.note,
+            verified_in_ivr=pop.verified_in_ivr, identified_in_ivr=pop.identified_in_ivr,
+            transferred_by=pop.transferred_by, note=pop.note,
         )  # fmt: skip
         if known is not None:
             context = replace(

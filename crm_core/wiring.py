@@ -13,6 +13,8 @@ from crm_core.campaigns.services import CampaignService
 from crm_core.db.engine import Database
 from crm_core.db.types import utcnow
 from crm_core.knowledge.services import KnowledgeService
+from crm_core.loyalty.approvals import PointsApprovals
+from crm_core.loyalty.limits import PointsLimits
 from crm_core.loyalty.reports import PointsReports
 from crm_core.loyalty.rule_service import RuleService
 from crm_core.loyalty.services import Clock, PointsService
@@ -60,6 +62,7 @@ class Crm:
     selfservice: SelfService
     campaigns: CampaignService
     queue_log: QueueLogStore
+    approvals: PointsApprovals
 
     def set_clock(self, clock: Clock) -> Clock:
         """Make every service read time from ``clock``; returns the clock it replaces."""
@@ -68,7 +71,7 @@ class Crm:
             self.points, self.cards, self.rules, self.users, self.calls, self.templates,
             self.activities, self.knowledge, self.member360, self.questionnaires,
             self.survey_responses, self.supervisor_audit, self.recordings, self.selfservice,
-            self.campaigns, self.queue_log,
+            self.campaigns, self.queue_log, self.approvals,
         ):  # fmt: skip
             service.clock = clock
         self.service_desk.set_clock(clock)
@@ -88,6 +91,7 @@ def build_crm(
     token_ttl: timedelta = timedelta(hours=12),
     clock: Clock = utcnow,
     echo: bool = False,
+    points_limits: PointsLimits | None = None,
 ) -> Crm:
     """All CRM services over the database at ``database_url``."""
     db = Database(database_url, echo=echo)
@@ -121,4 +125,5 @@ def build_crm(
         ),
         campaigns=CampaignService(db=db, default_region=default_region, clock=clock),
         queue_log=QueueLogStore(db=db, clock=clock),
+        approvals=PointsApprovals(db=db, points=points, limits=points_limits, clock=clock),
     )

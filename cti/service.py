@@ -58,6 +58,7 @@ def crm_for(settings: Settings) -> Crm:
         points_validity_days=settings.loyalty.points_validity_days,
         token_ttl=timedelta(hours=settings.api.token_ttl_hours),
         echo=settings.database.echo,
+        points_limits=settings.points.limits(),
     )
 
 

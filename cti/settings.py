@@ -29,6 +29,7 @@ from pydantic import (
     model_validator,
 )
 
+from crm_core.loyalty.limits import OperationLimit, PointsLimits
 from cti.model import DEFAULT_SERVICE_LEVEL_SECONDS
 from ivr.hours import DAYS, parse_span
 
@@ -226,6 +227,25 @@ class LoyaltySettings(_Section):
     expiring_soon_days: int = Field(30, ge=0, description="Window for 'points expiring soon'.")
 
 
+class PointsSettings(_Section):
+    """What an agent may do alone with points; above it a supervisor approves."""
+
+    agent_max_grant: int = Field(1_000, ge=0, description="Points an agent may give at once.")
+    agent_daily_grant: int = Field(5_000, ge=0, description="Points an agent may give a day.")
+    agent_max_adjust: int = Field(1_000, ge=0, description="Size of one agent adjustment.")
+    agent_daily_adjust: int = Field(5_000, ge=0, description="Adjustments an agent may make a day.")
+    agent_max_redeem: int = Field(5_000, ge=0, description="Points an agent may redeem at once.")
+    agent_daily_redeem: int = Field(20_000, ge=0, description="Points an agent may redeem a day.")
+
+    def limits(self) -> PointsLimits:
+        """The limits as the CRM applies them."""
+        return PointsLimits(
+            grant=OperationLimit(self.agent_max_grant, self.agent_daily_grant),
+            adjust=OperationLimit(self.agent_max_adjust, self.agent_daily_adjust),
+            redeem=OperationLimit(self.agent_max_redeem, self.agent_daily_redeem),
+        )
+
+
 SurveyPolicy = Literal["always", "opt-in", "never"]
 
 
@@ -415,6 +435,7 @@ class Settings(_Section):
         description="Dialplan contexts, wrap-up and service levels.",
     )
     loyalty: LoyaltySettings = Field(default_factory=LoyaltySettings, description="Loyalty.")
+    points: PointsSettings = Field(default_factory=PointsSettings, description="Points limits.")
     recordings: RecordingsSettings = Field(
         default_factory=RecordingsSettings, description="Call recording."
     )

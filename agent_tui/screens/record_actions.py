@@ -98,10 +98,17 @@ class RecordActions(FramedScreen):
         key = idempotency_key()
         with self.console.reporting(f"{verb} points"):
             client = self.console.client
+            number, call_id = call.member_number, call.call_id
             if verb == "grant":
-                result = await client.grant(call.member_number, points, form["reason"], key)
+                result = await client.grant(number, points, form["reason"], key, call_id)
             else:
-                result = await client.redeem(call.member_number, points, form["item"], key)
+                result = await client.redeem(number, points, form["item"], key, call_id)
+            if result.status == "pending":
+                self.console.show_info(
+                    f"{verb.title()} of {points:,} points waits for a supervisor "
+                    f"(approval {result.approval_id}: {result.needs})"
+                )
+                return
             self.console.show_info(
                 f"{verb.title()}ed {abs(result.points):,} points: valid "
                 f"{result.valid:,}, cumulative {result.cumulative:,}"

@@ -111,7 +111,9 @@ def pop_text(call: CallContext | None) -> Text:
     if call.campaign is not None:
         text.append_text(campaign_lines(call.campaign))
     if call.verified_in_ivr:
-        text.append("✔ verified in IVR (member/card number and PIN)\n", "bold green")
+        text.append("✔ verified in IVR (the member's PIN)\n", "bold green")
+    elif call.identified_in_ivr:
+        text.append("? identified in IVR by phone number only: not verified\n", "bold yellow")
     if not call.popped:
         text.append("Looking the caller up…", "italic")
         return text

@@ -27,3 +27,9 @@ class InvalidPointsError(InvalidInputError):
     """Zero, negative or otherwise unusable points, reasons or operators."""
 
     error_id = "invalid-points"
+
+
+class ApprovalDecidedError(ConflictError):
+    """A points approval that was already approved or rejected."""
+
+    error_id = "approval-already-decided"

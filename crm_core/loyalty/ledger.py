@@ -17,9 +17,7 @@ seven cached statements (about 20 µs each) where the ORM took about 3 ms.
 
 from __future__ import annotations
 
-import hashlib
-import json
-from dataclasses import dataclass, fields
+from dataclasses import dataclass
 from datetime import datetime, timedelta
 from typing import Any
 
@@ -39,66 +37,9 @@ from crm_core.loyalty.models import (
     PointsEntry,
     PointsLot,
 )
+from crm_core.loyalty.requests import PostingRequest, validate
 from crm_core.loyalty.schemas import Posting
 from crm_core.members.models import Member
-
-GRANTS = frozenset({Operation.EARN, Operation.BONUS, Operation.GIFT, Operation.ADJUST})
-MAX_POINTS_PER_POSTING = 1_000_000_000
-MAX_KEY_LENGTH = 128
-
-
-@dataclass(frozen=True)
-class PostingRequest:
-    """Everything one posting says; its hash is what idempotency compares."""
-
-    member_number: str
-    operation: Operation
-    points: int
-    operator: str
-    idempotency_key: str
-    reason: str | None = None
-    item: str | None = None
-    order_id: int | None = None
-    rule_id: int | None = None
-    rule_detail: str | None = None
-    granted_at: datetime | None = None
-    expires_at: datetime | None = None
-
-    def content_hash(self) -> str:
-        """SHA-256 of the request's content (everything but the key itself)."""
-        content = [getattr(self, name) for name in _HASHED_FIELDS]
-        canonical = json.dumps(content, default=str, ensure_ascii=False)
-        return hashlib.sha256(canonical.encode()).hexdigest()
-
-
-_HASHED_FIELDS = tuple(f.name for f in fields(PostingRequest) if f.name != "idempotency_key")
-
-
-def validate(request: PostingRequest) -> None:
-    """Reject postings that make no sense before anything is read or written."""
-    if not request.idempotency_key or len(request.idempotency_key) > MAX_KEY_LENGTH:
-        raise InvalidPointsError(
-            f"an idempotency key of 1 to {MAX_KEY_LENGTH} characters is required",
-            idempotency_key=request.idempotency_key,
-        )
-    if not request.operator.strip():
-        raise InvalidPointsError("an operator is required", field="operator")
-    if request.points == 0 or abs(request.points) > MAX_POINTS_PER_POSTING:
-        raise InvalidPointsError(
-            f"points must be non-zero and at most {MAX_POINTS_PER_POSTING:,}",
-            points=request.points,
-        )
-    positive = request.operation in GRANTS and request.operation is not Operation.ADJUST
-    negative = request.operation in (Operation.REDEEM, Operation.EXPIRE)
-    if (positive and request.points < 0) or (negative and request.points > 0):
-        raise InvalidPointsError(
-            f"{request.operation.value} postings cannot be {request.points:+d} points",
-            points=request.points,
-        )
-    needs_reason = request.operation in (Operation.GIFT, Operation.ADJUST)
-    if needs_reason and not (request.reason and request.reason.strip()):
-        raise InvalidPointsError(f"a {request.operation.value} needs a reason", field="reason")
-
 
 TABLES = Member.metadata.tables
 MEMBERS = TABLES[Member.__tablename__]
@@ -230,6 +171,7 @@ def _write_entry(run: StatementRunner, account: LockedAccount, **values: Any) ->
             "rule_detail": None,
             "item": None,
             "reason": None,
+            "verification": None,
             **values,
         },
     )
@@ -376,6 +318,7 @@ def post(
         operator=request.operator,
         idempotency_key=request.idempotency_key,
         request_hash=request_hash,
+        verification=request.verification,
     )
     if expires_at is not None:
         run.execute_many(
@@ -404,3 +347,6 @@ def post(
         created_at=now,
         idempotency_key=request.idempotency_key,
     )
+
+
+__all__ = ["LockedAccount", "PostingRequest", "expire_overdue", "lock_account", "post", "validate"]

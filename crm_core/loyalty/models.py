@@ -44,6 +44,21 @@ class Operation(enum.StrEnum):
     EXPIRE = "expire"
 
 
+class Verification(enum.StrEnum):
+    """How the member asking to spend points proved who they are, before an agent posts it."""
+
+    IVR_PIN = "ivr_pin"  # the caller typed the PIN in the IVR on this call
+    # Card taps at a service counter (issue 16) add their source here.
+
+
+class ApprovalStatus(enum.StrEnum):
+    """Where a points change waiting for a supervisor stands."""
+
+    PENDING = "pending"
+    APPROVED = "approved"
+    REJECTED = "rejected"
+
+
 def _enum(cls: type[enum.Enum], name: str) -> Enum:
     return string_enum(cls, name, length=24)
 
@@ -111,6 +126,7 @@ class PointsEntry(Base):
     idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
     request_hash: Mapped[str] = mapped_column(String(64))
     level_at_posting: Mapped[int] = mapped_column(Integer)
+    verification: Mapped[Verification | None] = mapped_column(_enum(Verification, "verification"))
 
 
 class PointsLot(Base):
@@ -141,3 +157,33 @@ class LotConsumption(Base):
     entry_id: Mapped[int] = mapped_column(ForeignKey("points_entries.id"), index=True)
     lot_id: Mapped[int] = mapped_column(ForeignKey("points_lots.id"), index=True)
     points: Mapped[int] = mapped_column(Integer)
+
+
+class PointsApproval(Base):
+    """A points change an agent asked for that waits for a supervisor; it mints nothing
+    until approved, and is posted once (its key is the posting's key)."""
+
+    __tablename__ = "points_approvals"
+    __table_args__ = (
+        Index("ix_points_approvals_status_requested", "status", "requested_at"),
+        CheckConstraint("points <> 0", name="points_not_zero"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id"))
+    operation: Mapped[Operation] = mapped_column(_enum(Operation, "points_operation"))
+    points: Mapped[int] = mapped_column(Integer)
+    reason: Mapped[str | None] = mapped_column(String(400))
+    item: Mapped[str | None] = mapped_column(String(200))
+    requested_by: Mapped[str] = mapped_column(String(64))
+    requested_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    idempotency_key: Mapped[str] = mapped_column(String(128), unique=True)
+    request_hash: Mapped[str] = mapped_column(String(64))
+    call_linked_id: Mapped[str | None] = mapped_column(String(64))
+    verification: Mapped[Verification | None] = mapped_column(_enum(Verification, "verification"))
+    needs: Mapped[str] = mapped_column(String(32))
+    status: Mapped[ApprovalStatus] = mapped_column(_enum(ApprovalStatus, "approval_status"))
+    decided_by: Mapped[str | None] = mapped_column(String(64))
+    decided_at: Mapped[datetime | None] = mapped_column(UTCDateTime)
+    decision_note: Mapped[str | None] = mapped_column(String(400))
+    entry_id: Mapped[int | None] = mapped_column(ForeignKey("points_entries.id"))

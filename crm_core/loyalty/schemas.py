@@ -6,7 +6,7 @@ from dataclasses import dataclass
 from datetime import datetime
 from decimal import Decimal
 
-from crm_core.loyalty.models import BonusEvent, Operation, RuleKind
+from crm_core.loyalty.models import ApprovalStatus, BonusEvent, Operation, RuleKind, Verification
 
 
 @dataclass(frozen=True)
@@ -116,3 +116,34 @@ class InvariantProblem:
     entries_sum: int
     account_cumulative: int
     grants_minus_corrections: int
+
+
+@dataclass(frozen=True)
+class ApprovalView:
+    """A points change kept for a supervisor, and what came of it."""
+
+    approval_id: int
+    member_number: str
+    operation: Operation
+    points: int
+    reason: str | None
+    item: str | None
+    requested_by: str
+    requested_at: datetime
+    call_linked_id: str | None
+    verification: Verification | None
+    needs: str
+    status: ApprovalStatus
+    decided_by: str | None
+    decided_at: datetime | None
+    decision_note: str | None
+    entry_id: int | None
+
+
+@dataclass(frozen=True)
+class ChangeOutcome:
+    """A change asked for by staff: posted (``posting``) or waiting (``approval``)."""
+
+    posting: Posting | None = None
+    approval: ApprovalView | None = None
+    replayed: bool = False

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from collections import defaultdict
 from collections.abc import Callable
+from dataclasses import replace
 from datetime import datetime, timedelta
 from functools import partial
 
@@ -16,6 +17,7 @@ from crm_core.db.statements import StatementRunner
 from crm_core.db.types import utcnow
 from crm_core.errors import InvalidInputError, NotFoundError
 from crm_core.loyalty import ledger
+from crm_core.loyalty.keys import client_key
 from crm_core.loyalty.ledger import PostingRequest
 from crm_core.loyalty.models import (
     BonusEvent,
@@ -77,6 +79,15 @@ class PointsService:
             # (different members, so different account locks): read it back.
             return await self._db.run_statements(partial(self._post, request=request))
 
+    async def post_for_client(self, request: PostingRequest) -> Posting:
+        """Post a request whose key its operator chose, in the operator's key namespace.
+
+        The result carries the key as the operator chose it (see :mod:`crm_core.loyalty.keys`).
+        """
+        stored = client_key(request.operator, request.idempotency_key)
+        posting = await self.post(replace(request, idempotency_key=stored))
+        return replace(posting, idempotency_key=request.idempotency_key)
+
     async def gift(
         self,
         member_number: str,
@@ -88,7 +99,7 @@ class PointsService:
         expires_at: datetime | None = None,
     ) -> Posting:
         """Give points as a gift (赠送); needs a reason and an operator."""
-        return await self.post(
+        return await self.post_for_client(
             PostingRequest(
                 member_number=member_number,
                 operation=Operation.GIFT,
@@ -110,7 +121,7 @@ class PointsService:
         idempotency_key: str,
     ) -> Posting:
         """Correct a balance up or down by hand; needs a reason and an operator."""
-        return await self.post(
+        return await self.post_for_client(
             PostingRequest(
                 member_number=member_number,
                 operation=Operation.ADJUST,
@@ -136,7 +147,7 @@ class PointsService:
             raise InvalidInputError("points to redeem must be positive", points=points)
         if not item.strip():
             raise InvalidInputError("say what the points are redeemed for", field="item")
-        return await self.post(
+        return await self.post_for_client(
             PostingRequest(
                 member_number=member_number,
                 operation=Operation.REDEEM,

@@ -48,6 +48,24 @@ class PinAttempt(Base):
     outcome: Mapped[str] = mapped_column(String(16))
 
 
+class IvrCallIdentity(Base):
+    """Who the IVR found a caller to be on one call (Asterisk linked id), and how.
+
+    ``method`` is ``pin`` (the caller typed the member's PIN: *verified*) or ``caller``
+    (the caller's number names one member and the caller typed the last digits of the
+    member number: *identified*, not verified). The screen pop and the points rules read it.
+    """
+
+    __tablename__ = "ivr_call_identities"
+    __table_args__ = (Index("ix_ivr_call_identities_call", "call_linked_id", "member_id"),)
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    call_linked_id: Mapped[str] = mapped_column(String(64))
+    member_id: Mapped[int] = mapped_column(ForeignKey("members.id", ondelete="CASCADE"))
+    method: Mapped[str] = mapped_column(String(16))
+    at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
 class IvrCallback(Base):
     """A voicemail left after hours: a callback task for agents when the centre opens."""
 

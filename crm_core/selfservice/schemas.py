@@ -10,7 +10,8 @@ from datetime import datetime, timedelta
 class PinOutcome(enum.StrEnum):
     """What came of one PIN entry."""
 
-    VERIFIED = "verified"
+    VERIFIED = "verified"  # the member's PIN
+    IDENTIFIED = "identified"  # the member number's last digits from the member's phone
     WRONG = "wrong"
     LOCKED_OUT = "locked_out"  # this wrong entry was the last one allowed
     LOCKED = "locked"  # the number or the member was already locked out
@@ -35,8 +36,13 @@ class PinCheck:
 
     @property
     def verified(self) -> bool:
-        """Whether the caller proved to be the member."""
+        """Whether the caller proved to be the member (typed the PIN)."""
         return self.outcome is PinOutcome.VERIFIED
+
+    @property
+    def identified(self) -> bool:
+        """Whether the caller is taken to be the member: verified, or only identified."""
+        return self.outcome in (PinOutcome.VERIFIED, PinOutcome.IDENTIFIED)
 
 
 @dataclass(frozen=True)

@@ -32,17 +32,18 @@ from crm_core.members.phones import caller_number_to_e164
 from crm_core.members.services import load_member
 from crm_core.selfservice.models import (
     IvrCallback,
+    IvrCallIdentity,
     IvrSurveyCall,
     MemberPin,
     PinAttempt,
     SelfServiceGuard,
 )
-from crm_core.selfservice.pins import check_new_pin, number_tail, well_formed_code
+from crm_core.selfservice.pin_checks import PinEntry, check_entry
+from crm_core.selfservice.pins import check_new_pin
 from crm_core.selfservice.schemas import (
     AttemptView,
     CallbackView,
     PinCheck,
-    PinOutcome,
     PinPolicy,
 )
 from crm_core.staff.passwords import PasswordHashing
@@ -151,97 +152,40 @@ class SelfService:
         caller: str | None,
         policy: PinPolicy,
         accept_number_tail: bool = False,
+        call_linked_id: str | None = None,
     ) -> PinCheck:
         """Check a code typed for ``member_number`` (``None``: the member is unknown).
 
-        The code is the member's PIN, or with ``accept_number_tail`` also the last 4
-        digits of the member number (a caller identified by caller number confirms).
+        The member's PIN *verifies* the caller. With ``accept_number_tail`` (a caller whose
+        number names the member) the last 4 digits of the member number *identify* them,
+        which is not a verification. Either is kept as the identity of the call
+        ``call_linked_id``. One transaction (see :mod:`crm_core.selfservice.pin_checks`).
         """
-        now = self.clock()
-        subjects = _subjects(caller, member_number, self._region)
-
-        def read(run: StatementRunner) -> tuple[str | None, _GuardState]:
-            pin = run.one_or_none(PIN_OF, {"number": member_number}) if member_number else None
-            return (pin[0] if pin else None), _guard_state(run, subjects, now)
-
-        stored_hash, state = await self._db.run_read(read)
-        locked, marked = state.locked_until, state.marked
-        if locked is not None:
-            await self._log(caller, member_number, PinOutcome.LOCKED)
-            return PinCheck(PinOutcome.LOCKED, member_number, 0, locked)
-        matched = well_formed_code(code) and (
-            (
-                accept_number_tail
-                and member_number is not None
-                and code == number_tail(member_number)
-            )
-            or await asyncio.to_thread(self._hashing.verify, stored_hash, code)
-        )
-        if matched and not marked:  # nothing to clear: no write on the common path
-            return PinCheck(PinOutcome.VERIFIED, member_number, policy.max_attempts)
-        return await self._db.run_write(
-            lambda session: self._record(
-                session, subjects, caller, member_number, matched=matched, policy=policy
-            )
-        )
-
-    def _record(
-        self,
-        session: Session,
-        subjects: list[str],
-        caller: str | None,
-        member_number: str | None,
-        *,
-        matched: bool,
-        policy: PinPolicy,
-    ) -> PinCheck:
-        now = self.clock()
-        guards = [session.get(SelfServiceGuard, subject) for subject in subjects]
-        rows: list[SelfServiceGuard] = []
-        for subject, guard in zip(subjects, guards, strict=True):
-            if guard is None:
-                guard = SelfServiceGuard(subject=subject, failures=0)
-                session.add(guard)
-            rows.append(guard)
-        if matched:
-            for guard in rows:
-                guard.failures, guard.locked_until = 0, None
-            check = PinCheck(PinOutcome.VERIFIED, member_number, policy.max_attempts)
-        else:
-            failures = max((guard.failures or 0) + 1 for guard in rows) if rows else 1
-            remaining = max(policy.max_attempts - failures, 0)
-            locked = now + policy.lockout if remaining == 0 else None
-            for guard in rows:
-                guard.failures = 0 if locked else failures
-                guard.locked_until = locked
-            outcome = PinOutcome.LOCKED_OUT if locked else PinOutcome.WRONG
-            check = PinCheck(outcome, member_number, remaining, locked)
-        session.add(
-            PinAttempt(
-                at=now,
-                caller=caller or None,
-                member_id=_member_id(session, member_number),
-                outcome=check.outcome.value,
-            )
-        )
-        return check
-
-    async def _log(
-        self, caller: str | None, member_number: str | None, outcome: PinOutcome
-    ) -> None:
-        now = self.clock()
-
-        def work(session: Session) -> None:
-            session.add(
-                PinAttempt(
-                    at=now,
-                    caller=caller or None,
-                    member_id=_member_id(session, member_number),
-                    outcome=outcome.value,
+        entry = PinEntry(
+            member_number=member_number, code=code, caller=caller,
+            subjects=_subjects(caller, member_number, self._region), policy=policy,
+            accept_number_tail=accept_number_tail, call_linked_id=call_linked_id,
+        )  # fmt: skip
+        async with self._db.engine.connect() as connection:
+            if self._db.is_sqlite:  # take the writer lock first: the guards are written
+                connection = await connection.execution_options(sqlite_begin="IMMEDIATE")
+            async with connection.begin():
+                return await check_entry(
+                    connection, entry, verify=self._hashing.verify, now=self.clock()
                 )
-            )
 
-        await self._db.run_write(work)
+    async def call_identity(self, call_linked_id: str, member_number: str) -> str | None:
+        """How the IVR found the caller of a call to be the member: ``pin`` (verified),
+        ``caller`` (identified by caller number and the member number's last digits) or
+        ``None``; the strongest when there are several."""
+        query = (
+            select(IvrCallIdentity.method)
+            .join(Member, Member.id == IvrCallIdentity.member_id)
+            .where(IvrCallIdentity.call_linked_id == call_linked_id, Member.number == member_number)
+        )
+        async with self._db.read() as session:
+            methods = set(await session.scalars(query))
+        return "pin" if "pin" in methods else ("caller" if methods else None)
 
     async def attempts(
         self, *, member_number: str | None = None, limit: int = 50

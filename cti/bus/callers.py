@@ -23,6 +23,8 @@ class CallerMatch:
     member_number: str | None
     member: MemberSummary | None
     verified_in_ivr: bool = False
+    identified_in_ivr: bool = False
+    """The IVR named the member without the PIN (caller number and number tail)."""
 
 
 class Callers(Protocol):

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from cti.bus.wiring import Wiring
+from cti.crm.approvals import APPROVAL_ROUTES
 from cti.crm.dispositions import DISPOSITION_ROUTES
 from cti.crm.knowledge import KNOWLEDGE_ROUTES
 from cti.crm.members import MEMBER_ROUTES
@@ -15,6 +16,7 @@ from cti.http.routes import Route
 ROUTES: tuple[Route, ...] = (
     *MEMBER_ROUTES,
     *POINTS_ROUTES,
+    *APPROVAL_ROUTES,
     *NOTE_ROUTES,
     *SERVICE_REQUEST_ROUTES,
     *KNOWLEDGE_ROUTES,

@@ -49,8 +49,10 @@ class ScreenPop:
 
     ``direction`` is ``outbound`` when the number the agent dialled answered (``caller``
     is then the callee); a transferred call says who transferred it and their note.
-    ``verified_in_ivr`` marks a member the caller proved to be in the IVR; such a
-    caller pops as that member even from an unknown number.
+    ``verified_in_ivr`` marks a member the caller proved to be in the IVR with the PIN;
+    ``identified_in_ivr`` a member the IVR took the caller to be from their number and
+    the member number's last digits, which proves nothing (never both). Either pops as
+    that member.
     """
 
     type: ClassVar[str] = "screen_pop"
@@ -64,7 +66,10 @@ class ScreenPop:
     transferred_by: str | None = None
     note: str | None = None
     verified_in_ivr: bool = False
-    """The caller proved in the IVR to be ``member`` (member/card number and PIN)."""
+    """The caller proved in the IVR to be ``member``: they typed the member's PIN."""
+    identified_in_ivr: bool = False
+    """The IVR identified ``member`` by caller number and the member number's last digits:
+    not verified (anyone who knows the number and shows the caller ID gets that far)."""
 
 
 @dataclass(frozen=True)

@@ -99,12 +99,19 @@ class PointsLedger:
 
 @dataclass(frozen=True)
 class PointsChange:
-    """A grant or redemption: the points moved and the balances after it."""
+    """A grant or redemption: the points moved and the balances after it.
+
+    ``status`` is ``pending`` when the change waits for a supervisor's approval
+    (``approval_id``; ``needs`` says why): then nothing moved yet.
+    """
 
     member_number: str
     points: int
     valid: int
     cumulative: int
+    status: str = "posted"
+    approval_id: int | None = None
+    needs: str | None = None
 
 
 @dataclass(frozen=True)

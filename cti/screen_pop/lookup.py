@@ -9,6 +9,7 @@ from __future__ import annotations
 import asyncio
 import logging
 from collections.abc import Mapping, Sequence
+from dataclasses import replace
 
 from crm_core.errors import CrmError
 from crm_core.member360.schemas import Member360
@@ -34,13 +35,15 @@ class CallerLookup:
     ) -> asyncio.Task[CallerMatch]:
         """Begin (or join) the lookup of ``call_id``'s caller; never waits.
 
-        ``verified_member`` is the member the caller proved to be in the IVR: the call
-        is that member's, whatever number it comes from.
+        ``verified_member`` is the member the IVR named on the channel: the call is that
+        member's, whatever number it comes from; the CRM's record of the call says
+        whether the caller was verified (PIN) or only identified.
         """
         task = self._by_call.get(call_id)
         if task is None:
             task = asyncio.get_running_loop().create_task(
-                self._look_up(caller, did, verified_member), name=f"caller-lookup-{call_id}"
+                self._look_up(call_id, caller, did, verified_member),
+                name=f"caller-lookup-{call_id}",
             )
             self._by_call[call_id] = task
         return task
@@ -66,7 +69,9 @@ class CallerLookup:
         """The inbound-media name of a dialled number, from the settings."""
         return self._inbound_media.get(did) or self._inbound_media.get(did.removeprefix("+"))
 
-    async def _look_up(self, caller: str, did: str, verified_member: str = "") -> CallerMatch:
+    async def _look_up(
+        self, call_id: str, caller: str, did: str, verified_member: str = ""
+    ) -> CallerMatch:
         media = self.media_of(did) if did else None
         unknown = CallerMatch(caller, did or None, media, None, None)
         if verified_member:
@@ -75,10 +80,13 @@ class CallerLookup:
                 first = MemberBrief(member.number, member.name, member.level, member.member_type)
                 members = [first]
                 view = await self._crm.member360.view(first.number)
+                method = await self._crm.selfservice.call_identity(call_id, first.number)
             except CrmError as error:
-                log.warning("IVR-verified member %r not found: %s", verified_member, error)
+                log.warning("IVR-named member %r not found: %s", verified_member, error)
             else:
-                return self._match(caller, did, media, members, view, verified=True)
+                # Only a PIN typed on this very call verifies; anything else identifies.
+                match = self._match(caller, did, media, members, view, verified=method == "pin")
+                return replace(match, identified_in_ivr=method != "pin")
         if not caller:
             return unknown
         try:

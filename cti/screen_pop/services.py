@@ -52,6 +52,7 @@ def screen_pop_of(
         queue=queue,
         member=match.member,
         verified_in_ivr=match.verified_in_ivr,
+        identified_in_ivr=match.identified_in_ivr,
         direction=direction,
         transferred_by=transfer.by if transfer is not None else None,
         note=transfer.note if transfer is not None else None,

@@ -4,6 +4,11 @@ A caller whose number belongs to exactly one member confirms with the last 4 dig
 the member number or the PIN; anyone else types a member number (its 8 digits) or a card
 number, then the PIN. Wrong codes count towards the lock-out (``PinPolicy``); a caller
 who types nothing gets the prompt again, twice at most.
+
+Only the PIN *verifies* the caller (``CTIDESK_IVR_VERIFIED_BY=pin``); the caller's number
+with the member number's last digits *identifies* them (``caller``): anyone who knows a
+member's number and can show their caller ID gets that far. The CRM keeps which it was
+for the call (its linked id), and the screen pop and the points rules read it there.
 """
 
 from __future__ import annotations
@@ -23,7 +28,7 @@ MAX_SILENCES = 2
 
 @dataclass(frozen=True)
 class Identity:
-    """The member the caller proved to be, and how."""
+    """The member the caller is taken to be, and how: ``pin`` (verified) or ``caller``."""
 
     member_number: str
     method: str
@@ -51,11 +56,12 @@ async def identify(session: AgiSession, deps: FlowDeps) -> Identity | None:
         await session.play(prompts.LOCKED)
         return None
     known = await deps.crm.directory.lookup(caller) if caller else []
+    linked_id = await session.variable("CHANNEL(linkedid)")
     silences = 0
     while silences < MAX_SILENCES:
         member: str | None
         if len(known) == 1:
-            member, method = known[0].number, "caller"
+            member, by_caller = known[0].number, True
             code = await session.read_digits(prompts.ENTER_CODE, max_digits=8, wait=wait)
         else:
             typed = await session.read_digits(
@@ -65,7 +71,7 @@ async def identify(session: AgiSession, deps: FlowDeps) -> Identity | None:
                 silences += 1
                 await session.play(prompts.INVALID)
                 continue
-            member, method = await member_for_keypad(deps, typed), "pin"
+            member, by_caller = await member_for_keypad(deps, typed), False
             code = await session.read_digits(prompts.ENTER_PIN, max_digits=8, wait=wait)
         if code is None:
             silences += 1
@@ -73,9 +79,10 @@ async def identify(session: AgiSession, deps: FlowDeps) -> Identity | None:
             continue
         check = await selfservice.check_pin(
             member, code, caller=caller, policy=deps.config.pin_policy,
-            accept_number_tail=method == "caller",
+            accept_number_tail=by_caller, call_linked_id=linked_id or None,
         )  # fmt: skip
-        if check.verified and member is not None:
+        if check.identified and member is not None:
+            method = "pin" if check.verified else "caller"
             await session.set_variable(MEMBER, member)
             await session.set_variable(VERIFIED_BY, method)
             await session.play(prompts.THANKS)

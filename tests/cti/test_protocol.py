@@ -70,7 +70,7 @@ def test_the_screen_pop_carries_the_fields_consoles_read() -> None:
     data = json.loads(to_json(EXAMPLES[0]))
     assert list(data) == [
         "type", "call_id", "caller", "did", "inbound_media", "queue", "member",
-        "direction", "transferred_by", "note", "verified_in_ivr",
+        "direction", "transferred_by", "note", "verified_in_ivr", "identified_in_ivr",
     ]  # fmt: skip
     assert "李娜" in to_json(EXAMPLES[0])
 

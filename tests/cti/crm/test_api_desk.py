@@ -9,6 +9,7 @@ import pytest
 from aiohttp.test_utils import TestClient, TestServer
 
 from crm_core.knowledge.demo import seed_demo_articles
+from crm_core.selfservice.schemas import PinPolicy
 from crm_core.surveys.seed import PHONE_SERVICE_EVALUATION_CODE, ensure_phone_service_evaluation
 from crm_core.wiring import Crm
 from cti.service import make_app
@@ -52,10 +53,16 @@ async def error(response: Any, status: int) -> dict[str, Any]:
 
 
 async def test_grant_then_redeem_return_the_balance_and_fill_the_ledger(
-    desk: tuple[Client, dict[str, str], str],
+    desk: tuple[Client, dict[str, str], str], crm: Crm
 ) -> None:
     api, headers, member = desk
     base = f"/api/members/{member}/points"
+    # The caller typed the member's PIN in the IVR on this call: the agent may redeem.
+    await crm.selfservice.set_pin(member, "2580", actor="t")
+    check = await crm.selfservice.check_pin(
+        member, "2580", caller=None, policy=PinPolicy(), call_linked_id="1700000000.5"
+    )
+    assert check.verified
     granted = await ok(
         await api.post(
             f"{base}/grant",
@@ -63,12 +70,20 @@ async def test_grant_then_redeem_return_the_balance_and_fill_the_ledger(
             json={"points": 200, "reason": "apology", "idempotency_key": "grant-0001"},
         )
     )
-    assert granted == {"member_number": member, "points": 200, "valid": 700, "cumulative": 700}
+    assert granted == {
+        "member_number": member, "points": 200, "valid": 700, "cumulative": 700,
+        "status": "posted", "approval_id": None, "needs": None,
+    }  # fmt: skip
     redeemed = await ok(
         await api.post(
             f"{base}/redeem",
             headers=headers,
-            json={"points": 300, "item": "travel mug", "idempotency_key": "redeem-0001"},
+            json={
+                "points": 300,
+                "item": "travel mug",
+                "idempotency_key": "redeem-0001",
+                "call_id": "1700000000.5",
+            },
         )
     )
     assert redeemed["valid"] == 400
@@ -77,7 +92,12 @@ async def test_grant_then_redeem_return_the_balance_and_fill_the_ledger(
         await api.post(
             f"{base}/redeem",
             headers=headers,
-            json={"points": 300, "item": "travel mug", "idempotency_key": "redeem-0001"},
+            json={
+                "points": 300,
+                "item": "travel mug",
+                "idempotency_key": "redeem-0001",
+                "call_id": "1700000000.5",
+            },
         )
     )
     assert again["valid"] == 400, "a replayed key changes nothing"
