@@ -4,9 +4,11 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, field_validator
 
+from crm_core.calls.queries import decode_cursor
 from crm_core.calls.schemas import CallPage
+from crm_core.errors import InvalidInputError
 from cti.http.auth import STAFF
 from cti.http.parsing import query_params
 from cti.http.routes import BAD, Caller, Route, Services
@@ -28,6 +30,16 @@ class CallRecordsQuery(RequestBody):
     until: Annotated[AwareDatetime | None, Field(alias="to")] = None
     limit: int = Field(50, ge=1, le=MAX_PAGE)
     cursor: str | None = Field(None, max_length=100)
+
+    @field_validator("cursor")
+    @classmethod
+    def _a_cursor_of_this_log(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                decode_cursor(value)
+            except InvalidInputError as error:
+                raise ValueError(error.message) from None
+        return value
 
 
 CALL_PAGE = Serialiser(CallPage, "CallPage")

@@ -12,7 +12,9 @@ from cti.http.auth import bearer_token, require_role
 from cti.http.errors import dumps, error_middleware
 from cti.http.hub import WebSocketHub
 from cti.http.openapi import openapi_document
+from cti.http.parsing import MAX_BODY_BYTES
 from cti.http.routes import OPENAPI_DOCUMENT, ROUTES, Caller, Route, Services
+from cti.http.runner import ApiRunner
 from cti.protocol import WEBSOCKET_PATH
 
 SERVICES = web.AppKey("services", Services)
@@ -68,7 +70,7 @@ def build_app(
         recheck=ws_recheck,
     )
     routes = ROUTES + routes
-    app = web.Application(middlewares=[error_middleware])
+    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
     app[SERVICES] = Services(crm=crm, hub=hub)
     app[OPENAPI_DOCUMENT] = openapi_document(
         routes, title="ctidesk API", version=_service_version(), websocket_path=WEBSOCKET_PATH
@@ -91,7 +93,7 @@ def hub_of(app: web.Application) -> WebSocketHub:
 
 async def start_site(app: web.Application, *, port: int, host: str = LOOPBACK) -> web.AppRunner:
     """Serve ``app`` on ``host:port`` (loopback unless told otherwise); cleanup() stops it."""
-    runner = web.AppRunner(app)
+    runner = ApiRunner(app)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner

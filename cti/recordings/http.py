@@ -15,8 +15,8 @@ from crm_core.recording_index.schemas import RecordingList, RecordingView
 from crm_core.staff.models import Role
 from crm_core.staff.schemas import UserView
 from cti.http.auth import STAFF, SUPERVISORS
-from cti.http.errors import ForbiddenError, InvalidQueryError
-from cti.http.parsing import json_body, query_params
+from cti.http.errors import ForbiddenError
+from cti.http.parsing import json_body, path_id, query_params
 from cti.http.routes import Caller, Route, Services, on_call
 from cti.recordings.schemas import RECORDING, RECORDING_LIST, LegalHoldBody, RecordingsQuery
 from recordings.access import may_listen
@@ -33,10 +33,7 @@ class RecordingActions(Protocol):
 
 
 def _recording_id(caller: Caller) -> int:
-    text = caller.request.match_info["id"]
-    if not text.isdigit() or len(text) > 18:
-        raise InvalidQueryError(f"{text!r} is not a recording id", field="id")
-    return int(text)
+    return path_id(caller.request, "id")
 
 
 def recording_routes(recorder: RecordingActions, archive: RecordingArchive) -> tuple[Route, ...]:

@@ -172,7 +172,7 @@ async def test_call_records_come_in_pages(
         ("from=2026-03-02T09:00:00", 400, "invalid-query"),
         ("member=I-1", 400, "invalid-query"),
         ("member_no=nonsense", 422, "invalid-input"),
-        ("cursor=bm9wZQ", 422, "invalid-input"),
+        ("cursor=bm9wZQ", 400, "invalid-query"),
     ],
 )
 async def test_bad_call_record_queries_are_refused(
