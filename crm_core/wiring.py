@@ -24,7 +24,10 @@ from crm_core.orders.services import OrderService
 from crm_core.recording_index.services import RecordingIndex
 from crm_core.selfservice.services import SelfService
 from crm_core.service_desk.desk import ServiceDesk, build_service_desk
+from crm_core.staff.audit import AccessAudit
+from crm_core.staff.passwords import PasswordHashing
 from crm_core.staff.services import UserService
+from crm_core.staff.throttle import ThrottlePolicy
 from crm_core.supervision.services import SupervisorAudit
 from crm_core.surveys.analysis import SurveyReports
 from crm_core.surveys.responses import ResponseService
@@ -58,6 +61,7 @@ class Crm:
     recordings: RecordingIndex
     selfservice: SelfService
     campaigns: CampaignService
+    access_audit: AccessAudit
 
     def set_clock(self, clock: Clock) -> Clock:
         """Make every service read time from ``clock``; returns the clock it replaces."""
@@ -66,14 +70,15 @@ class Crm:
             self.points, self.cards, self.rules, self.users, self.calls, self.templates,
             self.activities, self.knowledge, self.member360, self.questionnaires,
             self.survey_responses, self.supervisor_audit, self.recordings, self.selfservice,
-            self.campaigns,
+            self.campaigns, self.access_audit,
         ):  # fmt: skip
             service.clock = clock
         self.service_desk.set_clock(clock)
         return previous
 
     async def close(self) -> None:
-        """Release the database."""
+        """Release the database and the password-hashing threads."""
+        self.users.close()
         await self.directory.close()
         await self.db.dispose()
 
@@ -84,6 +89,9 @@ def build_crm(
     default_region: str = "CN",
     points_validity_days: int = 730,
     token_ttl: timedelta = timedelta(hours=12),
+    token_idle_timeout: timedelta | None = None,
+    login_throttle: ThrottlePolicy | None = None,
+    hashing: PasswordHashing | None = None,
     clock: Clock = utcnow,
     echo: bool = False,
 ) -> Crm:
@@ -92,6 +100,11 @@ def build_crm(
     points = PointsService(db=db, validity_days=points_validity_days, clock=clock)
     service_desk = build_service_desk(db=db, default_region=default_region, clock=clock)
     activities = ActivityService(db=db, points=points, clock=clock)
+    access_audit = AccessAudit(db=db, clock=clock)
+    users = UserService(
+        db=db, clock=clock, token_ttl=token_ttl, idle_timeout=token_idle_timeout,
+        throttle=login_throttle, audit=access_audit, hashing=hashing,
+    )  # fmt: skip
     return Crm(
         db=db,
         members=MemberService(db=db, points=points, default_region=default_region),
@@ -101,7 +114,7 @@ def build_crm(
         reports=PointsReports(db=db),
         rules=RuleService(db=db, clock=clock),
         orders=OrderService(db=db, points=points),
-        users=UserService(db=db, clock=clock, token_ttl=token_ttl),
+        users=users,
         calls=CallLogService(db=db, clock=clock, default_region=default_region),
         dispositions=DispositionService(db=db),
         templates=TemplateService(db=db, clock=clock),
@@ -118,4 +131,5 @@ def build_crm(
             db=db, activities=activities, default_region=default_region, clock=clock
         ),
         campaigns=CampaignService(db=db, default_region=default_region, clock=clock),
+        access_audit=access_audit,
     )

@@ -56,6 +56,9 @@ def crm_for(settings: Settings) -> Crm:
         default_region=settings.phone.default_region,
         points_validity_days=settings.loyalty.points_validity_days,
         token_ttl=timedelta(hours=settings.api.token_ttl_hours),
+        token_idle_timeout=settings.logins.idle_timeout(),
+        login_throttle=settings.logins.throttle_policy(),
+        hashing=settings.logins.hashing(),
         echo=settings.database.echo,
     )
 

@@ -36,6 +36,9 @@ class AppContext:
             default_region=self.settings.phone.default_region,
             points_validity_days=self.settings.loyalty.points_validity_days,
             token_ttl=timedelta(hours=self.settings.api.token_ttl_hours),
+            token_idle_timeout=self.settings.logins.idle_timeout(),
+            login_throttle=self.settings.logins.throttle_policy(),
+            hashing=self.settings.logins.hashing(),
             echo=self.settings.database.echo,
         )
 

@@ -73,7 +73,9 @@ def kebab(reason: str) -> str:
 def error_response(error: Exception) -> web.Response:
     """The JSON response for an API, CRM or aiohttp HTTP error."""
     if isinstance(error, CrmError):  # the API's own errors are CrmErrors too
-        return web.json_response(error.as_dict(), status=error.status, dumps=dumps)
+        retry_after = getattr(error, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if isinstance(retry_after, int) else None
+        return web.json_response(error.as_dict(), status=error.status, dumps=dumps, headers=headers)
     if isinstance(error, web.HTTPException):
         body = error_body(kebab(error.reason), error.reason, {})
         return web.json_response(body, status=error.status, dumps=dumps)
