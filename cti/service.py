@@ -75,6 +75,7 @@ def make_app(
     ws_heartbeat: float = 20.0,
     ws_auth_timeout: float = 5.0,
     ws_recheck: float = 60.0,
+    member_reads_per_minute: int = 120,
 ) -> web.Application:
     """The API without telephony: the routes that need only the CRM (members, points,
     notes, requests, knowledge, surveys, dispositions, call records, call-backs); the
@@ -86,6 +87,7 @@ def make_app(
     return build_app(
         crm=crm, routes=routes, hub=hub, ws_queue_size=ws_queue_size, ws_heartbeat=ws_heartbeat,
         ws_auth_timeout=ws_auth_timeout, ws_recheck=ws_recheck,
+        member_reads_per_minute=member_reads_per_minute,
     )  # fmt: skip
 
 
@@ -136,7 +138,10 @@ class CtiService:
         self.dialer = dialer_plugin.load(wiring, recorder=self.recorder)
         self.agents.on_wrapped_up(self.dialer.end_wrapup)  # a seated agent's disposition
 
-        self.app: web.Application = build_app(crm=self.crm, routes=tuple(wiring.routes), hub=hub)
+        self.app: web.Application = build_app(
+            crm=self.crm, routes=tuple(wiring.routes), hub=hub,
+            member_reads_per_minute=settings.logins.member_reads_per_minute,
+        )  # fmt: skip
         self._runner: web.AppRunner | None = None
 
     async def _learn_agents(self) -> None:

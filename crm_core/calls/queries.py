@@ -124,6 +124,11 @@ def _filtered(query: CallQuery, default_region: str) -> Select[CallRecord, str |
         statement = statement.where(CallRecord.started_at >= query.since)
     if query.until is not None:
         statement = statement.where(CallRecord.started_at < query.until)
+    if query.seen_by_agent is not None:
+        agent_id = select(User.id).where(User.login == query.seen_by_agent).scalar_subquery()
+        statement = statement.where(
+            or_(CallRecord.agent_id == agent_id, CallRecord.queue.in_(query.seen_in_queues))
+        )
     if query.cursor is not None:
         at, record_id = decode_cursor(query.cursor)
         statement = statement.where(

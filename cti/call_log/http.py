@@ -9,6 +9,7 @@ from pydantic import AwareDatetime, Field, field_validator
 from crm_core.calls.queries import decode_cursor
 from crm_core.calls.schemas import CallPage
 from crm_core.errors import InvalidInputError
+from crm_core.staff.models import Role
 from cti.http.auth import STAFF
 from cti.http.parsing import query_params
 from cti.http.routes import BAD, Caller, Route, Services
@@ -46,10 +47,15 @@ CALL_PAGE = Serialiser(CallPage, "CallPage")
 
 
 async def call_records(services: Services, caller: Caller) -> Any:
-    """A page of the call log, newest first."""
+    """A page of the call log, newest first: for an agent, only their own calls and the
+    calls of their queues; for supervisors and admins, every call."""
     query = query_params(caller.request, CallRecordsQuery)
+    staff = caller.staff
+    agent_view = staff.role is Role.AGENT
     return await services.crm.calls.search(
         {
+            "seen_by_agent": staff.login if agent_view else None,
+            "seen_in_queues": [m.queue for m in staff.queues] if agent_view else [],
             "member_number": query.member_no,
             "agent_login": query.agent,
             "queue": query.queue,

@@ -22,6 +22,7 @@ from crm_core.wiring import Crm
 from cti.http import serialisers as out
 from cti.http.auth import STAFF, SUPERVISORS
 from cti.http.hub import WebSocketHub
+from cti.http.limits import ReadLimit
 from cti.http.parsing import json_body
 from cti.http.schemas import LoginBody, LoginResult, UserList
 from cti.http.serialisers import Serialiser
@@ -35,6 +36,8 @@ class Services:
 
     crm: Crm
     hub: WebSocketHub
+    member_reads: ReadLimit
+    """Each user's budget of member-record reads (``take(login)`` before each read)."""
 
 
 @dataclass(frozen=True)
