@@ -52,7 +52,7 @@ log = logging.getLogger(__name__)
 def crm_for(settings: Settings) -> Crm:
     """The CRM services over the configured database."""
     return build_crm(
-        database_url=settings.database.url,
+        database_url=settings.database.connect_url(),
         default_region=settings.phone.default_region,
         points_validity_days=settings.loyalty.points_validity_days,
         token_ttl=timedelta(hours=settings.api.token_ttl_hours),

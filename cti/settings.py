@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import tomllib
 import typing
@@ -15,6 +16,7 @@ from collections.abc import Mapping
 from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -42,8 +44,12 @@ NOT_SETTINGS = frozenset(
     {CONFIG_ENV, "CTIDESK_SANDBOX_DIR", "CTIDESK_SANDBOX_MIRROR", "CTIDESK_CONSOLE_PASSWORD"}
 )
 DEFAULT_SOURCE = "default"
-SECRET_KEYS = frozenset({"ami.secret", "agi.secret"})
+SECRET_KEYS = frozenset({"ami.secret", "agi.secret", "database.password"})
 MASK = "********"
+URL_PASSWORD = re.compile(r"^([\w+.-]+://[^:/@]*:)(.*)(@[^@]*)$")
+"""A URL's ``scheme://user:`` (1), password (2) and ``@host…`` (3)."""
+URL_USER = re.compile(r"^([\w+.-]+://[^:/@]+)(@[^@]*)$")
+"""A URL naming a user without a password: ``scheme://user`` (1) and ``@host…`` (2)."""
 
 
 class SettingsError(Exception):
@@ -63,6 +69,26 @@ class DatabaseSettings(_Section):
         description="SQLAlchemy async URL (sqlite+aiosqlite or postgresql+asyncpg).",
     )
     echo: bool = Field(False, description="Log every SQL statement.")
+    password: SecretStr | None = Field(
+        None, description="Database password, put into url; environment or secrets file only."
+    )
+
+    @model_validator(mode="after")
+    def _one_password(self) -> DatabaseSettings:
+        if self.password is None:
+            return self
+        if URL_PASSWORD.match(self.url):
+            raise ValueError("give the database password in url or in password, not both")
+        if not URL_USER.match(self.url):
+            raise ValueError("a password needs a url naming a user: scheme://user@host/db")
+        return self
+
+    def connect_url(self) -> str:
+        """The URL to connect with: ``url`` with ``password`` put in (percent-encoded)."""
+        if self.password is None:
+            return self.url
+        secret = quote(self.password.get_secret_value(), safe="")
+        return URL_USER.sub(rf"\g<1>:{secret}\g<2>", self.url)
 
 
 class AmiSettings(_Section):
@@ -455,6 +481,8 @@ class Settings(_Section):
 def _show(value: object) -> str:
     if isinstance(value, SecretStr):
         return MASK
+    if isinstance(value, str) and URL_PASSWORD.match(value):
+        return URL_PASSWORD.sub(rf"\g<1>{MASK}\g<3>", value)
     if value is None:
         return "(not set)"
     if isinstance(value, bool):

@@ -32,7 +32,7 @@ class AppContext:
     def crm(self) -> Crm:
         """CRM services over the configured database."""
         return build_crm(
-            database_url=self.settings.database.url,
+            database_url=self.settings.database.connect_url(),
             default_region=self.settings.phone.default_region,
             points_validity_days=self.settings.loyalty.points_validity_days,
             token_ttl=timedelta(hours=self.settings.api.token_ttl_hours),
