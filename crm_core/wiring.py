@@ -27,7 +27,10 @@ from crm_core.queue_log.services import QueueLogStore
 from crm_core.recording_index.services import RecordingIndex
 from crm_core.selfservice.services import SelfService
 from crm_core.service_desk.desk import ServiceDesk, build_service_desk
+from crm_core.staff.audit import AccessAudit
+from crm_core.staff.passwords import PasswordHashing
 from crm_core.staff.services import UserService
+from crm_core.staff.throttle import ThrottlePolicy
 from crm_core.supervision.services import SupervisorAudit
 from crm_core.surveys.analysis import SurveyReports
 from crm_core.surveys.responses import ResponseService
@@ -63,6 +66,7 @@ class Crm:
     campaigns: CampaignService
     queue_log: QueueLogStore
     approvals: PointsApprovals
+    access_audit: AccessAudit
 
     def set_clock(self, clock: Clock) -> Clock:
         """Make every service read time from ``clock``; returns the clock it replaces."""
@@ -71,14 +75,15 @@ class Crm:
             self.points, self.cards, self.rules, self.users, self.calls, self.templates,
             self.activities, self.knowledge, self.member360, self.questionnaires,
             self.survey_responses, self.supervisor_audit, self.recordings, self.selfservice,
-            self.campaigns, self.queue_log, self.approvals,
+            self.campaigns, self.queue_log, self.approvals, self.access_audit,
         ):  # fmt: skip
             service.clock = clock
         self.service_desk.set_clock(clock)
         return previous
 
     async def close(self) -> None:
-        """Release the database."""
+        """Release the database and the password-hashing threads."""
+        self.users.close()
         await self.directory.close()
         await self.db.dispose()
 
@@ -89,6 +94,9 @@ def build_crm(
     default_region: str = "CN",
     points_validity_days: int = 730,
     token_ttl: timedelta = timedelta(hours=12),
+    token_idle_timeout: timedelta | None = None,
+    login_throttle: ThrottlePolicy | None = None,
+    hashing: PasswordHashing | None = None,
     clock: Clock = utcnow,
     echo: bool = False,
     points_limits: PointsLimits | None = None,
@@ -98,6 +106,11 @@ def build_crm(
     points = PointsService(db=db, validity_days=points_validity_days, clock=clock)
     service_desk = build_service_desk(db=db, default_region=default_region, clock=clock)
     activities = ActivityService(db=db, points=points, clock=clock)
+    access_audit = AccessAudit(db=db, clock=clock)
+    users = UserService(
+        db=db, clock=clock, token_ttl=token_ttl, idle_timeout=token_idle_timeout,
+        throttle=login_throttle, audit=access_audit, hashing=hashing,
+    )  # fmt: skip
     return Crm(
         db=db,
         members=MemberService(db=db, points=points, default_region=default_region),
@@ -107,7 +120,7 @@ def build_crm(
         reports=PointsReports(db=db),
         rules=RuleService(db=db, clock=clock),
         orders=OrderService(db=db, points=points),
-        users=UserService(db=db, clock=clock, token_ttl=token_ttl),
+        users=users,
         calls=CallLogService(db=db, clock=clock, default_region=default_region),
         dispositions=DispositionService(db=db),
         templates=TemplateService(db=db, clock=clock),
@@ -126,4 +139,5 @@ def build_crm(
         campaigns=CampaignService(db=db, default_region=default_region, clock=clock),
         queue_log=QueueLogStore(db=db, clock=clock),
         approvals=PointsApprovals(db=db, points=points, limits=points_limits, clock=clock),
+        access_audit=access_audit,
     )

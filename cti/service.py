@@ -53,10 +53,13 @@ log = logging.getLogger(__name__)
 def crm_for(settings: Settings) -> Crm:
     """The CRM services over the configured database."""
     return build_crm(
-        database_url=settings.database.url,
+        database_url=settings.database.connect_url(),
         default_region=settings.phone.default_region,
         points_validity_days=settings.loyalty.points_validity_days,
         token_ttl=timedelta(hours=settings.api.token_ttl_hours),
+        token_idle_timeout=settings.logins.idle_timeout(),
+        login_throttle=settings.logins.throttle_policy(),
+        hashing=settings.logins.hashing(),
         echo=settings.database.echo,
         points_limits=settings.points.limits(),
     )
@@ -74,6 +77,7 @@ def make_app(
     ws_heartbeat: float = 20.0,
     ws_auth_timeout: float = 5.0,
     ws_recheck: float = 60.0,
+    member_reads_per_minute: int = 120,
 ) -> web.Application:
     """The API without telephony: the routes that need only the CRM (members, points,
     notes, requests, knowledge, surveys, dispositions, call records, call-backs); the
@@ -85,6 +89,7 @@ def make_app(
     return build_app(
         crm=crm, routes=routes, hub=hub, ws_queue_size=ws_queue_size, ws_heartbeat=ws_heartbeat,
         ws_auth_timeout=ws_auth_timeout, ws_recheck=ws_recheck,
+        member_reads_per_minute=member_reads_per_minute,
     )  # fmt: skip
 
 
@@ -136,7 +141,10 @@ class CtiService:
         self.agents.on_wrapped_up(self.dialer.end_wrapup)  # a seated agent's disposition
         self.queue_log = statistics_plugin.load(wiring)
 
-        self.app: web.Application = build_app(crm=self.crm, routes=tuple(wiring.routes), hub=hub)
+        self.app: web.Application = build_app(
+            crm=self.crm, routes=tuple(wiring.routes), hub=hub,
+            member_reads_per_minute=settings.logins.member_reads_per_minute,
+        )  # fmt: skip
         self._runner: web.AppRunner | None = None
 
     async def _learn_agents(self) -> None:

@@ -8,13 +8,15 @@ from __future__ import annotations
 
 import json
 import os
+import re
 import stat
 import tomllib
 import typing
 from collections.abc import Mapping
-from datetime import date
+from datetime import date, timedelta
 from pathlib import Path
 from typing import Annotated, Any, Literal
+from urllib.parse import quote
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import phonenumbers
@@ -30,6 +32,8 @@ from pydantic import (
 )
 
 from crm_core.loyalty.limits import OperationLimit, PointsLimits
+from crm_core.staff.passwords import PasswordHashing
+from crm_core.staff.throttle import Limit, ThrottlePolicy
 from cti.model import DEFAULT_SERVICE_LEVEL_SECONDS
 from ivr.hours import DAYS, parse_span
 
@@ -41,8 +45,12 @@ NOT_SETTINGS = frozenset(
     {CONFIG_ENV, "CTIDESK_SANDBOX_DIR", "CTIDESK_SANDBOX_MIRROR", "CTIDESK_CONSOLE_PASSWORD"}
 )
 DEFAULT_SOURCE = "default"
-SECRET_KEYS = frozenset({"ami.secret", "agi.secret"})
+SECRET_KEYS = frozenset({"ami.secret", "agi.secret", "database.password"})
 MASK = "********"
+URL_PASSWORD = re.compile(r"^([\w+.-]+://[^:/@]*:)(.*)(@[^@]*)$")
+"""A URL's ``scheme://user:`` (1), password (2) and ``@host…`` (3)."""
+URL_USER = re.compile(r"^([\w+.-]+://[^:/@]+)(@[^@]*)$")
+"""A URL naming a user without a password: ``scheme://user`` (1) and ``@host…`` (2)."""
 
 
 class SettingsError(Exception):
@@ -62,6 +70,26 @@ class DatabaseSettings(_Section):
         description="SQLAlchemy async URL (sqlite+aiosqlite or postgresql+asyncpg).",
     )
     echo: bool = Field(False, description="Log every SQL statement.")
+    password: SecretStr | None = Field(
+        None, description="Database password, put into url; environment or secrets file only."
+    )
+
+    @model_validator(mode="after")
+    def _one_password(self) -> DatabaseSettings:
+        if self.password is None:
+            return self
+        if URL_PASSWORD.match(self.url):
+            raise ValueError("give the database password in url or in password, not both")
+        if not URL_USER.match(self.url):
+            raise ValueError("a password needs a url naming a user: scheme://user@host/db")
+        return self
+
+    def connect_url(self) -> str:
+        """The URL to connect with: ``url`` with ``password`` put in (percent-encoded)."""
+        if self.password is None:
+            return self.url
+        secret = quote(self.password.get_secret_value(), safe="")
+        return URL_USER.sub(rf"\g<1>:{secret}\g<2>", self.url)
 
 
 class AmiSettings(_Section):
@@ -97,7 +125,9 @@ class ApiSettings(_Section):
 
     host: str = Field("127.0.0.1", min_length=1, description="API listen address.")
     port: int = Field(8280, ge=0, le=65535, description="API TCP port (0: any free one).")
-    token_ttl_hours: int = Field(12, ge=1, description="Lifetime of an agent's API token, hours.")
+    token_ttl_hours: int = Field(
+        12, ge=1, le=168, description="Lifetime of an API token, hours (at most a week)."
+    )
 
 
 class PhoneSettings(_Section):
@@ -369,6 +399,76 @@ class StatsSettings(_Section):
     poll_seconds: float = Field(1.0, ge=0.1, le=60, description="Seconds between reads.")
 
 
+class LoginSettings(_Section):
+    """Login throttling, token idle time, password-hashing threads, member-read rate."""
+
+    token_idle_minutes: int = Field(
+        60, ge=0, le=10080, description="A token unused this long ends (0: never; else >= 2)."
+    )
+    backoff_after_per_login: int = Field(
+        3, ge=1, description="Failed logins of one login name before each next one waits."
+    )
+    lock_after_per_login: int = Field(
+        5, ge=1, description="Failed logins of one login name that lock it out."
+    )
+    backoff_after_per_address: int = Field(
+        10, ge=1, description="Failed logins from one address before each next one waits."
+    )
+    lock_after_per_address: int = Field(
+        50, ge=1, description="Failed logins from one address that lock it out."
+    )
+    lockout_minutes: int = Field(
+        15, ge=1, le=1440, description="How long a lock-out lasts; failures older are forgotten."
+    )
+    backoff_seconds: float = Field(1.0, gt=0, description="First back-off wait; doubles each time.")
+    max_backoff_seconds: float = Field(30.0, gt=0, description="Longest back-off wait, seconds.")
+    hashing_threads: int = Field(2, ge=1, le=16, description="Threads that hash passwords.")
+    hashing_max_waiting: int = Field(
+        32, ge=1, description="Password checks in flight or queued; more get a 503."
+    )
+    member_reads_per_minute: int = Field(
+        120, ge=1, description="Member records one user may read per minute; more get a 429."
+    )
+
+    @field_validator("token_idle_minutes")
+    @classmethod
+    def _idle_long_enough(cls, value: int) -> int:
+        if value == 1:
+            raise ValueError("must be 0 (never) or at least 2 (last use is kept per minute)")
+        return value
+
+    def idle_timeout(self) -> timedelta | None:
+        """How long a token may go unused (None: no limit)."""
+        return timedelta(minutes=self.token_idle_minutes) if self.token_idle_minutes else None
+
+    def throttle_policy(self) -> ThrottlePolicy:
+        """The login throttle these settings describe."""
+        return ThrottlePolicy(
+            per_login=Limit(self.backoff_after_per_login, self.lock_after_per_login),
+            per_address=Limit(self.backoff_after_per_address, self.lock_after_per_address),
+            lockout=timedelta(minutes=self.lockout_minutes),
+            backoff=timedelta(seconds=self.backoff_seconds),
+            max_backoff=timedelta(seconds=self.max_backoff_seconds),
+        )
+
+    def hashing(self) -> PasswordHashing:
+        """Password hashing on ``hashing_threads`` threads of its own."""
+        return PasswordHashing(workers=self.hashing_threads, max_waiting=self.hashing_max_waiting)
+
+    @model_validator(mode="after")
+    def _backoff_before_lockout(self) -> LoginSettings:
+        for scope in ("login", "address"):
+            if getattr(self, f"backoff_after_per_{scope}") > getattr(
+                self, f"lock_after_per_{scope}"
+            ):
+                raise ValueError(
+                    f"backoff_after_per_{scope} must not exceed lock_after_per_{scope}"
+                )
+        if self.hashing_max_waiting < self.hashing_threads:
+            raise ValueError("hashing_max_waiting must be at least hashing_threads")
+        return self
+
+
 class SecretsSettings(_Section):
     """Where secrets are read from besides the environment."""
 
@@ -446,6 +546,9 @@ class Settings(_Section):
         default_factory=OutsideCallSettings, description="Calls to outside numbers."
     )
     secrets: SecretsSettings = Field(default_factory=SecretsSettings, description="Secrets file.")
+    logins: LoginSettings = Field(
+        default_factory=LoginSettings, description="Login throttling and token limits."
+    )
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
 
@@ -467,6 +570,8 @@ class Settings(_Section):
 def _show(value: object) -> str:
     if isinstance(value, SecretStr):
         return MASK
+    if isinstance(value, str) and URL_PASSWORD.match(value):
+        return URL_PASSWORD.sub(rf"\g<1>{MASK}\g<3>", value)
     if value is None:
         return "(not set)"
     if isinstance(value, bool):

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 import base64
 import binascii
+import re
 from datetime import UTC, datetime
 
 from sqlalchemy import Select, and_, or_, select
@@ -20,6 +21,9 @@ from crm_core.errors import InvalidInputError
 from crm_core.members.models import Member
 from crm_core.members.phones import caller_number_to_e164
 from crm_core.staff.models import User
+
+RECORD_ID = re.compile(r"[0-9]{1,19}")
+MAX_RECORD_ID = 2**63 - 1
 
 
 def call_view(
@@ -86,8 +90,11 @@ def decode_cursor(cursor: str) -> tuple[datetime, int]:
         at = datetime.fromisoformat(when)
         if at.tzinfo is None:
             raise ValueError("naive time in cursor")
+        # A row id is a signed 64-bit integer in both databases; more overflows the driver.
+        if not RECORD_ID.fullmatch(record_id) or int(record_id) > MAX_RECORD_ID:
+            raise ValueError("not a row id")
         return at.astimezone(UTC), int(record_id)
-    except (ValueError, binascii.Error, UnicodeDecodeError):
+    except (ValueError, OverflowError, binascii.Error, UnicodeDecodeError):
         raise InvalidInputError("not a cursor of this call log", cursor=cursor) from None
 
 
@@ -117,6 +124,11 @@ def _filtered(query: CallQuery, default_region: str) -> Select[CallRecord, str |
         statement = statement.where(CallRecord.started_at >= query.since)
     if query.until is not None:
         statement = statement.where(CallRecord.started_at < query.until)
+    if query.seen_by_agent is not None:
+        agent_id = select(User.id).where(User.login == query.seen_by_agent).scalar_subquery()
+        statement = statement.where(
+            or_(CallRecord.agent_id == agent_id, CallRecord.queue.in_(query.seen_in_queues))
+        )
     if query.cursor is not None:
         at, record_id = decode_cursor(query.cursor)
         statement = statement.where(

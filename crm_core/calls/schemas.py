@@ -159,6 +159,9 @@ class CallQuery(_Input):
     until: UtcTime | None = None
     limit: int = Field(50, ge=1, le=MAX_PAGE)
     cursor: OptionalText = Field(None, max_length=100)
+    seen_by_agent: OptionalLogin = None
+    """An agent's view: only their own calls and the calls of ``seen_in_queues``."""
+    seen_in_queues: list[str] = Field(default_factory=list, max_length=64)
 
     @model_validator(mode="after")
     def _range(self) -> CallQuery:

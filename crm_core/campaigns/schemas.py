@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
 
-from pydantic import BaseModel, ConfigDict, Field
+from pydantic import BaseModel, ConfigDict, Field, field_validator
 
 from crm_core.campaigns.rates import ABANDON_CAP
 
@@ -17,7 +17,9 @@ class CampaignSpec(BaseModel):
     the callee's local time; ``retry_rules`` overrides :data:`outcomes.DEFAULT_RETRY_RULES`
     per result; ``dispositions`` are codes defined in the call log's disposition table."""
 
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+    # Not trimmed: text goes to Asterisk (caller id, queue, sounds), so a line break at
+    # either end is refused like one inside, never removed.
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
     name: str = Field(min_length=1, max_length=100)
     mode: str
@@ -38,6 +40,13 @@ class CampaignSpec(BaseModel):
     survey: str | None = Field(None, max_length=64)
     """IVR message campaigns: a questionnaire's code, answered by keypad after the message."""
     require_consent: bool = False
+
+    @field_validator("name", "mode", "queue", "caller_id", "time_zone", "message", "survey")
+    @classmethod
+    def _one_line(cls, value: str | None) -> str | None:
+        if value is not None and any(ord(char) < 32 or ord(char) == 127 for char in value):
+            raise ValueError("control characters (CR, LF, tab…) are not allowed")
+        return value
 
 
 class CampaignAction(enum.StrEnum):

@@ -43,11 +43,38 @@ class InvalidTokenError(CrmError):
     error_id = "invalid-token"
 
 
+class TooManyAttemptsError(CrmError):
+    """Logins refused for now: too many failures of this login or from this address.
+
+    ``retry_after`` is in seconds; the API sends it as the ``Retry-After`` header.
+    """
+
+    status = 429
+    error_id = "too-many-attempts"
+
+    def __init__(self, message: str, *, retry_after: int, **details: object) -> None:
+        super().__init__(message, retry_after=retry_after, **details)
+        self.retry_after = retry_after
+
+
+class HashingBusyError(CrmError):
+    """Too many password checks waiting already (a login flood): try again shortly."""
+
+    status = 503
+    error_id = "login-busy"
+
+    def __init__(self, message: str, *, retry_after: int) -> None:
+        super().__init__(message, retry_after=retry_after)
+        self.retry_after = retry_after
+
+
 __all__ = [
     "DuplicateInterfaceError",
     "DuplicateLoginError",
+    "HashingBusyError",
     "InvalidCredentialsError",
     "InvalidTokenError",
+    "TooManyAttemptsError",
     "UnknownUserError",
     "WeakPasswordError",
 ]

@@ -3,21 +3,30 @@
 No password or token is ever stored or returned in clear: passwords as argon2id hashes,
 tokens as their SHA-256 (a token is random, so a fast hash is enough).
 
-Hashing is deliberately slow (tens of milliseconds); callers in async code run it in a
-worker thread (:func:`asyncio.to_thread`) so the event loop never waits on it.
+Hashing is deliberately slow (tens of milliseconds and 64 MiB each); async callers run
+it on the hashing's own few worker threads (:meth:`PasswordHashing.run`), never on the
+event loop and never on the loop's shared default executor, and at most ``max_waiting``
+wait their turn: a login flood is refused (:class:`HashingBusyError`) before it queues
+unbounded work or memory.
 """
 
 from __future__ import annotations
 
+import asyncio
 import hashlib
 import re
 import secrets
 import unicodedata
+from collections.abc import Callable
+from concurrent.futures import ThreadPoolExecutor
+from typing import TypeVar
 
 from argon2 import PasswordHasher, Type
 from argon2.exceptions import InvalidHashError, VerificationError
 
-from crm_core.staff.exceptions import WeakPasswordError
+from crm_core.staff.exceptions import HashingBusyError, WeakPasswordError
+
+T = TypeVar("T")
 
 MIN_LENGTH = 8
 MAX_LENGTH = 256
@@ -58,13 +67,42 @@ class PasswordHashing:
 
     ``hasher`` may be given cheaper parameters in tests; hashes made with other
     parameters still verify, and :meth:`needs_rehash` tells when to upgrade them.
+    :meth:`run` runs a hashing call on ``workers`` threads of its own, with at most
+    ``max_waiting`` calls in flight or waiting.
     """
 
-    def __init__(self, hasher: PasswordHasher | None = None) -> None:
+    def __init__(
+        self, hasher: PasswordHasher | None = None, *, workers: int = 2, max_waiting: int = 32
+    ) -> None:
         self._hasher = hasher or PasswordHasher(type=Type.ID)
         if self._hasher.type is not Type.ID:
             raise ValueError("passwords are hashed with argon2id only")
+        if workers < 1 or max_waiting < workers:
+            raise ValueError("need workers >= 1 and max_waiting >= workers")
         self._dummy: str | None = None
+        self.workers = workers
+        self.max_waiting = max_waiting
+        self._pending = 0
+        self._executor: ThreadPoolExecutor | None = None
+
+    async def run(self, work: Callable[..., T], *args: object) -> T:
+        """``work(*args)`` on the hashing threads, or :class:`HashingBusyError` if
+        ``max_waiting`` calls are already in flight or waiting."""
+        if self._pending >= self.max_waiting:
+            raise HashingBusyError("too many logins at once: try again in a moment", retry_after=1)
+        if self._executor is None:
+            self._executor = ThreadPoolExecutor(self.workers, thread_name_prefix="argon2")
+        self._pending += 1
+        try:
+            return await asyncio.get_running_loop().run_in_executor(self._executor, work, *args)
+        finally:
+            self._pending -= 1
+
+    def close(self) -> None:
+        """Stop the hashing threads (calls already running finish)."""
+        if self._executor is not None:
+            self._executor.shutdown(wait=False)
+            self._executor = None
 
     def hash(self, password: str) -> str:
         """A new salted argon2id hash (``$argon2id$…``) of ``password``."""

@@ -29,7 +29,7 @@ MAX_QUEUES = 64
 
 
 def _login(value: str) -> str:
-    login = value.strip().lower()
+    login = value.lower()
     if not LOGIN.fullmatch(login):
         raise ValueError(
             f"{value!r} is not a login name (3–32 characters: a lower-case letter, "
@@ -87,7 +87,8 @@ def queue_name(raw: str) -> str:
 
 
 class _Input(BaseModel):
-    model_config = ConfigDict(extra="forbid", str_strip_whitespace=True, frozen=True)
+    # Not trimmed: a line break at either end is refused like one inside, never removed.
+    model_config = ConfigDict(extra="forbid", frozen=True)
 
 
 class QueueMembership(_Input):

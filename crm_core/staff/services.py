@@ -1,40 +1,35 @@
 """Staff users: accounts, queues, passwords, and the API tokens issued at login.
 
-Passwords are argon2id hashes (:mod:`crm_core.staff.passwords`), hashed and verified in
-a worker thread, never inside a write unit of work. Tokens are random
-(``secrets.token_urlsafe(32)``); only their SHA-256 is stored, so a copy of the
-database gives no usable token.
+Passwords are argon2id hashes (:mod:`crm_core.staff.passwords`), hashed and verified on
+the hashing's own threads, never inside a write unit of work. Logins and tokens are
+:mod:`crm_core.staff.logins`' work; this service gives them the same clock.
 """
 
 from __future__ import annotations
 
-import asyncio
 import builtins
 from collections.abc import Callable, Mapping
 from datetime import datetime, timedelta
 from typing import Any, TypeVar
 
-from sqlalchemy import Select, select, update
+from sqlalchemy import Select, select
 from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from crm_core.db.engine import Database
 from crm_core.db.types import utcnow
 from crm_core.errors import ConflictError, InvalidInputError
+from crm_core.staff.audit import AccessAudit
 from crm_core.staff.exceptions import (
     DuplicateInterfaceError,
     DuplicateLoginError,
-    InvalidCredentialsError,
-    InvalidTokenError,
     UnknownUserError,
 )
-from crm_core.staff.models import ApiToken, Role, User, UserQueue
+from crm_core.staff.logins import Logins, TokenPolicy, revoke_tokens
+from crm_core.staff.models import Role, User, UserQueue
 from crm_core.staff.passwords import (
     PasswordHashing,
     check_password,
-    new_token,
-    token_digest,
-    token_well_formed,
 )
 from crm_core.staff.schemas import (
     IssuedToken,
@@ -47,11 +42,11 @@ from crm_core.staff.schemas import (
     queue_name,
     user_view,
 )
+from crm_core.staff.throttle import ThrottlePolicy
 from crm_core.validation import parse
 
 Clock = Callable[[], datetime]
 T = TypeVar("T")
-LAST_USED_RESOLUTION = timedelta(minutes=1)
 
 
 def _load(session: Session, login: str) -> User:
@@ -86,15 +81,6 @@ def _set_queues(user: User, wanted: list[QueueMembership]) -> None:
     user.queues.sort(key=lambda membership: membership.queue)
 
 
-def _revoke_tokens(session: Session, user_id: int, at: datetime) -> int:
-    revoked = session.execute(
-        update(ApiToken)
-        .where(ApiToken.user_id == user_id, ApiToken.revoked_at.is_(None), ApiToken.expires_at > at)
-        .values(revoked_at=at)
-    )
-    return int(getattr(revoked, "rowcount", 0) or 0)
-
-
 def _with_queues(query: Select[User]) -> Select[User]:
     return query.options(selectinload(User.queues))
 
@@ -108,14 +94,31 @@ class UserService:
         db: Database,
         clock: Clock = utcnow,
         token_ttl: timedelta = timedelta(hours=12),
+        idle_timeout: timedelta | None = None,
         hashing: PasswordHashing | None = None,
+        throttle: ThrottlePolicy | None = None,
+        audit: AccessAudit | None = None,
     ) -> None:
-        if token_ttl <= timedelta(0):
-            raise ValueError("token_ttl must be positive")
         self._db = db
         self.clock = clock
-        self.token_ttl = token_ttl
         self._hashing = hashing or PasswordHashing()
+        self.logins = Logins(
+            db=db,
+            clock=lambda: self.clock(),
+            hashing=self._hashing,
+            audit=audit or AccessAudit(db=db, clock=lambda: self.clock()),
+            tokens=TokenPolicy(ttl=token_ttl, idle_timeout=idle_timeout),
+            throttle=throttle,
+        )
+
+    @property
+    def token_ttl(self) -> timedelta:
+        """How long a token issued now lives."""
+        return self.logins.tokens.ttl
+
+    def close(self) -> None:
+        """Stop the password-hashing threads."""
+        self._hashing.close()
 
     async def _write(self, work: Callable[[Session], T]) -> T:
         """Run ``work``; a unique key lost to a concurrent writer becomes a ConflictError."""
@@ -134,7 +137,7 @@ class UserService:
         password_hash = None
         if password is not None:
             valid = check_password(password, login=fields.login)
-            password_hash = await asyncio.to_thread(self._hashing.hash, valid)
+            password_hash = await self._hashing.run(self._hashing.hash, valid)
 
         def work(session: Session) -> UserView:
             if session.scalar(select(User.id).where(User.login == fields.login)) is not None:
@@ -216,7 +219,7 @@ class UserService:
             user = _load(session, name)
             now = self.clock()
             if not active:
-                _revoke_tokens(session, user.id, now)
+                revoke_tokens(session, user.id, now)
             if user.active != active:
                 user.active = active
                 user.updated_at = now
@@ -228,133 +231,41 @@ class UserService:
         """Set a user's password; tokens issued under the old one are revoked."""
         name = login_name(login)
         valid = check_password(password, login=name)
-        password_hash = await asyncio.to_thread(self._hashing.hash, valid)
+        password_hash = await self._hashing.run(self._hashing.hash, valid)
 
         def work(session: Session) -> UserView:
             user = _load(session, name)
             now = self.clock()
             user.password_hash = password_hash
             user.updated_at = now
-            _revoke_tokens(session, user.id, now)
+            revoke_tokens(session, user.id, now)
             return user_view(user)
 
         return await self._write(work)
 
-    async def login(self, login: str, password: str) -> IssuedToken:
+    async def login(self, login: str, password: str, *, address: str | None = None) -> IssuedToken:
         """Check a login and password and issue an API token (its plain text shown once).
 
         Unknown login, wrong password, no password set and disabled user all give the
-        same :class:`InvalidCredentialsError`, after the same argon2 work. A hash made
-        with older parameters is replaced by a fresh one on success.
+        same :class:`InvalidCredentialsError`; too many failures of the login or from
+        ``address`` give :class:`TooManyAttemptsError` without checking the password.
         """
-        try:
-            name: str | None = login_name(login)
-        except InvalidInputError:
-            name = None
-        row = None
-        if name is not None:
-            async with self._db.read() as session:
-                row = (
-                    await session.execute(
-                        select(User.id, User.password_hash, User.active).where(User.login == name)
-                    )
-                ).one_or_none()
-        stored = row.password_hash if row is not None else None
-        matches = await asyncio.to_thread(self._hashing.verify, stored, password)
-        if row is None or stored is None or not matches or not row.active:
-            raise InvalidCredentialsError("wrong login or password")
-        rehashed = None
-        if self._hashing.needs_rehash(stored):
-            rehashed = await asyncio.to_thread(self._hashing.hash, password)
-        token = new_token()
-        digest, user_id = token_digest(token), row.id
-
-        def work(session: Session) -> IssuedToken:
-            user = session.get(User, user_id, with_for_update=True)
-            # Changed since the check (disabled, password reset): refuse as if wrong.
-            if user is None or not user.active or user.password_hash != stored:
-                raise InvalidCredentialsError("wrong login or password")
-            if rehashed is not None:
-                user.password_hash = rehashed
-            now = self.clock()
-            expires_at = now + self.token_ttl
-            session.add(
-                ApiToken(user_id=user.id, token_hash=digest, created_at=now, expires_at=expires_at)
-            )
-            session.flush()
-            return IssuedToken(token=token, expires_at=expires_at, user=user_view(user))
-
-        return await self._db.run_write(work)
+        return await self.logins.login(login, password, address=address)
 
     async def authenticate(self, token: str) -> UserView:
-        """The user a live token belongs to; unknown, expired, revoked → ``invalid-token``.
-
-        Records when the token was last used, at most once a minute.
-        """
-        if not token_well_formed(token):
-            raise InvalidTokenError("not a valid API token")
-        digest, now = token_digest(token), self.clock()
-        async with self._db.read() as session:
-            found = (
-                await session.execute(
-                    select(ApiToken, User)
-                    .join(User, User.id == ApiToken.user_id)
-                    .where(ApiToken.token_hash == digest)
-                    .options(selectinload(User.queues))
-                )
-            ).one_or_none()
-            if found is None:
-                raise InvalidTokenError("not a valid API token")
-            api_token, user = found
-            view = user_view(user)
-        if api_token.revoked_at is not None:
-            raise InvalidTokenError("this API token was revoked", revoked_at=api_token.revoked_at)
-        if api_token.expires_at <= now:
-            raise InvalidTokenError("this API token has expired", expired_at=api_token.expires_at)
-        if not user.active:
-            raise InvalidTokenError("this API token's user is disabled")
-        last_used = api_token.last_used_at
-        if last_used is None or now - last_used >= LAST_USED_RESOLUTION:
-            await self._touch(api_token.id, now)
-        return view
-
-    async def _touch(self, token_id: int, now: datetime) -> None:
-        def work(session: Session) -> None:
-            session.execute(
-                update(ApiToken)
-                .where(
-                    ApiToken.id == token_id,
-                    (ApiToken.last_used_at.is_(None))
-                    | (ApiToken.last_used_at <= now - LAST_USED_RESOLUTION),
-                )
-                .values(last_used_at=now)
-            )
-
-        await self._db.run_write(work)
+        """The user a live token belongs to; unknown, expired, idle, revoked → ``invalid-token``."""
+        return await self.logins.authenticate(token)
 
     async def revoke(self, token: str) -> None:
         """Revoke one token (logout); revoking it again changes nothing."""
-        if not token_well_formed(token):
-            raise InvalidTokenError("not a valid API token")
-        digest = token_digest(token)
-
-        def work(session: Session) -> None:
-            api_token = session.scalars(
-                select(ApiToken).where(ApiToken.token_hash == digest).with_for_update()
-            ).one_or_none()
-            if api_token is None:
-                raise InvalidTokenError("not a valid API token")
-            if api_token.revoked_at is None:
-                api_token.revoked_at = self.clock()
-
-        await self._db.run_write(work)
+        await self.logins.revoke(token)
 
     async def revoke_all(self, login: str) -> int:
         """Revoke every live token of a user; how many were revoked."""
         name = login_name(login)
 
         def work(session: Session) -> int:
-            return _revoke_tokens(session, _load(session, name).id, self.clock())
+            return revoke_tokens(session, _load(session, name).id, self.clock())
 
         return await self._db.run_write(work)
 

@@ -4,9 +4,12 @@ from __future__ import annotations
 
 from typing import Annotated, Any
 
-from pydantic import AwareDatetime, Field
+from pydantic import AwareDatetime, Field, field_validator
 
+from crm_core.calls.queries import decode_cursor
 from crm_core.calls.schemas import CallPage
+from crm_core.errors import InvalidInputError
+from crm_core.staff.models import Role
 from cti.http.auth import STAFF
 from cti.http.parsing import query_params
 from cti.http.routes import BAD, Caller, Route, Services
@@ -29,15 +32,30 @@ class CallRecordsQuery(RequestBody):
     limit: int = Field(50, ge=1, le=MAX_PAGE)
     cursor: str | None = Field(None, max_length=100)
 
+    @field_validator("cursor")
+    @classmethod
+    def _a_cursor_of_this_log(cls, value: str | None) -> str | None:
+        if value is not None:
+            try:
+                decode_cursor(value)
+            except InvalidInputError as error:
+                raise ValueError(error.message) from None
+        return value
+
 
 CALL_PAGE = Serialiser(CallPage, "CallPage")
 
 
 async def call_records(services: Services, caller: Caller) -> Any:
-    """A page of the call log, newest first."""
+    """A page of the call log, newest first: for an agent, only their own calls and the
+    calls of their queues; for supervisors and admins, every call."""
     query = query_params(caller.request, CallRecordsQuery)
+    staff = caller.staff
+    agent_view = staff.role is Role.AGENT
     return await services.crm.calls.search(
         {
+            "seen_by_agent": staff.login if agent_view else None,
+            "seen_in_queues": [m.queue for m in staff.queues] if agent_view else [],
             "member_number": query.member_no,
             "agent_login": query.agent,
             "queue": query.queue,

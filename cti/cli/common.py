@@ -32,10 +32,13 @@ class AppContext:
     def crm(self) -> Crm:
         """CRM services over the configured database."""
         return build_crm(
-            database_url=self.settings.database.url,
+            database_url=self.settings.database.connect_url(),
             default_region=self.settings.phone.default_region,
             points_validity_days=self.settings.loyalty.points_validity_days,
             token_ttl=timedelta(hours=self.settings.api.token_ttl_hours),
+            token_idle_timeout=self.settings.logins.idle_timeout(),
+            login_throttle=self.settings.logins.throttle_policy(),
+            hashing=self.settings.logins.hashing(),
             echo=self.settings.database.echo,
         )
 

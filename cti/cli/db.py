@@ -42,7 +42,7 @@ app = typer.Typer(help="The CRM database: migrations, demo data, summary.", no_a
 @app.command("upgrade")
 def upgrade_command(ctx: typer.Context) -> None:
     """Migrate the database to the newest schema (creates it when missing)."""
-    url = app_context(ctx).settings.database.url
+    url = app_context(ctx).settings.database.connect_url()
     with console.status("Migrating the database…"):
         asyncio.run(upgrade(url))
     console.print(f"[green]Database is at revision {head_revision()}[/] ({_safe(url)})")
@@ -51,7 +51,7 @@ def upgrade_command(ctx: typer.Context) -> None:
 @app.command("status")
 def status_command(ctx: typer.Context) -> None:
     """Show the database's schema revision and the newest one in the code."""
-    url = app_context(ctx).settings.database.url
+    url = app_context(ctx).settings.database.connect_url()
     current = asyncio.run(current_revision(url))
     head = head_revision()
     state = "[green]up to date[/]" if current == head else "[yellow]needs `ctidesk db upgrade`[/]"
@@ -83,7 +83,7 @@ def seed_command(
     """Load demo data (--demo) or many plain members for load tests (--members N)."""
     if not demo and members is None:
         fail("say what to load: --demo (the demo set) or --members N (plain bulk members)")
-    _require_schema(app_context(ctx).settings.database.url)
+    _require_schema(app_context(ctx).settings.database.connect_url())
     started = time.perf_counter()
     with Progress(
         SpinnerColumn(),
@@ -166,7 +166,7 @@ def _demo_table(summary: DemoSummary, seconds: float) -> Table:
 @app.command("summary")
 def summary_command(ctx: typer.Context) -> None:
     """What is in the database: members, cards, orders, points and the rules in force."""
-    url = app_context(ctx).settings.database.url
+    url = app_context(ctx).settings.database.connect_url()
     _require_schema(url)
     facts = run_with_crm(ctx, _read_facts)
     console.print(_render(facts, _safe(url)))

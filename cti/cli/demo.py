@@ -131,11 +131,14 @@ def _interactive(settings: Settings, every: float) -> None:
     thread.start()
     asyncio.run_coroutine_threadsafe(stack.start(), loop).result(timeout=600)
     stream = asyncio.run_coroutine_threadsafe(stack.caller.stream(stack.callers, every=every), loop)
-    supervisor = write_supervisor_launcher(Path("var/demo").resolve(), stack.url, stack.password)
+    supervisor = write_supervisor_launcher(
+        Path("var/demo").resolve(), stack.url, stack.supervisor_password
+    )
     console.print(
         f"\n[bold]Demo running[/] on {stack.url}; a call every ~{every:.0f} s.\n"
-        f"Password of demo.agent, demo.agent2 and demo.sup for this run: {stack.password}\n"
-        f"A supervisor console, in another terminal:\n  [bold]sh {supervisor}[/]\n"
+        f"Password of demo.agent and demo.agent2 for this run: {stack.password}\n"
+        f"A supervisor console (demo.sup, its own password), in another terminal:\n"
+        f"  [bold]sh {supervisor}[/]\n"
     )
     app = ConsoleApp(stack.url, user="demo.agent", password=stack.password)
     app.last_info = f"Demo. Supervisor's wall-board, in another terminal: sh {supervisor}"

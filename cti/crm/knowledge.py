@@ -8,8 +8,7 @@ from pydantic import Field
 
 from crm_core.knowledge.schemas import ArticleView, SearchHit
 from cti.http.auth import STAFF
-from cti.http.errors import InvalidQueryError
-from cti.http.parsing import query_params
+from cti.http.parsing import path_id, query_params
 from cti.http.routes import BAD, Caller, Route, Services
 from cti.http.schemas import RequestBody
 from cti.http.serialisers import Serialiser
@@ -41,10 +40,8 @@ async def kb_search(services: Services, caller: Caller) -> KbHits:
 
 async def kb_article(services: Services, caller: Caller) -> ArticleView:
     """One approved article (counts a view)."""
-    raw = caller.request.match_info["article_id"]
-    if not raw.isdigit() or len(raw) > 12:
-        raise InvalidQueryError("article_id: not a number", field="article_id")
-    return await services.crm.knowledge.get(int(raw), count_view=True)
+    article_id = path_id(caller.request, "article_id")
+    return await services.crm.knowledge.get(article_id, count_view=True)
 
 
 KNOWLEDGE_ROUTES: tuple[Route, ...] = (

@@ -105,13 +105,15 @@ MEMBER_MATCHES = Serialiser(MemberMatches, "MemberMatches")
 
 
 async def find_members(services: Services, caller: Caller) -> MemberMatches:
-    """Members by phone, card, or member number / name prefix."""
+    """Members by phone, card, or member number / name prefix (rate-limited per user)."""
     query = query_params(caller.request, MembersQuery)
+    services.member_reads.take(caller.staff.login)
     return MemberMatches(await MemberLookup(crm=services.crm).find(query))
 
 
 async def member_360(services: Services, caller: Caller) -> Any:
-    """A member's 360° view."""
+    """A member's 360° view (rate-limited per user)."""
+    services.member_reads.take(caller.staff.login)
     return await services.crm.member360.view(caller.request.match_info["member_no"])
 
 
@@ -125,9 +127,9 @@ async def new_member(services: Services, caller: Caller) -> MemberView:
 
 MEMBER_ROUTES: tuple[Route, ...] = (
     Route("GET", "/api/members", find_members, "Find members by phone, card or text",
-          roles=STAFF, query=MembersQuery, response=MEMBER_MATCHES, errors=BAD),
+          roles=STAFF, query=MembersQuery, response=MEMBER_MATCHES, errors=(*BAD, 429)),
     Route("GET", "/api/members/{member_no}", member_360, "A member's 360° view",
-          roles=STAFF, response=MEMBER_360, errors=(404,)),
+          roles=STAFF, response=MEMBER_360, errors=(404, 429)),
     Route("POST", "/api/members", new_member, "Create a member (new caller)", roles=STAFF,
           body=NewMemberBody, response=MEMBER, errors=(*BAD, 409)),
 )  # fmt: skip

@@ -18,7 +18,7 @@ from typing import Any
 import aiohttp
 
 from cti.demo.calls import DemoNumber
-from cti.demo.stack import DemoStack
+from cti.demo.stack import DEMO_SUPERVISOR, DemoStack
 from cti.protocol import WEBSOCKET_PATH, Authenticate, to_json
 
 
@@ -125,7 +125,7 @@ async def run_check(stack: DemoStack, *, calls: int = 6) -> CheckReport:
     agent_login = stack.agents[0]
     async with (
         console_socket(stack.url, agent_login, stack.password) as agent,
-        console_socket(stack.url, "demo.sup", stack.password) as supervisor,
+        console_socket(stack.url, DEMO_SUPERVISOR, stack.supervisor_password) as supervisor,
     ):
         for caller in stack.callers[:calls]:
             report.calls.append(await check_call(stack, agent, supervisor, caller))

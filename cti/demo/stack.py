@@ -32,7 +32,8 @@ from cti.service import CtiService, crm_for
 from cti.settings import Settings
 
 DEMO_AGENTS = ("demo.agent", "demo.agent2")
-DEMO_USERS = (*DEMO_AGENTS, "demo.sup")
+DEMO_SUPERVISOR = "demo.sup"
+DEMO_USERS = (*DEMO_AGENTS, DEMO_SUPERVISOR)
 Progress = Callable[[str], None]
 
 
@@ -57,12 +58,19 @@ class DemoStack:
         self.agents = agents
         self.progress = progress
         self.password = secrets.token_urlsafe(12)
+        """The demo agents' password for this run."""
+        self.supervisor_password = secrets.token_urlsafe(12)
+        """demo.sup's own password for this run: knowing the agents' gives no supervisor."""
         self.sandbox = Sandbox(ami_port=free_port(), sip_port=free_port(socket.SOCK_DGRAM),
                                progress=progress)  # fmt: skip
         self.started_sandbox = False
         self.crm: Crm | None = None
         self.service: CtiService | None = None
         self.callers: list[DemoNumber] = []
+
+    def password_of(self, login: str) -> str:
+        """The password ``login`` has in this run (the supervisor's is its own)."""
+        return self.supervisor_password if login == DEMO_SUPERVISOR else self.password
 
     @property
     def url(self) -> str:
@@ -96,11 +104,11 @@ class DemoStack:
                 "inbound_media": {**INBOUND_MEDIA, **self.base_settings.phone.inbound_media}}),
         })  # fmt: skip
         self.progress(f"database {settings.database.url.split('///')[-1]}")
-        await upgrade(settings.database.url)
+        await upgrade(settings.database.connect_url())
         self.crm = crm_for(settings)
         await self._seed_if_empty(self.crm)
         for login in DEMO_USERS:
-            await self.crm.users.set_password(login, self.password)
+            await self.crm.users.set_password(login, self.password_of(login))
         self.callers = await demo_numbers(self.crm)
         self.service = CtiService(settings, crm=self.crm)
         await self.service.start(online_within=30)
@@ -145,4 +153,4 @@ class DemoStack:
             self.started_sandbox = False
 
 
-__all__ = ["DEMO_AGENTS", "DEMO_USERS", "DemoStack", "free_port"]
+__all__ = ["DEMO_AGENTS", "DEMO_SUPERVISOR", "DEMO_USERS", "DemoStack", "free_port"]

@@ -13,7 +13,7 @@ from cti.dialer.seats import Seats
 from cti.dialer.services import Dialer
 from cti.http.auth import STAFF, SUPERVISORS
 from cti.http.errors import ApiError
-from cti.http.parsing import json_body
+from cti.http.parsing import json_body, path_id
 from cti.http.routes import BAD, Caller, Route, Services
 from cti.http.serialisers import Serialiser
 
@@ -80,8 +80,8 @@ DO_NOT_CALL = Serialiser(DoNotCall, "DoNotCall")
 
 
 def campaign_id_of(caller: Caller) -> int:
-    """The ``{campaign_id}`` of the path (the route's pattern makes it digits)."""
-    return int(caller.request.match_info["campaign_id"])
+    """The ``{campaign_id}`` of the path (ASCII digits: ``\\d`` in the pattern takes others)."""
+    return path_id(caller.request, "campaign_id")
 
 
 def dialer_routes(dialer: Dialer) -> tuple[Route, ...]:

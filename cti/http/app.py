@@ -11,8 +11,11 @@ from crm_core.wiring import Crm
 from cti.http.auth import bearer_token, require_role
 from cti.http.errors import dumps, error_middleware
 from cti.http.hub import WebSocketHub
+from cti.http.limits import ReadLimit
 from cti.http.openapi import openapi_document
+from cti.http.parsing import MAX_BODY_BYTES
 from cti.http.routes import OPENAPI_DOCUMENT, ROUTES, Caller, Route, Services
+from cti.http.runner import ApiRunner
 from cti.protocol import WEBSOCKET_PATH
 
 SERVICES = web.AppKey("services", Services)
@@ -54,6 +57,7 @@ def build_app(
     ws_heartbeat: float = 20.0,
     ws_auth_timeout: float = 5.0,
     ws_recheck: float = 60.0,
+    member_reads_per_minute: int = 120,
 ) -> web.Application:
     """The API: the service's own routes (login, users, this document) and ``routes``.
 
@@ -68,8 +72,9 @@ def build_app(
         recheck=ws_recheck,
     )
     routes = ROUTES + routes
-    app = web.Application(middlewares=[error_middleware])
-    app[SERVICES] = Services(crm=crm, hub=hub)
+    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
+    member_reads = ReadLimit(per_minute=member_reads_per_minute, clock=lambda: crm.users.clock())
+    app[SERVICES] = Services(crm=crm, hub=hub, member_reads=member_reads)
     app[OPENAPI_DOCUMENT] = openapi_document(
         routes, title="ctidesk API", version=_service_version(), websocket_path=WEBSOCKET_PATH
     )
@@ -91,7 +96,7 @@ def hub_of(app: web.Application) -> WebSocketHub:
 
 async def start_site(app: web.Application, *, port: int, host: str = LOOPBACK) -> web.AppRunner:
     """Serve ``app`` on ``host:port`` (loopback unless told otherwise); cleanup() stops it."""
-    runner = web.AppRunner(app)
+    runner = ApiRunner(app)
     await runner.setup()
     await web.TCPSite(runner, host, port).start()
     return runner

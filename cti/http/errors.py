@@ -61,16 +61,23 @@ def error_body(error_id: str, message: str, details: dict[str, Any]) -> dict[str
     return {"error_id": error_id, "message": message, "details": details}
 
 
-def _kebab(reason: str) -> str:
+INTERNAL_ERROR = error_body("internal-error", "the service failed; see its log", {})
+"""The body of every 500: what failed is in the service's log, never in the answer."""
+
+
+def kebab(reason: str) -> str:
+    """An HTTP reason phrase as an error id: ``Not Found`` → ``not-found``."""
     return "-".join(reason.lower().split())
 
 
 def error_response(error: Exception) -> web.Response:
     """The JSON response for an API, CRM or aiohttp HTTP error."""
     if isinstance(error, CrmError):  # the API's own errors are CrmErrors too
-        return web.json_response(error.as_dict(), status=error.status, dumps=dumps)
+        retry_after = getattr(error, "retry_after", None)
+        headers = {"Retry-After": str(retry_after)} if isinstance(retry_after, int) else None
+        return web.json_response(error.as_dict(), status=error.status, dumps=dumps, headers=headers)
     if isinstance(error, web.HTTPException):
-        body = error_body(_kebab(error.reason), error.reason, {})
+        body = error_body(kebab(error.reason), error.reason, {})
         return web.json_response(body, status=error.status, dumps=dumps)
     raise TypeError(f"not an error with a status: {error!r}")
 
@@ -93,11 +100,11 @@ async def error_middleware(request: web.Request, handler: Handler) -> web.Stream
         return error_response(error)
     except Exception:
         log.exception("unexpected error on %s %s", request.method, request.path)
-        body = error_body("internal-error", "the service failed; see its log", {})
-        return web.json_response(body, status=500)
+        return web.json_response(INTERNAL_ERROR, status=500)
 
 
 __all__ = [
+    "INTERNAL_ERROR",
     "ApiError",
     "ForbiddenError",
     "InvalidBodyError",
@@ -107,4 +114,5 @@ __all__ = [
     "error_body",
     "error_middleware",
     "error_response",
+    "kebab",
 ]

@@ -10,7 +10,10 @@ its own writer task. A client that falls ``queue_size`` messages behind is dropp
 closed with code 1013 ("try again later"); the console reconnects and resyncs over
 REST. aiohttp's heartbeat pings every ``heartbeat`` seconds and closes a connection
 whose pong does not come back. Every ``recheck`` seconds the token is checked again: a
-console whose token expired or was revoked (logout, user disabled) is closed with 4401.
+console whose token expired or was revoked (logout, user disabled) is closed with 4401,
+and a changed role takes effect for the broadcasts by role. A check that fails for
+another reason (the database down) is logged and made again at the next tick: the
+schedule never stops while the console is open.
 """
 
 from __future__ import annotations
@@ -160,15 +163,22 @@ class WebSocketHub:
         return socket
 
     async def _recheck_forever(self, connection: Connection) -> None:
-        """Close the console once its token stops being valid."""
+        """Close the console once its token stops being valid; follow its user's role."""
         while not connection.dropped:
             await asyncio.sleep(self.recheck)
             try:
-                await self._authenticate(connection.token)
+                user = await self._authenticate(connection.token)
             except CrmError as error:
                 log.info("closing %s's console: %s", connection.login, error)
                 self._drop(connection, CLOSE_UNAUTHORIZED, str(error)[:120])
                 return
+            except Exception:  # the database failing is no reason to stop checking
+                log.warning(
+                    "could not re-check %s's token; again in %g s", connection.login,
+                    self.recheck, exc_info=True,
+                )  # fmt: skip
+                continue
+            connection.role = user.role.value
 
     async def _first_message(self, socket: web.WebSocketResponse) -> tuple[UserView, str] | None:
         try:

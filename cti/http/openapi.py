@@ -14,7 +14,8 @@ from cti.http.serialisers import REF_TEMPLATE
 
 PATH_PARAMETER = re.compile(r"{([^}]+)}")
 REASONS = {400: "Bad request", 401: "Missing, wrong or expired token", 403: "Role not allowed",
-           404: "Not found", 409: "Conflict", 422: "Invalid input"}  # fmt: skip
+           404: "Not found", 409: "Conflict", 422: "Invalid input",
+           429: "Too many attempts (see Retry-After)", 503: "Busy (see Retry-After)"}  # fmt: skip
 ERROR_SCHEMA = {
     "type": "object",
     "required": list(error_body("", "", {})),

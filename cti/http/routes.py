@@ -22,6 +22,7 @@ from crm_core.wiring import Crm
 from cti.http import serialisers as out
 from cti.http.auth import STAFF, SUPERVISORS
 from cti.http.hub import WebSocketHub
+from cti.http.limits import ReadLimit
 from cti.http.parsing import json_body
 from cti.http.schemas import LoginBody, LoginResult, UserList
 from cti.http.serialisers import Serialiser
@@ -35,6 +36,8 @@ class Services:
 
     crm: Crm
     hub: WebSocketHub
+    member_reads: ReadLimit
+    """Each user's budget of member-record reads (``take(login)`` before each read)."""
 
 
 @dataclass(frozen=True)
@@ -79,9 +82,15 @@ class Route:
 
 
 async def login(services: Services, caller: Caller) -> LoginResult:
-    """Check a login and password; issue a token."""
+    """Check a login and password; issue a token.
+
+    The address counted by the login throttle is the connection's peer, never a header
+    the client could set (behind a reverse proxy every login shares the proxy's).
+    """
     body = await json_body(caller.request, LoginBody)
-    issued = await services.crm.users.login(body.username, body.password)
+    issued = await services.crm.users.login(
+        body.username, body.password, address=caller.request.remote
+    )
     return LoginResult(issued.token, issued.expires_at, issued.user.role.value, issued.user)
 
 
@@ -120,7 +129,7 @@ BAD = (400, 422)
 """The statuses of a malformed body or query (400) and a refused one (422)."""
 ROUTES: tuple[Route, ...] = (
     Route("POST", "/api/login", login, "Log in: a token for the Authorization header",
-          roles=None, body=LoginBody, response=out.LOGIN, errors=(400, 401)),
+          roles=None, body=LoginBody, response=out.LOGIN, errors=(400, 401, 429, 503)),
     Route("POST", "/api/logout", logout, "Revoke this request's token", roles=STAFF),
     Route("GET", "/api/users", list_users, "Staff users (supervisors and admins)",
           roles=SUPERVISORS, response=out.USER_LIST),

@@ -20,11 +20,11 @@ class RequestBody(BaseModel):
     """Base of every request body and query string: an unknown field is a 400.
 
     Subclasses declare their fields with limits; :data:`Line` is a printable one-line text.
+    Text is validated as sent, never trimmed: a line break at either end of a value bound
+    for Asterisk is refused like one inside it.
     """
 
-    model_config = ConfigDict(
-        extra="forbid", str_strip_whitespace=True, frozen=True, populate_by_name=True
-    )
+    model_config = ConfigDict(extra="forbid", frozen=True, populate_by_name=True)
 
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")

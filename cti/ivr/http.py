@@ -10,7 +10,7 @@ from pydantic import AwareDatetime
 from crm_core.errors import NotFoundError
 from crm_core.selfservice.schemas import CallbackView
 from cti.http.auth import STAFF
-from cti.http.parsing import query_params
+from cti.http.parsing import id_number, query_params
 from cti.http.routes import Caller, Route, Services
 from cti.http.schemas import RequestBody
 from cti.http.serialisers import Serialiser
@@ -43,9 +43,10 @@ async def callbacks(services: Services, caller: Caller) -> CallbackList:
 async def callback_done(services: Services, caller: Caller) -> CallbackView:
     """Mark a callback task done once the caller has been called back."""
     raw = caller.request.match_info["id"]
-    if not raw.isdigit() or len(raw) > 18:
+    task_id = id_number(raw)
+    if task_id is None:
         raise NotFoundError(f"no callback task {raw!r}")
-    return await services.crm.selfservice.complete_callback(int(raw))
+    return await services.crm.selfservice.complete_callback(task_id)
 
 
 IVR_ROUTES: tuple[Route, ...] = (

@@ -253,7 +253,8 @@ def from_dict(data: Any) -> Message:
     """The message a decoded JSON object describes, or :class:`ProtocolError`."""
     if not isinstance(data, dict):
         raise ProtocolError("a message must be a JSON object")
-    kind = MESSAGE_TYPES.get(data.get("type"))  # type: ignore[arg-type]
+    name = data.get("type")
+    kind = MESSAGE_TYPES.get(name) if isinstance(name, str) else None
     if kind is None:
         raise ProtocolError(f"unknown message type {data.get('type')!r}")
     return decode(kind, data, what=kind.type)
@@ -265,6 +266,8 @@ def from_json(text: str | bytes) -> Message:
         data = json.loads(text)
     except (ValueError, UnicodeDecodeError) as error:
         raise ProtocolError(f"not JSON: {error}") from None
+    except RecursionError:
+        raise ProtocolError("not a message: arrays and objects nest too deep") from None
     return from_dict(data)
 
 

@@ -12,11 +12,12 @@ from typing import Protocol
 from aiohttp import web
 
 from crm_core.recording_index.schemas import RecordingList, RecordingView
+from crm_core.staff.audit import AccessAction
 from crm_core.staff.models import Role
 from crm_core.staff.schemas import UserView
 from cti.http.auth import STAFF, SUPERVISORS
-from cti.http.errors import ForbiddenError, InvalidQueryError
-from cti.http.parsing import json_body, query_params
+from cti.http.errors import ForbiddenError
+from cti.http.parsing import json_body, path_id, query_params
 from cti.http.routes import Caller, Route, Services, on_call
 from cti.recordings.schemas import RECORDING, RECORDING_LIST, LegalHoldBody, RecordingsQuery
 from recordings.access import may_listen
@@ -33,10 +34,7 @@ class RecordingActions(Protocol):
 
 
 def _recording_id(caller: Caller) -> int:
-    text = caller.request.match_info["id"]
-    if not text.isdigit() or len(text) > 18:
-        raise InvalidQueryError(f"{text!r} is not a recording id", field="id")
-    return int(text)
+    return path_id(caller.request, "id")
 
 
 def recording_routes(recorder: RecordingActions, archive: RecordingArchive) -> tuple[Route, ...]:
@@ -72,18 +70,29 @@ def recording_routes(recorder: RecordingActions, archive: RecordingArchive) -> t
         """One recording's index entry."""
         return await _allowed(caller)
 
-    async def audio(_services: Services, caller: Caller) -> web.StreamResponse:
-        """The recording's WAV file (range requests supported)."""
+    async def audio(services: Services, caller: Caller) -> web.StreamResponse:
+        """The recording's WAV file (range requests supported); each request is audited."""
         recording = await _allowed(caller)
         _view, path = await archive.audio(recording.id)
+        await services.crm.access_audit.record(
+            caller.staff.login, AccessAction.RECORDING_PLAYED,
+            address=caller.request.remote, subject=str(recording.id),
+            detail=caller.request.headers.get("Range"),
+        )  # fmt: skip
         return web.FileResponse(path, headers={"Content-Type": "audio/wav"})
 
-    async def legal_hold(_services: Services, caller: Caller) -> RecordingView:
-        """Put a recording on legal hold, or release it."""
+    async def legal_hold(services: Services, caller: Caller) -> RecordingView:
+        """Put a recording on legal hold, or release it; audited with the user."""
         body = await json_body(caller.request, LegalHoldBody)
-        return await archive.index.set_legal_hold(
+        changed = await archive.index.set_legal_hold(
             _recording_id(caller), hold=body.hold, reason=body.reason
         )
+        action = AccessAction.LEGAL_HOLD_SET if body.hold else AccessAction.LEGAL_HOLD_RELEASED
+        await services.crm.access_audit.record(
+            caller.staff.login, action, address=caller.request.remote,
+            subject=str(changed.id), detail=body.reason,
+        )  # fmt: skip
+        return changed
 
     live = (403, 404, 409, 503)
     call = "/api/calls/{id}/recording"

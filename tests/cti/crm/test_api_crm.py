@@ -18,10 +18,12 @@ PASSWORD = "correct horse battery"
 
 @pytest.fixture
 async def crm_with_data(crm: Crm) -> Crm:
-    """Two members (one with a card), an agent and eight calls."""
+    """Two members (one with a card), an agent of both queues and eight calls."""
     await crm.users.add(
-        {"login": "agent7", "display_name": "Agent 7", "role": "agent"}, password=PASSWORD
-    )
+        {"login": "agent7", "display_name": "Agent 7", "role": "agent",
+         "queues": [{"queue": "sales"}, {"queue": "support"}]},
+        password=PASSWORD,
+    )  # fmt: skip
     await crm.users.add({"login": "agent8", "display_name": "Agent 8", "role": "agent"})
     li = await crm.members.create({"name": "李娜", "phones": ["13812345678"]}, actor="t")
     await crm.members.create({"name": "李四", "phones": ["13900000000"]}, actor="t")
@@ -172,7 +174,7 @@ async def test_call_records_come_in_pages(
         ("from=2026-03-02T09:00:00", 400, "invalid-query"),
         ("member=I-1", 400, "invalid-query"),
         ("member_no=nonsense", 422, "invalid-input"),
-        ("cursor=bm9wZQ", 422, "invalid-input"),
+        ("cursor=bm9wZQ", 400, "invalid-query"),
     ],
 )
 async def test_bad_call_record_queries_are_refused(

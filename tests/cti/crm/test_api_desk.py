@@ -201,6 +201,7 @@ async def test_a_service_request_and_a_note_from_the_call_are_on_the_record(
 
     await crm.calls.record(
         {"linked_id": "1700000000.1", "direction": "inbound", "caller": "13812345678",
+         "queue": "hotline", "agent_login": "agent7",
          "member_number": member, "started_at": "2026-11-22T09:00:00+00:00",
          "ended_at": "2026-11-22T09:03:00+00:00"}
     )  # fmt: skip

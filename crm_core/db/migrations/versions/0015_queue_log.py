@@ -1,7 +1,7 @@
 """Asterisk's queue_log lines, kept so any statistic can be recomputed
 
 Revision ID: 0015_queue_log
-Revises: 0013_points_approvals
+Revises: 0014_access_events
 Create Date: 2026-12-07 14:00:00
 """
 
@@ -15,7 +15,7 @@ from alembic import op
 import crm_core.db.types
 
 revision: str = '0015_queue_log'
-down_revision: str | None = '0013_points_approvals'
+down_revision: str | None = '0014_access_events'
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
