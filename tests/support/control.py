@@ -148,3 +148,24 @@ __all__ = [
     "events",
     "wait_model",
 ]
+
+
+async def agent_complete(ami: AmiClient, connect: AmiMessage) -> AmiMessage:
+    """Asterisk's ``AgentComplete`` of the call ``connect`` (its ``AgentConnect``) began.
+
+    When the caller hangs up first, Asterisk may send it without the caller's channel
+    fields, and without the member's too when that channel is gone as well
+    (tests/cti/model/test_model_real_asterisk.py): a field it has must match, one it lacks
+    cannot, so the test must have only this call in the queue.
+    """
+
+    def ours(event: AmiMessage) -> bool:
+        return (
+            event.event == "AgentComplete"
+            and event.get("Queue") == connect["Queue"]
+            and event.get("Uniqueid", "") in ("", connect["Uniqueid"])
+            and event.get("DestUniqueid", "") in ("", connect["DestUniqueid"])
+        )
+
+    await ami.wait_for(lambda: any(ours(e) for e in ami.events))
+    return next(e for e in ami.events if ours(e))

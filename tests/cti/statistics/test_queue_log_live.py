@@ -12,7 +12,7 @@ from cti.kpi import Outcome, QueueLogLine, StintBook
 from cti.service import CtiService
 from cti.settings import StatsSettings
 from tests.support.asterisk import AmiClient, AsteriskServer
-from tests.support.control import answered_call
+from tests.support.control import agent_complete, answered_call
 from tests.support.telephony import settings_for
 
 
@@ -46,7 +46,7 @@ async def test_an_answered_queue_call_is_read_from_asterisks_own_queue_log(
     async with answered_call(reading, ami) as (_console, _call_id, connect):
         caller = connect["Uniqueid"]  # queue_log names the call by the caller's channel
         await ami.action("Hangup", Channel=connect["Channel"])
-        complete = await ami.wait_for_event("AgentComplete", Uniqueid=caller)
+        complete = await agent_complete(ami, connect)
 
     async def completed() -> StintBook:
         while True:  # the file is read every 0.2 s; wait for the line, not for a time

@@ -12,7 +12,7 @@ from typer.testing import CliRunner
 from cti.cli import app
 from cti.service import CtiService
 from tests.support.asterisk import AmiClient, AsteriskServer
-from tests.support.control import answered_call
+from tests.support.control import agent_complete, answered_call
 from tests.support.telephony import hang_up_everything, originate
 
 
@@ -28,7 +28,7 @@ async def test_the_counters_recomputed_from_the_queue_log_equal_asterisks(
 ) -> None:  # fmt: skip
     async with answered_call(service, ami) as (_console, _call, connect):
         await ami.action("Hangup", Channel=connect["Channel"])
-        await ami.wait_for_event("AgentComplete", Uniqueid=connect["Uniqueid"])
+        await agent_complete(ami, connect)
     await originate(ami, '"Impatient" <13900000077>')  # nobody signed in now: it waits
     joined = await ami.wait_for_event("QueueCallerJoin", CallerIDNum="13900000077")
     await ami.action("Hangup", Channel=joined["Channel"])
