@@ -17,7 +17,7 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crm_core.recording_index.schemas import RecordingView
+from crm_core.recording_index.schemas import MAX_PAGE, RecordingView
 from recordings.archive import RecordingArchive
 
 Progress = Callable[[int, int], None]
@@ -88,6 +88,16 @@ def _write(
     return ExportReport(destination, len(rows) - len(missing), missing, total)
 
 
+async def matching(archive: RecordingArchive, query: dict[str, Any]) -> list[RecordingView]:
+    """Every recording matching ``query``, newest first, read a page at a time (no cap)."""
+    found: list[RecordingView] = []
+    last: RecordingView | None = None
+    while page := await archive.index.search({**query, "limit": MAX_PAGE}, after=last):
+        found.extend(page)
+        last = page[-1]
+    return found
+
+
 async def export_recordings(
     archive: RecordingArchive,
     query: dict[str, Any],
@@ -100,8 +110,8 @@ async def export_recordings(
 
     The copying runs in a worker thread; ``progress(done, total)`` is called from it.
     """
-    recordings = await archive.index.search({"limit": 1000, **query})
+    recordings = await matching(archive, query)
     return await asyncio.to_thread(_write, archive, recordings, destination, as_archive, progress)
 
 
-__all__ = ["ExportReport", "export_recordings"]
+__all__ = ["ExportReport", "export_recordings", "matching"]

@@ -31,9 +31,9 @@ from crm_core.calls.schemas import CallRecordView
 from crm_core.errors import CrmError
 from crm_core.wiring import Crm
 from cti.ami import Backoff
+from cti.bus.bounded import remember
 from cti.bus.callers import CallerMatch, Callers
 from cti.bus.directory import AgentDirectory
-from cti.call_log.bounded import remember
 from cti.model import AgentRinging, CallEnded, CallerQueued, DomainEvent
 
 log = logging.getLogger(__name__)

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -41,8 +42,16 @@ class RecordingsDomain:
     archive: RecordingArchive
 
 
+def _tidying(recorder: RecordingService) -> Callable[[], Awaitable[None]]:
+    async def tidy_after_resync() -> None:
+        recorder.tidy_soon()
+
+    return tidy_after_resync
+
+
 def load(wiring: Wiring, *, callers: Callers) -> RecordingsDomain:
-    """Record calls as their policy says; serve the list, the audio and legal holds."""
+    """Record calls as their policy says; serve the list, the audio and legal holds; after
+    each resync, close the recordings a crash left open."""
     settings = wiring.settings.recordings
     archive = archive_for(settings, wiring.crm)
     recorder = RecordingService(
@@ -50,6 +59,7 @@ def load(wiring: Wiring, *, callers: Callers) -> RecordingsDomain:
         policies=policies_for(settings), agents=wiring.agents, callers=callers,
     )  # fmt: skip
     wiring.listen(recorder)
+    wiring.bridge.after_resync(_tidying(recorder))
     wiring.drain(recorder.drain)
     wiring.add_routes(recording_routes(recorder, archive))
     return RecordingsDomain(recorder=recorder, archive=archive)
