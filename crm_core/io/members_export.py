@@ -5,11 +5,12 @@ from __future__ import annotations
 import asyncio
 import csv
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from crm_core.db.private import open_private
 from crm_core.io.members_csv import (
     COLUMNS,
     CUSTOM_PREFIX,
@@ -39,7 +40,7 @@ async def export_members(
     """Write every member to a CSV file that :func:`import_members` reads; returns the count.
 
     The file is UTF-8 with a byte-order mark (so spreadsheet programs show Chinese names);
-    it replaces ``path`` only once complete.
+    it replaces ``path`` only once complete, and only its owner may read it (mode 600).
     """
     target = Path(path)
     partial_file = target.with_name(target.name + ".part")
@@ -87,4 +88,4 @@ async def export_members(
 
 
 def _open_for_writing(path: Path) -> TextIO:
-    return path.open("w", encoding="utf-8-sig", newline="")
+    return cast(TextIO, open_private(path, "w", encoding="utf-8-sig", newline=""))

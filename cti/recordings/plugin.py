@@ -6,6 +6,7 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from crm_core.db.private import warn_if_exposed
 from crm_core.wiring import Crm
 from cti.bus.callers import Callers
 from cti.bus.wiring import Wiring
@@ -54,6 +55,7 @@ def load(wiring: Wiring, *, callers: Callers) -> RecordingsDomain:
     each resync, close the recordings a crash left open."""
     settings = wiring.settings.recordings
     archive = archive_for(settings, wiring.crm)
+    warn_if_exposed([archive.directory], "the recordings folder")
     recorder = RecordingService(
         client=wiring.client, legs=wiring.legs, archive=archive,
         policies=policies_for(settings), agents=wiring.agents, callers=callers,
