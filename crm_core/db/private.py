@@ -16,8 +16,9 @@ from typing import IO, Any
 
 FILE_MODE = 0o600
 DIRECTORY_MODE = 0o700
-OTHERS = 0o077
-"""Permission bits of the group and of everybody else."""
+OTHERS = 0o007
+"""Permission bits of everybody but the owner and the group (a group may be shared on
+purpose, e.g. the recordings folder between the service and Asterisk)."""
 
 log = logging.getLogger(__name__)
 
@@ -50,7 +51,7 @@ def open_private(path: Path, mode: str = "wb", **options: Any) -> IO[Any]:
 
 
 def exposed(path: Path) -> bool:
-    """Whether ``path`` exists and its group or others have any permission on it."""
+    """Whether ``path`` exists and everybody (not only its owner and group) may use it."""
     try:
         return bool(path.stat().st_mode & OTHERS)
     except FileNotFoundError:

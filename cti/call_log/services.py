@@ -102,6 +102,7 @@ class CallLogWriter:
             marks.ringing_at = marks.ringing_at or event.at
         elif isinstance(event, CallEnded):
             marks = self._marks.pop(event.call_id, _Marks())
+            self.pending[event.call_id] = event
             task = asyncio.get_running_loop().create_task(self.write(event, marks))
             self._tasks.add(task)
             task.add_done_callback(self._tasks.discard)
