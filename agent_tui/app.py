@@ -216,7 +216,7 @@ class ConsoleApp(App[None]):
     def show_error(self, text: str) -> None:
         """Show the server's (or the network's) error without losing the screen."""
         self.last_error = text
-        self.notify(text, severity="error", timeout=8)
+        self.notify(text, severity="error", timeout=8, markup=False)
         if self.is_running:
             for screen in self.screen_stack:
                 if isinstance(screen, FramedScreen):
@@ -225,7 +225,7 @@ class ConsoleApp(App[None]):
     def show_info(self, text: str) -> None:
         """Show what an action achieved."""
         self.last_info = text
-        self.notify(text, timeout=5)
+        self.notify(text, timeout=5, markup=False)
 
     async def on_unmount(self) -> None:
         """Close the HTTP session when the app ends (the token is forgotten)."""

@@ -13,11 +13,13 @@ from datetime import datetime, timedelta
 from pathlib import Path
 
 from crm_core.db.types import utcnow
-from crm_core.errors import CrmError, NotFoundError
+from crm_core.errors import NotFoundError
 from crm_core.recording_index.models import RecordingStatus
 from crm_core.recording_index.schemas import RecordingView
 from crm_core.recording_index.services import RecordingIndex
+from recordings import retention
 from recordings.naming import asterisk_path, new_file_name, resolve
+from recordings.retention import PurgeReport
 from recordings.wav import inspect
 
 log = logging.getLogger(__name__)
@@ -37,16 +39,6 @@ class Opened:
 
     recording: RecordingView
     asterisk_file: str
-
-
-@dataclass(frozen=True)
-class PurgeReport:
-    """What a purge removed (or would remove), and what it kept because of legal hold."""
-
-    deleted: list[RecordingView]
-    bytes_freed: int
-    kept_on_hold: int
-    dry_run: bool
 
 
 class RecordingArchive:
@@ -98,8 +90,11 @@ class RecordingArchive:
         """The file of an indexed recording (from its indexed name only)."""
         return resolve(self.directory, recording.file_name)
 
-    async def finish(self, recording_id: int) -> RecordingView:
-        """Read the finished file and record its duration, size and checksum (or its damage)."""
+    async def finish(self, recording_id: int, *, ended_at: datetime | None = None) -> RecordingView:
+        """Read the finished file and record its duration, size and checksum (or its damage).
+
+        ``ended_at`` is when the recording ended (now when not given).
+        """
         recording = await self.index.get(recording_id)
         facts = inspect(self.path_of(recording))
         if not facts.exists:
@@ -117,6 +112,7 @@ class RecordingArchive:
             size_bytes=facts.size_bytes,
             sha256=facts.sha256,
             problem=facts.problem,
+            ended_at=ended_at,
         )
 
     async def audio(self, recording_id: int) -> tuple[RecordingView, Path]:
@@ -130,27 +126,12 @@ class RecordingArchive:
         return recording, path
 
     async def purge(self, older_than: timedelta, *, dry_run: bool = False) -> PurgeReport:
-        """Delete recordings started more than ``older_than`` ago, never one on legal hold."""
-        before = self.clock() - older_than
-        candidates = await self.index.older_than(before)
-        held = await self.index.search({"until": before, "legal_hold": True, "limit": 1000})
-        deleted: list[RecordingView] = []
-        freed = 0
-        for recording in candidates:
-            if dry_run:
-                deleted.append(recording)
-                freed += recording.size_bytes or 0
-                continue
-            try:
-                removed = await self.index.delete(recording.id)
-            except CrmError as error:  # put on hold meanwhile: keep it
-                log.info("kept recording %d: %s", recording.id, error)
-                continue
-            path = self.path_of(removed)
-            freed += path.stat().st_size if path.is_file() else 0
-            path.unlink(missing_ok=True)
-            deleted.append(removed)
-        return PurgeReport(deleted, freed, len(held), dry_run)
+        """Delete recordings started more than ``older_than`` ago, never one on legal hold.
+
+        The file goes before the row (see :mod:`recordings.retention`); a recording whose
+        file cannot be removed is kept and listed in ``failed``.
+        """
+        return await retention.purge(self, older_than, dry_run=dry_run)
 
 
 __all__ = ["Opened", "PurgeReport", "RecordingArchive", "RecordingFileMissingError"]

@@ -1,7 +1,9 @@
 """Exporting recordings (by date range, queue, agent…) to a directory or a .tar.gz archive.
 
-Each export carries ``manifest.csv``: one row per recording with its call, agent, member,
-times, duration, checksum and status; missing files are listed, not fatal.
+An export is its owner's alone: the archive, the folder, its files and manifest are
+created mode 600 (folders 700). Each export carries ``manifest.csv``: one row per
+recording with its call, agent, member, times, duration, checksum and status; missing
+files are listed, not fatal.
 """
 
 from __future__ import annotations
@@ -17,7 +19,8 @@ from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
 
-from crm_core.recording_index.schemas import RecordingView
+from crm_core.db.private import open_private, private_directory
+from crm_core.recording_index.schemas import MAX_PAGE, RecordingView
 from recordings.archive import RecordingArchive
 
 Progress = Callable[[int, int], None]
@@ -48,6 +51,13 @@ def _manifest(rows: list[tuple[RecordingView, bool]]) -> bytes:
     return text.getvalue().encode("utf-8")
 
 
+def _copy_private(source: Path, target: Path) -> None:
+    """Copy a recording into an export, readable by its owner alone (folders too)."""
+    private_directory(target.parent)
+    with source.open("rb") as reader, open_private(target, "wb") as writer:
+        shutil.copyfileobj(reader, writer)
+
+
 def _write(
     archive: RecordingArchive,
     recordings: list[RecordingView],
@@ -59,18 +69,19 @@ def _write(
     missing: list[int] = []
     total = 0
     with contextlib.ExitStack() as stack:
-        tar = stack.enter_context(tarfile.open(destination, "w:gz")) if as_archive else None
-        if tar is None:
-            destination.mkdir(parents=True, exist_ok=True)
+        tar = None
+        if as_archive:
+            file = stack.enter_context(open_private(destination, "wb"))
+            tar = stack.enter_context(tarfile.open(fileobj=file, mode="w:gz"))
+        else:
+            private_directory(destination)
         for done, recording in enumerate(recordings, start=1):
             source = archive.path_of(recording)
             if source.is_file():
                 if tar is not None:
                     tar.add(source, arcname=recording.file_name)
                 else:
-                    target = destination / recording.file_name
-                    target.parent.mkdir(parents=True, exist_ok=True)
-                    shutil.copyfile(source, target)
+                    _copy_private(source, destination / recording.file_name)
                 total += source.stat().st_size
                 rows.append((recording, True))
             else:
@@ -84,8 +95,19 @@ def _write(
             info.size = len(manifest)
             tar.addfile(info, io.BytesIO(manifest))
         else:
-            (destination / MANIFEST).write_bytes(manifest)
+            with open_private(destination / MANIFEST, "wb") as out:
+                out.write(manifest)
     return ExportReport(destination, len(rows) - len(missing), missing, total)
+
+
+async def matching(archive: RecordingArchive, query: dict[str, Any]) -> list[RecordingView]:
+    """Every recording matching ``query``, newest first, read a page at a time (no cap)."""
+    found: list[RecordingView] = []
+    last: RecordingView | None = None
+    while page := await archive.index.search({**query, "limit": MAX_PAGE}, after=last):
+        found.extend(page)
+        last = page[-1]
+    return found
 
 
 async def export_recordings(
@@ -100,8 +122,8 @@ async def export_recordings(
 
     The copying runs in a worker thread; ``progress(done, total)`` is called from it.
     """
-    recordings = await archive.index.search({"limit": 1000, **query})
+    recordings = await matching(archive, query)
     return await asyncio.to_thread(_write, archive, recordings, destination, as_archive, progress)
 
 
-__all__ = ["ExportReport", "export_recordings"]
+__all__ = ["ExportReport", "export_recordings", "matching"]

@@ -17,6 +17,7 @@ from textual.widgets import Static
 from agent_tui.context import ConsoleContext, console_of
 from agent_tui.feed import LiveFeed
 from agent_tui.keys import KeyAction
+from agent_tui.plain import plain
 from agent_tui.widgets.status_bar import Banner, StatusBar, problem_of
 
 
@@ -47,7 +48,7 @@ class FramedScreen(ConsoleScreen):
         """The status line, the (hidden) connection banner and the message line."""
         yield StatusBar(id=status_id)
         yield Banner(id="banner")
-        yield Static("", id="message")
+        yield Static("", id="message", markup=False)
 
     def on_mount(self) -> None:
         """Draw the state as it is when the screen opens."""
@@ -72,9 +73,9 @@ class FramedScreen(ConsoleScreen):
         self.query_one(Banner).show_problem(problem_of(console.desk))
         message = self.query_one("#message", Static)
         if console.last_error:
-            message.update(f"[b red]{console.last_error}[/]")
+            message.update(plain(console.last_error, "bold red"))
         elif console.last_info:
-            message.update(console.last_info)
+            message.update(plain(console.last_info))
 
     def redraw(self) -> None:
         """Draw everything from the live state (on mount and after a resync)."""

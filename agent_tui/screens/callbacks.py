@@ -12,6 +12,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static
 
+from agent_tui.plain import plain_cells
 from agent_tui.screens.base import ConsoleScreen
 from cti.protocol import CallbackTask
 
@@ -37,7 +38,7 @@ class CallbacksScreen(ConsoleScreen):
         for label, width in COLUMNS:
             table.add_column(label, width=width)
         yield table
-        yield Static("", id="message")
+        yield Static("", id="message", markup=False)
 
     def on_mount(self) -> None:
         self.action_load()
@@ -51,13 +52,13 @@ class CallbacksScreen(ConsoleScreen):
             table.clear()
             self.tasks = {str(task.id): task for task in tasks}
             for key, task in self.tasks.items():
-                table.add_row(
+                cells = (
                     task.due_at[:16].replace("T", " "),
                     task.caller,
                     task.member_number or "-",
                     task.message or "-",
-                    key=key,
                 )
+                table.add_row(*plain_cells(cells), key=key)
             self.query_one("#message", Static).update(
                 f"{len(tasks)} callback(s) due" if tasks else "No callbacks due."
             )

@@ -13,6 +13,8 @@ from textual.screen import ModalScreen
 from textual.widgets import Button, Input, Label, OptionList, Static
 from textual.widgets.option_list import Option
 
+from agent_tui.plain import plain
+
 DIALOG_CSS = """
 ModalScreen { align: center middle; }
 ModalScreen > Vertical {
@@ -49,11 +51,13 @@ class FormScreen(ModalScreen[dict[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
+            yield Label(plain(self.title_text), classes="title")
             for spec in self.fields:
-                yield Label(spec.label)
+                yield Label(plain(spec.label))
                 yield Input(spec.value, id=f"field-{spec.name}", password=spec.password)
-            yield Static(self.hint or "Enter: OK   Esc: cancel", classes="hint")
+            yield Static(
+                plain(self.hint or "Enter: OK   Esc: cancel"), classes="hint", markup=False
+            )
 
     def on_mount(self) -> None:
         self.query(Input).first().focus()
@@ -84,8 +88,10 @@ class ChoiceScreen(ModalScreen[str | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
-            yield OptionList(*(Option(label, id=value) for value, label in self.choices))
+            yield Label(plain(self.title_text), classes="title")
+            yield OptionList(
+                *(Option(plain(label), id=value) for value, label in self.choices), markup=False
+            )
 
     def on_mount(self) -> None:
         self.query_one(OptionList).focus()
@@ -114,7 +120,7 @@ class ConfirmScreen(ModalScreen[bool]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.question, classes="title")
+            yield Label(plain(self.question), classes="title")
             yield Button("Yes (y)", id="yes", variant="primary")
             yield Button("No (n)", id="no")
 
@@ -155,7 +161,7 @@ class DtmfPad(ModalScreen[str | None]):
     def compose(self) -> ComposeResult:
         with Vertical():
             yield Label("DTMF pad (Enter: send, Esc: cancel)", classes="title")
-            yield Static("", id="dtmf-digits")
+            yield Static("", id="dtmf-digits", markup=False)
             with Grid():
                 for index, key in enumerate(KEYPAD):
                     button = Button(key, id=f"key-{index}")
@@ -174,11 +180,11 @@ class DtmfPad(ModalScreen[str | None]):
     def _add(self, digit: str) -> None:
         if len(self.digits) < 32:
             self.digits += digit
-        self.query_one("#dtmf-digits", Static).update(self.digits)
+        self.query_one("#dtmf-digits", Static).update(plain(self.digits))
 
     def action_erase(self) -> None:
         self.digits = self.digits[:-1]
-        self.query_one("#dtmf-digits", Static).update(self.digits)
+        self.query_one("#dtmf-digits", Static).update(plain(self.digits))
 
     def action_send(self) -> None:
         self.dismiss(self.digits or None)
@@ -204,8 +210,8 @@ class TextScreen(ModalScreen[None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(self.title_text, classes="title")
-            yield Static(self.body, id="body")
+            yield Label(plain(self.title_text), classes="title")
+            yield Static(plain(self.body), id="body", markup=False)
 
     def action_close(self) -> None:
         self.dismiss(None)

@@ -12,6 +12,7 @@ from textual.message import Message
 from textual.widgets import Button, Input, Label, Static
 
 from agent_tui.client import ApiFailure, Session
+from agent_tui.plain import plain
 from agent_tui.screens.base import ConsoleScreen
 
 
@@ -45,13 +46,13 @@ class LoginScreen(ConsoleScreen):
         with Vertical():
             title = "Session ended — log in again" if self.resume else "ctidesk — log in"
             yield Label(title, classes="title")
-            yield Static(self.console.client.base_url, id="login-url")
+            yield Static(plain(self.console.client.base_url), id="login-url", markup=False)
             yield Label("User")
             yield Input(self.initial_user or "", id="user", placeholder="login")
             yield Label("Password")
             yield Input(id="password", password=True, placeholder="password")
             yield Button("Log in", id="login", variant="primary")
-            yield Static("", id="login-error")
+            yield Static("", id="login-error", markup=False)
 
     def on_mount(self) -> None:
         self.query_one("#password" if self.initial_user else "#user", Input).focus()
@@ -80,7 +81,7 @@ class LoginScreen(ConsoleScreen):
         try:
             session = await self.console.client.login(user, password)
         except ApiFailure as failure:
-            error.update(str(failure.message if failure.status else failure))
+            error.update(plain(failure.message if failure.status else failure))
             self.query_one("#password", Input).value = ""
             return
         self.initial_password = None

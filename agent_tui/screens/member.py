@@ -10,6 +10,7 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.widgets import DataTable, Static, TabbedContent, TabPane
 
+from agent_tui.plain import plain, plain_cells
 from agent_tui.screens.base import ConsoleScreen
 from agent_tui.widgets.pop import member_lines
 
@@ -41,7 +42,9 @@ class MemberScreen(ConsoleScreen):
         self.member_no = member_no
 
     def compose(self) -> ComposeResult:
-        yield Static(f"Member {self.member_no}  (Esc: back)", id="member-title")
+        yield Static(
+            plain(f"Member {self.member_no}  (Esc: back)"), id="member-title", markup=False
+        )
         with TabbedContent(id="member-tabs"):
             with TabPane("360°", id="tab-360"):
                 yield Static("Loading…", id="member-summary")
@@ -68,7 +71,7 @@ class MemberScreen(ConsoleScreen):
             ledger = await self.console.client.ledger(self.member_no)
             profile = view.profile
             self.query_one("#member-title", Static).update(
-                f"Member {profile.number} {profile.name}  (Esc: back)"
+                plain(f"Member {profile.number} {profile.name}  (Esc: back)")
             )
             self.query_one("#member-summary", Static).update(member_lines(view.summary()))
             self.query_one("#member-requests", Static).update(
@@ -93,13 +96,17 @@ class MemberScreen(ConsoleScreen):
             table.clear()
             for line in ledger:
                 table.add_row(
-                    line.created_at[5:16].replace("T", " "),
-                    line.operation,
-                    f"{line.points:+,}",
-                    f"{line.valid_after:,}",
-                    f"{line.cumulative_after:,}",
-                    line.operator,
-                    line.why,
+                    *plain_cells(
+                        (
+                            line.created_at[5:16].replace("T", " "),
+                            line.operation,
+                            f"{line.points:+,}",
+                            f"{line.valid_after:,}",
+                            f"{line.cumulative_after:,}",
+                            line.operator,
+                            line.why,
+                        )
+                    )
                 )
 
 

@@ -17,6 +17,7 @@ from textual.binding import Binding
 from textual.containers import VerticalScroll
 from textual.widgets import Static
 
+from agent_tui.plain import plain
 from agent_tui.screens.base import ConsoleScreen
 from agent_tui.screens.dialogs import Field, FormScreen
 from agent_tui.widgets.pop import member_lines
@@ -66,10 +67,10 @@ class PreviewScreen(ConsoleScreen):
         self.lead: PreviewLead | None = None
 
     def compose(self) -> ComposeResult:
-        yield Static(f"Preview · campaign {self.campaign_id}   {KEYS}", id="preview-keys")
+        yield Static(plain(f"Preview · campaign {self.campaign_id}   {KEYS}"), id="preview-keys")
         with VerticalScroll(id="preview-body"):
             yield Static("Taking the next lead…", id="preview-lead")
-        yield Static("", id="message")
+        yield Static("", id="message", markup=False)
 
     def on_mount(self) -> None:
         self.action_next()
@@ -84,7 +85,7 @@ class PreviewScreen(ConsoleScreen):
         """Put what an action did on the message line (and in a notification)."""
         self.console.show_info(text)
         if self.app.is_running:
-            self.query_one("#message", Static).update(text)
+            self.query_one("#message", Static).update(plain(text))
 
     @work(group="preview", exclusive=True)
     async def action_next(self) -> None:

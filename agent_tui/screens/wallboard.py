@@ -17,6 +17,7 @@ from textual.widgets import DataTable, Label, Sparkline, Static
 from agent_tui.board_state import UNKNOWN, WAIT_BUCKETS, BoardState
 from agent_tui.feed import LiveFeed
 from agent_tui.keys import BOARD_KEYS, key_line
+from agent_tui.plain import plain_cells
 from agent_tui.screens.base import FramedScreen, bindings_of
 from agent_tui.screens.desk import DeskScreen
 from agent_tui.screens.dialogs import ChoiceScreen, Field, FormScreen
@@ -295,7 +296,7 @@ class WallBoardScreen(FramedScreen):
         row = table.cursor_row
         table.clear()
         for key, cells in rows:
-            table.add_row(*cells, key=key)
+            table.add_row(*plain_cells(cells), key=key)
         if rows:
             table.move_cursor(row=min(row, len(rows) - 1))
 

@@ -15,6 +15,7 @@ from textual.widgets.option_list import Option
 from agent_tui.context import console_of
 from agent_tui.desk_state import CallContext
 from agent_tui.feed import LiveFeed
+from agent_tui.plain import plain
 from agent_tui.screens.dialogs import DIALOG_CSS
 from agent_tui.widgets.status_bar import clock_text
 from cti.protocol import WrapUpCode
@@ -33,14 +34,17 @@ class WrapUpScreen(ModalScreen[tuple[str, str] | None]):
 
     def compose(self) -> ComposeResult:
         with Vertical():
-            yield Label(f"Wrap-up: {self.call.caller} ({self.call.member_name})", classes="title")
+            yield Label(
+                plain(f"Wrap-up: {self.call.caller} ({self.call.member_name})"), classes="title"
+            )
             yield Static("", id="wrapup-timer")
             yield Label("Note")
             yield Input(id="wrapup-note", placeholder="what was agreed")
             yield Label("Disposition (Enter to finish)")
             yield OptionList(
-                *(Option(f"{c.code}  {c.label}", id=c.code) for c in self.codes),
+                *(Option(plain(f"{c.code}  {c.label}"), id=c.code) for c in self.codes),
                 id="wrapup-codes",
+                markup=False,
             )
 
     def on_mount(self) -> None:

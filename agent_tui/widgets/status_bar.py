@@ -8,6 +8,7 @@ from rich.text import Text
 from textual.widgets import Static
 
 from agent_tui.desk_state import DeskState
+from agent_tui.plain import plain
 
 STATE_LABELS = {
     "signed_out": "Signed out",
@@ -70,7 +71,7 @@ class Banner(Static):
     def show_problem(self, problem: str | None) -> None:
         """Show ``problem``, or hide the banner for ``None``."""
         self.set_class(problem is not None, "-shown")
-        self.update(problem or "")
+        self.update(plain(problem or ""))
 
 
 def problem_of(state: DeskState) -> str | None:

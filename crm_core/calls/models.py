@@ -1,11 +1,13 @@
-"""Tables of call records and disposition codes."""
+"""Tables of call records, disposition codes and the call log's outbox."""
 
 from __future__ import annotations
 
 import enum
 from datetime import datetime
+from typing import Any
 
 from sqlalchemy import (
+    JSON,
     Boolean,
     CheckConstraint,
     Enum,
@@ -99,3 +101,22 @@ class CallRecord(Base):
     disposition_note: Mapped[str | None] = mapped_column(String(2000))
     recording_ref: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+
+
+class CallLogOutbox(Base):
+    """A call record the telephony side could not write, kept until it is written.
+
+    ``payload`` is the ``CallIn`` input as JSON (times as ISO strings); ``last_error``
+    says why the last attempt failed. Delivering it writes the record and deletes this
+    row in one transaction.
+    """
+
+    __tablename__ = "call_log_outbox"
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    linked_id: Mapped[str] = mapped_column(String(64), index=True)
+    payload: Mapped[dict[str, Any]] = mapped_column(JSON)
+    attempts: Mapped[int] = mapped_column(Integer, default=1)
+    last_error: Mapped[str] = mapped_column(String(500))
+    created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    updated_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)

@@ -24,11 +24,12 @@ from crm_core.calls.exceptions import (
 from crm_core.calls.links import NO_LINKS, link_pending, links_in, lock_call
 from crm_core.calls.merge import FIELDS, merge, new_call
 from crm_core.calls.models import CallRecord
+from crm_core.calls.outbox import ParkedCall, note_failure, park, parked, take
 from crm_core.calls.queries import call_view, calls_with_names, search_calls
 from crm_core.calls.schemas import CallIn, CallPage, CallQuery, CallRecordView, DispositionChoice
 from crm_core.db.engine import Database
 from crm_core.db.types import utcnow
-from crm_core.errors import InvalidInputError, NotFoundError
+from crm_core.errors import CrmError, InvalidInputError, NotFoundError
 from crm_core.loyalty.services import Clock
 from crm_core.members.models import Member
 from crm_core.members.phones import caller_number_to_e164
@@ -36,6 +37,7 @@ from crm_core.staff.models import Role, User
 from crm_core.validation import parse
 
 MAX_LAST_CALLS = 100
+MAX_PARKED_PAGE = 1000
 NAMES = ("agent_login", "member_number")
 
 
@@ -150,6 +152,47 @@ class CallLogService:
         return _linked_view(
             session, record, agent_login or login, member_number or number, new=False
         )
+
+    # -- the outbox: records that could not be written ------------------------------------
+    async def park(self, data: dict[str, Any], error: str) -> ParkedCall:
+        """Keep a record that could not be written in the outbox, with the reason."""
+        at = self.clock()
+        return await self._db.run_write(lambda session: park(session, data, error, at))
+
+    async def parked(self, *, after_id: int = 0, limit: int = 100) -> list[ParkedCall]:
+        """Parked records with an id above ``after_id``, oldest first."""
+        if not 1 <= limit <= MAX_PARKED_PAGE:
+            raise InvalidInputError(f"limit must be 1 to {MAX_PARKED_PAGE}", limit=limit)
+        async with self._db.read() as session:
+            return await session.run_sync(parked, after_id=after_id, limit=limit)
+
+    async def deliver_parked(self, parked_id: int) -> CallRecordView:
+        """Write a parked record and drop it from the outbox, in one transaction.
+
+        A refused write leaves it parked with one more attempt counted and the reason.
+        """
+
+        def work(session: Session) -> CallRecordView:
+            row = take(session, parked_id)
+            call = parse(CallIn, row.payload)
+            view = self._record(
+                session,
+                call=call,
+                caller_e164=caller_number_to_e164(call.caller, self.default_region),
+            )
+            session.delete(row)
+            return view
+
+        try:
+            try:
+                return await self._db.run_write(work)
+            except IntegrityError:  # raced with another first write of the call: merge
+                return await self._db.run_write(work)
+        except CrmError as error:
+            at = self.clock()
+            reason = f"{error.error_id}: {error}"
+            await self._db.run_write(lambda session: note_failure(session, parked_id, reason, at))
+            raise
 
     async def set_disposition(
         self, linked_id: str, code: str, *, note: str | None = None, agent_login: str

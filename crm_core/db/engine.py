@@ -31,6 +31,7 @@ from sqlalchemy.ext.asyncio import (
 )
 from sqlalchemy.orm import Session
 
+from crm_core.db.private import create_private_file, private_directory, warn_if_exposed
 from crm_core.db.reader import SqliteReader
 from crm_core.db.statements import StatementRunner
 from crm_core.db.writer import SqliteWriter
@@ -44,6 +45,21 @@ def _sqlite_file(url: str) -> Path | None:
     if not database or database == ":memory:" or database.startswith("file:"):
         return None
     return Path(database)
+
+
+def sqlite_files(path: Path) -> list[Path]:
+    """The database file and the two SQLite keeps beside it in WAL mode."""
+    return [path, path.with_name(path.name + "-wal"), path.with_name(path.name + "-shm")]
+
+
+def prepare_sqlite_file(path: Path) -> None:
+    """Create the database file (and its folder) for its owner alone before SQLite opens
+    it: SQLite gives ``-wal`` and ``-shm`` the database's mode. Warn if others can read
+    an existing one."""
+    if not path.parent.exists():
+        private_directory(path.parent)
+    warn_if_exposed(sqlite_files(path), "the SQLite database file")
+    create_private_file(path)
 
 
 def _install_sqlite_hooks(engine: Engine) -> None:
@@ -69,7 +85,7 @@ def create_engine(url: str, *, echo: bool = False) -> AsyncEngine:
     if url.startswith("sqlite"):
         path = _sqlite_file(url)
         if path is not None:
-            path.parent.mkdir(parents=True, exist_ok=True)
+            prepare_sqlite_file(path)
         engine = create_async_engine(
             url, echo=echo, connect_args={"timeout": SQLITE_BUSY_TIMEOUT_S}
         )

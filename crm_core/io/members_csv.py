@@ -28,6 +28,7 @@ from sqlalchemy.exc import IntegrityError
 from sqlalchemy.orm import Session, selectinload
 
 from crm_core.errors import CrmError, InvalidInputError
+from crm_core.io.formulas import as_stored
 from crm_core.members.models import Member, MemberKind, MemberPhone, MemberType
 from crm_core.members.phones import normalise
 from crm_core.members.schemas import MemberCreate, MemberUpdate, MemberView
@@ -220,7 +221,7 @@ def _read_table(path: Path) -> tuple[list[str], list[tuple[int, list[str]]]]:
             start = reader.line_num + 1
             for cells in reader:
                 if any(cell.strip() for cell in cells):
-                    rows.append((start, cells))
+                    rows.append((start, [as_stored(cell) for cell in cells]))
                 start = reader.line_num + 1
     except UnicodeDecodeError as error:
         raise InvalidInputError(f"{path} is not UTF-8 text: {error}", path=str(path)) from None

@@ -5,11 +5,13 @@ from __future__ import annotations
 import asyncio
 import csv
 from pathlib import Path
-from typing import TYPE_CHECKING, Any, TextIO
+from typing import TYPE_CHECKING, Any, TextIO, cast
 
 from sqlalchemy import func, select
 from sqlalchemy.orm import selectinload
 
+from crm_core.db.private import open_private
+from crm_core.io.formulas import inert
 from crm_core.io.members_csv import (
     COLUMNS,
     CUSTOM_PREFIX,
@@ -30,7 +32,8 @@ def _export_row(view: MemberView, custom_names: list[str]) -> list[str]:
     values["kind"] = view.kind.value
     values["phones"] = PHONE_SEPARATOR.join(phone.e164 for phone in view.phones)
     cells = [cell_text(values[name]) for name in COLUMNS]
-    return cells + [cell_text(view.custom_fields.get(name)) for name in custom_names]
+    cells += [cell_text(view.custom_fields.get(name)) for name in custom_names]
+    return [inert(cell) for cell in cells]
 
 
 async def export_members(
@@ -38,8 +41,10 @@ async def export_members(
 ) -> int:
     """Write every member to a CSV file that :func:`import_members` reads; returns the count.
 
-    The file is UTF-8 with a byte-order mark (so spreadsheet programs show Chinese names);
-    it replaces ``path`` only once complete.
+    A cell a spreadsheet would run as a formula is written inert (see
+    :mod:`crm_core.io.formulas`). The file is UTF-8 with a byte-order mark (so
+    spreadsheet programs show Chinese names); it replaces ``path`` only once complete,
+    and only its owner may read it (mode 600).
     """
     target = Path(path)
     partial_file = target.with_name(target.name + ".part")
@@ -87,4 +92,4 @@ async def export_members(
 
 
 def _open_for_writing(path: Path) -> TextIO:
-    return path.open("w", encoding="utf-8-sig", newline="")
+    return cast(TextIO, open_private(path, "w", encoding="utf-8-sig", newline=""))

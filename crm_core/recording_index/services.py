@@ -5,7 +5,7 @@ from __future__ import annotations
 from datetime import datetime
 from typing import Any
 
-from sqlalchemy import Select, select
+from sqlalchemy import ColumnElement, Select, and_, or_, select
 from sqlalchemy.orm import Session, selectinload
 
 from crm_core.db.engine import Database
@@ -75,6 +75,19 @@ def _found(row: Recording | None, recording_id: int) -> Recording:
 
 def _load(session: Session, recording_id: int) -> Recording:
     return _found(session.scalars(_by_id(recording_id)).one_or_none(), recording_id)
+
+
+def _past(after: RecordingView, *, newer_first: bool) -> ColumnElement[bool]:
+    """Rows after ``after`` in (started_at, id) order, newest or oldest first."""
+    if newer_first:
+        return or_(
+            Recording.started_at < after.started_at,
+            and_(Recording.started_at == after.started_at, Recording.id < after.id),
+        )
+    return or_(
+        Recording.started_at > after.started_at,
+        and_(Recording.started_at == after.started_at, Recording.id > after.id),
+    )
 
 
 class RecordingIndex:
@@ -164,11 +177,19 @@ class RecordingIndex:
         return recording_view(_found(row, recording_id))
 
     async def search(
-        self, query: RecordingQuery | dict[str, Any] | None = None
+        self,
+        query: RecordingQuery | dict[str, Any] | None = None,
+        *,
+        after: RecordingView | None = None,
     ) -> list[RecordingView]:
-        """Recordings by time, queue, agent, member, call, status or hold; newest first."""
+        """Recordings by time, queue, agent, member, call, status or hold; newest first.
+
+        ``after`` (the last recording of the previous page) gives the next page.
+        """
         filters = parse(RecordingQuery, query if query is not None else {})
         statement = select(Recording).options(selectinload(Recording.pauses))
+        if after is not None:
+            statement = statement.where(_past(after, newer_first=True))
         if filters.since is not None:
             statement = statement.where(Recording.started_at >= filters.since)
         if filters.until is not None:
@@ -204,16 +225,20 @@ class RecordingIndex:
 
         return await self._db.run_write(work)
 
-    async def older_than(self, before: datetime, *, limit: int = 10_000) -> list[RecordingView]:
-        """Recordings started before ``before`` that are not on legal hold (purge candidates)."""
+    async def older_than(
+        self, before: datetime, *, limit: int = 10_000, after: RecordingView | None = None
+    ) -> list[RecordingView]:
+        """Recordings started before ``before`` that are not on legal hold (purge candidates),
+        oldest first; ``after`` (the last of the previous page) gives the next page."""
         statement = (
             select(Recording)
             .options(selectinload(Recording.pauses))
             .where(Recording.started_at < before, Recording.legal_hold.is_(False))
             .where(Recording.status != RecordingStatus.RECORDING)
-            .order_by(Recording.started_at, Recording.id)
-            .limit(limit)
         )
+        if after is not None:
+            statement = statement.where(_past(after, newer_first=False))
+        statement = statement.order_by(Recording.started_at, Recording.id).limit(limit)
         async with self._db.read() as session:
             rows = (await session.scalars(statement)).all()
             return [recording_view(row) for row in rows]

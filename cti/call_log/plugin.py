@@ -2,12 +2,31 @@
 
 from __future__ import annotations
 
+import asyncio
 from collections.abc import Callable
 
 from cti.bus.callers import Callers
 from cti.bus.wiring import Wiring
 from cti.call_log.http import CALL_LOG_ROUTES
 from cti.call_log.services import CallLogWriter
+
+
+class ParkedReplay:
+    """Writes the call records parked in the outbox, in the background, when the service starts."""
+
+    def __init__(self, writer: CallLogWriter) -> None:
+        self._writer = writer
+        self._task: asyncio.Task[tuple[int, int]] | None = None
+
+    async def start(self) -> None:
+        """Begin the replay; it runs beside the service."""
+        self._task = asyncio.get_running_loop().create_task(self._writer.replay_parked())
+
+    async def stop(self) -> None:
+        """Let the replay finish (each record is one short transaction)."""
+        if self._task is not None:
+            await asyncio.gather(self._task, return_exceptions=True)
+            self._task = None
 
 
 def load(
@@ -19,8 +38,9 @@ def load(
     )
     wiring.listen(writer)
     wiring.drain(writer.drain)
+    wiring.run(ParkedReplay(writer))
     wiring.add_routes(CALL_LOG_ROUTES)
     return writer
 
 
-__all__ = ["load"]
+__all__ = ["ParkedReplay", "load"]

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from pathlib import Path
 
+from crm_core.db.private import warn_if_exposed
 from crm_core.wiring import Crm
 from cti.bus.callers import Callers
 from cti.bus.wiring import Wiring
@@ -41,15 +43,25 @@ class RecordingsDomain:
     archive: RecordingArchive
 
 
+def _tidying(recorder: RecordingService) -> Callable[[], Awaitable[None]]:
+    async def tidy_after_resync() -> None:
+        recorder.tidy_soon()
+
+    return tidy_after_resync
+
+
 def load(wiring: Wiring, *, callers: Callers) -> RecordingsDomain:
-    """Record calls as their policy says; serve the list, the audio and legal holds."""
+    """Record calls as their policy says; serve the list, the audio and legal holds; after
+    each resync, close the recordings a crash left open."""
     settings = wiring.settings.recordings
     archive = archive_for(settings, wiring.crm)
+    warn_if_exposed([archive.directory], "the recordings folder")
     recorder = RecordingService(
         client=wiring.client, legs=wiring.legs, archive=archive,
         policies=policies_for(settings), agents=wiring.agents, callers=callers,
     )  # fmt: skip
     wiring.listen(recorder)
+    wiring.bridge.after_resync(_tidying(recorder))
     wiring.drain(recorder.drain)
     wiring.add_routes(recording_routes(recorder, archive))
     return RecordingsDomain(recorder=recorder, archive=archive)

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import logging
 import time
+from collections import OrderedDict
 from collections.abc import Callable, Coroutine
 from dataclasses import dataclass
 from typing import Any
@@ -19,16 +20,20 @@ from typing import Any
 from crm_core.recording_index.schemas import RecordingView
 from crm_core.staff.schemas import UserView
 from cti.ami import Action, AmiClient
+from cti.bus.bounded import remember
 from cti.bus.callers import Callers
 from cti.bus.directory import AgentDirectory
 from cti.bus.legs import CallLegs, CallStateError
 from cti.model import CallAnswered, CallEnded, DomainEvent, OutboundAnswered
 from cti.recordings.errors import RecordingRefusedError
+from recordings import retention
 from recordings.archive import RecordingArchive
 from recordings.policy import Policy, RecordingPolicies
 from recordings.wav import inspect
 
 log = logging.getLogger(__name__)
+KEPT_FINISHED = 1000
+"""How many finished recordings the service keeps in memory for :meth:`wait_finished`."""
 SETTLE_SECONDS = 5.0
 """How long to wait after the call for Asterisk to close the file before judging it."""
 
@@ -64,8 +69,10 @@ class RecordingService:
         self._running: dict[str, _Running] = {}
         self._first: dict[str, int] = {}
         self._tasks: set[asyncio.Task[object]] = set()
-        self.finished: dict[str, RecordingView] = {}
+        self.finished: OrderedDict[str, RecordingView] = OrderedDict()
+        """The last :data:`KEPT_FINISHED` recordings indexed, by call id (for tests)."""
         self._changed = asyncio.Event()
+        self._tidied_files = False
 
     def __call__(self, event: DomainEvent) -> None:
         """The bus listener: record answered calls under policy ``all``; index at the end."""
@@ -154,6 +161,34 @@ class RecordingService:
                 await self._changed.wait()
         return self.finished[call_id]
 
+    def tidy_soon(self) -> None:
+        """Close, in the background, the recordings a crash or restart left open."""
+        self._spawn(self.tidy())
+
+    async def tidy(self) -> list[RecordingView]:
+        """Close every recording left ``recording`` that is neither running here nor on a
+        live call (after a resync the model knows which calls are live); the first time,
+        also finish the purges a crash interrupted. The recordings closed."""
+        try:
+            if not self._tidied_files:
+                self._tidied_files = True
+                await retention.recover_set_aside(self._archive)
+            owned = {running.recording_id for running in self._running.values()}
+            now = self._clock()
+
+            def live(recording: RecordingView) -> bool:
+                return (
+                    recording.id in owned
+                    or self.legs.model.call(recording.call_id, now) is not None
+                )
+
+            closed = await retention.close_interrupted(self._archive, skip=live)
+        except Exception:
+            log.exception("recordings left open were not closed")
+            return []
+        self._changed.set()
+        return closed
+
     async def drain(self) -> None:
         """Wait for indexing in flight (shutdown)."""
         if self._tasks:
@@ -229,7 +264,7 @@ class RecordingService:
                 break
             await asyncio.sleep(0.2)
         view = await self._archive.finish(running.recording_id)
-        self.finished[call_id] = view
+        remember(self.finished, call_id, view, KEPT_FINISHED)
         self._changed.set()
         return view
 
