@@ -1,7 +1,7 @@
 """The call log's outbox: call records the telephony side could not write yet
 
-Revision ID: 0014_call_log_outbox
-Revises: 0012_campaigns
+Revision ID: 0016_call_log_outbox
+Revises: 0015_queue_log
 Create Date: 2026-12-07 13:40:00
 """
 
@@ -14,8 +14,8 @@ from alembic import op
 
 import crm_core.db.types
 
-revision: str = "0014_call_log_outbox"
-down_revision: str | None = "0012_campaigns"
+revision: str = "0016_call_log_outbox"
+down_revision: str | None = "0015_queue_log"
 branch_labels: str | Sequence[str] | None = None
 depends_on: str | Sequence[str] | None = None
 
