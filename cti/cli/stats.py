@@ -18,6 +18,7 @@ from typing import Annotated, Any
 from zoneinfo import ZoneInfo, ZoneInfoNotFoundError
 
 import typer
+from rich import box
 from rich.markup import escape
 from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, TimeElapsedColumn
 from rich.table import Table
@@ -177,6 +178,19 @@ def _emit(rows: list[dict[str, Any]], output_format: str, output: Path | None) -
         console.print(f"{len(rows)} rows written to {escape(str(output))}")
 
 
+WIDE = 110
+"""Terminal columns from which the queue table shows a volume bar."""
+
+
+def _period(start: datetime, interval: Interval) -> str:
+    """A period's start as short as its length allows."""
+    if interval in (Interval.DAY, Interval.WEEK):
+        return start.strftime("%Y-%m-%d")
+    if interval is Interval.MONTH:
+        return start.strftime("%Y-%m")
+    return start.strftime("%m-%d %H:%M")
+
+
 def _bar(value: int, most: int, width: int = 20) -> str:
     return "█" * round(width * value / most) if most else ""
 
@@ -207,14 +221,19 @@ def queues(
     if output_format != "table":
         _emit([asdict(row) for row in figures], output_format, output)
         return
-    table = Table("queue", "from", "offered", "volume", "answered", "abandoned", "other",
-                  "SL %", "ASA s", "max wait s", "AHT s", title="Queues")  # fmt: skip
+    wide = console.width >= WIDE  # the volume bar only where it does not squeeze the figures
+    headers = ["queue", "period", "offered", *(["volume"] if wide else []), "answd", "aband",
+               "other", "SL %", "ASA", "max w", "AHT"]  # fmt: skip
+    table = Table(title="Queues", box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
+    for number, header in enumerate(headers):
+        table.add_column(header, no_wrap=True, justify="left" if number < 2 else "right")
     most = max((row.offered for row in figures), default=0)
     for row in figures:
         others = row.offered - row.answered - row.abandoned
         table.add_row(
-            escape(row.queue), row.start.strftime("%m-%d %H:%M"), str(row.offered),
-            _bar(row.offered, most), str(row.answered), str(row.abandoned), str(others),
+            escape(row.queue), _period(row.start, interval), str(row.offered),
+            *([_bar(row.offered, most)] if wide else []), str(row.answered),
+            str(row.abandoned), str(others),
             "—" if row.sl_pct is None else f"{row.sl_pct:.1f}",
             "—" if row.asa_s is None else f"{row.asa_s:.1f}",
             "—" if row.max_wait_s is None else str(row.max_wait_s),
@@ -240,11 +259,14 @@ def agents(
     if output_format != "table":
         _emit([asdict(row) for row in figures], output_format, output)
         return
-    table = Table("agent", "from", "calls", "talk s", "wrap-up s", "paused s", "logged in s",
-                  "occupancy %", title="Agents")  # fmt: skip
+    table = Table(title="Agents", box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
+    for number, header in enumerate(
+        ("agent", "period", "calls", "talk s", "wrap-up s", "paused s", "login s", "occup %")
+    ):
+        table.add_column(header, no_wrap=True, justify="left" if number < 2 else "right")
     for row in figures:
         table.add_row(
-            escape(row.agent), row.start.strftime("%m-%d %H:%M"), str(row.answered),
+            escape(row.agent), _period(row.start, interval), str(row.answered),
             str(row.talk_s), f"{row.wrapup_s:.0f}", f"{row.pause_s:.0f}", f"{row.login_s:.0f}",
             "—" if row.occupancy_pct is None else f"{row.occupancy_pct:.1f}",
         )  # fmt: skip

@@ -8,9 +8,11 @@ per period (stdlib only).
   nothing (repeated pauses collapse); a pause with another reason while paused starts
   a stretch of that reason (Asterisk writes one when the agent switches, say, from
   wrap-up to coffee).
-- **Wrap-up**: measured, not configured: the service writes its own ``WRAPUPSTART`` and
-  ``WRAPUPEND`` lines (call id and queue of the call wrapped up; ``WRAPUPEND`` data1 the
-  seconds it measured), so each answered stint gets the wrap-up that followed it.
+- **Wrap-up**: measured, not configured. The service holds an agent's queue calls during
+  wrap-up with a pause of reason ``wrap-up`` (until the disposition or the wrap-up time),
+  so such a pause is wrap-up time, not pause time. ``WRAPUPSTART``/``WRAPUPEND`` lines
+  (call id and queue of the call wrapped up; ``WRAPUPEND`` data1 the seconds measured)
+  give a stint its own wrap-up where a PBX writes them.
 - Intervals still open at the window's end are clipped there.
 - An agent's calls are counted in the period of their connect.
 - **Occupancy** = (talk + wrap-up) ÷ (logged in − paused); None when that is 0.
@@ -27,6 +29,9 @@ from cti.kpi.intervals import Interval, period_start
 from cti.kpi.queue_log import NONE, QueueLogError, QueueLogLine
 from cti.kpi.stints import Outcome, Stint
 
+WRAPUP_REASON = "wrap-up"
+"""The pause reason the service holds an agent's queue calls with during wrap-up
+(``cti.model.WRAPUP_PAUSE_REASON``): such a pause is wrap-up time, not a pause."""
 WRAPUP_START = "WRAPUPSTART"
 WRAPUP_END = "WRAPUPEND"
 ALL_QUEUES = NONE
@@ -208,7 +213,9 @@ def agent_figures(
             for period, begin, end in _periods(segment.start, segment.end, interval, zone):
                 slot = time.setdefault((agent, period), {"login": 0.0, "pause": 0.0})
                 slot["login"] += end - begin
-                if segment.paused:
+                if segment.paused and segment.reason == WRAPUP_REASON:
+                    slot["wrapup"] = slot.get("wrapup", 0.0) + end - begin
+                elif segment.paused:
                     slot["pause"] += end - begin
                     key = "pause:" + segment.reason
                     slot[key] = slot.get(key, 0.0) + end - begin
@@ -222,7 +229,7 @@ def agent_figures(
         slot = time.get((agent, period), {"login": 0.0, "pause": 0.0})
         answered = calls.get((agent, period), [])
         talk = sum(s.talk or 0 for s in answered)
-        wrapup = sum(book.wrapup_of(s) for s in answered)
+        wrapup = slot.get("wrapup", 0.0) + sum(book.wrapup_of(s) for s in answered)
         available = slot["login"] - slot["pause"]
         rows.append(
             AgentFigures(
@@ -249,6 +256,7 @@ def agent_figures(
 __all__ = [
     "ALL_QUEUES",
     "WRAPUP_END",
+    "WRAPUP_REASON",
     "WRAPUP_START",
     "AgentBook",
     "AgentFigures",

@@ -106,5 +106,29 @@ def test_lines_as_the_sandbox_s_asterisk_22_wrote_them() -> None:
     (row,) = agent_figures(
         agents, stints.stints, interval=Interval.DAY, zone=SHANGHAI, until=1796650000
     )
-    assert (row.agent, row.answered, row.login_s, row.pause_s) == ("Agent One", 1, 7, 3)
-    assert row.pause_by_reason == {"wrap-up": 3}
+    assert (row.agent, row.answered, row.login_s, row.pause_s) == ("Agent One", 1, 7, 0)
+    assert (row.wrapup_s, row.pause_by_reason) == (3, {})  # the service's wrap-up hold
+
+
+def test_the_services_wrap_up_pause_is_wrap_up_time_not_a_pause() -> None:
+    agents, stints = books(
+        member(0, "ADDMEMBER"),
+        f"{T0 + 100}|7.1|hotline|NONE|ENTERQUEUE||138|1",
+        f"{T0 + 100}|7.1|hotline|{AGENT}|CONNECT|0|x|1",
+        f"{T0 + 700}|7.1|hotline|{AGENT}|COMPLETECALLER|0|600|1",
+        member(700, "PAUSE", data="wrap-up"),  # the service holds the agent for wrap-up
+        member(760, "UNPAUSE"),
+        member(1800, "PAUSE", data="lunch"),
+    )
+    (row,) = agent_figures(
+        agents, stints.stints, interval=Interval.HOUR, zone=SHANGHAI, until=T0 + 3600
+    )
+    assert (row.wrapup_s, row.pause_s, row.pause_by_reason) == (60, 1800, {"lunch": 1800})
+    assert row.occupancy_pct == round(100 * (600 + 60) / (3600 - 1800), 2)
+
+
+def test_the_wrap_up_reason_is_the_services_own() -> None:
+    from cti.kpi.agent_time import WRAPUP_REASON
+    from cti.model import WRAPUP_PAUSE_REASON
+
+    assert WRAPUP_REASON == WRAPUP_PAUSE_REASON
