@@ -179,9 +179,14 @@ async def originate(ami: AmiClient, caller: str, exten: str = "s") -> None:
 
 
 async def hang_up_everything(ami: AmiClient) -> None:
-    """Hang up every channel so no call leaks into the next test."""
-    for channel in await ami.list_action("CoreShowChannels"):
+    """Hang up every channel so no call leaks into the next test, and wait for Asterisk to
+    report each one gone (a channel still being torn down shows in `core show channels`)."""
+    channels = await ami.list_action("CoreShowChannels")
+    for channel in channels:
         await ami.action("Hangup", Channel=channel["Channel"])
+    for channel in channels:
+        with contextlib.suppress(TimeoutError):  # already gone before this connection saw it
+            await ami.wait_for_event("Hangup", 5, Uniqueid=channel["Uniqueid"])
 
 
 async def signed_in_members(ami: AmiClient, queue: str) -> set[str]:
