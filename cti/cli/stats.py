@@ -36,6 +36,7 @@ from cti.kpi import (
 from cti.kpi.asterisk_counters import AsteriskCounters, asterisk_counters
 from cti.kpi.queue_log import QueueLogLine
 from cti.settings import AmiSettings
+from cti.statistics.lines import stored
 from cti.statistics.reports import ReportError, Window, agent_report, queue_report
 
 app = typer.Typer(
@@ -68,13 +69,6 @@ def _read(path: Path) -> tuple[list[QueueLogLine], list[Malformed]]:
         except QueueLogError as error:
             bad.append(Malformed(number, str(error), chunk[:80].decode("utf-8", "replace")))
     return lines, bad
-
-
-def _stored(line: QueueLogLine) -> LogLine:
-    return LogLine(
-        line.time, line.call_id, line.queue, line.agent, line.event, "|".join(line.data),
-        line.as_text(),
-    )  # fmt: skip
 
 
 @app.command("import")
@@ -122,7 +116,7 @@ async def _store(crm: Crm, server: str, lines: Sequence[QueueLogLine]) -> StoreR
             for number, line in enumerate(lines, start=1):
                 if number % 5000 == 0:
                     progress.update(task, completed=number)
-                yield _stored(line)
+                yield stored(line, line.as_text())
 
         return await crm.queue_log.add(server, stream())
 

@@ -20,12 +20,12 @@ from cti.kpi import (
     AgentFigures,
     Interval,
     QueueFigures,
-    QueueLogLine,
     QueueRules,
     StintBook,
     agent_figures,
     queue_figures,
 )
+from cti.statistics.lines import read_back
 
 LATE_LINES = timedelta(hours=12)
 """Lines read past a report's end, so calls that entered before it get their endings."""
@@ -140,12 +140,7 @@ def agent_row(figures: AgentFigures) -> AgentRow:
 
 
 async def _books(crm: Crm, since: float, until: float) -> tuple[StintBook, AgentBook]:
-    stored = await crm.queue_log.lines(since=since, until=until)
-    parsed = [
-        QueueLogLine(row.time, row.call_id, row.queue, row.agent, row.event,
-                     tuple(row.data.split("|")) if row.data else ())
-        for row in stored
-    ]  # fmt: skip
+    parsed = [read_back(row) for row in await crm.queue_log.lines(since=since, until=until)]
     return StintBook().feed_all(parsed), AgentBook().feed_all(parsed)
 
 

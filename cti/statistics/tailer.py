@@ -22,6 +22,7 @@ from pathlib import Path
 
 from crm_core.queue_log.services import LogLine, Position, QueueLogStore, StoreResult
 from cti.kpi import QueueLogError, parse_line
+from cti.statistics.lines import stored
 
 log = logging.getLogger(__name__)
 
@@ -44,8 +45,7 @@ def _log_line(text: str) -> LogLine | None:
     except QueueLogError as error:
         log.warning("queue_log: a malformed line left out: %s", error)
         return None
-    data = "|".join(line.data)
-    return LogLine(line.time, line.call_id, line.queue, line.agent, line.event, data, text)
+    return stored(line, text)
 
 
 class QueueLogTailer:
