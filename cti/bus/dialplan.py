@@ -18,6 +18,15 @@ CONFERENCE_CONTEXT = "conferences"
 """ConfBridge rooms by number."""
 SPY_CONTEXT = "ctidesk-spy"
 """ChanSpy on ``CTIDESK_SPY`` with ``CTIDESK_SPY_OPTIONS`` (listen, whisper, barge)."""
+RECORD_CONTEXT = "ctidesk-record"
+"""A recorder (``Local/s@`` here): MixMonitor into ``RECORD_FILE_VARIABLE`` and ChanSpy on
+``RECORD_LEG_VARIABLE``; its other half waits at ``RECORD_HOLD_EXTEN``."""
+RECORD_HOLD_EXTEN = "hold"
+"""Where the recorder's first half waits while the second records."""
+RECORD_LEG_VARIABLE = "CTIDESK_RECORD_LEG"
+"""The channel name of the leg a recorder listens to."""
+RECORD_FILE_VARIABLE = "CTIDESK_RECORD_FILE"
+"""The file (as Asterisk sees it) a recorder writes."""
 TARGET_VARIABLE = "CTIDESK_TARGET"
 """The dial string ``DIAL_CONTEXT`` dials."""
 SURVEY_OPT_IN = "CTIDESK_SURVEY"
@@ -176,6 +185,10 @@ __all__ = [
     "PREVIEW_CONTEXT",
     "PREVIEW_RING_VARIABLE",
     "QUEUE_CONTEXT",
+    "RECORD_CONTEXT",
+    "RECORD_FILE_VARIABLE",
+    "RECORD_HOLD_EXTEN",
+    "RECORD_LEG_VARIABLE",
     "SPY_CONTEXT",
     "STEP_ABANDONED",
     "STEP_AMD",

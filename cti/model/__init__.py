@@ -15,7 +15,7 @@ from cti.model.events import (
 )
 from cti.model.frame import Frame
 from cti.model.machine import CallCentreModel
-from cti.model.records import DEFAULT_SERVICE_LEVEL_SECONDS
+from cti.model.records import DEFAULT_SERVICE_LEVEL_SECONDS, SERVICE_CALL_PREFIX
 from cti.model.views import (
     WRAPUP_PAUSE_REASON,
     AgentStatus,
@@ -31,6 +31,7 @@ from cti.model.views import (
 
 __all__ = [
     "DEFAULT_SERVICE_LEVEL_SECONDS",
+    "SERVICE_CALL_PREFIX",
     "WRAPUP_PAUSE_REASON",
     "AgentRinging",
     "AgentStateChanged",

@@ -6,6 +6,7 @@ from cti.model.agents import finish_talking, leg_gone, refresh_agent, stop_ringi
 from cti.model.events import CallAbandoned, CallAnswered, CallEnded, DomainEvent
 from cti.model.frame import Frame
 from cti.model.records import (
+    SERVICE_CALL_PREFIX,
     Agent,
     Call,
     Channel,
@@ -48,10 +49,11 @@ def clean(value: str | None) -> str:
 
 
 def call_for(state: ModelState, call_id: str, at: float) -> Call | None:
-    """The live call with this id, created on first sight; None once it has ended."""
+    """The live call with this id, created on first sight; None once it has ended, and
+    for the service's own channels (:data:`SERVICE_CALL_PREFIX`)."""
     call = state.calls.get(call_id)
     if call is None:
-        if not call_id or call_id in state.ended_calls:
+        if not call_id or call_id in state.ended_calls or call_id.startswith(SERVICE_CALL_PREFIX):
             return None
         call = Call(call_id=call_id, started_at=at)
         call.dialled = state.dialled_numbers.pop(call_id, "")

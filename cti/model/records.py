@@ -14,6 +14,11 @@ from cti.model.views import AgentStatus
 ENDED_CALLS_REMEMBERED = 4096
 """How many ended call ids are kept so late events cannot bring a call back."""
 
+SERVICE_CALL_PREFIX = "ctidesk-rec-"
+"""Linked ids of channels the service makes for itself (call recorders, originated with
+``ChannelId`` of this prefix): they are never calls of the centre, so the model keeps none
+of their channels and no call of theirs reaches a console, a statistic or the call log."""
+
 DEFAULT_SERVICE_LEVEL_SECONDS = 20
 """The service-level threshold of a queue Asterisk reports none for (``servicelevel=0``)."""
 

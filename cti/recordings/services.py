@@ -1,8 +1,13 @@
-"""Call recording through MixMonitor, by the queue's or campaign's policy.
+"""Call recording by the queue's or campaign's policy, through a recorder channel.
 
 Policy ``all`` starts a recording when an agent answers; ``on_demand`` lets the agent
-start and stop it; ``none`` refuses. The recording runs on the agent's leg (both
-directions mixed). A PCI pause mutes it (``MixMonitorMute``) and is marked in the index.
+start and stop it; ``none`` refuses. A recording is a *recorder*: a Local channel pair the
+service originates into the ``ctidesk-record`` dialplan context, which runs MixMonitor on
+itself and listens quietly (ChanSpy) to the agent's leg, so the file has both directions
+mixed and the service's AMI account needs no ``system`` class (Asterisk's own
+``MixMonitor`` action needs it). The recorder's channels carry ids of
+:data:`~cti.model.SERVICE_CALL_PREFIX`, which the model ignores. A PCI pause mutes the
+recorder (``MixMonitorMute``) and is marked in the index; stopping hangs it up.
 When the call ends, the file is read (duration, size, checksum) into the index; a file
 that is missing or cut short is marked so, never crashed on.
 """
@@ -10,7 +15,10 @@ that is missing or cut short is marked so, never crashed on.
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import logging
+import re
+import secrets
 import time
 from collections import OrderedDict
 from collections.abc import Callable, Coroutine
@@ -20,11 +28,24 @@ from typing import Any
 from crm_core.recording_index.schemas import RecordingView
 from crm_core.staff.schemas import UserView
 from cti.ami import Action, AmiClient
+from cti.bus.actions import TelephonyUnavailableError, send_action
 from cti.bus.bounded import remember
 from cti.bus.callers import Callers
+from cti.bus.dialplan import (
+    RECORD_CONTEXT,
+    RECORD_FILE_VARIABLE,
+    RECORD_HOLD_EXTEN,
+    RECORD_LEG_VARIABLE,
+)
 from cti.bus.directory import AgentDirectory
 from cti.bus.legs import CallLegs, CallStateError
-from cti.model import CallAnswered, CallEnded, DomainEvent, OutboundAnswered
+from cti.model import (
+    SERVICE_CALL_PREFIX,
+    CallAnswered,
+    CallEnded,
+    DomainEvent,
+    OutboundAnswered,
+)
 from cti.recordings.errors import RecordingRefusedError
 from recordings import retention
 from recordings.archive import RecordingArchive
@@ -36,13 +57,22 @@ KEPT_FINISHED = 1000
 """How many finished recordings the service keeps in memory for :meth:`wait_finished`."""
 SETTLE_SECONDS = 5.0
 """How long to wait after the call for Asterisk to close the file before judging it."""
+_DIALPLAN_SAFE = re.compile(r"[A-Za-z0-9/_.@;:+-]+")
+"""What a file or channel name handed to the recorder's dialplan may contain: nothing that
+ends an application argument (``,``, ``)``) or expands (``$``, ``[``)."""
 
 
 @dataclass
 class _Running:
     recording_id: int
-    channel: str
+    recorder: str
+    """The Uniqueid of the recorder's first half (it waits while the second records)."""
     paused: bool = False
+
+    @property
+    def recording_half(self) -> str:
+        """The Uniqueid of the recorder's second half, the one running MixMonitor."""
+        return f"{self.recorder}-2"
 
 
 class RecordingService:
@@ -109,7 +139,8 @@ class RecordingService:
                 f"every call of {call.queue} is recorded: only a PCI pause is possible",
                 call_id=call_id,
             )
-        await self.legs.act(call_id, Action("StopMixMonitor", Channel=running.channel))
+        stop = Action("StopMixMonitor", Channel=running.recording_half)
+        await self.legs.act(call_id, stop)
         return await self._finish(call_id)
 
     async def pause(self, user: UserView, call_id: str) -> RecordingView:
@@ -223,6 +254,8 @@ class RecordingService:
         *,
         campaign: str | None = None,
     ) -> RecordingView:
+        if not _DIALPLAN_SAFE.fullmatch(channel):
+            raise RecordingRefusedError(f"channel {channel!r} cannot be recorded", call_id=call_id)
         match = self._callers.known(call_id)
         opened = await self._archive.open(
             call_id=call_id,
@@ -231,12 +264,17 @@ class RecordingService:
             agent_login=login,
             member_number=match.member_number if match is not None else None,
         )
-        self._running[call_id] = _Running(opened.recording.id, channel)
+        recorder = f"{SERVICE_CALL_PREFIX}{secrets.token_hex(8)}"
+        self._running[call_id] = _Running(opened.recording.id, recorder)
         self._first.setdefault(call_id, opened.recording.id)
         try:
-            await self.legs.act(
-                call_id, Action("MixMonitor", Channel=channel, File=opened.asterisk_file)
-            )
+            if not _DIALPLAN_SAFE.fullmatch(opened.asterisk_file):
+                raise RecordingRefusedError(
+                    "the recordings directory as Asterisk sees it has characters the dialplan "
+                    f"cannot pass on: {opened.asterisk_file!r}",
+                    call_id=call_id,
+                )
+            await self.legs.act(call_id, _recorder(recorder, channel, opened.asterisk_file))
         except Exception:
             self._running.pop(call_id, None)
             await self._archive.finish(opened.recording.id)
@@ -245,7 +283,10 @@ class RecordingService:
 
     async def _mute(self, call_id: str, running: _Running, mute: bool) -> None:
         action = Action(
-            "MixMonitorMute", Channel=running.channel, Direction="both", State=1 if mute else 0
+            "MixMonitorMute",
+            Channel=running.recording_half,
+            Direction="both",
+            State=1 if mute else 0,
         )
         await self.legs.act(call_id, action)
         running.paused = mute
@@ -254,6 +295,10 @@ class RecordingService:
         running = self._running.pop(call_id, None)
         if running is None:
             raise CallStateError(f"call {call_id} is not being recorded", call_id=call_id)
+        # The recorder ends with the leg it listens to; one whose leg never appeared (the
+        # call ended as it started) would wait on, so it is hung up here. Gone is fine.
+        with contextlib.suppress(TelephonyUnavailableError):
+            await send_action(self._client, _hangup(running))
         recording = await self._archive.index.get(running.recording_id)
         path = self._archive.path_of(recording)
         loop = asyncio.get_running_loop()
@@ -267,6 +312,31 @@ class RecordingService:
         remember(self.finished, call_id, view, KEPT_FINISHED)
         self._changed.set()
         return view
+
+
+def _hangup(running: _Running) -> Action:
+    """Hang a recorder up (its recording half; the waiting half goes with it). ChanSpy
+    may notice only when the leg it listens to ends, so a recording is stopped with
+    ``StopMixMonitor`` first, which closes the file at once."""
+    return Action("Hangup", Channel=running.recording_half, Cause=16)
+
+
+def _recorder(recorder: str, leg: str, file: str) -> Action:
+    """The Originate of a recorder with Uniqueids ``recorder`` and ``recorder-2`` that
+    records ``leg`` into ``file``."""
+    return Action(
+        "Originate",
+        Channel=f"Local/s@{RECORD_CONTEXT}/n",
+        Context=RECORD_CONTEXT,
+        Exten=RECORD_HOLD_EXTEN,
+        Priority=1,
+        Variable=[f"{RECORD_LEG_VARIABLE}={leg}", f"{RECORD_FILE_VARIABLE}={file}"],
+        ChannelId=recorder,
+        OtherChannelId=f"{recorder}-2",
+        CallerID="Recorder <recorder>",
+        Timeout=10000,
+        Async=True,
+    )
 
 
 __all__ = ["RecordingService"]

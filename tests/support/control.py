@@ -146,6 +146,7 @@ __all__ = [
     "channels",
     "dialled_to",
     "events",
+    "recorder_started",
     "wait_model",
 ]
 
@@ -169,3 +170,13 @@ async def agent_complete(ami: AmiClient, connect: AmiMessage) -> AmiMessage:
 
     await ami.wait_for(lambda: any(ours(e) for e in ami.events))
     return next(e for e in ami.events if ours(e))
+
+
+async def recorder_started(ami: AmiClient, leg: str) -> AmiMessage:
+    """The ``MixMonitorStart`` of the service's recorder listening to channel ``leg``.
+
+    A recording is a recorder channel of its own (cti/recordings): it runs MixMonitor on
+    itself and ChanSpy on the leg, so the leg it records is found through ``ChanSpyStart``.
+    """
+    spy = await ami.wait_for_event("ChanSpyStart", SpyeeChannel=leg)
+    return await ami.wait_for_event("MixMonitorStart", Uniqueid=spy["SpyerUniqueid"])

@@ -25,7 +25,7 @@ from cti.service import CtiService
 from cti.settings import TelephonySettings
 from tests.support.asterisk import AmiClient, AmiMessage, AsteriskServer
 from tests.support.campaigns import keypad_survey
-from tests.support.control import SECOND_AGENT_PHONE
+from tests.support.control import SECOND_AGENT_PHONE, recorder_started
 from tests.support.crm import new_member
 from tests.support.telephony import (
     AGENT_PHONE,
@@ -477,7 +477,8 @@ async def test_a_campaign_that_records_its_calls_records_the_connected_one(
     await service.dialer.scan()
     await desk.until(lambda seen: any(isinstance(o, Bridged) for o in seen))
     (attempt,) = (await attempts(service, created.id))[PERSON]
-    await ami.wait_for_event("MixMonitorStart", Uniqueid=attempt.id)
+    callee = await ami.wait_for_event("Newchannel", Uniqueid=attempt.id)
+    await recorder_started(ami, callee["Channel"])  # the recorder listens to the callee
     for channel in await ami.list_action("CoreShowChannels"):
         if channel["Uniqueid"] == attempt.id:
             await ami.action("Hangup", Channel=channel["Channel"])

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from cti.ami import AmiMessage
 from cti.model import (
+    SERVICE_CALL_PREFIX,
     AgentRinging,
     CallAnswered,
     CallCentreModel,
@@ -132,3 +133,24 @@ def test_a_call_transferred_to_an_agent_is_theirs_once_their_phone_reaches_the_c
     assert agent is not None and agent.state.value == "on_call"
     again = model.apply(bridge_enter("landed", "2.1", "Local/6002@ctidesk-numbers-00000002;1"), 25)
     assert not [e for e in again if isinstance(e, CallAnswered)], "lands once"
+
+
+def test_the_services_own_recorder_channels_are_never_calls_of_the_centre() -> None:
+    """A recorder (cti/recordings) is a Local pair with ids of SERVICE_CALL_PREFIX that
+    spies on the agent's leg: it must not become a call, a channel or a call record."""
+    model = CallCentreModel()
+    dialled_call(model)
+    recorder = f"{SERVICE_CALL_PREFIX}0123456789abcdef"
+    name = "Local/s@ctidesk-record-00000004"
+    out = model.apply(channel(recorder, f"{name};1", recorder), 13)
+    out += model.apply(channel(f"{recorder}-2", f"{name};2", recorder), 13)
+    out += model.apply(
+        frame({"Event": "ChanSpyStart", "SpyerUniqueid": f"{recorder}-2",
+               "SpyerLinkedid": recorder, "SpyerChannel": f"{name};2",
+               "SpyeeUniqueid": "ctidesk-1", "SpyeeLinkedid": "ctidesk-1"}), 14,
+    )  # fmt: skip
+    out += model.apply(channel(f"{recorder}-2", f"{name};2", recorder, event="Hangup"), 20)
+    assert out == []
+    assert model.call(recorder, 20) is None
+    assert model.channel(recorder) is None and model.channel(f"{recorder}-2") is None
+    assert [call.call_id for call in model.snapshot(20).calls] == ["ctidesk-1"]

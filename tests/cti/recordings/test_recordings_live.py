@@ -1,8 +1,11 @@
-"""Call recording on live sandbox calls: MixMonitor through AMI, the WAV on disk, the index,
-PCI pauses, playback with range requests, and requests that try to reach other files."""
+"""Call recording on live sandbox calls: the service's recorder channel (MixMonitor and
+ChanSpy in the dialplan), the WAV on disk with both sides' audio, the index, PCI pauses,
+playback with range requests, and requests that try to reach other files."""
 
 from __future__ import annotations
 
+import array
+import wave
 from pathlib import Path
 
 from crm_core.recording_index.schemas import RecordingView
@@ -14,6 +17,7 @@ from tests.support.control import (
     add_user,
     answered_call,
     events,
+    recorder_started,
     wait_model,
 )
 from tests.support.telephony import agent_console
@@ -32,13 +36,13 @@ async def test_an_on_demand_recording_with_a_pci_pause_is_indexed_from_the_wav(
     ):
         response = await console.post(f"/api/calls/{call_id}/recording/start")
         assert response.status == 200, await response.text()
-        started = await ami.wait_for_event("MixMonitorStart", Channel=connect["DestChannel"])
+        started = await recorder_started(ami, connect["DestChannel"])
         recording_id = (await response.json())["id"]
         await _until_written(service, await service.crm.recordings.get(recording_id), seconds=1)
 
         response = await console.post(f"/api/calls/{call_id}/recording/pause")
         assert response.status == 200, await response.text()
-        muted = await ami.wait_for_event("MixMonitorMute", Channel=connect["DestChannel"])
+        muted = await ami.wait_for_event("MixMonitorMute", Uniqueid=started["Uniqueid"])
         assert muted["State"] == "1"
         response = await console.post(f"/api/calls/{call_id}/recording/resume")
         assert response.status == 200, await response.text()
@@ -54,6 +58,7 @@ async def test_an_on_demand_recording_with_a_pci_pause_is_indexed_from_the_wav(
     assert recording.agent_login == "agent1" and recording.queue == "hotline"
     path = service.archive.path_of(recording)
     assert path.read_bytes()[:4] == b"RIFF"
+    assert _loudest_sample(path) > 1000, "the recorder heard the talking agent's leg"
     assert recording.size_bytes == path.stat().st_size
     assert recording.sha256 is not None and len(recording.sha256) == 64
     call_seconds = float(hangup["Timestamp"]) - float(started["Timestamp"])
@@ -72,7 +77,7 @@ async def test_policy_all_records_every_answered_vip_call(
         call_id,
         connect,
     ):
-        await ami.wait_for_event("MixMonitorStart", Channel=connect["DestChannel"])
+        await recorder_started(ami, connect["DestChannel"])
         stop = await console.post(f"/api/calls/{call_id}/recording/stop")
         assert stop.status == 409, "policy all: the agent may pause, not stop"
         assert (await console.post(f"/api/calls/{call_id}/hangup")).status == 200
@@ -109,10 +114,10 @@ async def test_playback_for_supervisor_and_own_agent_with_ranges_others_403(
     await add_user(service, "agent2", "agent", SECOND_AGENT_PHONE)
     async with answered_call(service, ami) as (console, call_id, _connect):
         assert (await console.post(f"/api/calls/{call_id}/recording/start")).status == 200
-        start = await ami.wait_for_event("MixMonitorStart")
+        start = await recorder_started(ami, _connect["DestChannel"])
         stop = await console.post(f"/api/calls/{call_id}/recording/stop")
         assert stop.status == 200, await stop.text()
-        await ami.wait_for_event("MixMonitorStop", Channel=start["Channel"])
+        await ami.wait_for_event("MixMonitorStop", Uniqueid=start["Uniqueid"])
         recording = await service.recorder.wait_finished(call_id)
         assert recording.status.value == "complete"
         audio = f"/api/recordings/{recording.id}/audio"
@@ -178,6 +183,14 @@ async def _until_written(service: CtiService, recording: RecordingView, seconds:
         return path.is_file() and path.stat().st_size >= wanted
 
     await wait_model(service, grown, within=15)
+
+
+def _loudest_sample(path: Path) -> int:
+    """The largest absolute sample of a 16-bit WAV file (0 for silence)."""
+    with wave.open(str(path), "rb") as audio:
+        assert audio.getsampwidth() == 2
+        samples = array.array("h", audio.readframes(audio.getnframes()))
+    return max((abs(sample) for sample in samples), default=0)
 
 
 def _auth(token: str) -> dict[str, str]:

@@ -1,7 +1,8 @@
 """The service's AMI account from config/asterisk/manager.conf: it originates calls, and
-Asterisk refuses it the CLI (Command) — checked on the sandbox, which runs
-that very account (the rest of the suite runs the whole service on it). It still holds
-`system` for recording start (docs/security.md says why and what that allows)."""
+Asterisk refuses it the CLI (Command), the shell (Originate of System), reading configs
+with their secrets (GetConfig) and Asterisk's own MixMonitor action — checked on the
+sandbox, which runs that very account (the rest of the suite runs the whole service,
+recordings included, on it)."""
 
 from __future__ import annotations
 
@@ -25,6 +26,28 @@ async def service_account(asterisk: AsteriskServer) -> AsyncIterator[AmiClient]:
 async def test_cli_commands_are_refused(service_account: AmiClient) -> None:
     command = await service_account.action("Command", Command="core show version")
     assert (command["Response"], command["Message"]) == ("Error", "Permission denied")
+
+
+@pytest.mark.parametrize(
+    ("action", "refusal"),
+    [
+        ({"Action": "Originate", "Channel": "Local/s@test-caller", "Application": "System",
+          "Data": "touch /tmp/ctidesk-ami-shell", "Async": "true"},
+         "Originate Access Forbidden: app or data blacklisted"),
+        ({"Action": "GetConfig", "Filename": "manager.conf"}, "Permission denied"),
+        ({"Action": "MixMonitor", "Channel": "Local/s@test-caller-00000000;1",
+          "File": "/tmp/ctidesk-ami-record.wav"}, "Permission denied"),
+    ],
+    ids=["originate-system", "getconfig", "mixmonitor"],
+)  # fmt: skip
+async def test_shell_config_and_raw_recording_actions_are_refused(
+    service_account: AmiClient, asterisk: AsteriskServer, action: dict[str, str], refusal: str
+) -> None:
+    """No `system` and no `config` class: what reaches a shell or a secret is refused."""
+    name = action.pop("Action")
+    response = await service_account.action(name, **action)
+    assert (response["Response"], response["Message"]) == ("Error", refusal)
+    assert not (asterisk.sandbox.layout.root / "tmp" / "ctidesk-ami-shell").exists()
 
 
 async def test_the_service_account_still_originates_a_call_into_the_dialplan(
