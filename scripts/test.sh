@@ -27,7 +27,9 @@ section "lint-imports"
 section "pytest $*"
 # `python -m pytest` puts the repo root on sys.path, so tests can import tests.support.*
 status=0
-"$BIN/python" -m pytest "$@" || status=$?
+# Two workers (CTIDESK_TEST_WORKERS, 0 for none): the tests of the Asterisk sandbox keep one
+# worker busy waiting on Asterisk while the other runs the rest (tests/conftest.py groups them).
+"$BIN/python" -m pytest -n "${CTIDESK_TEST_WORKERS:-2}" --dist loadgroup "$@" || status=$?
 if [ "$status" -eq 5 ]; then
     printf '\nFAIL: pytest collected no tests (exit code 5); a test run must run tests.\n' >&2
     exit 1

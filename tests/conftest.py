@@ -38,14 +38,25 @@ MARKER_FIXTURES = {
 }
 
 
+#: Markers of servers one machine runs once (one sandbox tree, one tmux server): under
+#: pytest-xdist their tests share a worker (``--dist loadgroup``), which starts the server
+#: once; PostgreSQL is started per worker on a port of its own.
+ONE_PER_MACHINE = ("asterisk", "tmux")
+
+
+@pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
 def pytest_collection_modifyitems(items: list[pytest.Item]) -> None:
     """Mark each test by the servers it needs: those whose fixtures (direct or indirect)
-    include a server's fixture, wherever the test file lives."""
+    include a server's fixture, wherever the test file lives; tests of a server the machine
+    runs once go to one xdist worker together."""
     for item in items:
         used = frozenset(getattr(item, "fixturenames", ()))
         markers = {marker for marker, fixtures in MARKER_FIXTURES.items() if used & fixtures}
         for marker in sorted(markers):
             item.add_marker(marker)
+        shared = [marker for marker in ONE_PER_MACHINE if marker in markers]
+        if shared:
+            item.add_marker(pytest.mark.xdist_group(shared[0]))
 
 
 class Clock:
