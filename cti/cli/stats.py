@@ -37,10 +37,17 @@ from cti.kpi.asterisk_counters import AsteriskCounters, asterisk_counters
 from cti.kpi.queue_log import QueueLogLine
 from cti.settings import AmiSettings
 from cti.statistics.lines import stored
-from cti.statistics.reports import ReportError, Window, agent_report, queue_report
+from cti.statistics.reports import (
+    ReportError,
+    Window,
+    agent_report,
+    call_report,
+    queue_report,
+)
 
 app = typer.Typer(
-    help="Statistics from Asterisk's queue_log: import, queues, agents.", no_args_is_help=True
+    help="Statistics from Asterisk's queue_log: import, queues, agents, calls, verify.",
+    no_args_is_help=True,
 )
 
 
@@ -263,6 +270,41 @@ def agents(
             escape(row.agent), _period(row.start, interval), str(row.answered),
             str(row.talk_s), f"{row.wrapup_s:.0f}", f"{row.pause_s:.0f}", f"{row.login_s:.0f}",
             "—" if row.occupancy_pct is None else f"{row.occupancy_pct:.1f}",
+        )  # fmt: skip
+    console.print(table)
+
+
+@app.command("calls")
+def calls(
+    ctx: typer.Context,
+    start: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
+    end: Annotated[str | None, typer.Option("--to", help="Last day (default: --from).")] = None,
+    interval: Interval_ = Interval.HOUR,
+    queue: Annotated[str | None, typer.Option("--queue", help="Calls that visited it.")] = None,
+    zone: Annotated[str | None, typer.Option("--zone", help="Time zone of the days.")] = None,
+    output_format: Format = "table",
+    output: Annotated[Path | None, typer.Option("--output", help="Write to a file.")] = None,
+) -> None:
+    """The caller view per period: each call once across the queues it visited, answered
+    if its last queue answered it."""
+    window = _window(start, end, _zone(zone, ctx))
+    figures = run_with_crm(ctx, lambda crm: call_report(crm, window, interval, queue)).rows
+    if output_format != "table":
+        _emit([asdict(row) for row in figures], output_format, output)
+        return
+    table = Table(title="Calls", box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
+    for number, header in enumerate(
+        ("period", "calls", "answd", "aband", "t/out", "other", "moved", "ans %", "ASA", "max w")
+    ):
+        table.add_column(header, no_wrap=True, justify="left" if number < 1 else "right")
+    for row in figures:
+        others = row.calls - row.answered - row.abandoned - row.timed_out - row.waiting
+        table.add_row(
+            _period(row.start, interval), str(row.calls), str(row.answered), str(row.abandoned),
+            str(row.timed_out), str(others), str(row.moved),
+            "—" if row.answer_pct is None else f"{row.answer_pct:.1f}",
+            "—" if row.asa_s is None else f"{row.asa_s:.1f}",
+            "—" if row.max_wait_s is None else str(row.max_wait_s),
         )  # fmt: skip
     console.print(table)
 

@@ -18,11 +18,14 @@ from crm_core.wiring import Crm
 from cti.kpi import (
     AgentBook,
     AgentFigures,
+    CallerFigures,
     Interval,
     QueueFigures,
     QueueRules,
     StintBook,
     agent_figures,
+    caller_figures,
+    calls,
     queue_figures,
 )
 from cti.statistics.lines import read_back
@@ -112,6 +115,30 @@ class AgentRow:
 
 
 @dataclass(frozen=True)
+class CallRow:
+    """The calls that began in one period, each counted once across the queues it visited:
+    the JSON contract's names (docs/statistics.md)."""
+
+    start: datetime
+    calls: int
+    answered: int
+    abandoned: int
+    timed_out: int
+    key_exits: int
+    exit_empty: int
+    withdrawn: int
+    failed: int
+    waiting: int
+    moved: int
+    stints: int
+    answer_pct: float | None
+    asa_s: float | None
+    avg_wait_s: float | None
+    max_wait_s: int | None
+    talk_s: int
+
+
+@dataclass(frozen=True)
 class QueueReport:
     """``GET /api/stats/queues``: the rows, oldest period first per queue."""
 
@@ -125,7 +152,15 @@ class AgentReport:
     rows: tuple[AgentRow, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class CallReport:
+    """``GET /api/stats/calls``: the rows, oldest period first."""
+
+    rows: tuple[CallRow, ...] = field(default_factory=tuple)
+
+
 QUEUE_FIELDS = tuple(QueueRow.__dataclass_fields__)
+CALL_FIELDS = tuple(CallRow.__dataclass_fields__)
 AGENT_FIELDS = tuple(AgentRow.__dataclass_fields__)
 
 
@@ -137,6 +172,11 @@ def queue_row(figures: QueueFigures) -> QueueRow:
 def agent_row(figures: AgentFigures) -> AgentRow:
     """The contract's row of an agent's figures."""
     return AgentRow(**{name: getattr(figures, name) for name in AGENT_FIELDS})
+
+
+def call_row(figures: CallerFigures) -> CallRow:
+    """The contract's row of the calls of one period."""
+    return CallRow(**{name: getattr(figures, name) for name in CALL_FIELDS})
 
 
 async def _books(crm: Crm, since: float, until: float) -> tuple[StintBook, AgentBook]:
@@ -176,15 +216,32 @@ async def agent_report(
     return AgentReport(tuple(agent_row(r) for r in figures if agent is None or r.agent == agent))
 
 
+async def call_report(
+    crm: Crm, window: Window, interval: Interval, queue: str | None = None
+) -> CallReport:
+    """The calls (stints joined by call id) per period of ``interval`` within ``window``,
+    counted in the period of their first entry; with ``queue``, the calls that visited it."""
+    since, until = window.since, window.until
+    stints, _agents = await _books(crm, since, until + LATE_LINES.total_seconds())
+    views = [view for view in calls(stints.stints) if since <= view.stints[0].entered_at < until
+             and (queue is None or any(s.queue == queue for s in view.stints))]  # fmt: skip
+    figures = caller_figures(views, interval=interval, zone=window.zone)
+    return CallReport(tuple(call_row(row) for row in figures))
+
+
 __all__ = [
     "AGENT_FIELDS",
+    "CALL_FIELDS",
     "QUEUE_FIELDS",
     "AgentReport",
     "AgentRow",
+    "CallReport",
+    "CallRow",
     "QueueReport",
     "QueueRow",
     "ReportError",
     "Window",
     "agent_report",
+    "call_report",
     "queue_report",
 ]

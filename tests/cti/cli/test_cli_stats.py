@@ -12,7 +12,7 @@ import pytest
 from typer.testing import CliRunner
 
 from cti.cli import app
-from cti.statistics.reports import AGENT_FIELDS, QUEUE_FIELDS
+from cti.statistics.reports import AGENT_FIELDS, CALL_FIELDS, QUEUE_FIELDS
 from tests.support.stats import T0, docs_example
 
 AGENT = "王芳"
@@ -71,6 +71,28 @@ def test_a_log_is_loaded_once_and_reported_by_the_contract(run: CliRunner, tmp_p
 
     code, out = invoke(run, "stats", "queues", *day, "--interval", "30m")
     assert code == 0 and "hotline" in out and "16.7" in out, out  # no short abandons: 1 ÷ 6
+
+
+def test_calls_count_a_call_moved_between_queues_once(run: CliRunner, tmp_path: Path) -> None:
+    moved = [
+        f"{T0 + 600}|8|hotline|NONE|ENTERQUEUE||13900000008|1",
+        f"{T0 + 630}|8|hotline|NONE|EXITWITHTIMEOUT|1|1|30",
+        f"{T0 + 631}|8|vip|NONE|ENTERQUEUE||13900000008|1",
+        f"{T0 + 641}|8|vip|{AGENT}|CONNECT|10|x|1",
+        f"{T0 + 701}|8|vip|{AGENT}|COMPLETECALLER|10|60|1",
+    ]
+    path = queue_log(tmp_path, "queue_log", [*docs_example(), *moved])
+    assert invoke(run, "stats", "import", path)[0] == 0
+    day = ("--from", "2026-12-07", "--zone", "Asia/Shanghai", "--interval", "day")
+    code, out = invoke(run, "stats", "calls", *day, "--format", "json")
+    assert code == 0, out
+    (row,) = json.loads(out)
+    assert tuple(row) == CALL_FIELDS
+    assert (row["calls"], row["stints"], row["moved"], row["answered"]) == (7, 8, 1, 3)
+    code, out = invoke(run, "stats", "calls", *day, "--queue", "vip", "--format", "json")
+    assert [(r["calls"], r["asa_s"]) for r in json.loads(out)] == [(1, 40.0)]
+    code, out = invoke(run, "stats", "calls", *day)
+    assert code == 0 and "Calls" in out and "2026-12-07" in out, out
 
 
 def test_a_file_with_malformed_lines_is_refused_whole_unless_asked(

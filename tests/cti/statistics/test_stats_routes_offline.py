@@ -10,7 +10,7 @@ import pytest
 from crm_core.queue_log.services import LogLine
 from cti.kpi import parse_line
 from cti.service import CtiService
-from cti.statistics.reports import AGENT_FIELDS, QUEUE_FIELDS
+from cti.statistics.reports import AGENT_FIELDS, CALL_FIELDS, QUEUE_FIELDS
 from tests.support.offline import get_as, offline_service
 from tests.support.stats import T0, docs_example
 from tests.support.telephony import PASSWORD
@@ -61,6 +61,21 @@ async def test_an_agent_reads_only_their_own_figures(offline: CtiService) -> Non
     assert (status, error["error_id"]) == (403, "forbidden")
     status, everyone = await get_as(offline, "boss", DAY.format("agents") + "&interval=day")
     assert sorted(r["agent"] for r in everyone["rows"]) == ["Li Lei", AGENT]
+
+
+async def test_a_supervisor_reads_the_calls_once_across_queues(offline: CtiService) -> None:
+    status, report = await get_as(offline, "boss", DAY.format("calls") + "&interval=day")
+    assert status == 200, report
+    (row,) = report["rows"]
+    assert tuple(row) == CALL_FIELDS
+    assert (row["start"], row["calls"], row["answered"], row["abandoned"], row["timed_out"]) == (
+        "2026-12-07T00:00:00+08:00", 6, 2, 2, 1,
+    )  # fmt: skip
+    assert (row["asa_s"], row["max_wait_s"], row["moved"]) == (15.0, 60, 0)
+    status, error = await get_as(offline, "agent1", DAY.format("calls"))
+    assert (status, error["error_id"]) == (403, "forbidden")
+    status, error = await get_as(offline, "boss", "/api/stats/calls?from=2026-12-07&interval=2h")
+    assert (status, error["error_id"]) == (400, "invalid-query")
 
 
 @pytest.mark.parametrize(
