@@ -7,9 +7,6 @@ wall-board's, recomputed from the stored lines, so any report can be redone.
 from __future__ import annotations
 
 import asyncio
-import csv
-import io
-import json
 from collections.abc import Awaitable, Callable, Iterator, Sequence
 from dataclasses import asdict, dataclass
 from datetime import date, datetime
@@ -27,6 +24,7 @@ from crm_core.queue_log.services import LogLine, StoreResult
 from crm_core.wiring import Crm
 from cti.ami import Action, AmiClient, AmiError, AmiMessage
 from cti.cli.common import app_context, console, fail, run_with_crm
+from cti.cli.stats_export import ExportError, export
 from cti.kpi import (
     Interval,
     QueueLogError,
@@ -38,6 +36,9 @@ from cti.kpi.queue_log import QueueLogLine
 from cti.settings import AmiSettings
 from cti.statistics.lines import stored
 from cti.statistics.reports import (
+    AGENT_FIELDS,
+    CALL_FIELDS,
+    QUEUE_FIELDS,
     ReportError,
     Window,
     agent_report,
@@ -130,7 +131,7 @@ async def _store(crm: Crm, server: str, lines: Sequence[QueueLogLine]) -> StoreR
 
 Day = Annotated[str, typer.Option(help="First day (YYYY-MM-DD), in the report's zone.")]
 Interval_ = Annotated[Interval, typer.Option("--interval", help="Period of each row.")]
-Format = Annotated[str, typer.Option("--format", help="table, csv or json.")]
+Format = Annotated[str, typer.Option("--format", help="table, csv, json or xlsx (--output).")]
 
 
 def _window(start: str, end: str | None, zone: ZoneInfo) -> Window:
@@ -151,32 +152,17 @@ def _zone(name: str | None, ctx: typer.Context) -> ZoneInfo:
         fail(f"--zone: unknown time zone {escape(repr(name))}")
 
 
-def _json_value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-def _emit(rows: list[dict[str, Any]], output_format: str, output: Path | None) -> None:
-    if output_format == "json":
-        text = json.dumps([{k: _json_value(v) for k, v in row.items()} for row in rows],
-                          ensure_ascii=False, indent=1)  # fmt: skip
-    elif output_format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        if rows:
-            writer.writerow(rows[0])
-            for row in rows:
-                writer.writerow(
-                    json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else _json_value(v)
-                    for v in row.values()
-                )
-        text = "\ufeff" + buffer.getvalue()  # the BOM: spreadsheets keep Chinese names intact
-    else:
-        fail(f"--format: {escape(output_format)!r} is not table, csv or json")
-    if output is None:
-        console.print(text, markup=False, highlight=False, soft_wrap=True)
-    else:
-        output.write_text(text, encoding="utf-8")
-        console.print(f"{len(rows)} rows written to {escape(str(output))}")
+def _emit(
+    rows: Sequence[Any], fields: Sequence[str], output_format: str, output: Path | None, title: str
+) -> None:
+    """Print or write the report's rows (``asdict`` of each) in ``output_format``."""
+    try:
+        export([asdict(row) for row in rows], fields, output_format=output_format,
+               output=output, title=title, console=console)  # fmt: skip
+    except ExportError as error:
+        fail(f"--{error.option}: {escape(str(error))}")
+    except OSError as error:
+        fail(f"--output: cannot write {escape(str(output))}: {escape(str(error))}")
 
 
 WIDE = 110
@@ -220,7 +206,7 @@ def queues(
 
     figures = run_with_crm(ctx, lambda crm: queue_report(crm, window, interval, rules, queue)).rows
     if output_format != "table":
-        _emit([asdict(row) for row in figures], output_format, output)
+        _emit(figures, QUEUE_FIELDS, output_format, output, "queues")
         return
     wide = console.width >= WIDE  # the volume bar only where it does not squeeze the figures
     headers = ["queue", "period", "offered", *(["volume"] if wide else []), "answd", "aband",
@@ -258,7 +244,7 @@ def agents(
     window = _window(start, end, _zone(zone, ctx))
     figures = run_with_crm(ctx, lambda crm: agent_report(crm, window, interval, agent)).rows
     if output_format != "table":
-        _emit([asdict(row) for row in figures], output_format, output)
+        _emit(figures, AGENT_FIELDS, output_format, output, "agents")
         return
     table = Table(title="Agents", box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
     for number, header in enumerate(
@@ -290,7 +276,7 @@ def calls(
     window = _window(start, end, _zone(zone, ctx))
     figures = run_with_crm(ctx, lambda crm: call_report(crm, window, interval, queue)).rows
     if output_format != "table":
-        _emit([asdict(row) for row in figures], output_format, output)
+        _emit(figures, CALL_FIELDS, output_format, output, "calls")
         return
     table = Table(title="Calls", box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
     for number, header in enumerate(

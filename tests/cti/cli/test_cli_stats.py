@@ -6,8 +6,10 @@ from __future__ import annotations
 import csv
 import io
 import json
+from datetime import datetime
 from pathlib import Path
 
+import openpyxl
 import pytest
 from typer.testing import CliRunner
 
@@ -110,13 +112,44 @@ def test_a_file_with_malformed_lines_is_refused_whole_unless_asked(
     assert code == 0 and "3 lines stored, 0 already there, 2 malformed" in out, out
 
 
+def test_an_xlsx_export_reads_back_with_the_contract_names_and_inert_formulas(
+    run: CliRunner, tmp_path: Path
+) -> None:
+    hostile = "=HYPERLINK(\"http://x\")"
+    lines = [line.replace("PJSIP/6001", AGENT) for line in docs_example()]
+    lines += [*SESSION, f"{T0 + 60}|NONE|hotline|{hostile}|ADDMEMBER|"]
+    assert invoke(run, "stats", "import", queue_log(tmp_path, "queue_log", lines))[0] == 0
+    day = ("--from", "2026-12-07", "--zone", "Asia/Shanghai", "--interval", "day")
+    for kind, fields in (("queues", QUEUE_FIELDS), ("agents", AGENT_FIELDS),
+                         ("calls", CALL_FIELDS)):  # fmt: skip
+        path = tmp_path / f"{kind}.xlsx"
+        code, out = invoke(run, "stats", kind, *day, "--format", "xlsx", "--output", str(path))
+        assert code == 0 and "rows written" in out, out
+        sheet = openpyxl.load_workbook(path)[kind]
+        header, *rows = list(sheet.iter_rows(values_only=True))
+        assert header == fields and rows, kind
+        assert rows[0][fields.index("start")] == datetime(2026, 12, 7)  # local, no offset
+    sheet = openpyxl.load_workbook(tmp_path / "agents.xlsx")["agents"]
+    agents = {row[0]: row for row in sheet.iter_rows(min_row=2, values_only=True)}
+    assert set(agents) == {AGENT, "'" + hostile}  # shown as text, never run
+    assert agents[AGENT][AGENT_FIELDS.index("talk_s")] == 180  # numbers stay numbers
+    queues = openpyxl.load_workbook(tmp_path / "queues.xlsx")["queues"]
+    (row,) = queues.iter_rows(min_row=2, values_only=True)
+    assert json.loads(str(row[QUEUE_FIELDS.index("blocked")]))["full"] == 1
+
+    code, out = invoke(run, "stats", "agents", *day, "--format", "csv")
+    names = [r[0] for r in csv.reader(io.StringIO(out.removeprefix("\ufeff"))) if r][1:]
+    assert sorted(names) == sorted([AGENT, "'" + hostile])
+
+
 @pytest.mark.parametrize(
     ("args", "message"),
     [
         (("--from", "07/12/2026"), "--from/--to"),
         (("--from", "2026-12-07", "--to", "2026-12-01"), "--to: the last day is before the first"),
         (("--from", "2026-12-07", "--zone", "Mars/Base"), "unknown time zone"),
-        (("--from", "2026-12-07", "--format", "xml"), "is not table, csv or json"),
+        (("--from", "2026-12-07", "--format", "xml"), "is not table, csv, json or xlsx"),
+        (("--from", "2026-12-07", "--format", "xlsx"), "--output: xlsx is written to a file"),
     ],
 )
 def test_a_bad_option_is_refused_by_name(
