@@ -115,7 +115,7 @@ def test_a_file_with_malformed_lines_is_refused_whole_unless_asked(
 def test_an_xlsx_export_reads_back_with_the_contract_names_and_inert_formulas(
     run: CliRunner, tmp_path: Path
 ) -> None:
-    hostile = "=HYPERLINK(\"http://x\")"
+    hostile = '=HYPERLINK("http://x")'
     lines = [line.replace("PJSIP/6001", AGENT) for line in docs_example()]
     lines += [*SESSION, f"{T0 + 60}|NONE|hotline|{hostile}|ADDMEMBER|"]
     assert invoke(run, "stats", "import", queue_log(tmp_path, "queue_log", lines))[0] == 0
