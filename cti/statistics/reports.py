@@ -28,7 +28,9 @@ from cti.kpi import (
     calls,
     queue_figures,
 )
+from cti.kpi.figures import figures_from
 from cti.statistics.lines import read_back
+from cti.statistics.stored import ASTERISK_ABANDONED, by_period, thresholds
 
 LATE_LINES = timedelta(hours=12)
 """Lines read past a report's end, so calls that entered before it get their endings."""
@@ -191,7 +193,33 @@ async def queue_report(
     rules: Callable[[str], QueueRules],
     queue: str | None = None,
 ) -> QueueReport:
-    """Each queue's figures per period of ``interval`` within ``window``."""
+    """Each queue's figures per period of ``interval`` within ``window``, summed by the
+    database from the stored stints."""
+    since, until = window.since, window.until
+    store = crm.queue_log.stints
+    queues = [queue] if queue is not None else await store.queues(since=since, until=until)
+    levels, shorts = thresholds(queues, rules)
+    slots = await store.slot_totals(
+        since=since, until=until, levels=levels, default_level=QueueRules().service_level,
+        short_abandons=shorts, asterisk_abandons=ASTERISK_ABANDONED, queue=queue,
+    )  # fmt: skip
+    periods = by_period(slots, interval, window.zone)
+    ordered = sorted(periods, key=lambda key: (key[0], key[1].timestamp()))
+    return QueueReport(
+        tuple(
+            queue_row(figures_from(q, start, periods[q, start], rules(q))) for q, start in ordered
+        )
+    )
+
+
+async def queue_report_from_lines(
+    crm: Crm,
+    window: Window,
+    interval: Interval,
+    rules: Callable[[str], QueueRules],
+    queue: str | None = None,
+) -> QueueReport:
+    """:func:`queue_report` recomputed from the stored lines (the stints' check)."""
     since, until = window.since, window.until
     stints, agents = await _books(crm, since, until + LATE_LINES.total_seconds())
     chosen = [s for s in stints.stints if since <= s.entered_at < until
@@ -244,4 +272,5 @@ __all__ = [
     "agent_report",
     "call_report",
     "queue_report",
+    "queue_report_from_lines",
 ]

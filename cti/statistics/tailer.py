@@ -24,6 +24,7 @@ from pathlib import Path
 from crm_core.queue_log.services import Position, QueueLogStore, StoreResult
 from cti.kpi import QueueLogError, QueueLogLine, parse_line
 from cti.statistics.lines import stored
+from cti.statistics.stored import rebuild_stints
 
 log = logging.getLogger(__name__)
 
@@ -143,7 +144,7 @@ class QueueLogTailer:
         read = [(line, text) for text in texts if text and (line := _parsed(text)) is not None]
         position = Position(str(self.path), inode, offset + end + 1)
         result: StoreResult = await self.store.add(
-            self.server, [stored(line, text) for line, text in read], position
+            self.server, [stored(line, text) for line, text in read], position, rebuild_stints
         )
         self.on_lines([line for line, _text in read])
         malformed = sum(1 for text in texts if text) - len(read)

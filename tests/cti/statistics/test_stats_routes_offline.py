@@ -11,6 +11,7 @@ from crm_core.queue_log.services import LogLine
 from cti.kpi import parse_line
 from cti.service import CtiService
 from cti.statistics.reports import AGENT_FIELDS, CALL_FIELDS, QUEUE_FIELDS
+from cti.statistics.stored import rebuild_stints
 from tests.support.offline import get_as, offline_service
 from tests.support.stats import T0, docs_example
 from tests.support.telephony import PASSWORD
@@ -35,7 +36,7 @@ async def offline(sqlite_url: str) -> AsyncIterator[CtiService]:
             line = parse_line(text)
             lines.append(LogLine(line.time, line.call_id, line.queue, line.agent, line.event,
                                  "|".join(line.data), text))  # fmt: skip
-        await service.crm.queue_log.add("pbx1", lines)
+        await service.crm.queue_log.add("pbx1", lines, rebuild=rebuild_stints)
         yield service
 
 
