@@ -4,11 +4,13 @@ rows for a supervisor, an agent's own figures only, every bad parameter a 400 by
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import fields
 
 import pytest
 
 from crm_core.queue_log.services import LogLine
 from cti.kpi import parse_line
+from cti.protocol import StatsAgentRow, StatsQueueRow
 from cti.service import CtiService
 from cti.statistics.reports import AGENT_FIELDS, CALL_FIELDS, QUEUE_FIELDS
 from cti.statistics.stored import rebuild_stints
@@ -100,3 +102,8 @@ async def test_a_bad_parameter_is_a_400_naming_it(
     assert (status, error["error_id"]) == (400, "invalid-query"), error
     named = [problem["field"] for problem in error["details"].get("fields", [])]
     assert field in named or error["details"].get("field") == field, error
+
+
+def test_the_consoles_report_shapes_have_the_contracts_fields() -> None:
+    assert tuple(f.name for f in fields(StatsQueueRow)) == QUEUE_FIELDS
+    assert tuple(f.name for f in fields(StatsAgentRow)) == AGENT_FIELDS
