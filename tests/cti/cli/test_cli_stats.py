@@ -3,6 +3,7 @@ numbers) and the queues' and agents' figures reported as a table, JSON and CSV."
 
 from __future__ import annotations
 
+import asyncio
 import csv
 import io
 import json
@@ -13,7 +14,10 @@ import openpyxl
 import pytest
 from typer.testing import CliRunner
 
+from crm_core.wiring import build_crm
 from cti.cli import app
+from cti.kpi import parse_line
+from cti.statistics.lines import stored
 from cti.statistics.reports import AGENT_FIELDS, CALL_FIELDS, QUEUE_FIELDS
 from tests.support.stats import T0, docs_example
 
@@ -157,3 +161,23 @@ def test_a_bad_option_is_refused_by_name(
 ) -> None:
     code, out = invoke(run, "stats", "queues", *args)
     assert code == 1 and message in out, out
+
+
+def test_rebuild_gives_stints_to_lines_stored_without_them(run: CliRunner, sqlite_url: str) -> None:
+    lines = [stored(parse_line(text), text) for text in docs_example()]
+
+    async def store_bare() -> None:  # as lines stored before the stints were kept
+        crm = build_crm(database_url=sqlite_url)
+        try:
+            await crm.queue_log.add("pbx1", lines)
+        finally:
+            await crm.close()
+
+    invoke(run, "stats", "queues", "--from", "2026-12-07")  # the database, migrated
+    asyncio.run(store_bare())
+    day = ("--from", "2026-12-07", "--zone", "Asia/Shanghai", "--format", "json")
+    assert json.loads(invoke(run, "stats", "queues", *day)[1]) == []
+    code, out = invoke(run, "stats", "rebuild", "--server", "pbx1")
+    assert code == 0 and "the stints of 7 calls rebuilt" in out, out
+    (row,) = json.loads(invoke(run, "stats", "queues", *day)[1])
+    assert (row["offered"], row["blocked"]["full"]) == (6, 1)
