@@ -167,6 +167,7 @@ BOARD_KEYS: tuple[KeyAction, ...] = (
     KeyAction("N", "notice", "notice", "Notice", "supervise"),
     KeyAction("C", "call_back", "call back", "Call back", "supervise"),
     KeyAction("a", "desk", "desk", "My desk", "desk"),
+    KeyAction("T", "statistics", "stats", "Statistics", "desk"),
     KeyAction("q", "app.quit", "quit", "Quit", "desk"),
 )
 """The supervisor's wall-board keys, in the order of its key line (always live)."""

@@ -127,7 +127,9 @@ class CtiService:
         self.call_log = call_log_plugin.load(
             wiring, callers=popping.callers, recording_of=self.recorder.reference
         )
-        watching = live_plugin.load(wiring)
+        self.statistics = statistics_plugin.load(wiring)
+        today = self.statistics.today if self.statistics.tailer is not None else None
+        watching = live_plugin.load(wiring, today=today)
         self.live_state, self.notifier, self.updates = (
             watching.state, watching.notifier, watching.updates,
         )  # fmt: skip
@@ -139,7 +141,6 @@ class CtiService:
         crm_plugin.load(wiring)
         self.dialer = dialer_plugin.load(wiring, recorder=self.recorder)
         self.agents.on_wrapped_up(self.dialer.end_wrapup)  # a seated agent's disposition
-        self.queue_log = statistics_plugin.load(wiring)
 
         self.app: web.Application = build_app(
             crm=self.crm, routes=tuple(wiring.routes), hub=hub,

@@ -45,7 +45,7 @@ NOT_SETTINGS = frozenset(
     {CONFIG_ENV, "CTIDESK_SANDBOX_DIR", "CTIDESK_SANDBOX_MIRROR", "CTIDESK_CONSOLE_PASSWORD"}
 )
 DEFAULT_SOURCE = "default"
-SECRET_KEYS = frozenset({"ami.secret", "agi.secret", "database.password"})
+SECRET_KEYS = frozenset({"ami.secret", "agi.secret", "database.password", "stats.metrics_token"})
 MASK = "********"
 URL_PASSWORD = re.compile(r"^([\w+.-]+://[^:/@]*:)(.*)(@[^@]*)$")
 """A URL's ``scheme://user:`` (1), password (2) and ``@host…`` (3)."""
@@ -397,6 +397,12 @@ class StatsSettings(_Section):
         description="The name of the Asterisk server the lines are stored under.",
     )
     poll_seconds: float = Field(1.0, ge=0.1, le=60, description="Seconds between reads.")
+    metrics_token: SecretStr | None = Field(
+        None,
+        min_length=24,
+        description="Bearer token Prometheus sends to read /metrics (24 characters or more); "
+        "environment or secrets file only; unset: /metrics is not served.",
+    )
 
 
 class LoginSettings(_Section):

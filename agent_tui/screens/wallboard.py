@@ -21,6 +21,7 @@ from agent_tui.plain import plain_cells
 from agent_tui.screens.base import FramedScreen, bindings_of
 from agent_tui.screens.desk import DeskScreen
 from agent_tui.screens.dialogs import ChoiceScreen, Field, FormScreen
+from agent_tui.screens.statistics import StatisticsScreen
 from agent_tui.widgets.status_bar import clock_text
 from cti.protocol import CampaignUpdate, QueueUpdate, parse_time
 
@@ -381,6 +382,9 @@ class WallBoardScreen(FramedScreen):
 
     def action_desk(self) -> None:
         self.app.push_screen(DeskScreen())
+
+    def action_statistics(self) -> None:
+        self.app.push_screen(StatisticsScreen())
 
 
 __all__ = ["WallBoardScreen"]

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 from datetime import datetime
 
-from sqlalchemy import BigInteger, Float, Index, String, Text, UniqueConstraint
+from sqlalchemy import BigInteger, Boolean, Float, Index, Integer, String, Text, UniqueConstraint
 from sqlalchemy.orm import Mapped, mapped_column
 
 from crm_core.db.base import Base
@@ -22,6 +22,7 @@ class QueueLogEntry(Base):
     __table_args__ = (
         UniqueConstraint("digest", name="uq_queue_log_digest"),
         Index("ix_queue_log_server_time", "server", "time"),
+        Index("ix_queue_log_server_call", "server", "call_id"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -48,3 +49,46 @@ class QueueLogPosition(Base):
     inode: Mapped[int] = mapped_column(BigInteger)
     offset: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+
+
+class QueueStint(Base):
+    """One call's visit to one queue (or a call that never got in: ``blocked``), as the
+    statistics computed it from the stored lines of that call; rebuilt whenever a line of
+    the call is stored, in the same transaction. ``slot`` is the quarter hour (epoch
+    seconds ÷ 900) of ``entered_at``: reports sum stints by it in the database."""
+
+    __tablename__ = "queue_stints"
+    __table_args__ = (
+        # Covering the report's sums, so they are read from the index alone.
+        Index(
+            "ix_queue_stints_slot",
+            "slot",
+            "queue",
+            "outcome",
+            "blocked",
+            "entered_at",
+            "wait",
+            "talk",
+            "wrapup",
+            "transferred",
+        ),
+        Index("ix_queue_stints_server_call", "server", "call_id"),
+    )
+
+    id: Mapped[int] = mapped_column(primary_key=True)
+    server: Mapped[str] = mapped_column(String(64))
+    call_id: Mapped[str] = mapped_column(String(64))
+    queue: Mapped[str] = mapped_column(String(128))
+    entered_at: Mapped[float] = mapped_column(Float)
+    slot: Mapped[int] = mapped_column(Integer)
+    outcome: Mapped[str | None] = mapped_column(String(16))
+    """None while the caller waits (and for a blocked call)."""
+    blocked: Mapped[str | None] = mapped_column(String(16))
+    """Why the call never got in (``full``, ``empty``, ``closed``, ``divert``)."""
+    wait: Mapped[int | None] = mapped_column(Integer)
+    talk: Mapped[int | None] = mapped_column(Integer)
+    wrapup: Mapped[int] = mapped_column(Integer, default=0)
+    """Measured wrap-up seconds after an answered stint, rounded."""
+    agent: Mapped[str | None] = mapped_column(String(128))
+    transferred: Mapped[bool] = mapped_column(Boolean, default=False)
+    inferred: Mapped[bool] = mapped_column(Boolean, default=False)

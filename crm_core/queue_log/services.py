@@ -22,6 +22,7 @@ from crm_core.db.types import utcnow
 from crm_core.errors import InvalidInputError
 from crm_core.loyalty.services import Clock
 from crm_core.queue_log.models import QueueLogEntry, QueueLogPosition
+from crm_core.queue_log.stints import Rebuild, StintStore, restint, touched_calls
 
 SERVER_NAME = 64
 CHUNK = 5000
@@ -98,6 +99,8 @@ class QueueLogStore:
     def __init__(self, *, db: Database, clock: Clock = utcnow) -> None:
         self._db = db
         self.clock = clock
+        self.stints = StintStore(db=db)
+        """The stints computed from the lines (see :meth:`add`'s ``rebuild``)."""
 
     async def position(self, server: str, path: str) -> Position | None:
         """Where reading ``path`` of ``server`` stopped, if it was ever read."""
@@ -106,13 +109,19 @@ class QueueLogStore:
         return Position(row.path, row.inode, row.offset) if row is not None else None
 
     async def add(
-        self, server: str, lines: Iterable[LogLine], position: Position | None = None
+        self,
+        server: str,
+        lines: Iterable[LogLine],
+        position: Position | None = None,
+        rebuild: Rebuild | None = None,
     ) -> StoreResult:
         """Store ``lines`` of ``server`` in one transaction; those already stored are skipped.
 
         ``lines`` is consumed in the database's worker as it is stored (a file may be read
         as it goes, with a progress bar), ``CHUNK`` rows per statement. ``position``, the
-        file read up to after these lines, is saved in the same transaction.
+        file read up to after these lines, is saved in the same transaction; so are the
+        stints of the calls the lines are about, rebuilt from all their stored lines by
+        ``rebuild`` when given.
         """
         _check_server(server)
 
@@ -125,10 +134,14 @@ class QueueLogStore:
             before = session.scalar(count) or 0
             dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
             insert = dialect.insert(QueueLogEntry).on_conflict_do_nothing(index_elements=["digest"])
-            total, source = 0, iter(lines)
+            total, source, calls = 0, iter(lines), set()
             while chunk := [_row(server, line) for line in itertools.islice(source, CHUNK)]:
                 session.execute(insert, chunk)
                 total += len(chunk)
+                if rebuild is not None:
+                    calls |= touched_calls(str(row["call_id"]) for row in chunk)
+            if rebuild is not None:
+                restint(session, server, calls, rebuild)
             added = (session.scalar(count) or 0) - before
             if position is not None:
                 _save_position(session, server, position, self.clock())

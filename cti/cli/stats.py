@@ -6,12 +6,8 @@ wall-board's, recomputed from the stored lines, so any report can be redone.
 
 from __future__ import annotations
 
-import asyncio
-import csv
-import io
-import json
 from collections.abc import Awaitable, Callable, Iterator, Sequence
-from dataclasses import asdict, dataclass
+from dataclasses import asdict
 from datetime import date, datetime
 from pathlib import Path
 from typing import Annotated, Any
@@ -25,50 +21,31 @@ from rich.table import Table
 
 from crm_core.queue_log.services import LogLine, StoreResult
 from crm_core.wiring import Crm
-from cti.ami import Action, AmiClient, AmiError, AmiMessage
 from cti.cli.common import app_context, console, fail, run_with_crm
+from cti.cli.stats_export import ExportError, export
+from cti.cli.stats_verify import read_queue_log, verify
 from cti.kpi import (
     Interval,
-    QueueLogError,
     QueueRules,
-    parse_line,
 )
-from cti.kpi.asterisk_counters import AsteriskCounters, asterisk_counters
 from cti.kpi.queue_log import QueueLogLine
-from cti.settings import AmiSettings
 from cti.statistics.lines import stored
-from cti.statistics.reports import ReportError, Window, agent_report, queue_report
+from cti.statistics.reports import (
+    AGENT_FIELDS,
+    CALL_FIELDS,
+    QUEUE_FIELDS,
+    ReportError,
+    Window,
+    agent_report,
+    call_report,
+    queue_report,
+)
+from cti.statistics.stored import rebuild_stints
 
 app = typer.Typer(
-    help="Statistics from Asterisk's queue_log: import, queues, agents.", no_args_is_help=True
+    help="Statistics from Asterisk's queue_log: import, queues, agents, calls, verify.",
+    no_args_is_help=True,
 )
-
-
-@dataclass(frozen=True)
-class Malformed:
-    """A line of a file that could not be read, and why."""
-
-    line_no: int
-    reason: str
-    text: str
-
-
-def _read(path: Path) -> tuple[list[QueueLogLine], list[Malformed]]:
-    """Every line of ``path`` parsed, and the malformed ones with their line numbers."""
-    try:
-        raw = path.read_bytes()
-    except OSError as error:
-        fail(f"cannot read {escape(str(path))}: {escape(str(error))}")
-    lines, bad = [], []
-    for number, chunk in enumerate(raw.splitlines(), start=1):
-        try:
-            text = chunk.decode("utf-8")
-            lines.append(parse_line(text))
-        except UnicodeDecodeError:
-            bad.append(Malformed(number, "not UTF-8", repr(chunk[:80])))
-        except QueueLogError as error:
-            bad.append(Malformed(number, str(error), chunk[:80].decode("utf-8", "replace")))
-    return lines, bad
 
 
 @app.command("import")
@@ -85,7 +62,7 @@ def import_files(
     """Load queue_log files: lines already stored are skipped; a file with malformed
     lines is refused whole (they are listed) unless --skip-malformed."""
     for path in files:
-        lines, bad = _read(path)
+        lines, bad = read_queue_log(path)
         for problem in bad:
             console.print(
                 f"{escape(str(path))}:{problem.line_no}: {escape(problem.reason)}: "
@@ -98,6 +75,19 @@ def import_files(
             f"{escape(str(path))}: {result.added:,} lines stored, "
             f"{result.already_stored:,} already there, {len(bad):,} malformed"
         )
+
+
+@app.command("rebuild")
+def rebuild(
+    ctx: typer.Context,
+    server: Annotated[
+        str, typer.Option("--server", help="The Asterisk server whose stints to rebuild.")
+    ] = "asterisk",
+) -> None:
+    """Recompute the stored stints of a server from its stored lines (after an upgrade
+    that stored lines before stints were kept, or a change of definitions)."""
+    calls = run_with_crm(ctx, lambda crm: crm.queue_log.stints.rebuild_all(server, rebuild_stints))
+    console.print(f"{escape(server)}: the stints of {calls:,} calls rebuilt")
 
 
 def _storing(server: str, lines: Sequence[QueueLogLine]) -> Callable[[Crm], Awaitable[StoreResult]]:
@@ -118,12 +108,12 @@ async def _store(crm: Crm, server: str, lines: Sequence[QueueLogLine]) -> StoreR
                     progress.update(task, completed=number)
                 yield stored(line, line.as_text())
 
-        return await crm.queue_log.add(server, stream())
+        return await crm.queue_log.add(server, stream(), rebuild=rebuild_stints)
 
 
 Day = Annotated[str, typer.Option(help="First day (YYYY-MM-DD), in the report's zone.")]
 Interval_ = Annotated[Interval, typer.Option("--interval", help="Period of each row.")]
-Format = Annotated[str, typer.Option("--format", help="table, csv or json.")]
+Format = Annotated[str, typer.Option("--format", help="table, csv, json or xlsx (--output).")]
 
 
 def _window(start: str, end: str | None, zone: ZoneInfo) -> Window:
@@ -144,32 +134,17 @@ def _zone(name: str | None, ctx: typer.Context) -> ZoneInfo:
         fail(f"--zone: unknown time zone {escape(repr(name))}")
 
 
-def _json_value(value: Any) -> Any:
-    return value.isoformat() if isinstance(value, datetime) else value
-
-
-def _emit(rows: list[dict[str, Any]], output_format: str, output: Path | None) -> None:
-    if output_format == "json":
-        text = json.dumps([{k: _json_value(v) for k, v in row.items()} for row in rows],
-                          ensure_ascii=False, indent=1)  # fmt: skip
-    elif output_format == "csv":
-        buffer = io.StringIO()
-        writer = csv.writer(buffer)
-        if rows:
-            writer.writerow(rows[0])
-            for row in rows:
-                writer.writerow(
-                    json.dumps(v, ensure_ascii=False) if isinstance(v, dict) else _json_value(v)
-                    for v in row.values()
-                )
-        text = "\ufeff" + buffer.getvalue()  # the BOM: spreadsheets keep Chinese names intact
-    else:
-        fail(f"--format: {escape(output_format)!r} is not table, csv or json")
-    if output is None:
-        console.print(text, markup=False, highlight=False, soft_wrap=True)
-    else:
-        output.write_text(text, encoding="utf-8")
-        console.print(f"{len(rows)} rows written to {escape(str(output))}")
+def _emit(
+    rows: Sequence[Any], fields: Sequence[str], output_format: str, output: Path | None, title: str
+) -> None:
+    """Print or write the report's rows (``asdict`` of each) in ``output_format``."""
+    try:
+        export([asdict(row) for row in rows], fields, output_format=output_format,
+               output=output, title=title, console=console)  # fmt: skip
+    except ExportError as error:
+        fail(f"--{error.option}: {escape(str(error))}")
+    except OSError as error:
+        fail(f"--output: cannot write {escape(str(output))}: {escape(str(error))}")
 
 
 WIDE = 110
@@ -213,7 +188,7 @@ def queues(
 
     figures = run_with_crm(ctx, lambda crm: queue_report(crm, window, interval, rules, queue)).rows
     if output_format != "table":
-        _emit([asdict(row) for row in figures], output_format, output)
+        _emit(figures, QUEUE_FIELDS, output_format, output, "queues")
         return
     wide = console.width >= WIDE  # the volume bar only where it does not squeeze the figures
     headers = ["queue", "period", "offered", *(["volume"] if wide else []), "answd", "aband",
@@ -251,7 +226,7 @@ def agents(
     window = _window(start, end, _zone(zone, ctx))
     figures = run_with_crm(ctx, lambda crm: agent_report(crm, window, interval, agent)).rows
     if output_format != "table":
-        _emit([asdict(row) for row in figures], output_format, output)
+        _emit(figures, AGENT_FIELDS, output_format, output, "agents")
         return
     table = Table(title="Agents", box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
     for number, header in enumerate(
@@ -267,82 +242,41 @@ def agents(
     console.print(table)
 
 
-__all__ = ["app"]
-
-
-@dataclass(frozen=True)
-class Compared:
-    """One queue's counter as Asterisk reports it and as its queue_log gives it."""
-
-    queue: str
-    counter: str
-    asterisk: float
-    queue_log: float
-
-    @property
-    def difference(self) -> float:
-        """queue_log − Asterisk (0 when they agree)."""
-        return round(self.queue_log - self.asterisk, 2)
-
-
-async def _queue_params(settings: AmiSettings) -> list[AmiMessage]:
-    client = AmiClient(settings)
-    await client.start()
-    try:
-        await client.wait_online(within=settings.connect_timeout)
-        listed = await client.send_list(Action("QueueStatus"))
-    finally:
-        await client.stop()
-    return [event for event in listed.events if event.get("Event") == "QueueParams"]
-
-
-def compare(params: list[AmiMessage], lines: list[QueueLogLine]) -> list[Compared]:
-    """Asterisk's ``QueueParams`` beside the same counters recomputed from ``lines``."""
-    levels = {p["Queue"]: int(p.get("ServiceLevel") or 0) for p in params}
-    ours = asterisk_counters(lines, lambda queue: levels.get(queue, 0))
-    rows = []
-    for param in params:
-        queue = param["Queue"]
-        mine = ours.get(queue, AsteriskCounters(queue, 0, 0, 0, 0))
-        for counter, theirs, recomputed in (
-            ("Completed", float(param.get("Completed") or 0), mine.completed),
-            ("Abandoned", float(param.get("Abandoned") or 0), mine.abandoned),
-            ("ServicelevelPerf", float(param.get("ServicelevelPerf") or 0), mine.sl_perf),
-            ("ServicelevelPerf2", float(param.get("ServicelevelPerf2") or 0), mine.sl_perf2),
-        ):
-            rows.append(Compared(queue, counter, theirs, round(recomputed, 1)))
-    return rows
-
-
-@app.command("verify")
-def verify(
+@app.command("calls")
+def calls(
     ctx: typer.Context,
-    file: Annotated[
-        Path | None, typer.Option("--file", help="queue_log file (default: [stats] queue_log).")
-    ] = None,
-    queue: Annotated[str | None, typer.Option("--queue", help="Only this queue.")] = None,
+    start: Annotated[str, typer.Option("--from", help="First day (YYYY-MM-DD).")],
+    end: Annotated[str | None, typer.Option("--to", help="Last day (default: --from).")] = None,
+    interval: Interval_ = Interval.HOUR,
+    queue: Annotated[str | None, typer.Option("--queue", help="Calls that visited it.")] = None,
+    zone: Annotated[str | None, typer.Option("--zone", help="Time zone of the days.")] = None,
+    output_format: Format = "table",
+    output: Annotated[Path | None, typer.Option("--output", help="Write to a file.")] = None,
 ) -> None:
-    """Recompute Asterisk's own counters (QueueParams) from its queue_log since it last
-    started, and print both and the difference (Asterisk's definitions, not ours)."""
-    settings = app_context(ctx).settings
-    path = file or (Path(settings.stats.queue_log) if settings.stats.queue_log else None)
-    if path is None:
-        fail("no queue_log: give --file or set [stats] queue_log")
-    lines, bad = _read(path)
-    if bad:
-        console.print(f"{len(bad)} malformed lines left out (first at line {bad[0].line_no})")
-    try:
-        params = asyncio.run(_queue_params(settings.ami))
-    except (AmiError, TimeoutError, OSError) as error:
-        fail(f"cannot ask Asterisk: {escape(str(error))}")
-    rows = [row for row in compare(params, lines) if queue is None or row.queue == queue]
-    table = Table("queue", "counter", "Asterisk", "queue_log", "difference",
-                  title="Asterisk's counters since it started")  # fmt: skip
-    for row in rows:
-        gap = "0" if not row.difference else f"[bold red]{row.difference:+g}[/]"
+    """The caller view per period: each call once across the queues it visited, answered
+    if its last queue answered it."""
+    window = _window(start, end, _zone(zone, ctx))
+    figures = run_with_crm(ctx, lambda crm: call_report(crm, window, interval, queue)).rows
+    if output_format != "table":
+        _emit(figures, CALL_FIELDS, output_format, output, "calls")
+        return
+    table = Table(title="Calls", box=box.SIMPLE_HEAD, collapse_padding=True, pad_edge=False)
+    for number, header in enumerate(
+        ("period", "calls", "answd", "aband", "t/out", "other", "moved", "ans %", "ASA", "max w")
+    ):
+        table.add_column(header, no_wrap=True, justify="left" if number < 1 else "right")
+    for row in figures:
+        others = row.calls - row.answered - row.abandoned - row.timed_out - row.waiting
         table.add_row(
-            escape(row.queue), row.counter, f"{row.asterisk:g}", f"{row.queue_log:g}", gap
-        )
+            _period(row.start, interval), str(row.calls), str(row.answered), str(row.abandoned),
+            str(row.timed_out), str(others), str(row.moved),
+            "—" if row.answer_pct is None else f"{row.answer_pct:.1f}",
+            "—" if row.asa_s is None else f"{row.asa_s:.1f}",
+            "—" if row.max_wait_s is None else str(row.max_wait_s),
+        )  # fmt: skip
     console.print(table)
-    differing = sum(1 for row in rows if row.difference)
-    console.print("no difference" if not differing else f"{differing} counters differ")
+
+
+app.command("verify")(verify)
+
+__all__ = ["app"]

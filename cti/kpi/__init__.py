@@ -5,6 +5,7 @@ docs/statistics.md for the definitions.
 """
 
 from cti.kpi.agent_time import AgentBook, AgentFigures, agent_figures
+from cti.kpi.callers import CallerFigures, caller_figures
 from cti.kpi.figures import QueueFigures, QueueRules, queue_figures, tally
 from cti.kpi.intervals import Interval, period_start
 from cti.kpi.queue_log import NONE, QueueLogError, QueueLogLine, parse_line
@@ -17,6 +18,7 @@ __all__ = [
     "Blocked",
     "Blocking",
     "CallView",
+    "CallerFigures",
     "Interval",
     "Outcome",
     "QueueFigures",
@@ -26,6 +28,7 @@ __all__ = [
     "Stint",
     "StintBook",
     "agent_figures",
+    "caller_figures",
     "calls",
     "parse_line",
     "period_start",

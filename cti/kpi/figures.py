@@ -77,14 +77,122 @@ def _pct(part: int, whole: int) -> float | None:
     return None if whole <= 0 else round(100.0 * part / whole, 2)
 
 
-def _mean(values: list[int]) -> float | None:
-    return None if not values else round(sum(values) / len(values), 2)
+@dataclass(slots=True)
+class Totals:
+    """What a queue's figures are made of: counts, sums and maxima that add up across
+    stints and periods (so stored stints can be summed by the database, then merged)."""
+
+    offered: int = 0
+    outcomes: dict[Outcome, int] = field(default_factory=lambda: dict.fromkeys(Outcome, 0))
+    blocked: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Blocking, 0))
+    waits: int = 0
+    wait_sum: int = 0
+    wait_max: int | None = None
+    answer_waits: int = 0
+    answer_wait_sum: int = 0
+    within: int = 0
+    """Answered with wait ≤ T."""
+    shorts: int = 0
+    """Abandoned with wait < S."""
+    ended: int = 0
+    """Answered stints whose call ended (talk known)."""
+    talk_sum: int = 0
+    handle_sum: int = 0
+    """Talk + measured wrap-up of those."""
+    transfers: int = 0
+    asterisk_abandoned: int = 0
+    asterisk_within: int = 0
+
+    def add(self, other: Totals) -> None:
+        """Add ``other``'s stints to these."""
+        self.offered += other.offered
+        for outcome, count in other.outcomes.items():
+            self.outcomes[outcome] += count
+        for reason, count in other.blocked.items():
+            self.blocked[reason] += count
+        if other.wait_max is not None:
+            self.wait_max = max(self.wait_max or 0, other.wait_max)
+        for name in ("waits", "wait_sum", "answer_waits", "answer_wait_sum", "within", "shorts",
+                     "ended", "talk_sum", "handle_sum", "transfers", "asterisk_abandoned",
+                     "asterisk_within"):  # fmt: skip
+            setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
-@dataclass
-class _Bucket:
-    stints: list[Stint] = field(default_factory=list)
-    blocked: list[Blocked] = field(default_factory=list)
+def totals_of(
+    stints: Iterable[Stint],
+    blocked: Iterable[Blocked] = (),
+    rules: QueueRules = QueueRules(),
+    wrapup: Callable[[Stint], int] = lambda _stint: 0,
+) -> Totals:
+    """The totals of ``stints`` and ``blocked`` calls under ``rules``."""
+    totals = Totals()
+    level, short = rules.service_level, rules.short_abandon
+    for stint in stints:
+        totals.offered += 1
+        outcome, wait = stint.outcome, stint.wait
+        if outcome is not None:
+            totals.outcomes[outcome] += 1
+        if wait is not None:
+            totals.waits += 1
+            totals.wait_sum += wait
+            totals.wait_max = wait if totals.wait_max is None else max(totals.wait_max, wait)
+        if outcome is Outcome.ANSWERED:
+            if wait is not None:
+                totals.answer_waits += 1
+                totals.answer_wait_sum += wait
+                totals.within += wait <= level
+            if stint.talk is not None:
+                totals.ended += 1
+                totals.talk_sum += stint.talk
+                totals.handle_sum += stint.talk + wrapup(stint)
+            totals.transfers += stint.transferred
+        elif outcome in ASTERISK_ABANDONS:
+            totals.asterisk_abandoned += 1
+            totals.asterisk_within += wait is not None and wait <= level
+        if outcome is Outcome.ABANDONED and short is not None and wait is not None:
+            totals.shorts += wait < short
+    for call in blocked:
+        totals.blocked[call.reason] += 1
+    return totals
+
+
+def _ratio(total: int, count: int) -> float | None:
+    return None if not count else round(total / count, 2)
+
+
+def figures_from(queue: str, start: datetime, totals: Totals, rules: QueueRules) -> QueueFigures:
+    """A queue's figures for one period from its totals: the definitions of docs/statistics.md."""
+    count = totals.outcomes
+    waiting = totals.offered - sum(count.values())
+    answered = count[Outcome.ANSWERED]
+    return QueueFigures(
+        queue=queue,
+        start=start,
+        offered=totals.offered,
+        answered=answered,
+        abandoned=count[Outcome.ABANDONED],
+        timed_out=count[Outcome.TIMED_OUT],
+        key_exits=count[Outcome.KEY_EXIT],
+        exit_empty=count[Outcome.EXIT_EMPTY],
+        withdrawn=count[Outcome.WITHDRAWN],
+        failed=count[Outcome.FAILED],
+        waiting=waiting,
+        blocked={reason.value: totals.blocked[reason] for reason in Blocking},
+        short_abandons=totals.shorts,
+        answered_within_sl=totals.within,
+        sl_pct=_pct(totals.within, totals.offered - waiting - totals.shorts),
+        asa_s=_ratio(totals.answer_wait_sum, totals.answer_waits),
+        avg_wait_s=_ratio(totals.wait_sum, totals.waits),
+        max_wait_s=totals.wait_max,
+        talk_s=totals.talk_sum,
+        aht_s=_ratio(totals.handle_sum, totals.ended),
+        transfers=totals.transfers,
+        asterisk_sl2_pct=_pct(
+            totals.asterisk_within + totals.within, totals.asterisk_abandoned + answered
+        ),
+        qos_pct=_pct(totals.within, answered),
+        service_level_s=rules.service_level,
+    )
 
 
 def tally(
@@ -99,54 +207,13 @@ def tally(
 
     ``wrapup`` gives the measured wrap-up seconds after an answered stint (0 if unknown).
     """
-    every = list(stints)
-    count = {outcome: 0 for outcome in Outcome}
-    for stint in every:
-        if stint.outcome is not None:
-            count[stint.outcome] += 1
-    answered = [s for s in every if s.outcome is Outcome.ANSWERED]
-    waits = [s.wait for s in every if s.wait is not None]
-    answer_waits = [s.wait for s in answered if s.wait is not None]
-    within = sum(1 for wait in answer_waits if wait <= rules.service_level)
-    short = rules.short_abandon
-    abandon_waits = [s.wait for s in every if s.outcome is Outcome.ABANDONED and s.wait is not None]
-    shorts = 0 if short is None else sum(1 for wait in abandon_waits if wait < short)
-    waiting = sum(1 for s in every if s.outcome is None)
-    counted = len(every) - waiting - shorts
-    asterisk_abandoned = [s for s in every if s.outcome in ASTERISK_ABANDONS]
-    asterisk_within = sum(
-        1 for s in asterisk_abandoned if s.wait is not None and s.wait <= rules.service_level
-    )
-    ended = [s for s in answered if s.talk is not None]
-    blocked_by = {reason.value: 0 for reason in Blocking}
-    for call in blocked:
-        blocked_by[call.reason.value] += 1
-    return QueueFigures(
-        queue=queue,
-        start=start,
-        offered=len(every),
-        answered=len(answered),
-        abandoned=count[Outcome.ABANDONED],
-        timed_out=count[Outcome.TIMED_OUT],
-        key_exits=count[Outcome.KEY_EXIT],
-        exit_empty=count[Outcome.EXIT_EMPTY],
-        withdrawn=count[Outcome.WITHDRAWN],
-        failed=count[Outcome.FAILED],
-        waiting=waiting,
-        blocked=blocked_by,
-        short_abandons=shorts,
-        answered_within_sl=within,
-        sl_pct=_pct(within, counted),
-        asa_s=_mean(answer_waits),
-        avg_wait_s=_mean(waits),
-        max_wait_s=max(waits) if waits else None,
-        talk_s=sum(s.talk or 0 for s in ended),
-        aht_s=_mean([(s.talk or 0) + wrapup(s) for s in ended]),
-        transfers=sum(1 for s in answered if s.transferred),
-        asterisk_sl2_pct=_pct(asterisk_within + within, len(asterisk_abandoned) + len(answered)),
-        qos_pct=_pct(within, len(answered)),
-        service_level_s=rules.service_level,
-    )
+    return figures_from(queue, start, totals_of(stints, blocked, rules, wrapup), rules)
+
+
+@dataclass
+class _Bucket:
+    stints: list[Stint] = field(default_factory=list)
+    blocked: list[Blocked] = field(default_factory=list)
 
 
 def _period_order(item: tuple[tuple[str, datetime], _Bucket]) -> tuple[str, float]:

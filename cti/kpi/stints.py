@@ -22,7 +22,7 @@ still in (a lost ending line) closes the earlier stint as failed.
 from __future__ import annotations
 
 import enum
-from collections.abc import Iterable
+from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, field
 
 from cti.kpi.queue_log import QueueLogError, QueueLogLine
@@ -115,15 +115,27 @@ class Blocked:
     reason: Blocking
 
 
-def _wait_and_talk(line: QueueLogLine) -> tuple[int, int]:
+def _seconds(event: str, data: Sequence[str], number: int) -> int:
+    """``data<number>`` as whole seconds; :class:`QueueLogError` if it is not a count."""
+    value = data[number - 1] if number <= len(data) else ""
+    if not value.isdigit() or not value.isascii():
+        raise QueueLogError(f"{event} data{number} is not a number of seconds: {value!r}")
+    return int(value)
+
+
+def _wait_and_talk(event: str, data: Sequence[str]) -> tuple[int, int]:
     """(wait, talk) from a completing line, wherever its form puts them."""
-    if line.event.startswith("COMPLETE"):
-        return line.seconds(1), line.seconds(2)
-    if line.event == "BLINDTRANSFER":
-        return line.seconds(3), line.seconds(4)
-    if line.field(1) == "LINK":  # LINK|channel 1|channel 2|wait|talk|position
-        return line.seconds(4), line.seconds(5)
-    return line.seconds(3), line.seconds(4)  # BRIDGE or APP|id|wait|talk|position
+    if event.startswith("COMPLETE"):
+        return _seconds(event, data, 1), _seconds(event, data, 2)
+    if event == "BLINDTRANSFER":
+        return _seconds(event, data, 3), _seconds(event, data, 4)
+    if data and data[0] == "LINK":  # LINK|channel 1|channel 2|wait|talk|position
+        return _seconds(event, data, 4), _seconds(event, data, 5)
+    return _seconds(event, data, 3), _seconds(event, data, 4)  # BRIDGE or APP|id|wait|talk|…
+
+
+STINT_VERBS = frozenset({"ENTERQUEUE", "CONNECT", *COMPLETIONS, *EXITS, *BLOCKS})
+"""The verbs that begin, end or block a stint (the others change no stint)."""
 
 
 @dataclass
@@ -144,41 +156,49 @@ class StintBook:
 
         :class:`QueueLogError` for a line of a known verb whose data are not numbers.
         """
-        key = (line.call_id, line.queue)
-        if line.event == "ENTERQUEUE":
-            return self._enter(line, key)
-        if key in self._ended and key not in self._open:
+        if line.event not in STINT_VERBS:
+            return None
+        return self.take(line.time, line.call_id, line.queue, line.agent, line.event, line.data)
+
+    def take(
+        self, at: float, call_id: str, queue: str, agent: str, event: str, data: Sequence[str]
+    ) -> Stint | Blocked | None:
+        """:meth:`feed` from a line's fields (``event`` one of :data:`STINT_VERBS`), for a
+        reader that has them already (:mod:`cti.kpi.ingest`)."""
+        key = (call_id, queue)
+        if event == "ENTERQUEUE":
+            return self._enter(at, key, data[1] if len(data) > 1 else "")
+        stint = self._open.get(key)
+        if stint is None and key in self._ended:
             return None  # a second ending of a stint that has its outcome
-        if line.event in BLOCKS:
-            blocked = Blocked(line.call_id, line.queue, line.time, BLOCKS[line.event])
+        if event == "CONNECT":
+            waited = _seconds(event, data, 1)
+            stint = stint or self._inferred(at - waited, key)
+            if stint.outcome is None:
+                stint.outcome, stint.wait, stint.agent = Outcome.ANSWERED, waited, agent
+                stint.ended_at = at
+            return stint
+        if event in BLOCKS:
+            blocked = Blocked(call_id, queue, at, BLOCKS[event])
             self.blocked.append(blocked)
             return blocked
-        if line.event == "CONNECT":
-            waited = line.seconds(1)
-            stint = self._stint_of(line, key, waited)
+        if event in EXITS:
+            outcome, wait_field = EXITS[event]
+            exit_wait = _seconds(event, data, wait_field) if wait_field is not None else None
+            stint = stint or self._inferred(at - (exit_wait or 0), key)
             if stint.outcome is None:
-                stint.outcome, stint.wait, stint.agent = Outcome.ANSWERED, waited, line.agent
-                stint.ended_at = line.time
-            return stint
-        if line.event in COMPLETIONS:
-            wait, talk = _wait_and_talk(line)
-            stint = self._stint_of(line, key, wait + talk)
+                stint.outcome, stint.wait, stint.ended_at = outcome, exit_wait, at
+                stint.key = (data[0] if data else "") if outcome is Outcome.KEY_EXIT else None
+        else:  # one of COMPLETIONS
+            wait, talk = _wait_and_talk(event, data)
+            stint = stint or self._inferred(at - wait - talk, key)
             if stint.outcome is None:  # no CONNECT line (it happens on attended transfers)
-                stint.outcome, stint.wait, stint.agent = Outcome.ANSWERED, wait, line.agent
-                stint.ended_at = line.time - talk
-            stint.talk, stint.completed_at, stint.completed_by = talk, line.time, line.event
-            self._close(key)
-            return stint
-        if line.event in EXITS:
-            outcome, wait_field = EXITS[line.event]
-            exit_wait = line.seconds(wait_field) if wait_field is not None else None
-            stint = self._stint_of(line, key, exit_wait or 0)
-            if stint.outcome is None:
-                stint.outcome, stint.wait, stint.ended_at = outcome, exit_wait, line.time
-                stint.key = line.field(1) if outcome is Outcome.KEY_EXIT else None
-            self._close(key)
-            return stint
-        return None
+                stint.outcome, stint.wait, stint.agent = Outcome.ANSWERED, wait, agent
+                stint.ended_at = at - talk
+            stint.talk, stint.completed_at, stint.completed_by = talk, at, event
+        del self._open[key]
+        self._ended.add(key)
+        return stint
 
     def feed_all(self, lines: Iterable[QueueLogLine]) -> StintBook:
         """Take every line in order; the book itself."""
@@ -190,26 +210,21 @@ class StintBook:
         """Stints whose caller is still in the queue (no outcome yet)."""
         return [stint for stint in self._open.values() if stint.outcome is None]
 
-    def _close(self, key: tuple[str, str]) -> None:
-        self._open.pop(key, None)
-        self._ended.add(key)
-
-    def _enter(self, line: QueueLogLine, key: tuple[str, str]) -> Stint:
+    def _enter(self, at: float, key: tuple[str, str], caller: str) -> Stint:
         earlier = self._open.pop(key, None)
         if earlier is not None and earlier.outcome is None:
-            earlier.outcome, earlier.ended_at = Outcome.FAILED, line.time
-        stint = Stint(line.call_id, line.queue, line.time, caller=line.field(2))
+            earlier.outcome, earlier.ended_at = Outcome.FAILED, at
+        stint = Stint(key[0], key[1], at, caller=caller)
         self._open[key] = stint
         self.stints.append(stint)
         return stint
 
-    def _stint_of(self, line: QueueLogLine, key: tuple[str, str], since: int) -> Stint:
-        """The open stint the line is about, or one inferred from the seconds it states."""
-        stint = self._open.get(key)
-        if stint is None:
-            stint = Stint(line.call_id, line.queue, line.time - since, inferred=True)
-            self._open[key] = stint
-            self.stints.append(stint)
+    def _inferred(self, entered_at: float, key: tuple[str, str]) -> Stint:
+        """A stint of a line whose ``ENTERQUEUE`` was not read: entered at ``entered_at``,
+        derived from the seconds the line states."""
+        stint = Stint(key[0], key[1], entered_at, inferred=True)
+        self._open[key] = stint
+        self.stints.append(stint)
         return stint
 
 
@@ -247,6 +262,7 @@ __all__ = [
     "BLOCKS",
     "COMPLETIONS",
     "EXITS",
+    "STINT_VERBS",
     "Blocked",
     "Blocking",
     "CallView",

@@ -8,6 +8,7 @@ from cti.bus.wiring import Wiring
 from cti.live.http import live_routes
 from cti.live.notifier import ConsoleNotifier
 from cti.live.services import ModelLiveState
+from cti.live.state import TodayFigures
 from cti.live.updates import LiveUpdates
 
 
@@ -20,11 +21,12 @@ class LiveDomain:
     updates: LiveUpdates
 
 
-def load(wiring: Wiring) -> LiveDomain:
-    """Serve the live views; push agent states, queue and call updates, telephony status."""
-    state = ModelLiveState(model=wiring.model, agents=wiring.agents)
+def load(wiring: Wiring, *, today: TodayFigures | None = None) -> LiveDomain:
+    """Serve the live views; push agent states, queue and call updates, telephony status;
+    with ``today``, each queue's figures today go with its counters."""
+    state = ModelLiveState(model=wiring.model, agents=wiring.agents, today=today)
     notifier = ConsoleNotifier(hub=wiring.hub, agents=wiring.agents)
-    updates = LiveUpdates(hub=wiring.hub, agents=wiring.agents, model=wiring.model)
+    updates = LiveUpdates(hub=wiring.hub, agents=wiring.agents, model=wiring.model, today=today)
     wiring.listen(notifier)
     wiring.listen(updates)
     wiring.run(notifier)

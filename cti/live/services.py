@@ -4,8 +4,11 @@ from __future__ import annotations
 
 import time
 from collections.abc import Callable, Collection
+from dataclasses import replace
 
 from cti.bus.directory import AgentDirectory
+from cti.kpi import QueueFigures
+from cti.live.state import TodayFigures
 from cti.model import AgentStatus, CallCentreModel, CallView
 from cti.protocol import AgentState, CallUpdate, QueueUpdate, iso
 
@@ -23,6 +26,17 @@ def call_state(call: CallView) -> str:
     return "queued" if call.queue is not None else "ringing"
 
 
+def with_today(update: QueueUpdate, figures: QueueFigures) -> QueueUpdate:
+    """``update`` with the queue's figures today."""
+    others = figures.key_exits + figures.exit_empty + figures.withdrawn + figures.failed
+    return replace(
+        update, offered=figures.offered, answered=figures.answered,
+        abandoned=figures.abandoned, timed_out=figures.timed_out, other_exits=others,
+        blocked=sum(figures.blocked.values()), sl_pct=figures.sl_pct,
+        asa_seconds=figures.asa_s, max_wait_seconds=figures.max_wait_s,
+    )  # fmt: skip
+
+
 class ModelLiveState:
     """Implements :class:`cti.http.live.LiveState` over a :class:`CallCentreModel`."""
 
@@ -32,10 +46,12 @@ class ModelLiveState:
         model: CallCentreModel,
         agents: AgentDirectory,
         clock: Callable[[], float] = time.time,
+        today: TodayFigures | None = None,
     ) -> None:
         self._model = model
         self._agents = agents
         self._clock = clock
+        self._today = today
 
     def _login(self, interface: str) -> str:
         user = self._agents.cached(interface)
@@ -54,17 +70,18 @@ class ModelLiveState:
                 continue
             members = [self._model.agent(m.interface, at) for m in queue.members]
             states = [member.state if member is not None else None for member in members]
-            out.append(
-                QueueUpdate(
-                    queue=queue.name,
-                    waiting=len(queue.callers),
-                    longest_wait_seconds=int(max((c.wait_time for c in queue.callers), default=0)),
-                    agents_ready=sum(state is AgentStatus.READY for state in states),
-                    agents_busy=sum(state in _BUSY for state in states),
-                    agents_paused=sum(state is AgentStatus.PAUSED for state in states),
-                    service_level_seconds=queue.service_level_seconds,
-                )
+            update = QueueUpdate(
+                queue=queue.name,
+                waiting=len(queue.callers),
+                longest_wait_seconds=int(max((c.wait_time for c in queue.callers), default=0)),
+                agents_ready=sum(state is AgentStatus.READY for state in states),
+                agents_busy=sum(state in _BUSY for state in states),
+                agents_paused=sum(state is AgentStatus.PAUSED for state in states),
+                service_level_seconds=queue.service_level_seconds,
             )
+            if self._today is not None:
+                update = with_today(update, self._today.figures(name))
+            out.append(update)
         return out
 
     def agents(self, visible_queues: Collection[str] | None) -> list[AgentState]:

@@ -7,9 +7,10 @@ agent's own queues otherwise.
 
 from __future__ import annotations
 
-from collections.abc import Collection
+from collections.abc import Callable, Collection
 from typing import Protocol
 
+from cti.kpi import QueueFigures
 from cti.protocol import AgentState, CallUpdate, QueueUpdate
 
 
@@ -29,4 +30,17 @@ class LiveState(Protocol):
         ...
 
 
-__all__ = ["LiveState"]
+class TodayFigures(Protocol):
+    """Each queue's figures today on the reports' definitions (the statistics domain's
+    live stint book); the live views add them to ``queue_update``."""
+
+    def figures(self, queue: str) -> QueueFigures:
+        """``queue``'s figures today."""
+        ...
+
+    def on_change(self, listener: Callable[[Collection[str]], None]) -> None:
+        """Call ``listener(queues)`` when those queues' figures changed."""
+        ...
+
+
+__all__ = ["LiveState", "TodayFigures"]

@@ -23,6 +23,7 @@ from dataclasses import dataclass
 from cti.bus.directory import AgentDirectory
 from cti.http.pushes import SUPERVISOR_ROLES, Pushes
 from cti.live.services import ModelLiveState
+from cti.live.state import TodayFigures
 from cti.model import (
     AgentRinging,
     AgentStateChanged,
@@ -111,12 +112,15 @@ class LiveUpdates:
         model: CallCentreModel,
         clock: Callable[[], float] = time.time,
         queue_interval: float = 0.2,
+        today: TodayFigures | None = None,
     ) -> None:
         self._hub = hub
         self._agents = agents
         self._model = model
         self._clock = clock
-        self._live = ModelLiveState(model=model, agents=agents, clock=clock)
+        self._live = ModelLiveState(model=model, agents=agents, clock=clock, today=today)
+        if today is not None:
+            today.on_change(self.queues_touched)
         self.queue_interval = queue_interval
         self._calls: dict[str, _CallFacts] = {}
         self._pending: asyncio.Queue[CallEvent] = asyncio.Queue()
@@ -129,6 +133,12 @@ class LiveUpdates:
         if isinstance(event, CALL_EVENTS):
             self._pending.put_nowait(event)
         queues = queue_of(event)
+        if queues:
+            self._dirty_queues.update(queues)
+            self._dirty.set()
+
+    def queues_touched(self, queues: Collection[str]) -> None:
+        """Send these queues' counters again (their figures today changed)."""
         if queues:
             self._dirty_queues.update(queues)
             self._dirty.set()

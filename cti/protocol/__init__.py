@@ -88,6 +88,7 @@ from cti.protocol.shapes import (
     SurveyResult,
     WrapUpCodes,
 )
+from cti.protocol.stats import StatsAgentReport, StatsAgentRow, StatsQueueReport, StatsQueueRow
 
 __all__ = [
     "CLOSE_TOO_SLOW",
@@ -152,6 +153,10 @@ __all__ = [
     "SessionReady",
     "StaffMember",
     "StaffQueue",
+    "StatsAgentReport",
+    "StatsAgentRow",
+    "StatsQueueReport",
+    "StatsQueueRow",
     "SurveyForm",
     "SurveyResult",
     "TelephonyStatus",

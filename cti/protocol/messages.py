@@ -99,7 +99,17 @@ class CallUpdate:
 
 @dataclass(frozen=True)
 class QueueUpdate:
-    """A queue's counters for the wall-board, and its service-level threshold in seconds."""
+    """A queue's counters for the wall-board, its service-level threshold in seconds, and
+    its figures today on the reports' definitions (docs/statistics.md).
+
+    Today's figures count the queue's stints that entered since the site's midnight, from
+    Asterisk's queue_log as the service reads it: ``abandoned`` is the ``ABANDON`` lines
+    only (time-outs are ``timed_out``; key exits, empty exits, withdrawals and failures
+    are ``other_exits``), ``sl_pct`` is answered within the threshold ÷ (offered − waiting
+    − short abandons) and ``None`` when nothing counts yet, like ``asa_seconds`` (mean wait
+    of the answered) and ``max_wait_seconds`` (longest wait of any stint today). They are
+    0 / ``None`` when the service reads no queue_log.
+    """
 
     type: ClassVar[str] = "queue_update"
     queue: str
@@ -110,6 +120,15 @@ class QueueUpdate:
     agents_paused: int
     service_level_seconds: int
     """Calls answered within this many seconds meet the queue's service level."""
+    offered: int = 0
+    answered: int = 0
+    abandoned: int = 0
+    timed_out: int = 0
+    other_exits: int = 0
+    blocked: int = 0
+    sl_pct: float | None = None
+    asa_seconds: float | None = None
+    max_wait_seconds: int | None = None
 
 
 @dataclass(frozen=True)

@@ -15,16 +15,19 @@ from cti.kpi import QueueRules
 from cti.settings import Settings
 from cti.statistics.reports import (
     AgentReport,
+    CallReport,
     QueueReport,
     ReportError,
     Window,
     agent_report,
+    call_report,
     queue_report,
 )
 from cti.statistics.schemas import StatsQuery
 
 QUEUE_REPORT = Serialiser(QueueReport, "QueueReport")
 AGENT_REPORT = Serialiser(AgentReport, "AgentReport")
+CALL_REPORT = Serialiser(CallReport, "CallReport")
 
 
 def _window(query: StatsQuery, default_zone: str) -> Window:
@@ -39,7 +42,8 @@ def _window(query: StatsQuery, default_zone: str) -> Window:
 
 
 def stats_routes(settings: Settings) -> tuple[Route, ...]:
-    """``GET /api/stats/queues`` and ``/api/stats/agents`` over the stored queue_log."""
+    """``GET /api/stats/queues``, ``/api/stats/agents`` and ``/api/stats/calls`` over the
+    stored queue_log."""
     telephony, default_zone = settings.telephony, settings.ivr.timezone
 
     async def queues(services: Services, caller: Caller) -> Any:
@@ -63,11 +67,18 @@ def stats_routes(settings: Settings) -> tuple[Route, ...]:
             agent = own
         return await agent_report(services.crm, window, query.interval, agent)
 
+    async def callers(services: Services, caller: Caller) -> Any:
+        query = query_params(caller.request, StatsQuery)
+        window = _window(query, default_zone)
+        return await call_report(services.crm, window, query.interval, query.queue)
+
     return (
         Route("GET", "/api/stats/queues", queues, "Each queue's figures per period",
               roles=SUPERVISORS, query=StatsQuery, response=QUEUE_REPORT, errors=BAD),
         Route("GET", "/api/stats/agents", agents, "Each agent's figures per period",
               roles=STAFF, query=StatsQuery, response=AGENT_REPORT, errors=BAD),
+        Route("GET", "/api/stats/calls", callers, "The calls per period, across queues",
+              roles=SUPERVISORS, query=StatsQuery, response=CALL_REPORT, errors=BAD),
     )  # fmt: skip
 
 

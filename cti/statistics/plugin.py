@@ -1,29 +1,82 @@
-"""Wiring of statistics: the queue_log read continuously when the settings name it."""
+"""Wiring of statistics: the report routes, the queue_log read continuously when the
+settings name it, today's live figures from it, and ``/metrics`` when a token is set."""
 
 from __future__ import annotations
 
+import time
+from collections.abc import Callable
+from dataclasses import dataclass
 from pathlib import Path
+from zoneinfo import ZoneInfo
 
+from crm_core.queue_log.services import QueueLogStore
 from cti.bus.wiring import Wiring
+from cti.kpi import QueueRules
+from cti.model import CallCentreModel
 from cti.statistics.http import stats_routes
+from cti.statistics.metrics import LiveCollector, metrics_routes
 from cti.statistics.tailer import QueueLogTailer
+from cti.statistics.today import TodayBook
 
 
-def load(wiring: Wiring) -> QueueLogTailer | None:
-    """Serve the statistics routes; read ``[stats] queue_log`` into the store while the
-    service runs (the reader, or None when not set)."""
+@dataclass(frozen=True)
+class StatisticsDomain:
+    """The queue_log reader (None when not set) and today's live figures it feeds."""
+
+    tailer: QueueLogTailer | None
+    today: TodayBook
+
+
+@dataclass(frozen=True)
+class _TodayLoader:
+    """Fills today's book from the stored lines before the reader's first read."""
+
+    today: TodayBook
+    store: QueueLogStore
+    server: str
+
+    async def start(self) -> None:
+        await self.today.load(self.store, self.server)
+
+    async def stop(self) -> None:
+        return None
+
+
+def live_rules(model: CallCentreModel, default: int) -> Callable[[str], QueueRules]:
+    """A queue's rules live: the threshold the wall-board shows for it (the settings'
+    override, else Asterisk's ``servicelevel``, else ``default``)."""
+
+    def rules(queue: str) -> QueueRules:
+        view = model.queue(queue, time.time())
+        return QueueRules(service_level=view.service_level_seconds if view else default)
+
+    return rules
+
+
+def load(wiring: Wiring) -> StatisticsDomain:
+    """Serve the statistics routes (and ``/metrics`` with ``[stats] metrics_token``); read
+    ``[stats] queue_log`` into the store and today's figures while the service runs."""
     wiring.add_routes(stats_routes(wiring.settings))
     settings = wiring.settings.stats
+    zone = ZoneInfo(wiring.settings.ivr.timezone)
+    default_level = wiring.settings.telephony.service_level_seconds
+    today = TodayBook(zone=zone, rules=live_rules(wiring.model, default_level))
+    if settings.metrics_token is not None:
+        collector = LiveCollector(model=wiring.model, today=today)
+        token = settings.metrics_token.get_secret_value()
+        wiring.add_routes(metrics_routes(token=token, collector=collector))
     if not settings.queue_log:
-        return None
+        return StatisticsDomain(tailer=None, today=today)
+    wiring.run(_TodayLoader(today=today, store=wiring.crm.queue_log, server=settings.server))
     tailer = QueueLogTailer(
         path=Path(settings.queue_log),
         server=settings.server,
         store=wiring.crm.queue_log,
         poll_seconds=settings.poll_seconds,
+        on_lines=today.feed,
     )
     wiring.run(tailer)
-    return tailer
+    return StatisticsDomain(tailer=tailer, today=today)
 
 
-__all__ = ["load"]
+__all__ = ["StatisticsDomain", "live_rules", "load"]

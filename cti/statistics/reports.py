@@ -18,14 +18,19 @@ from crm_core.wiring import Crm
 from cti.kpi import (
     AgentBook,
     AgentFigures,
+    CallerFigures,
     Interval,
     QueueFigures,
     QueueRules,
     StintBook,
     agent_figures,
+    caller_figures,
+    calls,
     queue_figures,
 )
+from cti.kpi.figures import figures_from
 from cti.statistics.lines import read_back
+from cti.statistics.stored import ASTERISK_ABANDONED, by_period, thresholds
 
 LATE_LINES = timedelta(hours=12)
 """Lines read past a report's end, so calls that entered before it get their endings."""
@@ -112,6 +117,30 @@ class AgentRow:
 
 
 @dataclass(frozen=True)
+class CallRow:
+    """The calls that began in one period, each counted once across the queues it visited:
+    the JSON contract's names (docs/statistics.md)."""
+
+    start: datetime
+    calls: int
+    answered: int
+    abandoned: int
+    timed_out: int
+    key_exits: int
+    exit_empty: int
+    withdrawn: int
+    failed: int
+    waiting: int
+    moved: int
+    stints: int
+    answer_pct: float | None
+    asa_s: float | None
+    avg_wait_s: float | None
+    max_wait_s: int | None
+    talk_s: int
+
+
+@dataclass(frozen=True)
 class QueueReport:
     """``GET /api/stats/queues``: the rows, oldest period first per queue."""
 
@@ -125,7 +154,15 @@ class AgentReport:
     rows: tuple[AgentRow, ...] = field(default_factory=tuple)
 
 
+@dataclass(frozen=True)
+class CallReport:
+    """``GET /api/stats/calls``: the rows, oldest period first."""
+
+    rows: tuple[CallRow, ...] = field(default_factory=tuple)
+
+
 QUEUE_FIELDS = tuple(QueueRow.__dataclass_fields__)
+CALL_FIELDS = tuple(CallRow.__dataclass_fields__)
 AGENT_FIELDS = tuple(AgentRow.__dataclass_fields__)
 
 
@@ -137,6 +174,11 @@ def queue_row(figures: QueueFigures) -> QueueRow:
 def agent_row(figures: AgentFigures) -> AgentRow:
     """The contract's row of an agent's figures."""
     return AgentRow(**{name: getattr(figures, name) for name in AGENT_FIELDS})
+
+
+def call_row(figures: CallerFigures) -> CallRow:
+    """The contract's row of the calls of one period."""
+    return CallRow(**{name: getattr(figures, name) for name in CALL_FIELDS})
 
 
 async def _books(crm: Crm, since: float, until: float) -> tuple[StintBook, AgentBook]:
@@ -151,7 +193,33 @@ async def queue_report(
     rules: Callable[[str], QueueRules],
     queue: str | None = None,
 ) -> QueueReport:
-    """Each queue's figures per period of ``interval`` within ``window``."""
+    """Each queue's figures per period of ``interval`` within ``window``, summed by the
+    database from the stored stints."""
+    since, until = window.since, window.until
+    store = crm.queue_log.stints
+    queues = [queue] if queue is not None else await store.queues(since=since, until=until)
+    levels, shorts = thresholds(queues, rules)
+    slots = await store.slot_totals(
+        since=since, until=until, levels=levels, default_level=QueueRules().service_level,
+        short_abandons=shorts, asterisk_abandons=ASTERISK_ABANDONED, queue=queue,
+    )  # fmt: skip
+    periods = by_period(slots, interval, window.zone)
+    ordered = sorted(periods, key=lambda key: (key[0], key[1].timestamp()))
+    return QueueReport(
+        tuple(
+            queue_row(figures_from(q, start, periods[q, start], rules(q))) for q, start in ordered
+        )
+    )
+
+
+async def queue_report_from_lines(
+    crm: Crm,
+    window: Window,
+    interval: Interval,
+    rules: Callable[[str], QueueRules],
+    queue: str | None = None,
+) -> QueueReport:
+    """:func:`queue_report` recomputed from the stored lines (the stints' check)."""
     since, until = window.since, window.until
     stints, agents = await _books(crm, since, until + LATE_LINES.total_seconds())
     chosen = [s for s in stints.stints if since <= s.entered_at < until
@@ -176,15 +244,33 @@ async def agent_report(
     return AgentReport(tuple(agent_row(r) for r in figures if agent is None or r.agent == agent))
 
 
+async def call_report(
+    crm: Crm, window: Window, interval: Interval, queue: str | None = None
+) -> CallReport:
+    """The calls (stints joined by call id) per period of ``interval`` within ``window``,
+    counted in the period of their first entry; with ``queue``, the calls that visited it."""
+    since, until = window.since, window.until
+    stints, _agents = await _books(crm, since, until + LATE_LINES.total_seconds())
+    views = [view for view in calls(stints.stints) if since <= view.stints[0].entered_at < until
+             and (queue is None or any(s.queue == queue for s in view.stints))]  # fmt: skip
+    figures = caller_figures(views, interval=interval, zone=window.zone)
+    return CallReport(tuple(call_row(row) for row in figures))
+
+
 __all__ = [
     "AGENT_FIELDS",
+    "CALL_FIELDS",
     "QUEUE_FIELDS",
     "AgentReport",
     "AgentRow",
+    "CallReport",
+    "CallRow",
     "QueueReport",
     "QueueRow",
     "ReportError",
     "Window",
     "agent_report",
+    "call_report",
     "queue_report",
+    "queue_report_from_lines",
 ]

@@ -17,12 +17,14 @@ import asyncio
 import contextlib
 import logging
 import os
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
-from crm_core.queue_log.services import LogLine, Position, QueueLogStore, StoreResult
-from cti.kpi import QueueLogError, parse_line
+from crm_core.queue_log.services import Position, QueueLogStore, StoreResult
+from cti.kpi import QueueLogError, QueueLogLine, parse_line
 from cti.statistics.lines import stored
+from cti.statistics.stored import rebuild_stints
 
 log = logging.getLogger(__name__)
 
@@ -39,25 +41,32 @@ class Step:
     malformed: int = 0
 
 
-def _log_line(text: str) -> LogLine | None:
+def _parsed(text: str) -> QueueLogLine | None:
     try:
-        line = parse_line(text)
+        return parse_line(text)
     except QueueLogError as error:
         log.warning("queue_log: a malformed line left out: %s", error)
         return None
-    return stored(line, text)
 
 
 class QueueLogTailer:
     """Follows one server's queue_log file into the store."""
 
     def __init__(
-        self, *, path: Path, server: str, store: QueueLogStore, poll_seconds: float = 1.0
+        self,
+        *,
+        path: Path,
+        server: str,
+        store: QueueLogStore,
+        poll_seconds: float = 1.0,
+        on_lines: Callable[[Sequence[QueueLogLine]], object] = lambda _lines: None,
     ) -> None:
         self.path = path
         self.server = server
         self.store = store
         self.poll_seconds = poll_seconds
+        self.on_lines = on_lines
+        """Told each read's lines once they are stored (the live figures)."""
         self._task: asyncio.Task[None] | None = None
         self.steps = 0
         """Reads done (tests wait on it)."""
@@ -132,10 +141,13 @@ class QueueLogTailer:
         if end < 0:
             return Step(), offset
         texts = chunk[: end + 1].decode("utf-8", errors="replace").splitlines()
-        lines = [line for text in texts if text and (line := _log_line(text)) is not None]
+        read = [(line, text) for text in texts if text and (line := _parsed(text)) is not None]
         position = Position(str(self.path), inode, offset + end + 1)
-        result: StoreResult = await self.store.add(self.server, lines, position)
-        malformed = sum(1 for text in texts if text) - len(lines)
+        result: StoreResult = await self.store.add(
+            self.server, [stored(line, text) for line, text in read], position, rebuild_stints
+        )
+        self.on_lines([line for line, _text in read])
+        malformed = sum(1 for text in texts if text) - len(read)
         return Step(result.added, result.already_stored, malformed), position.offset
 
 

@@ -39,7 +39,8 @@ from cti.protocol import CallUpdate, Message, ScreenPop
 from cti.screen_pop.lookup import CallerLookup
 from cti.screen_pop.services import screen_pop_of
 from cti.service import make_app
-from cti.settings import AmiSettings, DialerSettings
+from cti.settings import AmiSettings, DialerSettings, Settings
+from cti.statistics.http import stats_routes
 from cti.supervisor.http import supervisor_routes
 
 T = TypeVar("T")
@@ -209,7 +210,7 @@ class ThreadedApi:
         self.app = make_app(
             crm=self.crm, live_state=live, pops=self.pops,
             routes=(call_routes(stub) + supervisor_routes(stub)
-                    + self._campaign_routes(model, agents)),
+                    + self._campaign_routes(model, agents) + stats_routes(Settings())),
         )  # fmt: skip
         await self.serve()
 

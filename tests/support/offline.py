@@ -11,19 +11,30 @@ import aiohttp
 from pydantic import SecretStr
 
 from cti.service import CtiService
-from cti.settings import AgiSettings, AmiSettings, ApiSettings, DatabaseSettings, Settings
+from cti.settings import (
+    AgiSettings,
+    AmiSettings,
+    ApiSettings,
+    DatabaseSettings,
+    Settings,
+    StatsSettings,
+)
 from tests.support.asterisk import free_port
 from tests.support.telephony import PASSWORD
 
 
 @contextlib.asynccontextmanager
-async def offline_service(database_url: str) -> AsyncIterator[CtiService]:
-    """The service over ``database_url`` with Asterisk unreachable; stopped at the end."""
+async def offline_service(
+    database_url: str, stats: StatsSettings | None = None
+) -> AsyncIterator[CtiService]:
+    """The service over ``database_url`` with Asterisk unreachable (and ``stats``, if
+    given); stopped at the end."""
     settings = Settings(
         ami=AmiSettings(port=free_port(), secret=SecretStr("unused"), connect_timeout=0.5),
         api=ApiSettings(port=0),
         agi=AgiSettings(port=0, secret=SecretStr("unused")),
         database=DatabaseSettings(url=database_url),
+        stats=stats or StatsSettings(),
     )
     service = CtiService(settings)
     await service.start()

@@ -18,6 +18,7 @@ from cti.kpi import (
     calls,
     parse_line,
 )
+from cti.kpi.ingest import feed_block
 from tests.support.paths import ROOT
 
 T0 = 1_765_000_000
@@ -202,3 +203,41 @@ def test_the_statistics_definitions_import_only_the_standard_library() -> None:
         [sys.executable, "-c", probe], cwd=ROOT, capture_output=True, text=True, check=True
     )
     assert result.stdout.strip() == "[]"
+
+
+FAST_AND_SLOW = [
+    enter("9.1"),
+    f"{T0 + 3}|9.1|hotline|王芳|CONNECT|3|x|1",
+    f"{T0 + 50}|9.1|hotline|王芳|ATTENDEDTRANSFER|LINK|c1|c2|3|47|1",
+    f"{T0}.250|9.2|vip|NONE|ENTERQUEUE||13800000002|1",  # a fraction: the careful path
+    f"{T0 + 9}|9.2|vip|NONE|EXITWITHKEY|5|1|1|9",
+    f"{T0 + 9}|9.3|vip|NONE|FULL|",
+    f"{T0 + 9}|NONE|vip|王芳|PAUSE|lunch",
+    f"{T0 + 9}|9.4|vip|NONE|SOMENEWVERB|x",  # a verb of its own form: read, changes nothing
+]
+
+
+def test_the_fast_path_reading_text_makes_the_same_stints_as_parsed_lines() -> None:
+    fast = StintBook()
+    assert feed_block(fast, "\n".join(FAST_AND_SLOW) + "\n") == len(FAST_AND_SLOW)
+    slow = book(*FAST_AND_SLOW)
+    assert (fast.stints, fast.blocked) == (slow.stints, slow.blocked)
+    assert [s.outcome for s in fast.stints] == [Outcome.ANSWERED, Outcome.KEY_EXIT]
+
+
+@pytest.mark.parametrize(
+    ("text", "reason"),
+    [
+        (f"{T0}|1.1|hotline|NONE", "4 fields"),
+        (f"{T0}||hotline|NONE|ENTERQUEUE||1|1", "empty call id"),
+        (f"x{T0}|1.1|hotline|NONE|ENTERQUEUE||1|1", "time is not epoch seconds"),
+        (f"{T0}|1.1|hotline|NONE|enterqueue||1|1", "not a queue_log verb"),
+        (f"{T0}|1.1|hotline|NONE|ABANDON|1|1|soon", "data3 is not a number"),
+        (f"{T0}|1.1|hotline|NONE|ABANDON|1|1|3\r", "control character"),
+        ("", "1 fields"),
+        ("١٢٣|1.1|hotline|NONE|ENTERQUEUE||1|1", "time is not epoch seconds"),
+    ],
+)
+def test_the_fast_path_refuses_what_parsing_refuses(text: str, reason: str) -> None:
+    with pytest.raises(QueueLogError, match=reason):
+        feed_block(StintBook(), f"{enter('8.1')}\n{text}\n")

@@ -4,13 +4,16 @@ rows for a supervisor, an agent's own figures only, every bad parameter a 400 by
 from __future__ import annotations
 
 from collections.abc import AsyncIterator
+from dataclasses import fields
 
 import pytest
 
 from crm_core.queue_log.services import LogLine
 from cti.kpi import parse_line
+from cti.protocol import StatsAgentRow, StatsQueueRow
 from cti.service import CtiService
-from cti.statistics.reports import AGENT_FIELDS, QUEUE_FIELDS
+from cti.statistics.reports import AGENT_FIELDS, CALL_FIELDS, QUEUE_FIELDS
+from cti.statistics.stored import rebuild_stints
 from tests.support.offline import get_as, offline_service
 from tests.support.stats import T0, docs_example
 from tests.support.telephony import PASSWORD
@@ -35,7 +38,7 @@ async def offline(sqlite_url: str) -> AsyncIterator[CtiService]:
             line = parse_line(text)
             lines.append(LogLine(line.time, line.call_id, line.queue, line.agent, line.event,
                                  "|".join(line.data), text))  # fmt: skip
-        await service.crm.queue_log.add("pbx1", lines)
+        await service.crm.queue_log.add("pbx1", lines, rebuild=rebuild_stints)
         yield service
 
 
@@ -63,6 +66,21 @@ async def test_an_agent_reads_only_their_own_figures(offline: CtiService) -> Non
     assert sorted(r["agent"] for r in everyone["rows"]) == ["Li Lei", AGENT]
 
 
+async def test_a_supervisor_reads_the_calls_once_across_queues(offline: CtiService) -> None:
+    status, report = await get_as(offline, "boss", DAY.format("calls") + "&interval=day")
+    assert status == 200, report
+    (row,) = report["rows"]
+    assert tuple(row) == CALL_FIELDS
+    assert (row["start"], row["calls"], row["answered"], row["abandoned"], row["timed_out"]) == (
+        "2026-12-07T00:00:00+08:00", 6, 2, 2, 1,
+    )  # fmt: skip
+    assert (row["asa_s"], row["max_wait_s"], row["moved"]) == (15.0, 60, 0)
+    status, error = await get_as(offline, "agent1", DAY.format("calls"))
+    assert (status, error["error_id"]) == (403, "forbidden")
+    status, error = await get_as(offline, "boss", "/api/stats/calls?from=2026-12-07&interval=2h")
+    assert (status, error["error_id"]) == (400, "invalid-query")
+
+
 @pytest.mark.parametrize(
     ("query", "field"),
     [
@@ -84,3 +102,8 @@ async def test_a_bad_parameter_is_a_400_naming_it(
     assert (status, error["error_id"]) == (400, "invalid-query"), error
     named = [problem["field"] for problem in error["details"].get("fields", [])]
     assert field in named or error["details"].get("field") == field, error
+
+
+def test_the_consoles_report_shapes_have_the_contracts_fields() -> None:
+    assert tuple(f.name for f in fields(StatsQueueRow)) == QUEUE_FIELDS
+    assert tuple(f.name for f in fields(StatsAgentRow)) == AGENT_FIELDS
