@@ -82,7 +82,8 @@ class NatsServer:
         if path is None:
             raise RuntimeError(f"{self._binary} not found; {SETUP_HINT}")
         self._dir = Path(tempfile.mkdtemp(prefix="ctidesk-nats-"))
-        self.port, self.monitor_port = free_port(), free_port()
+        if not self.port:
+            self.port, self.monitor_port = free_port(), free_port()
         command = [path, "-a", "127.0.0.1", "-p", str(self.port), "-m", str(self.monitor_port),
                    "-l", str(self._dir / "log")]  # fmt: skip
         atexit.register(self.stop)
@@ -95,6 +96,11 @@ class NatsServer:
                 raise RuntimeError(f"nats-server did not start on port {self.port}:\n{log}")
             time.sleep(0.05)
         return self
+
+    def restart(self) -> None:
+        """Stop the server by pid and start it again on the same ports (clients reconnect)."""
+        self.stop()
+        self.start()
 
     def log_text(self) -> str:
         """What the server logged so far."""
