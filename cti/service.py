@@ -157,7 +157,6 @@ class CtiService:
             middlewares=() if self.cluster is None else (self.cluster.middleware(),),
         )  # fmt: skip
         self._runner: web.AppRunner | None = None
-        self._stopping_telephony: asyncio.Task[None] | None = None
 
     @property
     def is_edge(self) -> bool:
@@ -218,10 +217,10 @@ class CtiService:
         host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
         return f"http://{host}:{self.port}"
 
-    def _lease_lost(self) -> None:
+    async def _lease_lost(self) -> None:
         """The edge's lease went to another node: stop acting on Asterisk at once."""
         log.error("this node no longer holds its Asterisk; disconnecting from it")
-        self._stopping_telephony = asyncio.get_running_loop().create_task(self.client.stop())
+        await self.client.stop()
 
     async def stop(self) -> None:
         """Stop in reverse order; writes in flight finish first."""

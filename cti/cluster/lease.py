@@ -6,7 +6,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from datetime import timedelta
 
 from crm_core.leases.schemas import NodeLeaseView
@@ -29,7 +29,7 @@ class HeldLease:
         name: str,
         holder: str,
         seconds: float,
-        on_lost: Callable[[], None],
+        on_lost: Callable[[], Awaitable[None]],
     ) -> None:
         self._leases = leases
         self.name = name
@@ -38,6 +38,8 @@ class HeldLease:
         self._on_lost = on_lost
         self.epoch: int | None = None
         self._renewer: asyncio.Task[None] | None = None
+        self.lost = asyncio.Event()
+        """Set once the lease was lost and ``on_lost`` has finished."""
 
     async def take(self) -> NodeLeaseView:
         """Take the lease and keep renewing it; :class:`LeaseLostError` naming who has it."""
@@ -74,7 +76,8 @@ class HeldLease:
                 log.error("lease %s lost (epoch %s): stopping what it guards", self.name,
                           self.epoch)  # fmt: skip
                 self.epoch = None
-                self._on_lost()
+                await self._on_lost()
+                self.lost.set()
 
 
 __all__ = ["HeldLease", "LeaseLostError"]

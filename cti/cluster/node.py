@@ -15,7 +15,7 @@ import logging
 import secrets
 import socket
 import time
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from nats.aio.msg import Msg
 
@@ -67,7 +67,9 @@ class ClusterNode:
         """The API middleware that sends another Asterisk's call control to its edge."""
         return forwarding_middleware(bus=self.bus, own_system=lambda: self.system)
 
-    async def start(self, *, api_url: Callable[[], str], lease_lost: Callable[[], None]) -> None:
+    async def start(
+        self, *, api_url: Callable[[], str], lease_lost: Callable[[], Awaitable[None]]
+    ) -> None:
         """Join the bus; as an edge, claim the Asterisk first (:class:`EdgeClaimError`,
         :class:`LeaseLostError`: another edge has it)."""
         await self.bus.start()

@@ -4,11 +4,17 @@ sees B's calls, and its call control reaches B's Asterisk (issue 18, scenarios 1
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import AsyncIterator, Iterator
+from datetime import UTC, datetime, timedelta
 
 import pytest
+from sqlalchemy import update
 
+from crm_core.leases.exceptions import StaleEpochError
+from crm_core.leases.models import NodeLease
+from cti.ami import Action, AmiNotConnectedError
 from cti.cluster.lease import LeaseLostError
 from cti.protocol import Notice
 from cti.service import CtiService
@@ -138,3 +144,28 @@ async def test_a_second_edge_on_the_same_asterisk_refuses_to_start(
         with pytest.raises(LeaseLostError, match=r"'asterisk-pbx2' is held by node-b:"):
             async with running_node(second):
                 pass
+
+
+async def test_an_edge_whose_lease_is_taken_over_disconnects_from_its_asterisk(
+    named_asterisk: AsteriskServer, postgres_url: str, nats: NatsServer
+) -> None:
+    settings = node_settings(named_asterisk, postgres_url, nats, name="node-b", roles=("edge",))
+    async with running_node(settings) as b:
+        assert b.cluster is not None and b.cluster.edge_lease is not None
+        held = b.cluster.edge_lease.epoch
+        # As if node-b had been paused past its expiry: the lease lapses and node-c takes it.
+        async with b.crm.db.write() as session:
+            await session.execute(
+                update(NodeLease)
+                .where(NodeLease.name == f"asterisk-{SYSTEM}")
+                .values(expires_at=datetime.now(UTC) - timedelta(seconds=1))
+            )
+        taken = await b.crm.leases.acquire(f"asterisk-{SYSTEM}", "node-c:0", timedelta(minutes=1))
+        assert taken is not None and held is not None and taken.epoch == held + 1
+
+        async with asyncio.timeout(10):
+            await b.cluster.edge_lease.lost.wait()
+        with pytest.raises(AmiNotConnectedError):
+            await b.client.send(Action("Ping"))
+        with pytest.raises(StaleEpochError):
+            await b.crm.leases.fenced(f"asterisk-{SYSTEM}", held, lambda _session: None)
