@@ -453,7 +453,9 @@ class NatsSettings(_Section):
     )
     connect_timeout: float = Field(2.0, gt=0, description="Seconds allowed to connect.")
     request_timeout: float = Field(
-        5.0, gt=0, description="Seconds a node waits for another's answer (control, snapshot)."
+        15.0,
+        gt=0,
+        description="Seconds a node waits for another's answer (control: longer than AMI's 10).",
     )
     publish_queue: int = Field(
         10_000, ge=100, description="Messages waiting to be published, at most; more are dropped."

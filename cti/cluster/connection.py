@@ -31,7 +31,11 @@ StatusListener = Callable[[bool], None]
 
 
 class BusUnavailableError(Exception):
-    """The bus could not be reached (at start, or for a request)."""
+    """The bus could not be reached (at start), or nobody answers a request's subject."""
+
+
+class NoAnswerInTimeError(BusUnavailableError):
+    """A request's answerer exists but did not answer in time: it may still act on it."""
 
 
 class Bus:
@@ -95,14 +99,16 @@ class Bus:
     async def request(
         self, subject: str, payload: bytes, *, answer_within: float | None = None
     ) -> Msg:
-        """Send a request and wait for the one answer; :class:`BusUnavailableError` if none."""
+        """Send a request and wait for the one answer: :class:`BusUnavailableError` when
+        nobody listens, :class:`NoAnswerInTimeError` when the answer does not come in time."""
+        within = answer_within or self.settings.request_timeout
         await self.flush()
         try:
-            return await self.client.request(
-                subject, payload, timeout=answer_within or self.settings.request_timeout
-            )
-        except (NatsError, TimeoutError) as error:
-            raise BusUnavailableError(f"no answer on {subject}: {error or 'timed out'}") from None
+            return await self.client.request(subject, payload, timeout=within)
+        except TimeoutError:  # nats' own TimeoutError is an asyncio.TimeoutError too
+            raise NoAnswerInTimeError(f"no answer on {subject} within {within:g} s") from None
+        except NatsError as error:
+            raise BusUnavailableError(f"nobody answers on {subject}: {error}") from None
 
     async def flush(self) -> None:
         """Wait until every message queued so far has been handed to the server."""
@@ -172,4 +178,4 @@ class Bus:
         log.warning("NATS bus error on node %s: %s", self.node, error)
 
 
-__all__ = ["Bus", "BusUnavailableError", "Handler", "StatusListener"]
+__all__ = ["Bus", "BusUnavailableError", "Handler", "NoAnswerInTimeError", "StatusListener"]

@@ -25,7 +25,7 @@ from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 
 from cti.cluster import subjects
-from cti.cluster.connection import Bus, BusUnavailableError
+from cti.cluster.connection import Bus, BusUnavailableError, NoAnswerInTimeError
 from cti.http.errors import ApiError
 
 log = logging.getLogger(__name__)
@@ -40,6 +40,13 @@ class EdgeUnreachableError(ApiError):
 
     status: ClassVar[int] = 503
     error_id: ClassVar[str] = "telephony-unavailable"
+
+
+class EdgeTooSlowError(ApiError):
+    """The call's edge did not answer in time: the action may still have been carried out."""
+
+    status: ClassVar[int] = 504
+    error_id: ClassVar[str] = "edge-timeout"
 
 
 def _b64(data: bytes) -> str:
@@ -71,6 +78,12 @@ async def forward_to(bus: Bus, system: str, request: web.Request) -> web.Respons
     }
     try:
         reply = await bus.request(subjects.control(system), json.dumps(asked).encode())
+    except NoAnswerInTimeError as error:
+        raise EdgeTooSlowError(
+            f"the edge of Asterisk {system!r} did not answer in time; the action may still "
+            "have been carried out: read the call again",
+            asterisk=system,
+        ) from error
     except BusUnavailableError as error:
         raise EdgeUnreachableError(
             f"the edge of Asterisk {system!r} did not answer", asterisk=system
@@ -136,4 +149,10 @@ class ControlResponder:
                   answer["status"])  # fmt: skip
 
 
-__all__ = ["CALL_PATH", "ControlResponder", "EdgeUnreachableError", "forwarding_middleware"]
+__all__ = [
+    "CALL_PATH",
+    "ControlResponder",
+    "EdgeTooSlowError",
+    "EdgeUnreachableError",
+    "forwarding_middleware",
+]

@@ -4,9 +4,12 @@ need, delivers each push once, and tells its consoles when the bus goes and come
 from __future__ import annotations
 
 import contextlib
+import json
 from collections.abc import AsyncIterator, Iterator
 
 import pytest
+from nats import connect
+from nats.aio.msg import Msg
 
 from cti.http.pushes import SUPERVISOR_ROLES
 from cti.protocol import Notice
@@ -89,3 +92,34 @@ async def test_consoles_are_told_the_bus_went_away_and_came_back(
             await consoles_seen(b, "li.na", 1)  # presence published again after the reconnect
             b.cluster.pushes.send_to_user("li.na", Notice("info", "after the restart"))
             assert await messages_until_marker(agent, "after the restart") == []
+
+
+async def test_an_edge_that_does_not_answer_in_time_is_a_504_that_says_the_action_may_be_done(
+    postgres_url: str, nats: NatsServer
+) -> None:
+    settings = node_settings(None, postgres_url, nats, name="gw-a", roles=("gateway",))
+    settings = settings.model_copy(
+        update={"nats": settings.nats.model_copy(update={"request_timeout": 0.5})}
+    )
+    silent = await connect(nats.url)
+    heard: list[dict[str, str]] = []
+
+    async def hear(message: Msg) -> None:  # an edge busy past the gateway's patience
+        heard.append(json.loads(message.data))
+
+    await silent.subscribe("ctidesk.edge.pbx8.control", cb=hear)
+    await silent.flush()
+    try:
+        async with running_node(settings) as a:
+            await add_user(a, "li.na", "agent", None)
+            async with agent_console(a, "li.na") as console:
+                response = await console.post("/api/calls/pbx8-1765000000.3/hold")
+                body = await response.json()
+        assert response.status == 504
+        assert body["error_id"] == "edge-timeout"
+        assert "may still have been carried out" in body["message"]
+        assert [(h["method"], h["path"]) for h in heard] == [
+            ("POST", "/api/calls/pbx8-1765000000.3/hold")
+        ]
+    finally:
+        await silent.close()
