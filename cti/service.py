@@ -215,7 +215,7 @@ class CtiService:
         """This node's own API, as an edge calls it for requests forwarded over the bus."""
         host = self.settings.api.host
         host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
-        return f"http://{host}:{self.port}"
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
 
     async def _lease_lost(self) -> None:
         """The edge's lease went to another node: stop acting on Asterisk at once."""
