@@ -13,6 +13,7 @@ from crm_core.campaigns.services import CampaignService
 from crm_core.db.engine import Database
 from crm_core.db.types import utcnow
 from crm_core.knowledge.services import KnowledgeService
+from crm_core.leases.services import NodeLeases
 from crm_core.loyalty.approvals import PointsApprovals
 from crm_core.loyalty.limits import PointsLimits
 from crm_core.loyalty.reports import PointsReports
@@ -67,6 +68,7 @@ class Crm:
     queue_log: QueueLogStore
     approvals: PointsApprovals
     access_audit: AccessAudit
+    leases: NodeLeases
 
     def set_clock(self, clock: Clock) -> Clock:
         """Make every service read time from ``clock``; returns the clock it replaces."""
@@ -75,7 +77,7 @@ class Crm:
             self.points, self.cards, self.rules, self.users, self.calls, self.templates,
             self.activities, self.knowledge, self.member360, self.questionnaires,
             self.survey_responses, self.supervisor_audit, self.recordings, self.selfservice,
-            self.campaigns, self.queue_log, self.approvals, self.access_audit,
+            self.campaigns, self.queue_log, self.approvals, self.access_audit, self.leases,
         ):  # fmt: skip
             service.clock = clock
         self.service_desk.set_clock(clock)
@@ -140,4 +142,5 @@ def build_crm(
         queue_log=QueueLogStore(db=db, clock=clock),
         approvals=PointsApprovals(db=db, points=points, limits=points_limits, clock=clock),
         access_audit=access_audit,
+        leases=NodeLeases(db=db, clock=clock),
     )

@@ -25,10 +25,12 @@ from cti.ami import AmiClient
 from cti.bus.bridge import TelephonyBridge
 from cti.bus.directory import AgentDirectory
 from cti.bus.legs import CallLegs
-from cti.bus.wiring import Wiring
+from cti.bus.wiring import Running, Wiring
 from cti.call_log import plugin as call_log_plugin
 from cti.call_log.http import CALL_LOG_ROUTES
 from cti.calls import plugin as calls_plugin
+from cti.cluster.node import ClusterNode
+from cti.cluster.topology import check_topology
 from cti.crm import plugin as crm_plugin
 from cti.dialer import plugin as dialer_plugin
 from cti.http.app import build_app, start_site
@@ -97,6 +99,7 @@ class CtiService:
     """Every part of the running service, wired by keyword; `start` then `stop`."""
 
     def __init__(self, settings: Settings, *, crm: Crm | None = None) -> None:
+        check_topology(settings)
         self.settings = settings
         self.crm = crm or crm_for(settings)
         self._owns_crm = crm is None
@@ -113,8 +116,15 @@ class CtiService:
         self.agent_directory = AgentDirectory(users=self.crm.users)
         self.bridge.after_resync(self._learn_agents)
         hub = WebSocketHub(authenticate=self.crm.users.authenticate)
+        # One node of several (a [nats] url): the domains push onto the bus, and the
+        # consoles of this node get their messages back from it like any other node's.
+        self.cluster = (
+            ClusterNode(settings=settings, hub=hub, leases=self.crm.leases)
+            if settings.nats.url else None
+        )  # fmt: skip
         wiring = Wiring(
-            settings=settings, crm=self.crm, client=self.client, bridge=self.bridge, hub=hub,
+            settings=settings, crm=self.crm, client=self.client, bridge=self.bridge,
+            hub=hub if self.cluster is None else self.cluster.pushes,
             agents=self.agent_directory, legs=CallLegs(client=self.client, model=self.model),
         )  # fmt: skip
         self._wiring = wiring
@@ -145,8 +155,14 @@ class CtiService:
         self.app: web.Application = build_app(
             crm=self.crm, routes=tuple(wiring.routes), hub=hub,
             member_reads_per_minute=settings.logins.member_reads_per_minute,
+            middlewares=() if self.cluster is None else (self.cluster.middleware(),),
         )  # fmt: skip
         self._runner: web.AppRunner | None = None
+
+    @property
+    def is_edge(self) -> bool:
+        """Whether this node talks to Asterisk (a single node always does)."""
+        return self.cluster is None or self.cluster.is_edge
 
     async def _learn_agents(self) -> None:
         """Know the user of every agent Asterisk reported, so live views name them."""
@@ -163,22 +179,53 @@ class CtiService:
         raise RuntimeError("the API has no listening socket")
 
     async def start(self, *, online_within: float | None = None) -> None:
-        """Serve the API and connect to Asterisk; with ``online_within``, wait for AMI."""
+        """Serve the API and connect to Asterisk; with ``online_within``, wait for AMI.
+
+        One node of several joins the bus first; an edge claims its Asterisk before it
+        connects (another edge holding it is an error here), and a node that is not an
+        edge neither connects to Asterisk nor runs the domains' parts.
+        """
         api = self.settings.api
         self._runner = await start_site(self.app, port=api.port, host=api.host)
-        for running in self._wiring.running:
+        if self.cluster is not None:
+            try:
+                await self.cluster.start(api_url=self._api_url, lease_lost=self._lease_lost)
+            except BaseException:
+                await self.cluster.stop()
+                await self._runner.cleanup()
+                self._runner = None
+                raise
+        # Every part the domains run acts on an Asterisk (FastAGI, the dialer, wrap-up
+        # timers, the queue_log reader): a node that is not an edge runs none of them.
+        for running in self._running():
             await running.part.start()
         await self.bridge.start()
-        await self.client.start()
-        if online_within is not None:
+        if self.is_edge:
+            await self.client.start()
+        if online_within is not None and self.is_edge:
             await self.client.wait_online(within=online_within)
             await self.bridge.wait_resynced(within=online_within)
         gc.freeze()
         log.info("ctidesk serving on %s:%d", api.host, self.port)
 
+    def _running(self) -> list[Running]:
+        """The domains' parts this node runs."""
+        return self._wiring.running if self.is_edge else []
+
+    def _api_url(self) -> str:
+        """This node's own API, as an edge calls it for requests forwarded over the bus."""
+        host = self.settings.api.host
+        host = "127.0.0.1" if host in ("0.0.0.0", "::", "") else host  # noqa: S104
+        return f"http://[{host}]:{self.port}" if ":" in host else f"http://{host}:{self.port}"
+
+    async def _lease_lost(self) -> None:
+        """The edge's lease went to another node: stop acting on Asterisk at once."""
+        log.error("this node no longer holds its Asterisk; disconnecting from it")
+        await self.client.stop()
+
     async def stop(self) -> None:
         """Stop in reverse order; writes in flight finish first."""
-        running = self._wiring.running
+        running = self._running()
         for entrance in (r.part for r in running if r.entrance):
             await entrance.stop()
         await self.client.stop()
@@ -187,6 +234,8 @@ class CtiService:
             await drain()
         for part in (r.part for r in running if not r.entrance):
             await part.stop()
+        if self.cluster is not None:
+            await self.cluster.stop()
         if self._runner is not None:
             await self._runner.cleanup()
             self._runner = None

@@ -4,6 +4,7 @@
 #   scripts/setup.sh                   python3 >= 3.11 with venv, .venv, pip install -e '.[dev]'
 #   scripts/setup.sh --with-postgres   ... and the PostgreSQL server binaries (Debian package)
 #   scripts/setup.sh --with-asterisk   ... and mmdebstrap, which builds the Asterisk sandbox tree
+#   scripts/setup.sh --with-nats       ... and nats-server, the bus between service nodes (Debian package)
 #
 # Installing system packages (apt-get) needs root; without root the script says what to install.
 # The tests start their own throwaway PostgreSQL server (tests/support/postgres.py); the default
@@ -19,15 +20,17 @@ log() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-    sed -n '2,10s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+    sed -n '2,11s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 with_postgres=0
 with_asterisk=0
+with_nats=0
 for arg in "$@"; do
     case "$arg" in
         --with-postgres) with_postgres=1 ;;
         --with-asterisk) with_asterisk=1 ;;
+        --with-nats) with_nats=1 ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $arg" ;;
     esac
@@ -158,6 +161,22 @@ if [ "$with_postgres" -eq 1 ] || [ "$with_asterisk" -eq 1 ]; then
         apt_install tmux
     else
         die "tmux missing (the console's terminal test needs it); as root run: apt-get install -y tmux"
+    fi
+fi
+
+# ---------------------------------------------------------------------------- NATS
+# Several service nodes talk over NATS (docs/scale-out.md). The tests start their own
+# nats-server on a free loopback port (tests/support/nats.py); the system unit the package
+# may install is left alone and never relied on.
+if [ "$with_nats" -eq 1 ]; then
+    if command -v nats-server >/dev/null; then
+        log "nats-server present: $(command -v nats-server)"
+    elif is_root; then
+        log "nats-server missing; installing the Debian package"
+        apt_install nats-server
+        command -v nats-server >/dev/null || die "apt-get install nats-server did not provide nats-server"
+    else
+        die "nats-server missing; as root run: apt-get install -y nats-server"
     fi
 fi
 

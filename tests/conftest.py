@@ -5,8 +5,9 @@ Test folders mirror the packages (tests/cti/calls for cti/calls…); the real se
 started once per session, when a test first asks for one, and stopped by pid.
 
 Tests that need a server get its marker from the fixtures they use (see
-``pytest_collection_modifyitems``), so ``-m "not asterisk and not postgres and not tmux"``
-selects the tests that run without root and without servers.
+``pytest_collection_modifyitems``), so
+``-m "not asterisk and not postgres and not tmux and not nats"`` selects the tests that run
+without root and without servers.
 """
 
 from __future__ import annotations
@@ -26,6 +27,7 @@ from cti.service import CtiService
 from tests.support.asterisk import AmiClient, AsteriskServer
 from tests.support.campaigns import Running, start_campaign
 from tests.support.desk_api import ThreadedApi
+from tests.support.nats import NatsServer
 from tests.support.postgres import PostgresServer
 from tests.support.telephony import running_service
 
@@ -35,6 +37,7 @@ MARKER_FIXTURES = {
     "asterisk": frozenset({"asterisk"}),
     "postgres": frozenset({"postgres"}),
     "tmux": frozenset({"tmux"}),
+    "nats": frozenset({"nats"}),
 }
 
 
@@ -100,6 +103,16 @@ def sqlite_url(tmp_path: Path, sqlite_template: Path) -> str:
 def postgres() -> Iterator[PostgresServer]:
     """One real PostgreSQL server for the whole session, stopped by pid at the end."""
     server = PostgresServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+@pytest.fixture(scope="session")
+def nats() -> Iterator[NatsServer]:
+    """One real nats-server (JetStream off) for the whole session, stopped by pid at the end."""
+    server = NatsServer().start()
     try:
         yield server
     finally:

@@ -29,7 +29,7 @@ def test_the_crm_core_loads_without_the_service_or_the_console() -> None:
 
 
 CTI = ROOT / "cti"
-CORE = {"ami", "bus", "cli", "demo", "http", "kpi", "model", "protocol", "sandbox"}
+CORE = {"ami", "bus", "cli", "cluster", "demo", "http", "kpi", "model", "protocol", "sandbox"}
 """The shared core (the wire protocol too) and the composition root's helpers: every other
 package is a domain."""
 

@@ -7,6 +7,7 @@ from crm_core.calls import models as _call_models
 from crm_core.campaigns import models as _campaign_models
 from crm_core.db.base import Base
 from crm_core.knowledge import models as _knowledge_models
+from crm_core.leases import models as _lease_models
 from crm_core.loyalty import models as _loyalty_models
 from crm_core.members import models as _member_models
 from crm_core.orders import models as _order_models
@@ -34,6 +35,7 @@ MODEL_MODULES = (
     _selfservice_models,
     _campaign_models,
     _queue_log_models,
+    _lease_models,
 )
 
 

@@ -17,6 +17,7 @@ from cti.cli import (
     demo,
     kb,
     members,
+    nodes,
     points,
     recordings,
     sandbox,
@@ -49,6 +50,7 @@ app.add_typer(ami.app, name="ami")
 app.add_typer(config.app, name="config")
 app.add_typer(stats.app, name="stats")
 app.command("serve")(serve.serve)
+app.command("nodes")(nodes.nodes)
 app.command("console")(tui.console)
 app.command("demo")(demo.demo)
 

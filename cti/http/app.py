@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from importlib.metadata import PackageNotFoundError, version
 from typing import Any
 
@@ -58,11 +59,13 @@ def build_app(
     ws_auth_timeout: float = 5.0,
     ws_recheck: float = 60.0,
     member_reads_per_minute: int = 120,
+    middlewares: Sequence[Any] = (),
 ) -> web.Application:
     """The API: the service's own routes (login, users, this document) and ``routes``.
 
     The domains declare ``routes``; the composition root gathers them. The service makes
-    the ``hub`` first when its parts push before the app exists.
+    the ``hub`` first when its parts push before the app exists. ``middlewares`` run
+    inside the error middleware (a node of several forwards some requests: cti.cluster).
     """
     hub = hub or WebSocketHub(
         authenticate=crm.users.authenticate,
@@ -72,7 +75,9 @@ def build_app(
         recheck=ws_recheck,
     )
     routes = ROUTES + routes
-    app = web.Application(middlewares=[error_middleware], client_max_size=MAX_BODY_BYTES)
+    app = web.Application(
+        middlewares=[error_middleware, *middlewares], client_max_size=MAX_BODY_BYTES
+    )
     member_reads = ReadLimit(per_minute=member_reads_per_minute, clock=lambda: crm.users.clock())
     app[SERVICES] = Services(crm=crm, hub=hub, member_reads=member_reads)
     app[OPENAPI_DOCUMENT] = openapi_document(

@@ -42,6 +42,8 @@ from cti.protocol import (
 log = logging.getLogger(__name__)
 
 Authenticator = Callable[[str], Awaitable[UserView]]
+Watcher = Callable[[str, str], None]
+"""Told ``(login, role)`` after a console of that user opened or closed."""
 
 
 @dataclass(eq=False)
@@ -78,6 +80,7 @@ class WebSocketHub:
         self.recheck = recheck
         self._by_login: dict[str, set[Connection]] = {}
         self._closing: set[asyncio.Task[bool]] = set()
+        self._watchers: list[Watcher] = []
 
     # -- pushing ---------------------------------------------------------------------
     def send_to_user(self, login: str, message: Message) -> int:
@@ -90,7 +93,18 @@ class WebSocketHub:
 
     def broadcast(self, message: Message, *, roles: Collection[str] | None = None) -> int:
         """Queue ``message`` for every console (of users with one of ``roles``, if given)."""
-        text = to_json(message)
+        return self.broadcast_text(to_json(message), roles=roles)
+
+    def connections_of(self, login: str) -> int:
+        """How many consoles ``login`` has open."""
+        return len(self._by_login.get(login, ()))
+
+    def send_text_to_user(self, login: str, text: str) -> int:
+        """Queue an already encoded message for every console of ``login`` (from the bus)."""
+        return sum(self._enqueue(c, text) for c in list(self._by_login.get(login, ())))
+
+    def broadcast_text(self, text: str, *, roles: Collection[str] | None = None) -> int:
+        """Queue an already encoded message for every console (of ``roles``, if given)."""
         return sum(
             self._enqueue(connection, text)
             for connections in list(self._by_login.values())
@@ -98,9 +112,21 @@ class WebSocketHub:
             if roles is None or connection.role in roles
         )
 
-    def connections_of(self, login: str) -> int:
-        """How many consoles ``login`` has open."""
-        return len(self._by_login.get(login, ()))
+    def consoles(self) -> dict[str, int]:
+        """Open consoles by login."""
+        return {login: len(connections) for login, connections in self._by_login.items()}
+
+    def roles(self) -> frozenset[str]:
+        """The roles of the users with a console open."""
+        return frozenset(c.role for cs in self._by_login.values() for c in cs)
+
+    def watch(self, watcher: Watcher) -> None:
+        """Call ``watcher(login, role)`` after each console opens or closes (it must not block)."""
+        self._watchers.append(watcher)
+
+    def _changed(self, connection: Connection) -> None:
+        for watcher in self._watchers:
+            watcher(connection.login, connection.role)
 
     def _enqueue(self, connection: Connection, text: str) -> bool:
         if connection.dropped:
@@ -130,10 +156,11 @@ class WebSocketHub:
 
     def _forget(self, connection: Connection) -> None:
         connections = self._by_login.get(connection.login)
-        if connections is not None:
+        if connections is not None and connection in connections:
             connections.discard(connection)
             if not connections:
                 del self._by_login[connection.login]
+            self._changed(connection)
 
     # -- serving ---------------------------------------------------------------------
     async def handle(self, request: web.Request) -> web.WebSocketResponse:
@@ -148,6 +175,7 @@ class WebSocketHub:
         connection.token = token
         self._by_login.setdefault(user.login, set()).add(connection)
         connection.outbox.put_nowait(to_json(SessionReady(user.login, user.role.value)))
+        self._changed(connection)
         connection.writer = asyncio.get_running_loop().create_task(self._write(connection))
         checker = asyncio.get_running_loop().create_task(self._recheck_forever(connection))
         try:
@@ -217,4 +245,4 @@ class WebSocketHub:
             await asyncio.gather(*self._closing, return_exceptions=True)
 
 
-__all__ = ["Authenticator", "Connection", "WebSocketHub"]
+__all__ = ["Authenticator", "Connection", "Watcher", "WebSocketHub"]

@@ -57,8 +57,10 @@ class Sandbox:
         start_timeout: float = 60.0,
         progress: Progress = _to_stderr,
         mirror: str | None = None,
+        system_name: str = "",
     ) -> None:
         self.layout = SandboxLayout.from_environ() if layout is None else layout
+        self.system_name = system_name  # asterisk.conf's systemname; empty: none
         self.ami_port = ami_port
         self.ami_username = ami_username
         self.sip_port = sip_port
@@ -112,6 +114,7 @@ class Sandbox:
                 rtp_start=RTP_PORTS[0],
                 rtp_end=RTP_PORTS[1],
                 modules_dir=modules_dir(self.layout),
+                system_name=self.system_name,
             ),
         )
         write_secrets_file(self.layout.secrets_file, ami_secret, agi_secret)

@@ -38,6 +38,8 @@ class ConfigValues:
     rtp_start: int
     rtp_end: int
     modules_dir: str
+    system_name: str = ""
+    """Asterisk's ``systemname`` (prefixes unique ids); empty: none, as Asterisk's default."""
 
     def placeholders(self) -> dict[str, str]:
         """Placeholder name → text."""
@@ -103,6 +105,10 @@ def write_config(
         source.name: render(source.read_text(), placeholders, name=source.name)
         for source in sources
     }
+    if values.system_name:
+        if not re.fullmatch(r"[A-Za-z0-9_-]{1,64}", values.system_name):
+            raise SandboxError(f"systemname {values.system_name!r}: letters, digits, _ and -")
+        rendered["asterisk.conf"] += f"systemname = {values.system_name}\n"
     uid, gid = chroot_ids(layout.root)
     if not layout.stock_etc_dir.exists():
         layout.etc_dir.rename(layout.stock_etc_dir)

@@ -53,9 +53,10 @@ def free_port(kind: int = socket.SOCK_STREAM) -> int:
 class AsteriskServer:
     """The sandbox Asterisk for one test session; see the module docstring."""
 
-    def __init__(self, layout: SandboxLayout | None = None) -> None:
+    def __init__(self, layout: SandboxLayout | None = None, *, system_name: str = "") -> None:
         self.sandbox = Sandbox(
             layout=layout,
+            system_name=system_name,
             ami_port=free_port(),
             ami_username="ctidesk-test",
             sip_port=free_port(socket.SOCK_DGRAM),
@@ -157,9 +158,12 @@ class AsteriskServer:
             self._owner_file.unlink(missing_ok=True)
             self._state = None
 
-    def restart(self) -> None:
-        """Stop Asterisk by pid and start it again on the same ports with the same secret."""
+    def restart(self, *, system_name: str | None = None) -> None:
+        """Stop Asterisk by pid and start it again on the same ports with the same secret
+        (with ``system_name``, as asterisk.conf's ``systemname``; "" for none)."""
         secret, agi_secret = self.ami_secret, self.agi_secret
+        if system_name is not None:
+            self.sandbox.system_name = system_name
         self.sandbox.down()
         self._state = self.sandbox.up(ami_secret=secret, agi_secret=agi_secret).state
         self._owner_file.write_text(str(os.getpid()))
