@@ -22,6 +22,7 @@ from crm_core.member360.service import Member360Service
 from crm_core.members.cards import CardService
 from crm_core.members.directory import PhoneDirectory
 from crm_core.members.services import MemberService
+from crm_core.members.taps import CardTaps
 from crm_core.orders.services import OrderService
 from crm_core.queue_log.services import QueueLogStore
 from crm_core.recording_index.services import RecordingIndex
@@ -67,6 +68,7 @@ class Crm:
     queue_log: QueueLogStore
     approvals: PointsApprovals
     access_audit: AccessAudit
+    taps: CardTaps
 
     def set_clock(self, clock: Clock) -> Clock:
         """Make every service read time from ``clock``; returns the clock it replaces."""
@@ -75,7 +77,7 @@ class Crm:
             self.points, self.cards, self.rules, self.users, self.calls, self.templates,
             self.activities, self.knowledge, self.member360, self.questionnaires,
             self.survey_responses, self.supervisor_audit, self.recordings, self.selfservice,
-            self.campaigns, self.queue_log, self.approvals, self.access_audit,
+            self.campaigns, self.queue_log, self.approvals, self.access_audit, self.taps,
         ):  # fmt: skip
             service.clock = clock
         self.service_desk.set_clock(clock)
@@ -100,6 +102,7 @@ def build_crm(
     clock: Clock = utcnow,
     echo: bool = False,
     points_limits: PointsLimits | None = None,
+    card_tap_window: timedelta = timedelta(minutes=5),
 ) -> Crm:
     """All CRM services over the database at ``database_url``."""
     db = Database(database_url, echo=echo)
@@ -138,6 +141,13 @@ def build_crm(
         ),
         campaigns=CampaignService(db=db, default_region=default_region, clock=clock),
         queue_log=QueueLogStore(db=db, clock=clock),
-        approvals=PointsApprovals(db=db, points=points, limits=points_limits, clock=clock),
+        approvals=PointsApprovals(
+            db=db,
+            points=points,
+            limits=points_limits,
+            card_tap_window=card_tap_window,
+            clock=clock,
+        ),
         access_audit=access_audit,
+        taps=CardTaps(db=db, clock=clock),
     )

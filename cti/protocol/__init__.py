@@ -18,6 +18,7 @@ from cti.protocol.campaigns import (
     PreviewOffer,
     PreviewSkipped,
 )
+from cti.protocol.cards import CHIP_UID, CardOfUid, CardTapped
 from cti.protocol.codec import JsonObject, ProtocolError, decode, encode, to_jsonable
 from cti.protocol.member import (
     AssetOwned,
@@ -46,6 +47,7 @@ from cti.protocol.messages import (
     CampaignUpdate,
     Message,
     Notice,
+    PopCard,
     QueueUpdate,
     ScreenPop,
     SessionReady,
@@ -90,6 +92,7 @@ from cti.protocol.shapes import (
 )
 
 __all__ = [
+    "CHIP_UID",
     "CLOSE_TOO_SLOW",
     "CLOSE_UNAUTHORIZED",
     "MESSAGE_TYPES",
@@ -114,6 +117,8 @@ __all__ = [
     "CampaignInfo",
     "CampaignUpdate",
     "CardHeld",
+    "CardOfUid",
+    "CardTapped",
     "DoNotCallEntry",
     "ErrorBody",
     "ExpiringPoints",
@@ -137,6 +142,7 @@ __all__ = [
     "PointsBalance",
     "PointsChange",
     "PointsLedger",
+    "PopCard",
     "PreviewDialled",
     "PreviewLead",
     "PreviewOffer",
