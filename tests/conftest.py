@@ -5,8 +5,9 @@ Test folders mirror the packages (tests/cti/calls for cti/calls…); the real se
 started once per session, when a test first asks for one, and stopped by pid.
 
 Tests that need a server get its marker from the fixtures they use (see
-``pytest_collection_modifyitems``), so ``-m "not asterisk and not postgres and not tmux"``
-selects the tests that run without root and without servers.
+``pytest_collection_modifyitems``), so
+``-m "not asterisk and not postgres and not tmux and not pcsc"`` selects the tests that
+run without root and without servers.
 """
 
 from __future__ import annotations
@@ -35,6 +36,7 @@ MARKER_FIXTURES = {
     "asterisk": frozenset({"asterisk"}),
     "postgres": frozenset({"postgres"}),
     "tmux": frozenset({"tmux"}),
+    "pcsc": frozenset({"pcscd"}),
 }
 
 
