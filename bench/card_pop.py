@@ -122,7 +122,7 @@ async def run(taps: int) -> int:
             await socket.receive()  # session_ready
             reading = asyncio.create_task(desk.read_pushes(socket))
             headers = {"Authorization": f"Bearer {token}"}
-            card = VirtualCard(daemon.port, UID)
+            card = VirtualCard(daemon.port, UID)  # removal waits on the watcher's CardRemoved
             for _ in range(taps):
                 started = time.perf_counter()
                 await loop.run_in_executor(None, card.insert)

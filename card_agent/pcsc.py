@@ -65,9 +65,11 @@ def read_uid(context: int, reader: str) -> CardRead | CardUnsupported | CardGone
         scard.SCardDisconnect(card, scard.SCARD_LEAVE_CARD)
     if code != scard.SCARD_S_SUCCESS:
         return CardGone(reader, scard.SCardGetErrorMessage(code).strip())
+    if len(answer) < 2:  # not even status words: the card went mid-command
+        return CardGone(reader, "no answer to the UID command")
     data, status = bytes(answer[:-2]), bytes(answer[-2:])
     if status != b"\x90\x00" or not 4 <= len(data) <= 10:
-        return CardUnsupported(reader, (status or b"").hex(" ").upper() or "nothing")
+        return CardUnsupported(reader, status.hex(" ").upper())
     return CardRead(reader, data.hex().upper())
 
 

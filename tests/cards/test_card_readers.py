@@ -29,7 +29,7 @@ from crm_core.staff.audit import AccessAction
 from crm_core.wiring import Crm
 from tests.support.console_app import frozen, wait_for
 from tests.support.desk_api import PASSWORD, ThreadedApi
-from tests.support.pcsc import READERS, PcscDaemon, VirtualCard
+from tests.support.pcsc import READERS, PcscDaemon
 
 UID, OTHER_UID, NEW_UID = "04A1B2C3D4E5F6", "04FFEEDDCCBBAA", "0411223344556677"
 WITHIN = 30.0
@@ -106,7 +106,7 @@ async def test_a_card_on_the_desks_reader_pops_its_member_on_that_agents_console
     agent = ConsoleApp(desk_api.base, user="agent1", password=PASSWORD, clock=frozen,
                        tick_seconds=0, card_readers="auto")  # fmt: skip
     board = ConsoleApp(desk_api.base, user="boss", password=PASSWORD, clock=frozen, tick_seconds=0)
-    card = VirtualCard(pcscd.port, UID)
+    card = pcscd.card(0, UID)
     async with agent.run_test(size=(100, 30)) as pilot, board.run_test(size=(160, 48)) as boss:
         await wait_for(pilot, lambda: isinstance(agent.screen, DeskScreen) and agent.desk.connected)
         await wait_for(pilot, lambda: (agent.last_info or "").startswith("connected to pcscd"))
@@ -136,7 +136,7 @@ async def test_from_a_card_pop_the_agent_issues_reports_lost_and_replaces_in_a_k
 ) -> None:
     agent = ConsoleApp(desk_api.base, user="agent1", password=PASSWORD, clock=frozen,
                        tick_seconds=0, card_readers="auto")  # fmt: skip
-    card, new = VirtualCard(pcscd.port, UID), VirtualCard(pcscd.port + 1, NEW_UID)
+    card, new = pcscd.card(0, UID), pcscd.card(1, NEW_UID)
     crm = crm_of(desk_api)
     async with agent.run_test(size=(100, 30)) as pilot:
         await wait_for(pilot, lambda: (agent.last_info or "").startswith("connected to pcscd"))
@@ -168,12 +168,12 @@ async def test_from_a_card_pop_the_agent_issues_reports_lost_and_replaces_in_a_k
 def test_an_unknown_card_and_a_lost_card_pop_as_such(
     pcscd: PcscDaemon, desk_api: ThreadedApi, tapping: Heard
 ) -> None:
-    unknown = VirtualCard(pcscd.port, OTHER_UID).insert()
+    unknown = pcscd.card(0, OTHER_UID).insert()
     assert "unknown, no member, popped on 0 console(s)" in tapping.next_line(OTHER_UID)
     unknown.remove()
     bind_card(desk_api)
     desk_api.run(lambda: crm_of(desk_api).cards.report_lost("C-0001", actor="t"))
-    lost = VirtualCard(pcscd.port, UID).insert()
+    lost = pcscd.card(0, UID).insert()
     assert f"lost, member {desk_api.member_number}" in tapping.next_line(UID)
     lost.remove()
 
@@ -181,7 +181,7 @@ def test_an_unknown_card_and_a_lost_card_pop_as_such(
 def test_a_card_answering_6a81_is_reported_as_not_supporting_uid_and_not_popped(
     pcscd: PcscDaemon, desk_api: ThreadedApi, tapping: Heard
 ) -> None:
-    card = VirtualCard(pcscd.port, status="6A81").insert()
+    card = pcscd.card(0, status="6A81").insert()
     line = tapping.next_line("does not support UID")
     card.remove()
     assert "6A 81" in line and "nothing popped" in line
@@ -191,7 +191,7 @@ def test_a_card_answering_6a81_is_reported_as_not_supporting_uid_and_not_popped(
 
 
 def test_a_card_removed_while_it_is_read_pops_nothing(pcscd: PcscDaemon, heard: Heard) -> None:
-    card = VirtualCard(pcscd.port, UID, vanish=True).insert()
+    card = pcscd.card(0, UID, vanish=True).insert()
     gone = heard.next((CardGone, CardRead, CardUnsupported))
     card.remove()
     assert isinstance(gone, CardGone) and gone.reader == READERS[0]
@@ -199,8 +199,8 @@ def test_a_card_removed_while_it_is_read_pops_nothing(pcscd: PcscDaemon, heard: 
 
 
 def test_two_readers_with_a_card_each_report_both(pcscd: PcscDaemon, heard: Heard) -> None:
-    first = VirtualCard(pcscd.port, UID).insert()
-    second = VirtualCard(pcscd.port + 1, OTHER_UID).insert()
+    first = pcscd.card(0, UID).insert()
+    second = pcscd.card(1, OTHER_UID).insert()
     reads = {heard.next(CardRead), heard.next(CardRead)}
     first.remove()
     second.remove()
@@ -216,7 +216,7 @@ def test_pcscd_stopped_and_restarted_while_watching_is_said_and_reconnected(
     pcscd.start()
     ready = heard.next(ServiceReady)
     assert isinstance(ready, ServiceReady) and set(READERS) <= set(ready.readers)
-    card = VirtualCard(pcscd.port, UID).insert()
+    card = pcscd.card(0, UID).insert()
     read: WatchEvent = heard.next(CardRead)  # type: ignore[assignment]
     card.remove()
     assert read == CardRead(READERS[0], UID)

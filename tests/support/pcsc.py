@@ -135,6 +135,13 @@ class PcscDaemon:
         self.stop()
         shutil.rmtree(self.root, ignore_errors=True)
 
+    def card(
+        self, slot: int, uid: str = "", *, status: str = "9000", vanish: bool = False
+    ) -> VirtualCard:
+        """A virtual card for reader ``slot`` (0: ``Virtual PCD 00 00``, 1: ``… 00 01``)."""
+        return VirtualCard(self.port + slot, uid, status=status, vanish=vanish,
+                           reader=READERS[slot])  # fmt: skip
+
     def log(self) -> str:
         """pcscd's output so far."""
         path = self.root / "pcscd.log"
@@ -149,9 +156,17 @@ class VirtualCard:
     """
 
     def __init__(
-        self, port: int, uid: str = "", *, status: str = "9000", vanish: bool = False
+        self,
+        port: int,
+        uid: str = "",
+        *,
+        status: str = "9000",
+        vanish: bool = False,
+        reader: str | None = None,
     ) -> None:
         self.port, self.uid, self.status, self.vanish = port, uid, status, vanish
+        self.reader = reader
+        """The reader's name: ``remove`` then waits until pcscd reports it empty."""
         self.asked = threading.Event()
         self._socket: socket.socket | None = None
         self._thread: threading.Thread | None = None
@@ -175,6 +190,8 @@ class VirtualCard:
         if self._thread is not None:
             self._thread.join(timeout=10)
             self._thread = None
+        if self.reader is not None:
+            until_empty(self.reader)
 
     def answer(self, apdu: bytes) -> bytes:
         """The card's answer to a command APDU."""
@@ -200,6 +217,30 @@ class VirtualCard:
                 sock.sendall(struct.pack(">H", len(reply)) + reply)
 
 
+def until_empty(reader: str, within_ms: int = 30_000) -> None:
+    """Wait (on pcscd's own state-change wait) until ``reader`` holds no card.
+
+    vpcd notices a card gone only at pcscd's next presence poll: a card put back on the
+    same reader before that would look as if it had never left, so a test takes a card
+    off with this wait before the next one goes on.
+    """
+    from smartcard import scard
+
+    code, context = scard.SCardEstablishContext(scard.SCARD_SCOPE_USER)
+    assert code == scard.SCARD_S_SUCCESS, scard.SCardGetErrorMessage(code)
+    try:
+        state = scard.SCARD_STATE_UNAWARE
+        while True:
+            code, states = scard.SCardGetStatusChange(context, within_ms, [(reader, state)])
+            assert code == scard.SCARD_S_SUCCESS, f"{reader} still holds a card: {code:#x}"
+            [(_, state, _atr)] = states
+            if not state & scard.SCARD_STATE_PRESENT:
+                return
+            state &= ~scard.SCARD_STATE_CHANGED
+    finally:
+        scard.SCardReleaseContext(context)
+
+
 def _receive(sock: socket.socket) -> bytes | None:
     header = _exactly(sock, 2)
     if header is None:
@@ -217,4 +258,4 @@ def _exactly(sock: socket.socket, size: int) -> bytes | None:
     return data
 
 
-__all__ = ["ATR", "READERS", "SETUP_HINT", "PcscDaemon", "VirtualCard", "missing"]
+__all__ = ["ATR", "READERS", "SETUP_HINT", "PcscDaemon", "VirtualCard", "missing", "until_empty"]
