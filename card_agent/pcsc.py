@@ -113,7 +113,7 @@ class ReaderWatcher:
             if code != scard.SCARD_S_SUCCESS:
                 detail = scard.SCardGetErrorMessage(code).strip()
                 if said != detail:  # say it once, not at every retry
-                    self._report(ServiceLost(detail) if watched else ServiceAbsent(detail))
+                    self._say(ServiceLost(detail) if watched else ServiceAbsent(detail))
                     said = detail
                 self._stopping.wait(self._retry)
                 continue
@@ -137,21 +137,27 @@ class ReaderWatcher:
         _check("listing the readers", code)
         return list(readers)
 
+    def _say(self, event: WatchEvent) -> None:
+        """Hand ``event`` to ``report``; a failing report is logged, never ends the watch."""
+        try:
+            self._report(event)
+        except Exception:
+            log.exception("card readers: reporting %s failed", event)
+
     def _watch(self, context: int) -> None:
-        states: dict[str, int] = {}
         first = self._readers(context)
-        self._report(ServiceReady(tuple(first)))
+        self._say(ServiceReady(tuple(first)))
         states = dict.fromkeys(first, scard.SCARD_STATE_UNAWARE)
         pnp = scard.SCARD_STATE_UNAWARE
         while not self._stopping.is_set():
             readers = self._readers(context)
             for reader in [r for r in states if r not in readers]:
                 if states.pop(reader) & scard.SCARD_STATE_PRESENT:
-                    self._report(CardRemoved(reader))
-                self._report(ReaderRemoved(reader))
+                    self._say(CardRemoved(reader))
+                self._say(ReaderRemoved(reader))
             for reader in [r for r in readers if r not in states]:
                 states[reader] = scard.SCARD_STATE_UNAWARE
-                self._report(ReaderAdded(reader))
+                self._say(ReaderAdded(reader))
             asked = [(reader, state) for reader, state in states.items()] + [(PNP, pnp)]
             code, changed = scard.SCardGetStatusChange(context, self._wait_ms, asked)
             if code in (scard.SCARD_E_TIMEOUT, scard.SCARD_E_UNKNOWN_READER):
@@ -168,9 +174,9 @@ class ReaderWatcher:
         was = bool(before & scard.SCARD_STATE_PRESENT)
         now = bool(after & scard.SCARD_STATE_PRESENT) and not after & scard.SCARD_STATE_MUTE
         if now and not was:
-            self._report(read_uid(context, reader))
+            self._say(read_uid(context, reader))
         elif was and not now:
-            self._report(CardRemoved(reader))
+            self._say(CardRemoved(reader))
 
 
 __all__ = ["GET_UID", "PcscError", "ReaderWatcher", "read_uid"]
