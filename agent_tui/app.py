@@ -18,6 +18,8 @@ from textual.app import App
 
 from agent_tui.board_state import BoardState
 from agent_tui.campaign_client import CampaignClient
+from agent_tui.card_client import CardClient
+from agent_tui.card_desk import CardDesk
 from agent_tui.client import ApiFailure, CallControlClient, DeskClient, Session
 from agent_tui.context import Clock, ConsoleContext
 from agent_tui.desk_state import DeskState
@@ -61,6 +63,7 @@ class ConsoleApp(App[None]):
         password: str | None = None,
         clock: Clock = utcnow,
         tick_seconds: float = 1.0,
+        card_readers: str = "off",
     ) -> None:
         super().__init__()
         self.client = DeskClient(url)
@@ -76,6 +79,11 @@ class ConsoleApp(App[None]):
         self.last_error: str | None = None
         self.last_info: str | None = None
         self._looked_up: set[str] = set()
+        self.card_readers = card_readers
+        """``auto``: watch this desk's card readers after login ([cards] readers)."""
+        self.cards = CardDesk(
+            self, CardClient(self.client), info=self.show_info, error=self.show_error
+        )
 
     @property
     def session(self) -> Session:
@@ -101,6 +109,8 @@ class ConsoleApp(App[None]):
         self.board = BoardState(day_start=_day_start(self.clock()))
         self._start_feed()
         self.switch_screen(WallBoardScreen() if session.supervisor else DeskScreen())
+        if self.card_readers == "auto" and (why_not := self.cards.watch_readers()):
+            self.show_info(why_not)
 
     def resume_session(self, session: Session) -> None:
         """Logged in again after the session ended: a new feed, the same screens and calls."""
@@ -123,6 +133,9 @@ class ConsoleApp(App[None]):
     @on(LiveFeed.Pushed)
     def _pushed(self, event: LiveFeed.Pushed) -> None:
         """One push: update both states, then let the screens redraw what it changed."""
+        call = self.desk.call
+        if self.cards.takes(event.message, call.member_number if call is not None else None):
+            return  # a card pop: the card pop screen, never a call
         self.desk.apply(event.message)
         self.board.apply(event.message, self.clock())
         self.look_up_unpopped()
@@ -229,6 +242,7 @@ class ConsoleApp(App[None]):
 
     async def on_unmount(self) -> None:
         """Close the HTTP session when the app ends (the token is forgotten)."""
+        self.cards.stop_watching()
         await self.client.close()
 
     async def action_quit(self) -> None:

@@ -23,6 +23,7 @@ from crm_core.member360.service import Member360Service
 from crm_core.members.cards import CardService
 from crm_core.members.directory import PhoneDirectory
 from crm_core.members.services import MemberService
+from crm_core.members.taps import CardTaps
 from crm_core.orders.services import OrderService
 from crm_core.queue_log.services import QueueLogStore
 from crm_core.recording_index.services import RecordingIndex
@@ -69,6 +70,7 @@ class Crm:
     approvals: PointsApprovals
     access_audit: AccessAudit
     leases: NodeLeases
+    taps: CardTaps
 
     def set_clock(self, clock: Clock) -> Clock:
         """Make every service read time from ``clock``; returns the clock it replaces."""
@@ -78,6 +80,7 @@ class Crm:
             self.activities, self.knowledge, self.member360, self.questionnaires,
             self.survey_responses, self.supervisor_audit, self.recordings, self.selfservice,
             self.campaigns, self.queue_log, self.approvals, self.access_audit, self.leases,
+            self.taps,
         ):  # fmt: skip
             service.clock = clock
         self.service_desk.set_clock(clock)
@@ -102,6 +105,7 @@ def build_crm(
     clock: Clock = utcnow,
     echo: bool = False,
     points_limits: PointsLimits | None = None,
+    card_tap_window: timedelta = timedelta(minutes=5),
 ) -> Crm:
     """All CRM services over the database at ``database_url``."""
     db = Database(database_url, echo=echo)
@@ -140,7 +144,14 @@ def build_crm(
         ),
         campaigns=CampaignService(db=db, default_region=default_region, clock=clock),
         queue_log=QueueLogStore(db=db, clock=clock),
-        approvals=PointsApprovals(db=db, points=points, limits=points_limits, clock=clock),
+        approvals=PointsApprovals(
+            db=db,
+            points=points,
+            limits=points_limits,
+            card_tap_window=card_tap_window,
+            clock=clock,
+        ),
         access_audit=access_audit,
         leases=NodeLeases(db=db, clock=clock),
+        taps=CardTaps(db=db, clock=clock),
     )

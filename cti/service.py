@@ -31,6 +31,10 @@ from cti.call_log.http import CALL_LOG_ROUTES
 from cti.calls import plugin as calls_plugin
 from cti.cluster.node import ClusterNode
 from cti.cluster.topology import check_topology
+from cti.cards import plugin as cards_plugin
+from cti.cards.http import card_routes
+from cti.cards.notifier import CardNotifier
+from cti.cards.services import CardDesk
 from cti.crm import plugin as crm_plugin
 from cti.dialer import plugin as dialer_plugin
 from cti.http.app import build_app, start_site
@@ -45,6 +49,7 @@ from cti.model import CallCentreModel
 from cti.recordings import plugin as recordings_plugin
 from cti.screen_pop import plugin as screen_pop_plugin
 from cti.screen_pop.http import CallPops, screen_pop_routes
+from cti.screen_pop.lookup import member_summary
 from cti.settings import Settings
 from cti.statistics import plugin as statistics_plugin
 from cti.supervisor import plugin as supervisor_plugin
@@ -64,6 +69,7 @@ def crm_for(settings: Settings) -> Crm:
         hashing=settings.logins.hashing(),
         echo=settings.database.echo,
         points_limits=settings.points.limits(),
+        card_tap_window=timedelta(minutes=settings.cards.tap_verifies_minutes),
     )
 
 
@@ -83,8 +89,14 @@ def make_app(
 ) -> web.Application:
     """The API without telephony: the routes that need only the CRM (members, points,
     notes, requests, knowledge, surveys, dispositions, call records, call-backs); the
-    live-state, agent and call-pop routes too when given, and any other ``routes``."""
-    routes = crm_plugin.ROUTES + CALL_LOG_ROUTES + IVR_ROUTES + routes
+    live-state, agent and call-pop routes too when given, and any other ``routes``; the
+    card routes (a card pop needs no telephony)."""
+    hub = hub or WebSocketHub(
+        authenticate=crm.users.authenticate, queue_size=ws_queue_size, heartbeat=ws_heartbeat,
+        auth_timeout=ws_auth_timeout, recheck=ws_recheck,
+    )  # fmt: skip
+    cards = CardDesk(crm=crm, notifier=CardNotifier(hub=hub), summaries=member_summary)
+    routes = crm_plugin.ROUTES + CALL_LOG_ROUTES + IVR_ROUTES + card_routes(cards) + routes
     routes += live_routes(live_state) if live_state is not None else ()
     routes += agent_routes(agents) if agents is not None else ()
     routes += screen_pop_routes(pops) if pops is not None else ()
@@ -151,6 +163,7 @@ class CtiService:
         crm_plugin.load(wiring)
         self.dialer = dialer_plugin.load(wiring, recorder=self.recorder)
         self.agents.on_wrapped_up(self.dialer.end_wrapup)  # a seated agent's disposition
+        self.cards = cards_plugin.load(wiring, summaries=member_summary)
 
         self.app: web.Application = build_app(
             crm=self.crm, routes=tuple(wiring.routes), hub=hub,

@@ -472,6 +472,26 @@ class NatsSettings(_Section):
         return [url for url in self.url.split(",") if url]
 
 
+CardReaders = Literal["auto", "off"]
+
+
+class CardsSettings(_Section):
+    """Member-card readers at desks and service counters (docs/cards.md)."""
+
+    readers: CardReaders = Field(
+        "auto",
+        description="auto: the console watches the desk's PC/SC readers itself when pyscard "
+        "is installed; off: it never does (run 'ctidesk cards watch' instead, or no readers).",
+    )
+    tap_verifies_minutes: int = Field(
+        5,
+        ge=0,
+        le=60,
+        description="Minutes a member's active card tapped at an operator's desk verifies the "
+        "member for that operator's redemptions (0: taps never verify).",
+    )
+
+
 class LoginSettings(_Section):
     """Login throttling, token idle time, password-hashing threads, member-read rate."""
 
@@ -624,6 +644,7 @@ class Settings(_Section):
     )
     node: NodeSettings = Field(default_factory=NodeSettings, description="This node's roles.")
     nats: NatsSettings = Field(default_factory=NatsSettings, description="The bus between nodes.")
+    cards: CardsSettings = Field(default_factory=CardsSettings, description="Member-card readers.")
 
     _sources: dict[str, str] = PrivateAttr(default_factory=dict)
 

@@ -31,7 +31,7 @@ section "lint-imports"
 section "pytest (no servers) $*"
 # `python -m pytest` puts the repo root on sys.path, so tests can import tests.support.*
 status=0
-"$BIN/python" -m pytest -m "not asterisk and not postgres and not tmux and not nats" "$@" || status=$?
+"$BIN/python" -m pytest -m "not asterisk and not postgres and not tmux and not nats and not pcsc" "$@" || status=$?
 if [ "$status" -eq 5 ]; then
     printf '\nFAIL: pytest collected no tests (exit code 5); a test run must run tests.\n' >&2
     exit 1

@@ -5,6 +5,7 @@
 #   scripts/setup.sh --with-postgres   ... and the PostgreSQL server binaries (Debian package)
 #   scripts/setup.sh --with-asterisk   ... and mmdebstrap, which builds the Asterisk sandbox tree
 #   scripts/setup.sh --with-nats       ... and nats-server, the bus between service nodes (Debian package)
+#   scripts/setup.sh --with-cards      ... and pcscd, the vpcd virtual reader, and what pyscard builds with
 #
 # Installing system packages (apt-get) needs root; without root the script says what to install.
 # The tests start their own throwaway PostgreSQL server (tests/support/postgres.py); the default
@@ -26,11 +27,13 @@ usage() {
 with_postgres=0
 with_asterisk=0
 with_nats=0
+with_cards=0
 for arg in "$@"; do
     case "$arg" in
         --with-postgres) with_postgres=1 ;;
         --with-asterisk) with_asterisk=1 ;;
         --with-nats) with_nats=1 ;;
+        --with-cards) with_cards=1 ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $arg" ;;
     esac
@@ -105,15 +108,6 @@ else
     rm -f "$STAMP"
 fi
 
-# ---------------------------------------------------------------------------- project + dev tools
-if [ -f "$STAMP" ] && [ "$STAMP" -nt "$ROOT/pyproject.toml" ]; then
-    log "ctidesk already installed in .venv (pyproject.toml unchanged since)"
-else
-    log "pip install -e '.[dev]' into .venv"
-    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "$ROOT[dev]" </dev/null
-    touch "$STAMP"
-fi
-
 # ---------------------------------------------------------------------------- PostgreSQL
 if [ "$with_postgres" -eq 1 ]; then
     if compgen -G '/usr/lib/postgresql/*/bin/initdb' >/dev/null; then
@@ -178,6 +172,33 @@ if [ "$with_nats" -eq 1 ]; then
     else
         die "nats-server missing; as root run: apt-get install -y nats-server"
     fi
+fi
+
+# ---------------------------------------------------------------------------- card readers
+# The member-card watcher reads readers through pcscd (PC/SC) with pyscard; the tests drive it
+# with the vsmartcard virtual reader (vpcd), a pcscd driver a card program connects to by TCP.
+# pyscard is built from source, which needs the PC/SC headers and swig.
+if [ "$with_cards" -eq 1 ]; then
+    if command -v pcscd >/dev/null && [ -e /usr/lib/pcsc/drivers/serial/libifdvpcd.so ] \
+        && [ -e /usr/include/PCSC/winscard.h ] && command -v swig >/dev/null; then
+        log "pcscd, vpcd, the PC/SC headers and swig present"
+    else
+        apt_install pcscd vsmartcard-vpcd libpcsclite-dev swig
+    fi
+fi
+
+# The project is installed last: the dev extra's pyscard builds against the card section's headers.
+# ---------------------------------------------------------------------------- project + dev tools
+if [ -f "$STAMP" ] && [ "$STAMP" -nt "$ROOT/pyproject.toml" ]; then
+    log "ctidesk already installed in .venv (pyproject.toml unchanged since)"
+else
+    # the dev extra holds pyscard (the card-reader tests), built from source against PC/SC
+    if [ ! -e /usr/include/PCSC/winscard.h ] || ! command -v swig >/dev/null; then
+        die "pyscard (in the dev extra) builds against the PC/SC headers with swig: run scripts/setup.sh --with-cards (as root), or apt-get install -y libpcsclite-dev swig"
+    fi
+    log "pip install -e '.[dev]' into .venv"
+    "$VENV/bin/python" -m pip install -q --disable-pip-version-check -e "$ROOT[dev]" </dev/null
+    touch "$STAMP"
 fi
 
 log "done"

@@ -6,8 +6,8 @@ started once per session, when a test first asks for one, and stopped by pid.
 
 Tests that need a server get its marker from the fixtures they use (see
 ``pytest_collection_modifyitems``), so
-``-m "not asterisk and not postgres and not tmux and not nats"`` selects the tests that run
-without root and without servers.
+``-m "not asterisk and not postgres and not tmux and not nats and not pcsc"`` selects the
+tests that run without root and without servers.
 """
 
 from __future__ import annotations
@@ -38,13 +38,14 @@ MARKER_FIXTURES = {
     "postgres": frozenset({"postgres"}),
     "tmux": frozenset({"tmux"}),
     "nats": frozenset({"nats"}),
+    "pcsc": frozenset({"pcscd"}),
 }
 
 
-#: Markers of servers one machine runs once (one sandbox tree, one tmux server): under
-#: pytest-xdist their tests share a worker (``--dist loadgroup``), which starts the server
-#: once; PostgreSQL is started per worker on a port of its own.
-ONE_PER_MACHINE = ("asterisk", "tmux")
+#: Markers of servers one machine runs once (one sandbox tree, one tmux server, the PC/SC
+#: stack): under pytest-xdist their tests share a worker (``--dist loadgroup``), which
+#: starts the server once; PostgreSQL and nats-server start per worker on ports of their own.
+ONE_PER_MACHINE = ("asterisk", "tmux", "pcsc")
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks

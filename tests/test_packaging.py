@@ -19,7 +19,7 @@ from pathlib import Path
 
 from tests.support.paths import ROOT
 
-PACKAGES = ("cti", "crm_core", "agent_tui", "ivr", "recordings")
+PACKAGES = ("cti", "crm_core", "agent_tui", "ivr", "recordings", "card_agent")
 NOT_COPIED = shutil.ignore_patterns(
     ".git", ".venv", "var", "build", "dist", "*.egg-info", "__pycache__", ".*_cache", ".hypothesis"
 )

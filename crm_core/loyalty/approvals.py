@@ -45,6 +45,7 @@ from crm_core.loyalty.requests import PostingRequest
 from crm_core.loyalty.schemas import ApprovalView, ChangeOutcome
 from crm_core.loyalty.services import Clock, PointsService
 from crm_core.members.models import Member
+from crm_core.members.taps import card_tap_verifies
 from crm_core.selfservice.models import IvrCallIdentity
 from crm_core.staff.models import User
 from crm_core.supervision.models import SupervisorAction
@@ -71,19 +72,45 @@ class ChangeRequest:
 
 
 def _verification(
-    session: Session, member_id: int, call_linked_id: str | None
+    session: Session,
+    member_id: int,
+    call_linked_id: str | None,
+    *,
+    operator: str,
+    now: datetime,
+    card_tap_window: timedelta,
 ) -> Verification | None:
-    """How the member proved who they are on the call (the hook for card taps, issue 16)."""
-    if not call_linked_id:
-        return None
-    pin = session.scalar(
-        select(IvrCallIdentity.id).where(
-            IvrCallIdentity.call_linked_id == call_linked_id,
-            IvrCallIdentity.member_id == member_id,
-            IvrCallIdentity.method == "pin",
+    """How the member proved who they are: a PIN typed in the IVR on the call, or their
+    active card tapped at the operator's desk within ``card_tap_window``."""
+    if call_linked_id:
+        pin = session.scalar(
+            select(IvrCallIdentity.id).where(
+                IvrCallIdentity.call_linked_id == call_linked_id,
+                IvrCallIdentity.member_id == member_id,
+                IvrCallIdentity.method == "pin",
+            )
         )
+        if pin is not None:
+            return Verification.IVR_PIN
+    tapped = card_tap_verifies(
+        session, member_id=member_id, operator=operator, now=now, window=card_tap_window
     )
-    return Verification.IVR_PIN if pin is not None else None
+    return Verification.CARD_TAP if tapped else None
+
+
+def _as_first_asked(request: PostingRequest, first_hash: str | None) -> PostingRequest:
+    """The replay of a request under the verification it was first asked with.
+
+    A card tap verifies for a few minutes only: a retry after that must still replay the
+    change (same key, same content), not conflict with it.
+    """
+    if first_hash is None or request.content_hash() == first_hash:
+        return request
+    for verification in (None, *Verification):
+        candidate = replace(request, verification=verification)
+        if candidate.content_hash() == first_hash:
+            return candidate
+    return request
 
 
 def _done_today(session: Session, operator: str, operation: Operation, now: datetime) -> int:
@@ -147,11 +174,14 @@ class PointsApprovals:
         db: Database,
         points: PointsService,
         limits: PointsLimits | None = None,
+        card_tap_window: timedelta = timedelta(minutes=5),
         clock: Clock = utcnow,
     ) -> None:
         self._db = db
         self._points = points
         self.limits = limits or PointsLimits()
+        self.card_tap_window = card_tap_window
+        """How long a card tap at an operator's desk verifies the member for redemptions."""
         self.clock = clock
 
     async def request(self, change: ChangeRequest, *, limited: bool) -> ChangeOutcome:
@@ -186,14 +216,20 @@ class PointsApprovals:
     ) -> ChangeOutcome:
         run = StatementRunner.of(session)
         account = ledger.lock_account(run, request.member_number, request.idempotency_key)
-        verification = _verification(session, account.member_id, change.call_linked_id)
+        now = self.clock()
+        verification = _verification(
+            session, account.member_id, change.call_linked_id,
+            operator=change.operator, now=now, card_tap_window=self.card_tap_window,
+        )  # fmt: skip
         request = replace(request, verification=verification)
         if account.seen_hash is not None:  # posted before: the ledger replays it
+            request = _as_first_asked(request, account.seen_hash)
             return ChangeOutcome(posting=self._points.post_in(session, request))
         waiting = session.scalar(
             select(PointsApproval).where(PointsApproval.idempotency_key == request.idempotency_key)
         )
         if waiting is not None:
+            request = _as_first_asked(request, waiting.request_hash)
             if waiting.request_hash != request.content_hash():
                 raise IdempotencyConflictError(
                     f"idempotency key {change.idempotency_key!r} was already used "
@@ -201,7 +237,6 @@ class PointsApprovals:
                     idempotency_key=change.idempotency_key,
                 )
             return ChangeOutcome(approval=_view(waiting, account.member_number), replayed=True)
-        now = self.clock()
         ledger.expire_overdue(run, account, as_of=now)
         if account.valid < -request.points:  # refused now rather than kept to fail later
             raise InsufficientPointsError(

@@ -48,7 +48,7 @@ class Verification(enum.StrEnum):
     """How the member asking to spend points proved who they are, before an agent posts it."""
 
     IVR_PIN = "ivr_pin"  # the caller typed the PIN in the IVR on this call
-    # Card taps at a service counter (issue 16) add their source here.
+    CARD_TAP = "card_tap"  # the member's active card was tapped at the operator's desk just now
 
 
 class ApprovalStatus(enum.StrEnum):

@@ -55,7 +55,8 @@ def chip_uid(raw: str) -> str:
     return value
 
 
-def _view(session: Session, card: MemberCard) -> CardView:
+def card_view(session: Session, card: MemberCard) -> CardView:
+    """The card as the services return it: its owner and successor by number."""
     member_number = (
         session.scalar(select(Member.number).where(Member.id == card.member_id))
         if card.member_id
@@ -156,7 +157,7 @@ class CardService:
         number, uid = card_number(number), chip_uid(uid)
 
         def work(session: Session) -> CardView:
-            return _view(session, _issue(session, number, uid, card_type, actor, self.clock()))
+            return card_view(session, _issue(session, number, uid, card_type, actor, self.clock()))
 
         return await self._db.run_write(work)
 
@@ -171,7 +172,7 @@ class CardService:
             card.member_id = member.id
             card.bound_at = now = self.clock()
             _set_status(session, card, CardStatus.ACTIVE, actor=actor, at=now)
-            return _view(session, card)
+            return card_view(session, card)
 
         return await self._db.run_write(work)
 
@@ -217,7 +218,7 @@ class CardService:
         card = _load(session, card_no)
         _require(card, allowed, verb)
         _set_status(session, card, to, actor=actor, note=note, at=self.clock())
-        return _view(session, card)
+        return card_view(session, card)
 
     async def replace(
         self, old_number: str, new_number: str, new_uid: str, *, actor: str
@@ -253,7 +254,7 @@ class CardService:
                 at=now,
                 note=f"replaced by {new.card_number}",
             )
-            return _view(session, new)
+            return card_view(session, new)
 
         return await self._db.run_write(work)
 
@@ -270,7 +271,7 @@ class CardService:
             card = (await session.scalars(select(MemberCard).where(condition))).one_or_none()
             if card is None:
                 raise NotFoundError("no such card", card_number=number, chip_uid=uid)
-            return await session.run_sync(_view, card)
+            return await session.run_sync(card_view, card)
 
     async def member_for_card(self, *, number: str | None = None, uid: str | None = None) -> str:
         """The member number an *active* card identifies; other statuses are refused."""
@@ -299,7 +300,7 @@ class CardService:
                     .order_by(MemberCard.issued_at.desc(), MemberCard.id.desc())
                 )
             ).all()
-            return [await session.run_sync(_view, card) for card in cards]
+            return [await session.run_sync(card_view, card) for card in cards]
 
 
-__all__ = ["CardNotUsableError", "CardService", "DuplicateCardError"]
+__all__ = ["CardNotUsableError", "CardService", "DuplicateCardError", "card_view", "chip_uid"]

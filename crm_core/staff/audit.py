@@ -28,6 +28,8 @@ class AccessAction(enum.StrEnum):
     RECORDING_PLAYED = "recording-played"
     LEGAL_HOLD_SET = "legal-hold-set"
     LEGAL_HOLD_RELEASED = "legal-hold-released"
+    CARD_TAPPED = "card-tapped"
+    """A member card (or an unknown chip) was tapped on a reader at the actor's desk."""
 
 
 @dataclass(frozen=True)

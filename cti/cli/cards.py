@@ -2,16 +2,21 @@
 
 from __future__ import annotations
 
+import os
+import threading
 from typing import Annotated
 
 import typer
+from rich.markup import escape
 from rich.table import Table
 
 from crm_core.members.schemas import CardView
-from cti.cli.common import console, fail, run_with_crm
+from cti.cli.common import app_context, console, fail, read_secret, run_with_crm
+from cti.cli.tui import PASSWORD_ENV
 
 app = typer.Typer(
-    help="Member cards: issue, bind, lost, replace, cancel, show.", no_args_is_help=True
+    help="Member cards: issue, bind, lost, replace, cancel, show; watch a desk's readers.",
+    no_args_is_help=True,
 )
 
 Actor = Annotated[str, typer.Option("--actor", "-a", help="Who does this (login).")]
@@ -124,3 +129,40 @@ def cards_of(ctx: typer.Context, member: str) -> None:
             f"{card.status_changed_at:%Y-%m-%d}",
         )
     console.print(table)
+
+
+@app.command("watch")
+def watch(
+    ctx: typer.Context,
+    user: Annotated[str, typer.Option("--user", "-u", help="Login of the desk's user.")],
+    url: Annotated[
+        str | None,
+        typer.Option("--url", help="The service's address (default: from the settings)."),
+    ] = None,
+) -> None:
+    """Watch this desk's card readers: each card tapped pops its member on USER's consoles.
+
+    Needs pcscd and pyscard (scripts/setup.sh --with-cards). The password comes from
+    CTIDESK_CONSOLE_PASSWORD, else it is asked for. Stops with Ctrl-C.
+    """
+    try:
+        from card_agent.api import CardApi, TapRefused
+        from card_agent.watch import watcher_for
+    except ImportError as error:  # pyscard is the optional 'cards' extra
+        fail(f"the card watcher needs pyscard (pip install 'ctidesk[cards]'): {error}")
+    api_settings = app_context(ctx).settings.api
+    address = url or f"http://{api_settings.host}:{api_settings.port}"
+    password = os.environ.pop(PASSWORD_ENV, None) or read_secret("Password", confirm=False)
+    api = CardApi(address, user, password)
+    try:
+        api.log_in()
+    except TapRefused as error:
+        fail(f"cannot log in as {user}: {error}")
+    console.print(f"watching the card readers for {escape(user)} at {escape(address)}")
+    watcher = watcher_for(api, lambda line: console.print(escape(line))).start()
+    try:
+        threading.Event().wait()
+    except KeyboardInterrupt:
+        pass
+    finally:
+        watcher.stop()

@@ -27,6 +27,8 @@ def console(
     """
     from agent_tui.app import ConsoleApp
 
-    api = app_context(ctx).settings.api
+    settings = app_context(ctx).settings
+    api = settings.api
     address = url or f"http://{api.host}:{api.port}"
-    ConsoleApp(address, user=user, password=os.environ.pop(PASSWORD_ENV, None)).run()
+    password = os.environ.pop(PASSWORD_ENV, None)
+    ConsoleApp(address, user=user, password=password, card_readers=settings.cards.readers).run()

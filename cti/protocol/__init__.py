@@ -18,6 +18,7 @@ from cti.protocol.campaigns import (
     PreviewOffer,
     PreviewSkipped,
 )
+from cti.protocol.cards import CHIP_UID, CardOfUid, CardTapped
 from cti.protocol.codec import JsonObject, ProtocolError, decode, encode, to_jsonable
 from cti.protocol.member import (
     AssetOwned,
@@ -46,6 +47,7 @@ from cti.protocol.messages import (
     CampaignUpdate,
     Message,
     Notice,
+    PopCard,
     QueueUpdate,
     ScreenPop,
     SessionReady,
@@ -91,6 +93,7 @@ from cti.protocol.shapes import (
 from cti.protocol.stats import StatsAgentReport, StatsAgentRow, StatsQueueReport, StatsQueueRow
 
 __all__ = [
+    "CHIP_UID",
     "CLOSE_TOO_SLOW",
     "CLOSE_UNAUTHORIZED",
     "MESSAGE_TYPES",
@@ -115,6 +118,8 @@ __all__ = [
     "CampaignInfo",
     "CampaignUpdate",
     "CardHeld",
+    "CardOfUid",
+    "CardTapped",
     "DoNotCallEntry",
     "ErrorBody",
     "ExpiringPoints",
@@ -138,6 +143,7 @@ __all__ = [
     "PointsBalance",
     "PointsChange",
     "PointsLedger",
+    "PopCard",
     "PreviewDialled",
     "PreviewLead",
     "PreviewOffer",

@@ -44,6 +44,23 @@ def parse_time(text: str) -> datetime:
 
 
 @dataclass(frozen=True)
+class PopCard:
+    """The card a card pop is about: the chip UID read, where, and what the CRM knows of it.
+
+    ``status`` is the card's (``active``, ``issued``, ``lost``, ``replaced``,
+    ``cancelled``) or ``unknown`` for a UID no card has; ``warning`` says, in words, why the
+    agent must not take the card as the member's (every status but ``active``).
+    """
+
+    uid: str
+    reader: str
+    status: str
+    card_number: str | None = None
+    replaced_by: str | None = None
+    warning: str | None = None
+
+
+@dataclass(frozen=True)
 class ScreenPop:
     """A call ringing at the agent: who calls, on which number, and the member if known.
 
@@ -53,6 +70,11 @@ class ScreenPop:
     ``identified_in_ivr`` a member the IVR took the caller to be from their number and
     the member number's last digits, which proves nothing (never both). Either pops as
     that member.
+
+    ``source`` is ``call`` for a ringing call and ``card`` for a member card tapped on a
+    reader at the agent's desk: ``card`` then names the card and the reader, ``call_id``
+    and ``caller`` are empty and ``member`` is the card's member (a lost, replaced or
+    cancelled card still names it, with a warning).
     """
 
     type: ClassVar[str] = "screen_pop"
@@ -70,6 +92,10 @@ class ScreenPop:
     identified_in_ivr: bool = False
     """The IVR identified ``member`` by caller number and the member number's last digits:
     not verified (anyone who knows the number and shows the caller ID gets that far)."""
+    source: str = "call"
+    """``call`` or ``card`` (a card tapped at the desk)."""
+    card: PopCard | None = None
+    """The tapped card of a ``card`` pop."""
 
 
 @dataclass(frozen=True)
@@ -302,6 +328,7 @@ __all__ = [
     "CampaignUpdate",
     "Message",
     "Notice",
+    "PopCard",
     "QueueUpdate",
     "ScreenPop",
     "SessionReady",

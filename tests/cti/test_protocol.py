@@ -17,6 +17,7 @@ from cti.protocol import (
     CampaignUpdate,
     Message,
     Notice,
+    PopCard,
     ProtocolError,
     QueueUpdate,
     ScreenPop,
@@ -32,6 +33,9 @@ EXAMPLES: list[Message] = [
     ScreenPop("1700000000.1", "13812345678", "4008001234", "电台", "sales",
               member_summary(valid_points=1200)),
     ScreenPop("1700000000.2", "+14155550100", None, None, None, None),
+    ScreenPop("", "", None, None, None, member_summary(valid_points=80), direction="counter",
+              source="card", card=PopCard("04A1B2C3D4E5F6", "Virtual PCD 00 00", "lost",
+                                          "C-1", warning="card C-1 is lost: do not accept it")),
     AgentState("agent7", "paused", "2026-03-02T09:00:00Z", reason="lunch", queues=["sales"]),
     AgentState("agent8", "ready", "2026-03-02T09:00:00Z"),
     CallUpdate("1700000000.1", "answered", "13812345678", "2026-03-02T09:00:05Z", "sales",
@@ -71,8 +75,17 @@ def test_the_screen_pop_carries_the_fields_consoles_read() -> None:
     assert list(data) == [
         "type", "call_id", "caller", "did", "inbound_media", "queue", "member",
         "direction", "transferred_by", "note", "verified_in_ivr", "identified_in_ivr",
+        "source", "card",
     ]  # fmt: skip
+    assert (data["source"], data["card"]) == ("call", None)
     assert "李娜" in to_json(EXAMPLES[0])
+
+
+def test_a_pop_from_an_older_service_without_source_is_a_call_pop() -> None:
+    data = json.loads(to_json(EXAMPLES[0]))
+    del data["source"], data["card"]
+    pop = from_json(json.dumps(data))
+    assert isinstance(pop, ScreenPop) and (pop.source, pop.card) == ("call", None)
 
 
 def test_unknown_keys_are_ignored_for_newer_services() -> None:
