@@ -29,12 +29,12 @@ from cti.bus.wiring import Running, Wiring
 from cti.call_log import plugin as call_log_plugin
 from cti.call_log.http import CALL_LOG_ROUTES
 from cti.calls import plugin as calls_plugin
-from cti.cluster.node import ClusterNode
-from cti.cluster.topology import check_topology
 from cti.cards import plugin as cards_plugin
 from cti.cards.http import card_routes
 from cti.cards.notifier import CardNotifier
 from cti.cards.services import CardDesk
+from cti.cluster.node import ClusterNode
+from cti.cluster.topology import check_topology
 from cti.crm import plugin as crm_plugin
 from cti.dialer import plugin as dialer_plugin
 from cti.http.app import build_app, start_site
