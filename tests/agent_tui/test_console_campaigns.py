@@ -110,9 +110,9 @@ async def test_a_campaign_call_shows_its_script_and_the_wrap_up_offers_its_codes
 ) -> None:
     async with console_for(desk_api, "agent1", PASSWORD).run_test(size=(120, 40)) as pilot:
         app = await talking_to_a_lead(pilot, desk_api)
-        pop = text_of(app, "#pop")
-        assert "CAMPAIGN" in pop and SCRIPT[:10] in pop and "李娜" in pop
-        assert "SALE Sale" in pop
+        pop, script = text_of(app, "#pop"), text_of(app, "#panel-script")
+        assert "CAMPAIGN" in pop and SCRIPT[:10] in script and "李娜" in pop
+        assert "SALE Sale" in script
         call = app.desk.call
         assert call is not None and call.campaign is not None and call.talking
         desk_api.push(
