@@ -157,7 +157,7 @@ async def test_the_preview_screen_shows_the_lead_and_a_skip_gives_it_back(
         screen = app.screen
         assert isinstance(screen, PreviewScreen) and screen.lead is not None
         shown = str(screen.query_one("#preview-lead").render())
-        assert "生日关怀" in shown and "李娜" in shown and "Points: valid" in shown
+        assert "生日关怀" in shown and "李娜" in shown and "Points: 1,200 valid" in shown
         await pilot.press("s")
         await wait_for(pilot, lambda: screen.lead is None)
         assert app.last_info == f"Skipped +86{MEMBER_PHONE} (later)"
