@@ -26,7 +26,7 @@ from agent_tui.screens.base import FramedScreen
 from agent_tui.screens.desk import DeskScreen
 from agent_tui.screens.login import LoginScreen
 from agent_tui.screens.wallboard import WallBoardScreen
-from cti.protocol import Message
+from cti.protocol import BoardThresholds, Message
 
 
 def utcnow() -> datetime:
@@ -61,8 +61,10 @@ class ConsoleApp(App[None]):
         password: str | None = None,
         clock: Clock = utcnow,
         tick_seconds: float = 1.0,
+        thresholds: BoardThresholds | None = None,
     ) -> None:
         super().__init__()
+        self.thresholds = thresholds or BoardThresholds()
         self.client = DeskClient(url)
         self.calls = CallControlClient(self.client)
         self.campaigns = CampaignClient(self.client)

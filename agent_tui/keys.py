@@ -14,12 +14,12 @@ from typing import Literal, Protocol
 
 Group = Literal["call", "record", "agent", "desk", "view", "supervise"]
 GROUP_TITLES: dict[str, str] = {
+    "supervise": "Supervise",
     "call": "Call",
     "record": "Member record",
     "agent": "Agent",
     "desk": "Desk",
     "view": "Panels",
-    "supervise": "Supervise",
 }
 """Each group's title in the full key list, in the key bar's order."""
 KEY_NAMES = {"question_mark": "?", "tab": "Tab", "slash": "/"}
@@ -187,6 +187,7 @@ BOARD_KEYS: tuple[KeyAction, ...] = (
     KeyAction("Z", "force_pause", "pause", "Pause agent", "supervise"),
     KeyAction("N", "notice", "notice", "Notice", "supervise"),
     KeyAction("C", "call_back", "call back", "Call back", "supervise"),
+    KeyAction("o", "order", "order", "Order agents and calls", "desk"),
     KeyAction("a", "desk", "desk", "My desk", "desk"),
     KeyAction("question_mark", "keys", "keys", "All keys", "desk"),
     KeyAction("q", "app.quit", "quit", "Quit", "desk"),

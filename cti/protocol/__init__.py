@@ -88,6 +88,7 @@ from cti.protocol.shapes import (
     SurveyResult,
     WrapUpCodes,
 )
+from cti.protocol.thresholds import BoardThresholds, QueueThresholds
 
 __all__ = [
     "CLOSE_TOO_SLOW",
@@ -101,6 +102,7 @@ __all__ = [
     "ArticleText",
     "AssetOwned",
     "Authenticate",
+    "BoardThresholds",
     "CallList",
     "CallNote",
     "CallRequest",
@@ -145,6 +147,7 @@ __all__ = [
     "ProtocolError",
     "QueueChange",
     "QueueList",
+    "QueueThresholds",
     "QueueUpdate",
     "RecentCall",
     "RequestOpened",

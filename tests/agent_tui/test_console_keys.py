@@ -36,7 +36,7 @@ def test_every_binding_has_exactly_one_entry_and_every_entry_an_action(
 def test_the_wall_boards_key_line_names_every_key() -> None:
     assert key_line(BOARD_KEYS) == (
         "l listen  W whisper  B barge  R release  I intercept  S sign out  "
-        "Z pause  N notice  C call back  a desk  ? keys  q quit"
+        "Z pause  N notice  C call back  o order  a desk  ? keys  q quit"
     )
 
 
