@@ -214,6 +214,11 @@ class BoardState:
             self._count(started, update.queue, wait, answered=False, abandoned=True, agent=None)
             self.abandoned.append(Abandoned(now, update.caller, None, wait, update.queue))
 
+    @property
+    def calls_counted(self) -> int:
+        """How many calls today's figures have counted (it moves when the charts would)."""
+        return len(self._counted)
+
     def service_level(self, queue: str) -> float | None:
         """A queue's service level today against its own threshold (from ``queue_update``).
 

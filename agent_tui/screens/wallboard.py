@@ -169,12 +169,11 @@ class WallBoardScreen(FramedScreen):
         self.draw_calls()
 
     def redraw_timers(self) -> None:
-        """The clock moved: the agents' and calls' times, and the charts if calls counted."""
+        """The clock moved: the agents' and calls' times, the charts' current interval."""
         self.draw_frame()
         self.draw_agents()
         self.draw_calls()
-        if self._charts_stale:
-            self.draw_charts()
+        self.draw_charts()
 
     # -- live messages ----------------------------------------------------------------------
     def on_live_feed_queue_updated(self, _: LiveFeed.QueueUpdated) -> None:
@@ -191,10 +190,11 @@ class WallBoardScreen(FramedScreen):
             self.draw_agents()
 
     def on_live_feed_call_updated(self, event: LiveFeed.CallUpdated) -> None:
-        """A call moved on: its row, its queue's figures, its agent's call; the charts at
-        the next tick. Rows move in place when the order allows, else their table redraws."""
+        """A call moved on: its row, its queue's figures, its agent's call; the charts when
+        it was counted. Rows move in place when the order allows, else their table redraws."""
         call = event.update
-        self._charts_stale = True
+        if self.board.calls_counted != self._charts_counted:
+            self.draw_charts()
         if not self._update_row("queues", call.queue or "", self._queue_cells(call.queue)):
             self.draw_queues()
         agents = [login for login in (call.agent, *self._agents_of_call(call.call_id)) if login]
@@ -203,8 +203,8 @@ class WallBoardScreen(FramedScreen):
         if not self._update_call(call.call_id):
             self.draw_calls()
 
-    _charts_stale = False
-    """A call was counted since the charts were drawn (they redraw at the clock's tick)."""
+    _charts_counted = -1
+    """How many calls the board had counted when the charts were drawn."""
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """A queue selected (Enter) filters the agents, calls and abandoned; again: all."""
@@ -307,7 +307,7 @@ class WallBoardScreen(FramedScreen):
         if not self.drawable or self.has_class("-narrow"):
             return
         board, now = self.board, self.console.clock()
-        self._charts_stale = False
+        self._charts_counted = board.calls_counted
         target = self.console.thresholds.of(self.queue_filter).service_level_target
         self.query_one(CallsChart).draw(board, now)
         self.query_one(WaitsChart).draw(board)

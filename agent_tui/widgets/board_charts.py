@@ -22,10 +22,10 @@ def interval_label(board: BoardState, interval: int) -> str:
     return start.astimezone().strftime("%H:%M")
 
 
-def _every(labels: list[str], room: int) -> tuple[list[float], list[str]]:
-    """Tick positions and labels: every label, or every n-th when they would not fit."""
-    step = max(1, -(-len(labels) * 6 // max(room, 1)))
-    picked = list(range(0, len(labels), step))
+def _hours(labels: list[str]) -> tuple[list[float], list[str]]:
+    """Tick positions and labels on the hours (every interval's label would not fit; a
+    rule that does not hang on the widget's size draws the same before and after layout)."""
+    picked = [i for i, label in enumerate(labels) if label.endswith(":00")] or [0]
     return [float(i + 1) for i in picked], [labels[i] for i in picked]
 
 
@@ -36,7 +36,15 @@ def _counts(top: int) -> tuple[list[float], list[str]]:
     return [float(tick) for tick in ticks], [str(tick) for tick in ticks]
 
 
-class CallsChart(PlotextPlot):
+class BoardChart(PlotextPlot):
+    """A chart in plotext's own dark theme: the "auto" theme is registered per process on
+    first mount, so a chart drawn before that would come out in other colours."""
+
+    def on_mount(self) -> None:
+        self.theme = "dark"
+
+
+class CallsChart(BoardChart):
     """Calls offered, answered and abandoned per interval today."""
 
     def draw(self, board: BoardState, now: datetime) -> None:
@@ -53,14 +61,14 @@ class CallsChart(PlotextPlot):
         # plotext takes ``labels`` (one per series); textual-plotext's stub only knows ``label``.
         legend = ["offered", "answered", "abandoned"]
         plt.multiple_bar(labels, series, labels=legend)  # type: ignore[call-arg]
-        plt.xticks(*_every(labels, self.size.width - 8))
+        plt.xticks(*_hours(labels))
         plt.yticks(*_counts(max((max(values, default=0) for values in series), default=0)))
         plt.title(f"Calls per {INTERVAL_MINUTES} min")
         plt.ylabel("calls")
         self.refresh()
 
 
-class WaitsChart(PlotextPlot):
+class WaitsChart(BoardChart):
     """How long today's callers waited, per bucket, with the count on each bar."""
 
     def draw(self, board: BoardState) -> None:
@@ -77,7 +85,7 @@ class WaitsChart(PlotextPlot):
         self.refresh()
 
 
-class ServiceLevelChart(PlotextPlot):
+class ServiceLevelChart(BoardChart):
     """The service level per interval today against the target."""
 
     def draw(self, board: BoardState, now: datetime, target: float) -> None:
@@ -90,7 +98,7 @@ class ServiceLevelChart(PlotextPlot):
         if points:
             plt.plot([x for x, _ in points], [y for _, y in points], marker="dot", label="level")
         plt.hline(target * 100, "red")
-        plt.xticks(*_every([interval_label(board, i) for i in intervals], self.size.width - 8))
+        plt.xticks(*_hours([interval_label(board, i) for i in intervals]))
         plt.xlim(0.5, max(len(intervals), 1) + 0.5)
         plt.ylim(0, 105)
         plt.yticks([0.0, 20.0, 40.0, 60.0, 80.0, 100.0], ["0", "20", "40", "60", "80", "100"])

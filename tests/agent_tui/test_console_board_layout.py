@@ -22,7 +22,7 @@ from cti.protocol import (
     TelephonyStatus,
     iso,
 )
-from tests.support.console_app import board_rows, connected_on, frozen, wait_for
+from tests.support.console_app import board_rows, connected_on, frozen, settle_charts, wait_for
 from tests.support.desk_api import NOW, PASSWORD, ThreadedApi, fetch
 
 SIZES = [(80, 24), (120, 40), (200, 50)]
@@ -79,6 +79,8 @@ async def busy_board(pilot: Pilot[None], api: ThreadedApi) -> ConsoleApp:
         api.broadcast(message, ROLES)  # type: ignore[arg-type]
     await wait_for(pilot, lambda: len(app.board.calls) == 2 and len(app.board.agents) == 3)
     await wait_for(pilot, lambda: len(board_rows(app, "calls")) == 2)
+    settle_charts(app)
+    await pilot.pause()
     return app
 
 

@@ -28,6 +28,7 @@ from tests.support.console_app import (
     console_for,
     form_ready,
     member_pop,
+    settle_charts,
     text_of,
     wait_for,
 )
@@ -238,6 +239,8 @@ def test_supervisor_wall_board_with_campaigns(
             desk_api.broadcast(message, SUPERVISORS)
         await wait_for(pilot, lambda: len(app.board.campaigns) == 4 and app.board.agents)
         await wait_for(pilot, lambda: len(board_rows(app, "campaigns")) == 4)
+        settle_charts(app)
+        await pilot.pause()
 
     app = console_for(desk_api, "boss", PASSWORD)
     assert snap_compare(app, terminal_size=size, run_before=busy)

@@ -129,3 +129,10 @@ def board_rows(app: ConsoleApp, table_id: str) -> list[list[str]]:
     screen = next(s for s in app.screen_stack if isinstance(s, WallBoardScreen))
     table = screen.query_one(f"#{table_id}", DataTable)
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def settle_charts(app: ConsoleApp) -> None:
+    """Draw the wall-board's charts from the board as it is now (they follow counted calls
+    and the clock's tick, which tests stop): a snapshot then shows the final figures."""
+    screen = next(s for s in app.screen_stack if isinstance(s, WallBoardScreen))
+    screen.draw_charts()
