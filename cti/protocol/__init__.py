@@ -91,7 +91,6 @@ from cti.protocol.shapes import (
     WrapUpCodes,
 )
 from cti.protocol.stats import StatsAgentReport, StatsAgentRow, StatsQueueReport, StatsQueueRow
-from cti.protocol.thresholds import BoardThresholds, QueueThresholds
 
 __all__ = [
     "CHIP_UID",
@@ -106,7 +105,6 @@ __all__ = [
     "ArticleText",
     "AssetOwned",
     "Authenticate",
-    "BoardThresholds",
     "CallList",
     "CallNote",
     "CallRequest",
@@ -154,7 +152,6 @@ __all__ = [
     "ProtocolError",
     "QueueChange",
     "QueueList",
-    "QueueThresholds",
     "QueueUpdate",
     "RecentCall",
     "RequestOpened",
