@@ -14,6 +14,7 @@ from __future__ import annotations
 
 import asyncio
 import itertools
+import os
 import shutil
 from collections.abc import AsyncIterator, Iterator
 from datetime import UTC, datetime, timedelta
@@ -46,6 +47,15 @@ MARKER_FIXTURES = {
 #: stack): under pytest-xdist their tests share a worker (``--dist loadgroup``), which
 #: starts the server once; PostgreSQL and nats-server start per worker on ports of their own.
 ONE_PER_MACHINE = ("asterisk", "tmux", "pcsc")
+
+
+def pytest_configure(config: pytest.Config) -> None:
+    """Forget the terminal size pytest-xdist gives its workers (COLUMNS=80, LINES=24):
+    rich consoles made when the command-line modules are imported (cti/cli/common.py)
+    would keep that width for the session and ignore the COLUMNS each command-line test
+    sets, as a run without workers has none. (Nothing has imported them yet.)"""
+    for name in ("COLUMNS", "LINES"):
+        os.environ.pop(name, None)
 
 
 @pytest.hookimpl(tryfirst=True)  # before pytest-xdist reads the xdist_group marks
