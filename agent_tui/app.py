@@ -28,7 +28,7 @@ from agent_tui.screens.base import FramedScreen
 from agent_tui.screens.desk import DeskScreen
 from agent_tui.screens.login import LoginScreen
 from agent_tui.screens.wallboard import WallBoardScreen
-from cti.protocol import Message
+from cti.protocol import BoardThresholds, Message
 
 
 def utcnow() -> datetime:
@@ -64,8 +64,10 @@ class ConsoleApp(App[None]):
         clock: Clock = utcnow,
         tick_seconds: float = 1.0,
         card_readers: str = "off",
+        thresholds: BoardThresholds | None = None,
     ) -> None:
         super().__init__()
+        self.thresholds = thresholds or BoardThresholds()
         self.client = DeskClient(url)
         self.calls = CallControlClient(self.client)
         self.campaigns = CampaignClient(self.client)
@@ -139,7 +141,20 @@ class ConsoleApp(App[None]):
         self.desk.apply(event.message)
         self.board.apply(event.message, self.clock())
         self.look_up_unpopped()
+        self.announce()
         self._hand_on(event)
+
+    def announce(self) -> None:
+        """Notify what happened to the agent: the desk's alerts and call-backs now due."""
+        if not self.is_running:
+            return
+        for text in self.desk.take_alerts():
+            self.notify(text, severity="warning", timeout=10, markup=False)
+        for task in self.desk.callbacks_due(self.clock()):
+            who = task.member_number or task.caller
+            said = f": {task.message}" if task.message else ""
+            self.notify(f"Call-back due: {who} ({task.caller}){said}", title="Call-back",
+                        severity="warning", timeout=15, markup=False)  # fmt: skip
 
     def on_live_feed_connection_changed(self, event: LiveFeed.ConnectionChanged) -> None:
         """The feed connected (resync over REST) or lost the service (banner, keep state)."""
@@ -189,6 +204,9 @@ class ConsoleApp(App[None]):
                 self.desk.apply(message)
                 self.board.apply(message, now)
             self.look_up_unpopped()
+            if not self.session.supervisor:
+                self.desk.callbacks = await self.client.callbacks()
+                self.announce()
             if self.session.supervisor:
                 since = self.board.day_start.isoformat()
                 self.board.load_records(
@@ -210,9 +228,10 @@ class ConsoleApp(App[None]):
                 screen.redraw()
 
     def redraw_timers(self) -> None:
-        """The clock ticked: the screens on the stack redraw their timers."""
+        """The clock ticked: call-backs may be due, the screens redraw their timers."""
         if not self.is_running:
             return
+        self.announce()
         for screen in self.screen_stack:
             if isinstance(screen, LiveScreen):
                 screen.redraw_timers()

@@ -31,6 +31,8 @@ from cti.protocol import (
 INTERVAL_MINUTES = 30
 WAIT_BUCKETS = (10, 20, 30, 60, 120, 300)  # upper bounds in seconds; one more for longer
 ENDED = frozenset({"ended", "abandoned"})
+DEFAULT_SERVICE_LEVEL_SECONDS = 20
+"""The threshold a call is counted against while its queue's own is not known yet."""
 UNKNOWN = -1
 """A count the wall-board has not been told yet (shown as ``-``)."""
 
@@ -109,6 +111,10 @@ class BoardState:
     taken: Counter[str] = field(default_factory=Counter)
     abandoned: list[Abandoned] = field(default_factory=list)
     per_interval: Counter[int] = field(default_factory=Counter)
+    answered_per_interval: Counter[int] = field(default_factory=Counter)
+    abandoned_per_interval: Counter[int] = field(default_factory=Counter)
+    within_per_interval: Counter[int] = field(default_factory=Counter)
+    """Calls answered within their queue's service-level threshold, per interval."""
     waits: Counter[int] = field(default_factory=Counter)
     telephony_online: bool | None = None
     notice: str | None = None
@@ -164,7 +170,13 @@ class BoardState:
         if answered or abandoned:
             self.waits[wait_bucket(wait)] += 1
         minutes = int((started - self.day_start).total_seconds() // 60)
-        self.per_interval[minutes // INTERVAL_MINUTES] += 1
+        interval = minutes // INTERVAL_MINUTES
+        self.per_interval[interval] += 1
+        self.answered_per_interval[interval] += answered
+        self.abandoned_per_interval[interval] += abandoned
+        live = self.queues.get(queue or "")
+        threshold = live.service_level_seconds if live else DEFAULT_SERVICE_LEVEL_SECONDS
+        self.within_per_interval[interval] += answered and wait <= threshold
 
     def apply(self, message: Message, now: datetime) -> None:
         """Update from one pushed message received at ``now``."""
@@ -202,6 +214,11 @@ class BoardState:
             self._count(started, update.queue, wait, answered=False, abandoned=True, agent=None)
             self.abandoned.append(Abandoned(now, update.caller, None, wait, update.queue))
 
+    @property
+    def calls_counted(self) -> int:
+        """How many calls today's figures have counted (it moves when the charts would)."""
+        return len(self._counted)
+
     def service_level(self, queue: str) -> float | None:
         """A queue's service level today against its own threshold (from ``queue_update``).
 
@@ -220,6 +237,19 @@ class BoardState:
         """Calls per interval since the start of the day, up to ``now``."""
         last = int((now - self.day_start) / timedelta(minutes=INTERVAL_MINUTES))
         return [float(self.per_interval.get(i, 0)) for i in range(max(last, 0) + 1)]
+
+    def intervals_today(self, now: datetime) -> list[int]:
+        """The intervals from the first with a call (or the current one) up to ``now``."""
+        last = max(int((now - self.day_start) / timedelta(minutes=INTERVAL_MINUTES)), 0)
+        first = min([*self.per_interval, last])
+        return list(range(first, last + 1))
+
+    def service_level_series(self, intervals: list[int]) -> list[float | None]:
+        """Share of offered calls answered within the threshold, per interval (None: no call)."""
+        return [
+            self.within_per_interval[i] / self.per_interval[i] if self.per_interval[i] else None
+            for i in intervals
+        ]
 
     def wait_series(self) -> list[float]:
         """Calls per wait-time bucket (answered or abandoned)."""

@@ -18,6 +18,7 @@ from agent_tui.board_state import BoardState
 from agent_tui.campaign_client import CampaignClient
 from agent_tui.client import CallControlClient, DeskClient, Session
 from agent_tui.desk_state import DeskState
+from cti.protocol import BoardThresholds
 
 Clock = Callable[[], datetime]
 
@@ -48,6 +49,11 @@ class ConsoleContext(Protocol):
     @property
     def board(self) -> BoardState:
         """The wall-board's state, kept current by the feed."""
+        ...
+
+    @property
+    def thresholds(self) -> BoardThresholds:
+        """The wall-board's limits per queue (from the settings)."""
         ...
 
     @property

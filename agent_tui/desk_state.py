@@ -9,13 +9,15 @@ are live.
 from __future__ import annotations
 
 from dataclasses import dataclass, field, replace
-from datetime import datetime
+from datetime import datetime, timedelta
 
 from agent_tui.keys import desk_allows
 from cti.protocol import (
     AgentState,
+    CallbackTask,
     CallUpdate,
     CampaignCall,
+    LedgerEntry,
     MemberSummary,
     Message,
     Notice,
@@ -49,6 +51,14 @@ class CallContext:
     note: str | None = None
     campaign: CampaignCall | None = None
     """The campaign this call is for (an outbound campaign's callee), if any."""
+    started_at: datetime | None = None
+    """When the call was first seen (queued or ringing), from its first update."""
+    answered_at: datetime | None = None
+    held_since: datetime | None = None
+    """While on hold: since when."""
+    held_before: timedelta = timedelta()
+    """Time on hold before the current hold (or in all, when not on hold now)."""
+    ended_at: datetime | None = None
 
     @property
     def live(self) -> bool:
@@ -59,6 +69,32 @@ class CallContext:
     def talking(self) -> bool:
         """Whether the call is up and answered (talking or on hold)."""
         return self.state in TALKING
+
+    def timers(self, now: datetime) -> tuple[timedelta | None, timedelta | None, timedelta]:
+        """Wait (until answered), talk (answered, less hold) and hold time at ``now``."""
+        end = self.ended_at or now
+        answered = self.answered_at
+        wait = (answered or end) - self.started_at if self.started_at is not None else None
+        hold = self.held_before + (end - self.held_since if self.held_since else timedelta())
+        talk = end - answered - hold if answered is not None else None
+        return wait, talk, hold
+
+    def moved(self, state: str, at: datetime) -> CallContext:
+        """The call in ``state`` since ``at``: its timers follow (hold adds up, talk starts)."""
+        held_before, held_since = self.held_before, self.held_since
+        if held_since is not None and state != "held":
+            held_before, held_since = held_before + (at - held_since), None
+        elif state == "held" and held_since is None:
+            held_since = at
+        answered_at = self.answered_at
+        if answered_at is None and state in TALKING:
+            answered_at = at
+        return replace(
+            self, state=state, answered=self.answered or state in TALKING,
+            started_at=self.started_at or at, answered_at=answered_at,
+            held_since=held_since, held_before=held_before,
+            ended_at=None if state in LIVE else (self.ended_at or at),
+        )  # fmt: skip
 
     @property
     def member_number(self) -> str | None:
@@ -87,6 +123,15 @@ class DeskState:
     connected: bool = False
     session_ended: bool = False
     notice: str | None = None
+    ledgers: dict[str, tuple[LedgerEntry, ...]] = field(default_factory=dict)
+    """The last points ledger lines read for each member in context, newest first."""
+    ledgers_asked: set[str] = field(default_factory=set)
+    """Members whose ledger lines are being read."""
+    callbacks: tuple[CallbackTask, ...] = ()
+    """The agent's open call-back tasks, as last read."""
+    alerts: list[str] = field(default_factory=list)
+    """What happened to the agent since the app last took them (shown as notifications)."""
+    _alerted_callbacks: set[int] = field(default_factory=set)
 
     # -- applying messages ----------------------------------------------------------------
     def apply(self, message: Message) -> None:
@@ -101,6 +146,9 @@ class DeskState:
         elif isinstance(message, QueueUpdate):
             self.queues[message.queue] = message
         elif isinstance(message, TelephonyStatus):
+            if self.telephony_online is not None and message.online != self.telephony_online:
+                self.alerts.append("Telephony back online" if message.online else
+                                   "Telephony offline: calls cannot be controlled")  # fmt: skip
             self.telephony_online = message.online
         elif isinstance(message, Notice):
             self.notice = message.text
@@ -133,8 +181,11 @@ class DeskState:
         )  # fmt: skip
         if known is not None:
             context = replace(
-                context, state=known.state, answered=known.answered, campaign=known.campaign
-            )
+                known, did=context.did, inbound_media=context.inbound_media, queue=context.queue,
+                member=context.member, popped=True, verified_in_ivr=context.verified_in_ivr,
+                identified_in_ivr=context.identified_in_ivr,
+                transferred_by=context.transferred_by, note=context.note,
+            )  # fmt: skip
         self.calls[pop.call_id] = context
 
     def unpopped(self) -> list[CallContext]:
@@ -157,8 +208,10 @@ class DeskState:
                 update.call_id, update.caller, None, None, update.queue, None, popped=False
             )
             self.current = self.current or update.call_id
-        answered = context.answered or update.state in TALKING
-        self.calls[update.call_id] = replace(context, state=update.state, answered=answered)
+        taker = update.agent
+        if context.live and update.state in LIVE and taker not in (None, self.login):
+            self.alerts.append(f"Call from {context.caller} taken by {taker}")
+        self.calls[update.call_id] = context.moved(update.state, parse_time(update.since))
 
     def set_agent(self, state: AgentState) -> None:
         """The agent's own state changed."""
@@ -183,6 +236,21 @@ class DeskState:
         ids = list(self.calls)
         if len(ids) > 1 and self.current in ids:
             self.current = ids[(ids.index(self.current) + 1) % len(ids)]
+
+    def callbacks_due(self, now: datetime) -> list[CallbackTask]:
+        """Open call-backs due by ``now`` not announced yet (each is announced once)."""
+        due = [
+            task for task in self.callbacks
+            if task.done_at is None and task.id not in self._alerted_callbacks
+            and parse_time(task.due_at) <= now
+        ]  # fmt: skip
+        self._alerted_callbacks.update(task.id for task in due)
+        return due
+
+    def take_alerts(self) -> list[str]:
+        """The alerts not shown yet (they are then forgotten)."""
+        alerts, self.alerts = self.alerts, []
+        return alerts
 
     # -- reading --------------------------------------------------------------------------
     @property

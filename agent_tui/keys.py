@@ -12,7 +12,18 @@ from collections.abc import Callable, Sequence, Sized
 from dataclasses import dataclass
 from typing import Literal, Protocol
 
-Group = Literal["agent", "call", "record", "desk", "supervise"]
+Group = Literal["call", "record", "agent", "desk", "view", "supervise"]
+GROUP_TITLES: dict[str, str] = {
+    "supervise": "Supervise",
+    "call": "Call",
+    "record": "Member record",
+    "agent": "Agent",
+    "desk": "Desk",
+    "view": "Panels",
+}
+"""Each group's title in the full key list, in the key bar's order."""
+KEY_NAMES = {"question_mark": "?", "tab": "Tab", "slash": "/"}
+"""How the bar shows keys whose Textual name is a word."""
 
 
 class CallOnDesk(Protocol):
@@ -94,6 +105,11 @@ class KeyAction:
         """Whether the key makes sense at ``desk`` now."""
         return self.when is None or self.when(desk)
 
+    @property
+    def shown(self) -> str:
+        """The key as the bar and the key list show it (``?`` for ``question_mark``)."""
+        return KEY_NAMES.get(self.key, self.key)
+
 
 # -- when the desk's keys are live ------------------------------------------------------------
 def _signed_in(desk: DeskView) -> bool:
@@ -129,29 +145,34 @@ DESK_KEYS: tuple[KeyAction, ...] = (
     KeyAction("r", "retrieve", "retrieve", "Retrieve", "call", _in_state("held")),
     KeyAction("t", "transfer", "transfer", "Transfer", "call",
               lambda d: _talking(d) and not _consulting(d)),
-    KeyAction("y", "transfer_complete", "complete xfer", "Complete transfer", "call", _consulting),
-    KeyAction("u", "transfer_cancel", "cancel xfer", "Cancel transfer", "call", _consulting),
-    KeyAction("c", "conference", "conference", "Conference", "call", _talking),
+    KeyAction("y", "transfer_complete", "complete", "Complete transfer", "call", _consulting),
+    KeyAction("u", "transfer_cancel", "cancel", "Cancel transfer", "call", _consulting),
+    KeyAction("c", "conference", "conf", "Conference", "call", _talking),
     KeyAction("x", "hang_up", "hang up", "Hang up", "call",
               lambda d: d.call is not None and d.call.live),
     KeyAction("k", "dtmf", "DTMF", "DTMF", "call", _talking),
     KeyAction("w", "wrap_up", "wrap-up", "Wrap-up", "call",
               lambda d: d.wrap_up_call is not None or d.agent_state == "wrap_up"),
-    KeyAction("D", "do_not_call", "do not call", "Do not call", "call",
+    KeyAction("D", "do_not_call", "no-call", "Do not call", "call",
               lambda d: d.call is not None),
-    KeyAction("s", "service_request", "service request", "Service request", "record", on_record),
-    KeyAction("g", "grant", "grant pts", "Grant", "record", on_record),
-    KeyAction("e", "redeem", "redeem pts", "Redeem", "record", on_record),
+    KeyAction("s", "service_request", "request", "Service request", "record", on_record),
+    KeyAction("g", "grant", "grant", "Grant points", "record", on_record),
+    KeyAction("e", "redeem", "redeem", "Redeem points", "record", on_record),
     KeyAction("v", "survey", "survey", "Survey", "record", on_record),
     KeyAction("n", "note", "note", "Note", "record", on_record),
     KeyAction("N", "new_member", "new member", "New member", "record",
               lambda d: d.call is not None and d.call.popped and d.call.member is None),
-    KeyAction("b", "kb", "knowledge", "Knowledge", "record"),
-    KeyAction("f", "find", "find member", "Find member", "record"),
-    KeyAction("m", "member_view", "member view", "Member view", "record", on_record),
+    KeyAction("b", "kb", "kb", "Knowledge base", "record"),
+    KeyAction("f", "find", "find", "Find member", "record"),
+    KeyAction("m", "member_view", "member", "Member view", "record", on_record),
     KeyAction("O", "preview", "preview", "Preview leads", "desk"),
     KeyAction("l", "callbacks", "callbacks", "Callbacks", "desk"),
     KeyAction("tab", "next_call", "next call", "Next call", "desk", lambda d: len(d.calls) > 1),
+    KeyAction("1", "panel('requests')", "requests", "Open requests panel", "view"),
+    KeyAction("2", "panel('history')", "calls", "Last calls panel", "view"),
+    KeyAction("3", "panel('ledger')", "ledger", "Points ledger panel", "view"),
+    KeyAction("4", "panel('script')", "script", "Campaign script panel", "view"),
+    KeyAction("question_mark", "keys", "keys", "All keys", "desk"),
     KeyAction("q", "app.quit", "quit", "Quit", "desk"),
 )  # fmt: skip
 """The agent desk's keys, in the order of the soft-phone bar."""
@@ -166,8 +187,10 @@ BOARD_KEYS: tuple[KeyAction, ...] = (
     KeyAction("Z", "force_pause", "pause", "Pause agent", "supervise"),
     KeyAction("N", "notice", "notice", "Notice", "supervise"),
     KeyAction("C", "call_back", "call back", "Call back", "supervise"),
+    KeyAction("o", "order", "order", "Order agents and calls", "desk"),
     KeyAction("a", "desk", "desk", "My desk", "desk"),
     KeyAction("T", "statistics", "stats", "Statistics", "desk"),
+    KeyAction("question_mark", "keys", "keys", "All keys", "desk"),
     KeyAction("q", "app.quit", "quit", "Quit", "desk"),
 )
 """The supervisor's wall-board keys, in the order of its key line (always live)."""
@@ -189,17 +212,26 @@ def desk_allows(desk: DeskView, action: str) -> bool:
 
 def key_line(keys: Sequence[KeyAction]) -> str:
     """The keys as one plain line: each key and its label."""
-    return "  ".join(f"{key.key} {key.label}" for key in keys)
+    return "  ".join(f"{key.shown} {key.label}" for key in keys)
+
+
+def by_group(keys: Sequence[KeyAction]) -> list[tuple[str, list[KeyAction]]]:
+    """The keys grouped, groups in the bar's order (:data:`GROUP_TITLES`), keys in theirs."""
+    groups = [(group, [key for key in keys if key.group == group]) for group in GROUP_TITLES]
+    return [(group, members) for group, members in groups if members]
 
 
 __all__ = [
     "BOARD_KEYS",
     "DESK_KEYS",
+    "GROUP_TITLES",
+    "KEY_NAMES",
     "CallOnDesk",
     "DeskView",
     "Group",
     "KeyAction",
     "Rule",
+    "by_group",
     "desk_allows",
     "key_line",
     "on_record",

@@ -492,6 +492,37 @@ class CardsSettings(_Section):
     )
 
 
+class QueueLimitSettings(_Section):
+    """One queue's wall-board limits (what it leaves out is the default's)."""
+
+    service_level_target: float | None = Field(
+        None, gt=0, le=1, description="Service level the queue should reach (0-1)."
+    )
+    longest_wait_seconds: int | None = Field(
+        None, ge=1, le=3600, description="Longest wait marked LONG above this, seconds."
+    )
+    agent_state_seconds: int | None = Field(
+        None, ge=1, le=86_400, description="Agent in one state marked LONG above this, seconds."
+    )
+
+
+class WallboardSettings(_Section):
+    """The wall-board's thresholds: figures past them are marked (colour and a word)."""
+
+    service_level_target: float = Field(
+        0.8, gt=0, le=1, description="Service level a queue should reach (0-1); under: LOW."
+    )
+    longest_wait_seconds: int = Field(
+        60, ge=1, le=3600, description="A longest wait over this many seconds is marked LONG."
+    )
+    agent_state_seconds: int = Field(
+        900, ge=1, le=86_400, description="An agent in one state longer than this: LONG."
+    )
+    queues: dict[str, QueueLimitSettings] = Field(
+        default_factory=dict, description="Per-queue limits, by queue name."
+    )
+
+
 class LoginSettings(_Section):
     """Login throttling, token idle time, password-hashing threads, member-read rate."""
 
@@ -635,6 +666,9 @@ class Settings(_Section):
     ivr: IvrSettings = Field(default_factory=IvrSettings, description="IVR flows.")
     dialer: DialerSettings = Field(default_factory=DialerSettings, description="Outbound dialer.")
     stats: StatsSettings = Field(default_factory=StatsSettings, description="Statistics.")
+    wallboard: WallboardSettings = Field(
+        default_factory=WallboardSettings, description="Wall-board thresholds."
+    )
     dialling: OutsideCallSettings = Field(
         default_factory=OutsideCallSettings, description="Calls to outside numbers."
     )

@@ -16,8 +16,9 @@ from textual.widgets import Static
 
 from agent_tui.context import ConsoleContext, console_of
 from agent_tui.feed import LiveFeed
-from agent_tui.keys import KeyAction
+from agent_tui.keys import DeskView, KeyAction
 from agent_tui.plain import plain
+from agent_tui.screens.keys_help import KeysScreen
 from agent_tui.widgets.status_bar import Banner, StatusBar, problem_of
 
 
@@ -28,6 +29,17 @@ def bindings_of(keys: Sequence[KeyAction], *, show: bool = True) -> list[Binding
 
 class ConsoleScreen(Screen[None]):
     """A full screen of the console."""
+
+    KEYS: tuple[KeyAction, ...] = ()
+    """The screen's key table (its bindings, key bar, ``?`` list and command palette)."""
+
+    def keys_live_at(self) -> DeskView | None:
+        """The desk the keys' liveness is read from (``None``: every key is live)."""
+        return None
+
+    def action_keys(self) -> None:
+        """Every key of the screen, by group."""
+        self.app.push_screen(KeysScreen(self.KEYS, self.keys_live_at()))
 
     @property
     def console(self) -> ConsoleContext:

@@ -1,9 +1,12 @@
-"""The agent desk: status bar, screen pop, calls in context and the soft-phone bar.
+"""The agent desk: status line, the call and the member, panels around them, the key bar.
 
-Every key comes from :data:`agent_tui.keys.DESK_KEYS`: its binding, its place on the
-soft-phone bar and :meth:`DeskScreen.check_action`, which disables it when the desk's state
-makes it pointless (no hold without a call...). The feed's messages redraw the parts they
-change. Actions are workers: the screen never waits on the network.
+The call card and the member card (``#pop``) sit beside the panels (open requests, last
+calls, the points ledger, a campaign's script): all of them on screen from 120 columns,
+one at a time below that, switched with ``1``-``4``. Every key comes from
+:data:`agent_tui.keys.DESK_KEYS`: its binding, its place on the key bar and
+:meth:`DeskScreen.check_action`, which disables it when the desk's state makes it
+pointless (no hold without a call...). The feed's messages redraw the parts they change.
+Actions are workers: the screen never waits on the network.
 """
 
 from __future__ import annotations
@@ -12,25 +15,33 @@ import re
 from collections.abc import Awaitable, Callable
 
 from rich.text import Text
-from textual import work
+from textual import events, work
 from textual.app import ComposeResult
-from textual.containers import Horizontal
+from textual.containers import Horizontal, Vertical
+from textual.widgets import Static
 
 from agent_tui.desk_state import CallContext
 from agent_tui.feed import LiveFeed
-from agent_tui.keys import DESK_KEYS, desk_allows
+from agent_tui.keys import DESK_KEYS, DeskView, desk_allows
 from agent_tui.screens.base import bindings_of
 from agent_tui.screens.dialogs import ChoiceScreen, DtmfPad, Field, FormScreen
 from agent_tui.screens.preview import PreviewScreen
 from agent_tui.screens.record_actions import RecordActions
 from agent_tui.screens.wrapup import WrapUpScreen
-from agent_tui.widgets.pop import CallsPanel, PopPanel, calls_text, pop_text
+from agent_tui.widgets.desk_panels import DeskPanels, call_card, member_card
+from agent_tui.widgets.pop import calls_text
 from agent_tui.widgets.softphone import SoftPhoneBar
 from agent_tui.widgets.status_bar import status_text
 
 DTMF = re.compile(r"[0-9*#]{1,32}")
 OTHER = "other"
 PAUSE_REASONS = ("break", "lunch", "training", "meeting", "after-call work")
+NARROW = 120
+"""Below this many columns the desk stacks and shows one panel at a time."""
+WIDE = 180
+"""From this many columns the panels sit two by two."""
+LEDGER_LINES = 20
+"""How many of the member's last ledger lines the ledger panel shows."""
 
 
 def numbers_on_screen(call: CallContext | None) -> list[str]:
@@ -45,6 +56,7 @@ def numbers_on_screen(call: CallContext | None) -> list[str]:
 class DeskScreen(RecordActions):
     """The screen an agent works in all day."""
 
+    KEYS = DESK_KEYS
     BINDINGS = bindings_of(DESK_KEYS, show=False)
     preview_campaign: int | None = None
     """The campaign whose leads the agent previews (asked the first time)."""
@@ -52,9 +64,24 @@ class DeskScreen(RecordActions):
     def compose(self) -> ComposeResult:
         yield from self.frame("status")
         with Horizontal(id="desk-main"):
-            yield PopPanel(id="pop")
-            yield CallsPanel(id="calls")
+            with Vertical(id="desk-left"):
+                yield Static("", id="pop", markup=False)
+                yield Static("", id="calls", markup=False)
+            yield DeskPanels(id="desk-right")
         yield SoftPhoneBar(id="softphone")
+
+    def on_resize(self, event: events.Resize) -> None:
+        """Stack below 120 columns (one panel at a time), panels two by two from 180."""
+        narrow = event.size.width < NARROW
+        self.set_class(narrow, "-narrow")
+        self.set_class(event.size.width >= WIDE, "-wide")
+        if self.drawable:
+            self.query_one(DeskPanels).place_panels(narrow)
+            self.draw_keys()
+
+    def keys_live_at(self) -> DeskView | None:
+        """The desk decides which keys are live."""
+        return self.console.desk
 
     def status_line(self) -> Text:
         """The agent's state and timer, extension, waiting callers, telephony, notice."""
@@ -67,17 +94,62 @@ class DeskScreen(RecordActions):
         self.draw_frame()
         self.draw_call()
 
+    def redraw_timers(self) -> None:
+        """The clock ticked: the status line and the call's timers."""
+        self.draw_frame()
+        if self.drawable:
+            self.query_one("#pop", Static).update(self._pop_text())
+
+    def _pop_text(self) -> Text:
+        call = self.console.desk.call
+        card, member = call_card(call, self.console.clock()), member_card(call)
+        return card + Text("\n") + member if member else card
+
     def draw_call(self) -> None:
-        """The pop, the calls in context and the keys (the calls changed)."""
+        """The call and member cards, the panels, the calls in context and the keys."""
         if not self.drawable:
             return
         desk = self.console.desk
-        self.query_one(PopPanel).update(pop_text(desk.call))
-        self.query_one(CallsPanel).update(calls_text(desk))
+        call = desk.call
+        self.query_one("#pop", Static).update(self._pop_text())
+        calls = self.query_one("#calls", Static)
+        calls.display = len(desk.calls) > 1
+        calls.update(calls_text(desk))
+        number = call.member_number if call is not None else None
+        panels = self.query_one(DeskPanels)
+        if call is not None and call.campaign is not None and call.call_id != self._opened:
+            panels.chosen = "script"  # a campaign call opens on its script
+        self._opened = call.call_id if call is not None else None
+        panels.show(call, desk.ledgers.get(number) if number is not None else ())
+        if number is not None and number not in desk.ledgers and number not in self._asked:
+            self._asked.add(number)
+            self.read_ledger(number)
         self.draw_keys()
 
+    _opened: str | None = None
+    """The call the panels were last drawn for."""
+
+    @property
+    def _asked(self) -> set[str]:
+        """Members whose ledger this desk asked for (re-asked once their lines are dropped)."""
+        return self.console.desk.ledgers_asked
+
+    @work(group="ledger")
+    async def read_ledger(self, member_no: str) -> None:
+        """Read a member's last ledger lines for the ledger panel."""
+        desk = self.console.desk
+        with self.console.reporting("points ledger"):
+            desk.ledgers[member_no] = (await self.console.client.ledger(member_no))[:LEDGER_LINES]
+        desk.ledgers_asked.discard(member_no)
+        self.draw_call()
+
+    def action_panel(self, panel: str) -> None:
+        """Show one panel on a narrow desk (they are all on screen when wide)."""
+        if self.drawable:
+            self.query_one(DeskPanels).choose(panel)
+
     def draw_keys(self) -> None:
-        """The soft-phone bar and the bindings, live or not for the desk's state."""
+        """The key bar and the bindings, live or not for the desk's state."""
         if not self.drawable:
             return
         self.query_one(SoftPhoneBar).show(self.console.desk)

@@ -35,6 +35,7 @@ class RecordActions(FramedScreen):
 
     async def _reload_member(self, call: CallContext, member_no: str) -> None:
         member = (await self.console.client.member(member_no)).summary()
+        self.console.desk.ledgers.pop(member_no, None)  # the ledger panel reads it again
         latest = self.console.desk.calls.get(call.call_id, call)
         self.console.desk.calls[call.call_id] = replace(latest, member=member)
         self.redraw()

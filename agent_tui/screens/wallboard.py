@@ -12,88 +12,73 @@ from rich.text import Text
 from textual import events, work
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
-from textual.widgets import DataTable, Label, Sparkline, Static
+from textual.widgets import DataTable, Static
 
-from agent_tui.board_state import UNKNOWN, WAIT_BUCKETS, BoardState
+from agent_tui.board_state import BoardState
 from agent_tui.feed import LiveFeed
-from agent_tui.keys import BOARD_KEYS, key_line
-from agent_tui.plain import plain_cells
+from agent_tui.keys import BOARD_KEYS
 from agent_tui.screens.base import FramedScreen, bindings_of
 from agent_tui.screens.desk import DeskScreen
 from agent_tui.screens.dialogs import ChoiceScreen, Field, FormScreen
 from agent_tui.screens.statistics import StatisticsScreen
-from agent_tui.widgets.status_bar import clock_text
-from cti.protocol import CampaignUpdate, QueueUpdate, parse_time
+from agent_tui.widgets.board_charts import CallsChart, ServiceLevelChart, WaitsChart
+from agent_tui.widgets.board_rows import (
+    SORTS,
+    Row,
+    abandoned_row,
+    abandoned_shown,
+    agent_row,
+    agents_shown,
+    call_row,
+    calls_shown,
+    campaign_cells,
+    queue_row,
+)
+from agent_tui.widgets.softphone import keys_text
 
 NARROW = 120
-PACER_MODES = {
-    "predictive": "predictive",
-    "progressive_at_cap": "prog: at cap",
-    "progressive_small_team": "prog: team",
-    "progressive_few_samples": "prog: samples",
-    "nobody_soon_free": "none free",
-}
-"""The pacer's last decision as the campaign panel names it (its guard, shortened)."""
 
 
-def _count(value: int) -> str:
-    return "-" if value == UNKNOWN else str(value)
-
-
-def campaign_cells(campaign: CampaignUpdate) -> list[str]:
-    """A campaign's row: status, mode, counts, abandon rates against the target, pacer."""
-    rates = (
-        f"{campaign.abandon_rate_30d:.1%}/{campaign.abandon_rate_24h:.1%}"
-        f" ≤{campaign.abandon_target:.0%}"
-    )
-    over = campaign.abandon_rate_30d > campaign.abandon_target
-    return [
-        campaign.name,
-        campaign.status,
-        campaign.mode.replace("_", " "),
-        str(campaign.dialled),
-        str(campaign.answered),
-        str(campaign.connected),
-        str(campaign.abandoned),
-        f"{rates}{' !' if over else ''}",
-        _count(campaign.leads_remaining),
-        "/".join(
-            _count(n)
-            for n in (campaign.agents_ready, campaign.agents_talking, campaign.agents_wrapping_up)
-        ),
-        PACER_MODES.get(campaign.pacer_mode or "", campaign.pacer_mode or ""),
-    ]
-
-
-def _table(table_id: str, *columns: tuple[str, int]) -> DataTable[str]:
-    """A table with fixed column widths, so a value seen once does not widen it for good."""
-    table: DataTable[str] = DataTable(id=table_id, cursor_type="row", zebra_stripes=True)
+def _table(table_id: str, title: str, *columns: tuple[str, int]) -> DataTable[Text]:
+    """A titled table with fixed column widths, so a value seen once does not widen it for good."""
+    table: DataTable[Text] = DataTable(id=table_id, cursor_type="row", zebra_stripes=True)
+    table.border_title = title
     for label, width in columns:
-        table.add_column(label, width=width)
+        table.add_column(label, width=width, key=label)
     return table
 
 
 class WallBoardScreen(FramedScreen):
     """Live queues, agents and calls for a supervisor."""
 
+    KEYS = BOARD_KEYS
     BINDINGS = bindings_of(BOARD_KEYS)
+    queue_filter: str | None = None
+    """The queue selected in the queues panel: agents, calls and abandoned callers of it."""
+    sort = "name"
+    """The agents' and calls' order (``o`` cycles: name, state, time)."""
 
     def compose(self) -> ComposeResult:
         yield from self.frame("board-status")
-        yield _table(
-            "queues",
-            ("Queue", 15),
-            ("Wait", 4),
-            ("Max", 5),  # the longest wait now, mm:ss
-            ("Ready", 5),
-            ("Busy", 4),
-            ("Pause", 5),
-            ("Answ", 5),
-            ("Aband", 5),
-            ("SL", 10),  # "83% ≤20s": today's service level against the queue's threshold
-        )
+        with Horizontal(id="board-top"):
+            yield _table(
+                "queues",
+                "Queues (Enter: show only this queue)",
+                ("Queue", 12),
+                ("Wait", 4),
+                ("Max", 10),  # the longest wait now, mm:ss (LONG past the limit)
+                ("Ready", 5),
+                ("Busy", 4),
+                ("Pause", 5),
+                ("Answ", 4),
+                ("Aband", 5),
+                ("SL", 13),  # "83% ≤20s": today's service level against the queue's threshold
+            )
+            with Vertical(id="charts"):
+                yield CallsChart(id="per-interval")
         campaigns = _table(
             "campaigns",
+            "Campaigns",
             ("Campaign", 15),
             ("Status", 7),
             ("Mode", 11),
@@ -111,30 +96,47 @@ class WallBoardScreen(FramedScreen):
         with Horizontal(id="board-middle"):
             yield _table(
                 "agents",
+                "Agents",
                 ("Agent", 12),
-                ("State", 16),
-                ("Time", 7),
-                ("Reason", 10),
-                ("Call", 13),
-                ("Taken", 5),
+                ("State", 14),
+                ("Time", 10),  # "25:00 LONG"
+                ("Call", 11),
+                ("Ans", 3),  # calls answered today
             )
             yield _table(
-                "calls", ("Caller", 13), ("State", 11), ("Queue", 10), ("Agent", 12), ("Time", 7)
+                "calls",
+                "Calls now",
+                ("Caller", 13),
+                ("State", 9),
+                ("Queue", 8),
+                ("Agent", 10),
+                ("Time", 10),
             )
         with Horizontal(id="board-bottom"):
             yield _table(
-                "abandoned", ("Time", 5), ("Number", 13), ("Member", 11), ("Wait", 5), ("Queue", 10)
+                "abandoned",
+                "Abandoned today: call back (C)",
+                ("Time", 5),
+                ("Number", 13),
+                ("Member", 11),
+                ("Wait", 5),
+                ("Queue", 10),
             )
-            with Vertical(id="charts"):
-                yield Label("Calls per 30 min today")
-                yield Sparkline([], id="per-interval")
-                yield Label(f"Waits ≤{'/'.join(str(b) for b in WAIT_BUCKETS)}s/longer")
-                yield Sparkline([], id="waits")
-        yield Static(key_line(BOARD_KEYS), id="board-keys")
+            yield WaitsChart(id="waits")
+            yield ServiceLevelChart(id="service-level")
+        yield Static("", id="board-keys")
 
     def on_resize(self, event: events.Resize) -> None:
-        """Below 120 columns the tables stack and the charts are left out."""
+        """Below 120 columns the tables stack and the charts are left out; the key line fits."""
         self.set_class(event.size.width < NARROW, "-narrow")
+        self.draw_keys()
+        self.draw_charts()
+
+    def draw_keys(self) -> None:
+        """The key line, as many keys as fit the width."""
+        if self.drawable:
+            keys = keys_text(BOARD_KEYS, None, self.size.width)
+            self.query_one("#board-keys", Static).update(keys)
 
     @property
     def board(self) -> BoardState:
@@ -142,7 +144,7 @@ class WallBoardScreen(FramedScreen):
         return self.console.board
 
     def status_line(self) -> Text:
-        """The supervisor's name, telephony and the notice."""
+        """The supervisor's name, telephony, the filter and order, and the notice."""
         board = self.board
         line = Text(f" Wall-board  {self.console.session.display_name} ", "bold reverse")
         if board.telephony_online is not None:
@@ -151,6 +153,8 @@ class WallBoardScreen(FramedScreen):
                 " Telephony online " if online else " Telephony OFFLINE ",
                 "green" if online else "bold red",
             )
+        shown = f"queue {self.queue_filter}" if self.queue_filter else "all queues"
+        line.append(f"│ Showing {shown}, by {self.sort} (o: order) ")
         if board.notice:
             line.append(f"│ Notice: {board.notice}", "bold yellow")
         return line
@@ -158,16 +162,19 @@ class WallBoardScreen(FramedScreen):
     def redraw(self) -> None:
         """Draw the status line and every table and chart from the board state."""
         self.draw_frame()
+        self.draw_keys()
+        self.draw_charts()
         self.draw_queues()
         self.draw_campaigns()
         self.draw_agents()
         self.draw_calls()
 
     def redraw_timers(self) -> None:
-        """The clock moved: the agents' and calls' times and the calls per interval."""
+        """The clock moved: the agents' and calls' times, the charts' current interval."""
         self.draw_frame()
         self.draw_agents()
         self.draw_calls()
+        self.draw_charts()
 
     # -- live messages ----------------------------------------------------------------------
     def on_live_feed_queue_updated(self, _: LiveFeed.QueueUpdated) -> None:
@@ -178,39 +185,49 @@ class WallBoardScreen(FramedScreen):
         """A campaign's figures moved."""
         self.draw_campaigns()
 
-    def on_live_feed_agent_state_changed(self, _: LiveFeed.AgentStateChanged) -> None:
-        """An agent changed state."""
-        self.draw_agents()
+    def on_live_feed_agent_state_changed(self, event: LiveFeed.AgentStateChanged) -> None:
+        """An agent changed state: its row in place when the order allows, else the table."""
+        if not self._update_agents(event.agent.login):
+            self.draw_agents()
 
-    def on_live_feed_call_updated(self, _: LiveFeed.CallUpdated) -> None:
-        """A call moved on: today's figures, the agents' calls and the calls may change."""
-        self.draw_queues()
-        self.draw_agents()
-        self.draw_calls()
+    def on_live_feed_call_updated(self, event: LiveFeed.CallUpdated) -> None:
+        """A call moved on: its row, its queue's figures, its agent's call; the charts when
+        it was counted. Rows move in place when the order allows, else their table redraws."""
+        call = event.update
+        if self.board.calls_counted != self._charts_counted:
+            self.draw_charts()
+        if not self._update_row("queues", call.queue or "", self._queue_cells(call.queue)):
+            self.draw_queues()
+        agents = [login for login in (call.agent, *self._agents_of_call(call.call_id)) if login]
+        if not self._update_agents(*agents):
+            self.draw_agents()
+        if not self._update_call(call.call_id):
+            self.draw_calls()
+
+    _charts_counted = -1
+    """How many calls the board had counted when the charts were drawn."""
+
+    def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
+        """A queue selected (Enter) filters the agents, calls and abandoned; again: all."""
+        if event.data_table.id != "queues":
+            return
+        queue = str(event.row_key.value)
+        self.queue_filter = None if self.queue_filter == queue else queue
+        self.redraw()
+
+    def action_order(self) -> None:
+        """Order the agents and calls by the next of name, state, time."""
+        self.sort = SORTS[(SORTS.index(self.sort) + 1) % len(SORTS)]
+        self.redraw()
 
     # -- drawing --------------------------------------------------------------------------------
     def draw_queues(self) -> None:
-        """The queues table: live counters and today's figures."""
+        """The queues table: live counters and today's figures, marked past the limits."""
         if not self.drawable:
             return
-        self._fill(
-            "queues",
-            [
-                (
-                    name,
-                    [
-                        name,
-                        str(q.waiting),
-                        clock_text(q.longest_wait_seconds),
-                        str(q.agents_ready),
-                        str(q.agents_busy),
-                        str(q.agents_paused),
-                        *self._today(q),
-                    ],
-                )
-                for name, q in sorted(self.board.queues.items())
-            ],
-        )
+        thresholds = self.console.thresholds
+        queues = sorted(self.board.queues.values(), key=lambda q: q.queue)
+        self._fill("queues", [queue_row(self.board, q, thresholds) for q in queues])
 
     def draw_campaigns(self) -> None:
         """The campaign panel: one row per campaign (hidden while there is none)."""
@@ -218,86 +235,91 @@ class WallBoardScreen(FramedScreen):
             return
         campaigns = sorted(self.board.campaigns.values(), key=lambda c: c.campaign_id)
         self.query_one("#campaigns", DataTable).display = bool(campaigns)
-        self._fill("campaigns", [(str(c.campaign_id), campaign_cells(c)) for c in campaigns])
+        self._fill(
+            "campaigns",
+            [(str(c.campaign_id), [Text(cell) for cell in campaign_cells(c)]) for c in campaigns],
+        )
 
     def draw_agents(self) -> None:
         """The agents table: state, time in it, call and calls taken today."""
         if not self.drawable:
             return
-        board, now = self.board, self.console.clock()
-        self._fill(
-            "agents",
-            [
-                (
-                    login,
-                    [
-                        login,
-                        a.state + (f" ({a.reason})" if a.reason else ""),
-                        clock_text((now - parse_time(a.since)).total_seconds()),
-                        a.reason or "",
-                        (call.caller if (call := board.call_of(login)) else ""),
-                        str(board.taken.get(login, 0)),
-                    ],
-                )
-                for login, a in sorted(board.agents.items())
-            ],
-        )
+        board, now, thresholds = self.board, self.console.clock(), self.console.thresholds
+        agents = agents_shown(board, self.queue_filter, self.sort)
+        self._fill("agents", [agent_row(board, a, now, thresholds) for a in agents])
+
+    def _update_agents(self, *logins: str) -> bool:
+        """Redraw agents' rows where they are; whether each could be (else: the table)."""
+        board, now, thresholds = self.board, self.console.clock(), self.console.thresholds
+        for login in logins:
+            agent = board.agents.get(login)
+            cells = agent_row(board, agent, now, thresholds)[1] if agent else []
+            if not self._update_row("agents", login, cells):
+                return False
+        return True
+
+    def _update_call(self, call_id: str) -> bool:
+        """Redraw a call's row where it is, or drop an ended one; whether it could be."""
+        call = self.board.calls.get(call_id)
+        if call is None:
+            return False
+        _, cells = call_row(call, self.console.clock(), self.console.thresholds)
+        return self._update_row("calls", call_id, cells)
+
+    def _agents_of_call(self, call_id: str) -> list[str]:
+        """The agent the calls table last showed on ``call_id`` (its row's agent cell)."""
+        if not self.drawable:
+            return []
+        table = self.query_one("#calls", DataTable)
+        if call_id not in table.rows:
+            return []
+        return [str(table.get_cell(call_id, "Agent"))]
+
+    def _queue_cells(self, queue: str | None) -> list[Text]:
+        live = self.board.queues.get(queue or "")
+        return queue_row(self.board, live, self.console.thresholds)[1] if live else []
+
+    def _update_row(self, table_id: str, key: str, cells: list[Text]) -> bool:
+        """Cells of a row in place (by name, no filter, the row there); whether they were.
+
+        Only the row changes: the table repaints what is visible, whatever its length.
+        """
+        if not self.drawable or self.sort != "name" or self.queue_filter is not None:
+            return False
+        table = self.query_one(f"#{table_id}", DataTable)
+        if not cells or key not in table.rows:
+            return False
+        for column, cell in zip(table.columns, cells, strict=True):
+            table.update_cell(key, column, cell)
+        return True
 
     def draw_calls(self) -> None:
         """The live calls, today's abandoned callers and the charts."""
         if not self.drawable:
             return
+        board, now, thresholds = self.board, self.console.clock(), self.console.thresholds
+        calls = calls_shown(board, self.queue_filter, self.sort)
+        self._fill("calls", [call_row(c, now, thresholds) for c in calls])
+        abandoned = abandoned_shown(board, self.queue_filter)
+        self._fill("abandoned", [abandoned_row(i, a) for i, a in abandoned])
+
+    def draw_charts(self) -> None:
+        """Today's charts (the service level against the selected queue's target)."""
+        if not self.drawable or self.has_class("-narrow"):
+            return
         board, now = self.board, self.console.clock()
-        self._fill(
-            "calls",
-            [
-                (
-                    c.call_id,
-                    [
-                        c.caller,
-                        c.state,
-                        c.queue or "",
-                        c.agent or "",
-                        clock_text((now - parse_time(c.since)).total_seconds()),
-                    ],
-                )
-                for c in board.calls.values()
-            ],
-        )
-        self._fill(
-            "abandoned",
-            [
-                (
-                    f"{i}",
-                    [
-                        a.at.astimezone().strftime("%H:%M"),
-                        a.number,
-                        a.member or "-",
-                        clock_text(a.wait_seconds),
-                        a.queue or "",
-                    ],
-                )
-                for i, a in enumerate(reversed(board.abandoned))
-            ],
-        )
-        self.query_one("#per-interval", Sparkline).data = board.interval_series(now)[-48:]
-        self.query_one("#waits", Sparkline).data = board.wait_series()
+        self._charts_counted = board.calls_counted
+        target = self.console.thresholds.of(self.queue_filter).service_level_target
+        self.query_one(CallsChart).draw(board, now)
+        self.query_one(WaitsChart).draw(board)
+        self.query_one(ServiceLevelChart).draw(board, now, target)
 
-    def _today(self, queue: QueueUpdate) -> list[str]:
-        """Answered, abandoned, and the service level against the queue's own threshold."""
-        figures = self.board.today.get(queue.queue)
-        level = self.board.service_level(queue.queue)
-        shown = f"{'-' if level is None else f'{level:.0%}'} ≤{queue.service_level_seconds}s"
-        if figures is None:
-            return ["0", "0", shown]
-        return [str(figures.answered), str(figures.abandoned), shown]
-
-    def _fill(self, table_id: str, rows: list[tuple[str, list[str]]]) -> None:
+    def _fill(self, table_id: str, rows: list[Row]) -> None:
         table = self.query_one(f"#{table_id}", DataTable)
         row = table.cursor_row
         table.clear()
         for key, cells in rows:
-            table.add_row(*plain_cells(cells), key=key)
+            table.add_row(*cells, key=key)
         if rows:
             table.move_cursor(row=min(row, len(rows) - 1))
 
@@ -367,7 +389,7 @@ class WallBoardScreen(FramedScreen):
         if selected is None:
             self.console.show_error("call back: select an abandoned call first")
             return
-        abandoned = list(reversed(self.board.abandoned))[int(selected)]
+        abandoned = self.board.abandoned[int(selected)]
         agents = [(login, f"{login} ({a.state})") for login, a in sorted(self.board.agents.items())]
         agent = await self.app.push_screen_wait(
             ChoiceScreen(

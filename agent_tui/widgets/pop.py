@@ -1,22 +1,11 @@
-"""The screen pop: the caller, the call's state and the member's 360° summary."""
+"""The member's 360° summary as text (member screen, preview) and the calls in context."""
 
 from __future__ import annotations
 
 from rich.text import Text
-from textual.widgets import Static
 
-from agent_tui.desk_state import CallContext, DeskState
-from cti.protocol import CampaignCall, MemberSummary, RecentCall, stars
-
-STATE_BADGES = {
-    "ringing": ("RINGING", "bold black on yellow blink"),
-    "answered": ("TALKING", "bold white on red"),
-    "held": ("ON HOLD", "bold black on cyan"),
-    "transferred": ("TRANSFERRED", "bold"),
-    "ended": ("ENDED", "bold reverse"),
-    "abandoned": ("ABANDONED", "bold reverse"),
-    "queued": ("QUEUED", "bold"),
-}
+from agent_tui.desk_state import DeskState
+from cti.protocol import MemberSummary, RecentCall, stars
 
 
 def _day(text: str | None) -> str:
@@ -42,9 +31,10 @@ def member_lines(member: MemberSummary) -> Text:
     text.append("\n")
     if card is not None:
         text.append(f"Card {card.card_number} {card.card_type or ''}\n")
-    text.append("Points: valid ")
-    text.append(f"{points.valid:,}", "bold green")
-    text.append(f"  cumulative {points.cumulative:,}\n")
+    # Spaces end a run rather than start the next: SVG viewers drop a run's leading spaces.
+    text.append("Points: ")
+    text.append(f"{points.valid:,} valid", "bold green")
+    text.append(f", {points.cumulative:,} cumulative\n")
     where = " ".join(p for p in (profile.province, profile.city) if p)
     facts = [
         ("Category", profile.customer_category),
@@ -75,59 +65,6 @@ def member_lines(member: MemberSummary) -> Text:
     return text
 
 
-def campaign_lines(campaign: CampaignCall) -> Text:
-    """What an outbound campaign's call asks of the agent: campaign, lead, script, codes."""
-    text = Text()
-    text.append(" CAMPAIGN ", "bold black on magenta")
-    text.append(f" {campaign.campaign_name}", "bold magenta")
-    text.append(f"  lead {campaign.lead_name or campaign.phone}\n")
-    if campaign.script:
-        text.append("Script: ", "bold")
-        text.append(f"{campaign.script}\n", "italic")
-    if campaign.dispositions:
-        codes = " · ".join(f"{code.code} {code.label}" for code in campaign.dispositions)
-        text.append(f"Codes: {codes}\n", "dim")
-    return text
-
-
-def pop_text(call: CallContext | None) -> Text:
-    """The whole pop panel for the current call (or a hint when there is none)."""
-    if call is None:
-        return Text("No call. Press i to sign in; the next call pops here.", "dim")
-    label, style = STATE_BADGES.get(call.state, (call.state.upper(), "bold"))
-    text = Text()
-    text.append(f" {label} ", style)
-    text.append(f" {call.caller}", "bold")
-    if call.did:
-        text.append(f" → {call.did}")
-    if call.inbound_media:
-        text.append(f" ({call.inbound_media})", "italic")
-    if call.queue:
-        text.append(f"  queue {call.queue}")
-    text.append("\n")
-    if call.transferred_by:
-        text.append(f"Transferred by {call.transferred_by}", "bold magenta")
-        text.append(f": {call.note}\n" if call.note else "\n")
-    if call.campaign is not None:
-        text.append_text(campaign_lines(call.campaign))
-    if call.verified_in_ivr:
-        text.append("✔ verified in IVR (the member's PIN)\n", "bold green")
-    elif call.identified_in_ivr:
-        text.append("? identified in IVR by phone number only: not verified\n", "bold yellow")
-    if not call.popped:
-        text.append("Looking the caller up…", "italic")
-        return text
-    if call.member is None and call.campaign is not None:
-        text.append("Not a member: ", "bold yellow")
-        text.append("N opens the new-member form with this number.\n")
-        return text
-    if call.member is None:
-        text.append("Unknown caller: ", "bold yellow")
-        text.append("N opens the new-member form with this number.\n")
-        return text
-    return text + member_lines(call.member)
-
-
 def calls_text(state: DeskState) -> Text:
     """The calls in context, the current one marked."""
     text = Text("Calls\n", "bold underline")
@@ -142,26 +79,4 @@ def calls_text(state: DeskState) -> Text:
     return text
 
 
-class PopPanel(Static):
-    """The member in front of the agent."""
-
-    DEFAULT_CSS = "PopPanel { width: 3fr; height: 1fr; padding: 0 1; overflow-y: auto; }"
-
-
-class CallsPanel(Static):
-    """Every call in context (a consult does not lose the first caller)."""
-
-    DEFAULT_CSS = (
-        "CallsPanel { width: 1fr; min-width: 18; height: 1fr; border-left: solid $panel; }"
-    )
-
-
-__all__ = [
-    "CallsPanel",
-    "PopPanel",
-    "calls_text",
-    "campaign_lines",
-    "member_lines",
-    "pop_text",
-    "stars",
-]
+__all__ = ["calls_text", "member_lines", "stars"]

@@ -42,16 +42,29 @@ def status_text(state: DeskState, *, extension: str | None, now: datetime) -> Te
         label = f"{label}: {state.reason}"
     timer = clock_text((now - state.since).total_seconds()) if state.since else "--:--"
     line = Text()
+    # Spaces end a run rather than start the next: SVG viewers drop a run's leading spaces.
     line.append(f" {label} {timer} ", STATE_STYLES.get(state.agent_state, "reverse"))
-    line.append(f" Ext {extension or '-'} ")
-    line.append(f"│ Queue: {state.waiting} waiting ")
+    line.append(f" Ext {extension or '-'} │ Queue: {state.waiting} waiting{_per_queue(state)} ")
     if state.telephony_online is False:
-        line.append("│ Telephony OFFLINE ", "bold red")
+        line.append("│ ")
+        line.append("Telephony OFFLINE ", "bold red")
     elif state.telephony_online:
-        line.append("│ Telephony online ", "green")
+        line.append("│ ")
+        line.append("Telephony online ", "green")
     if state.notice:
-        line.append(f"│ Notice: {state.notice}", "bold yellow")
+        line.append("│ ")
+        line.append(f"Notice: {state.notice}", "bold yellow")
     return line
+
+
+def _per_queue(state: DeskState) -> str:
+    """`` (hotline 3, vip 1)``: each of the agent's queues with callers waiting."""
+    waiting = [
+        f"{name} {queue.waiting}"
+        for name, queue in sorted(state.queues.items())
+        if name in state.my_queues and queue.waiting
+    ]
+    return f" ({', '.join(waiting)})" if len(state.my_queues) > 1 and waiting else ""
 
 
 class StatusBar(Static):

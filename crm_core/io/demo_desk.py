@@ -62,6 +62,21 @@ SUBJECTS = (
 )
 
 
+FRESH_POINTS = ((600, 20), (900, 365))
+"""(points, days until they expire) granted today to the demo's first callers."""
+
+
+async def _fresh_points(crm: Crm, number: str, now: datetime) -> None:
+    """Points granted today, some expiring within the month: the two years of replayed
+    history may have let a first (oldest) member's lots expire, and the desk should show
+    valid points and the next expiry on a fresh demo."""
+    for points, days in FRESH_POINTS:
+        await crm.points.gift(
+            number, points, reason="客服关怀 Service goodwill", operator="demo.sup",
+            idempotency_key=f"demo:fresh:{number}:{days}", expires_at=now + timedelta(days=days),
+        )  # fmt: skip
+
+
 @dataclass(frozen=True)
 class DeskSummary:
     """What the demo call centre holds."""
@@ -97,9 +112,13 @@ async def seed_demo_desk(
         pin_members = tuple(members[:DEMO_PIN_MEMBERS])
         for number in pin_members:
             await crm.selfservice.set_pin(number, DEMO_PIN, actor="demo.sup")
+            await _fresh_points(crm, number, now)
         articles = await seed_demo_articles(crm.knowledge, author="demo.sup", approver="demo.sup")
         calls = requests = 0
-        for index, number in enumerate(rng.sample(members, min(40, len(members)))):
+        # The PIN members are the demo's first callers: each has calls and requests to show.
+        others = [number for number in members if number not in pin_members]
+        called = [*pin_members, *rng.sample(others, min(40, len(others)))]
+        for index, number in enumerate(called):
             started = now - timedelta(days=rng.randrange(1, 60), minutes=rng.randrange(600))
             agent = rng.choice(("demo.agent", "demo.agent2"))
             answered = rng.random() > 0.1
@@ -122,7 +141,7 @@ async def seed_demo_desk(
                     "answers": [{"question_id": q.id, "keypad": str(rng.randint(1, 3))}
                                 for q in survey.questions],
                 })  # fmt: skip
-            if index % 4 == 0:
+            if index % 4 == 0 or index < len(pin_members):
                 kind, subject, queue = rng.choice(SUBJECTS)
                 await crm.service_desk.requests.open(
                     {"subject": subject, "request_type": kind, "member_number": number,

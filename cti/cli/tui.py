@@ -3,11 +3,14 @@
 from __future__ import annotations
 
 import os
+from dataclasses import replace
 from typing import Annotated
 
 import typer
 
 from cti.cli.common import app_context
+from cti.protocol import BoardThresholds, QueueThresholds
+from cti.settings import Settings
 
 PASSWORD_ENV = "CTIDESK_CONSOLE_PASSWORD"  # noqa: S105 (a variable name)
 
@@ -31,4 +34,24 @@ def console(
     api = settings.api
     address = url or f"http://{api.host}:{api.port}"
     password = os.environ.pop(PASSWORD_ENV, None)
-    ConsoleApp(address, user=user, password=password, card_readers=settings.cards.readers).run()
+    ConsoleApp(
+        address,
+        user=user,
+        password=password,
+        card_readers=settings.cards.readers,
+        thresholds=thresholds_of(settings),
+    ).run()
+
+
+def thresholds_of(settings: Settings) -> BoardThresholds:
+    """The wall-board's thresholds from the ``[wallboard]`` settings (a queue's own limits
+    over the default)."""
+    board = settings.wallboard
+    default = QueueThresholds(
+        board.service_level_target, board.longest_wait_seconds, board.agent_state_seconds
+    )
+    queues = {
+        name: replace(default, **{k: v for k, v in limits.model_dump().items() if v is not None})
+        for name, limits in board.queues.items()
+    }
+    return BoardThresholds(default, queues)

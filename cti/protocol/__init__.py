@@ -91,6 +91,7 @@ from cti.protocol.shapes import (
     WrapUpCodes,
 )
 from cti.protocol.stats import StatsAgentReport, StatsAgentRow, StatsQueueReport, StatsQueueRow
+from cti.protocol.thresholds import BoardThresholds, QueueThresholds
 
 __all__ = [
     "CHIP_UID",
@@ -105,6 +106,7 @@ __all__ = [
     "ArticleText",
     "AssetOwned",
     "Authenticate",
+    "BoardThresholds",
     "CallList",
     "CallNote",
     "CallRequest",
@@ -152,6 +154,7 @@ __all__ = [
     "ProtocolError",
     "QueueChange",
     "QueueList",
+    "QueueThresholds",
     "QueueUpdate",
     "RecentCall",
     "RequestOpened",

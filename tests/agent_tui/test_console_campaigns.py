@@ -28,6 +28,7 @@ from tests.support.console_app import (
     console_for,
     form_ready,
     member_pop,
+    settle_charts,
     text_of,
     wait_for,
 )
@@ -110,9 +111,9 @@ async def test_a_campaign_call_shows_its_script_and_the_wrap_up_offers_its_codes
 ) -> None:
     async with console_for(desk_api, "agent1", PASSWORD).run_test(size=(120, 40)) as pilot:
         app = await talking_to_a_lead(pilot, desk_api)
-        pop = text_of(app, "#pop")
-        assert "CAMPAIGN" in pop and SCRIPT[:10] in pop and "李娜" in pop
-        assert "SALE Sale" in pop
+        pop, script = text_of(app, "#pop"), text_of(app, "#panel-script")
+        assert "CAMPAIGN" in pop and SCRIPT[:10] in script and "李娜" in pop
+        assert "SALE Sale" in script
         call = app.desk.call
         assert call is not None and call.campaign is not None and call.talking
         desk_api.push(
@@ -157,7 +158,7 @@ async def test_the_preview_screen_shows_the_lead_and_a_skip_gives_it_back(
         screen = app.screen
         assert isinstance(screen, PreviewScreen) and screen.lead is not None
         shown = str(screen.query_one("#preview-lead").render())
-        assert "生日关怀" in shown and "李娜" in shown and "Points: valid" in shown
+        assert "生日关怀" in shown and "李娜" in shown and "Points: 1,200 valid" in shown
         await pilot.press("s")
         await wait_for(pilot, lambda: screen.lead is None)
         assert app.last_info == f"Skipped +86{MEMBER_PHONE} (later)"
@@ -238,6 +239,8 @@ def test_supervisor_wall_board_with_campaigns(
             desk_api.broadcast(message, SUPERVISORS)
         await wait_for(pilot, lambda: len(app.board.campaigns) == 4 and app.board.agents)
         await wait_for(pilot, lambda: len(board_rows(app, "campaigns")) == 4)
+        settle_charts(app)
+        await pilot.pause()
 
     app = console_for(desk_api, "boss", PASSWORD)
     assert snap_compare(app, terminal_size=size, run_before=busy)

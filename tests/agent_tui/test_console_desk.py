@@ -69,7 +69,7 @@ async def test_a_pop_shows_the_ringing_member_and_a_service_request_goes_on_the_
         await wait_for(pilot, lambda: (app.last_info or "").startswith("Service request"))
         view = fetch(desk_api, lambda crm: crm.member360.view(desk_api.member_number))
         assert [r.subject for r in view.open_requests] == ["电子狗无法充电"]
-        await wait_for(pilot, lambda: "电子狗无法充电" in text_of(app, "#pop"))
+        await wait_for(pilot, lambda: "电子狗无法充电" in text_of(app, "#panel-requests"))
 
 
 async def test_an_unknown_caller_gets_the_new_member_form_prefilled_with_the_number(
@@ -243,5 +243,5 @@ async def test_the_pop_says_who_transferred_and_that_the_ivr_verified_the_caller
         desk_api.push("agent1", pop)
         await wait_for(pilot, lambda: "李娜" in text_of(app, "#pop"))
         text = text_of(app, "#pop")
-        assert "verified in IVR" in text
+        assert "VERIFIED (PIN in IVR)" in text
         assert "Transferred by agent2: VIP" in text

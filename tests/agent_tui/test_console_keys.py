@@ -8,7 +8,7 @@ from agent_tui.desk_state import DeskState
 from agent_tui.keys import BOARD_KEYS, DESK_KEYS, KeyAction, key_line
 from agent_tui.screens.desk import DeskScreen
 from agent_tui.screens.wallboard import WallBoardScreen
-from agent_tui.widgets.softphone import keys_text
+from agent_tui.widgets.softphone import KEY_STYLE, keys_text
 from cti.protocol import AgentState, CallUpdate, ScreenPop
 from tests.support.wire import member_summary
 
@@ -36,14 +36,14 @@ def test_every_binding_has_exactly_one_entry_and_every_entry_an_action(
 def test_the_wall_boards_key_line_names_every_key() -> None:
     assert key_line(BOARD_KEYS) == (
         "l listen  W whisper  B barge  R release  I intercept  S sign out  "
-        "Z pause  N notice  C call back  a desk  T stats  q quit"
+        "Z pause  N notice  C call back  o order  a desk  T stats  ? keys  q quit"
     )
 
 
 def _live_on_bar(desk: DeskState) -> set[str]:
-    """The keys the soft-phone bar draws as live (bold reverse)."""
+    """The keys the key bar draws (only the live ones are on it)."""
     bar = keys_text(DESK_KEYS, desk)
-    live = [span for span in bar.spans if span.style == "bold reverse"]
+    live = [span for span in bar.spans if span.style == KEY_STYLE]
     return {bar.plain[span.start : span.end].strip() for span in live}
 
 
@@ -64,8 +64,8 @@ TALKING_TO_A_MEMBER = (
 @pytest.mark.parametrize(
     ("messages", "live"),
     [
-        ((), {"i", "d", "b", "f", "O", "l", "q"}),
-        (TALKING_TO_A_MEMBER, set("htcxkDsgevnbfmOlq")),
+        ((), {"i", "d", "b", "f", "O", "l", "?", "q"}),
+        (TALKING_TO_A_MEMBER, set("htcxkDsgevnbfmOl?q")),
     ],
     ids=["signed out, no call", "talking to a member"],
 )
@@ -74,4 +74,14 @@ def test_the_key_bar_lists_exactly_the_allowed_actions(
 ) -> None:
     desk = _desk(*messages)
     assert _live_on_bar(desk) == live
-    assert {k.key for k in DESK_KEYS if desk.allowed(k.action)} == live
+    panel_keys = {k.shown for k in DESK_KEYS if k.group == "view"}  # on the tab strip instead
+    assert panel_keys == {"1", "2", "3", "4"}
+    assert {k.shown for k in DESK_KEYS if desk.allowed(k.action)} == live | panel_keys
+
+
+def test_the_key_bar_is_one_line_that_fits_and_points_to_the_rest() -> None:
+    desk = _desk(*TALKING_TO_A_MEMBER)
+    bar = keys_text(DESK_KEYS, desk, width=80)
+    assert "\n" not in bar.plain and bar.cell_len <= 80
+    assert bar.plain.startswith("h hold  t transfer") and bar.plain.endswith("? more")
+    assert " │ s request" in bar.plain, "groups are split by a bar"

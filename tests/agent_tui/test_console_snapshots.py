@@ -14,7 +14,7 @@ from agent_tui.screens.desk import DeskScreen
 from agent_tui.screens.member import MemberScreen
 from agent_tui.screens.wallboard import WallBoardScreen
 from cti.protocol import AgentState, CallUpdate, QueueUpdate, TelephonyStatus
-from tests.support.console_app import console_for, member_pop, text_of, wait_for
+from tests.support.console_app import console_for, member_pop, settle_charts, text_of, wait_for
 from tests.support.desk_api import MEMBER_PHONE, PASSWORD, ThreadedApi
 
 SIZES = [(80, 24), (160, 48)]
@@ -98,6 +98,8 @@ def test_supervisor_wall_board(
                 and len(app.board.agents) == 2
             ),
         )
+        settle_charts(app)
+        await pilot.pause()
 
     app = console_for(desk_api, "boss", PASSWORD)
     assert snap_compare(app, terminal_size=size, run_before=busy)

@@ -14,9 +14,10 @@ from pathlib import Path
 import pytest
 
 from cti.cli.demo import write_supervisor_launcher
-from cti.protocol import ScreenPop
-from tests.support.console_app import member_pop
-from tests.support.desk_api import PASSWORD, ThreadedApi
+from cti.protocol import CallUpdate, ScreenPop
+from tests.support.console_app import CALL, member_pop
+from tests.support.desk_api import MEMBER_PHONE, PASSWORD, ThreadedApi
+from tests.support.desk_story import story_pop
 
 CTIDESK = str(Path(sys.executable).with_name("ctidesk"))
 
@@ -56,6 +57,30 @@ class Tmux:
                 return pane
             time.sleep(0.1)
         raise AssertionError(f"not seen within {within} s; the pane shows:\n{pane}")
+
+    def coloured(self) -> str:
+        """The pane with its colours (escape sequences kept)."""
+        return self._run("capture-pane", "-p", "-e", "-t", "console")
+
+    def _tops(self) -> list[str]:
+        """The top border lines of the fields on screen, colours kept."""
+        return [line for line in self.coloured().splitlines() if "▔▔▔▔" in line]
+
+    def form_ready(self, title: str) -> str:
+        """Wait for the form ``title`` with its first field focused (its border lit, unlike
+        the others'): keys sent before focus lands would be lost. The lit border's line."""
+        deadline = time.monotonic() + 20
+        while True:
+            tops = self._tops()
+            if title in self.screen() and len(tops) > 1 and tops[0] != tops[1]:
+                return tops[0]
+            assert time.monotonic() < deadline, f"{title} not ready:\n{self.screen()}"
+            time.sleep(0.05)
+
+    def focused_field(self, lit: str) -> int | None:
+        """Which field is focused (the one whose border is ``lit``), if a form is open."""
+        tops = self._tops()
+        return tops.index(lit) if lit in tops else None
 
     def alive(self) -> bool:
         """Whether the session (the console) still runs."""
@@ -138,3 +163,81 @@ def test_the_demos_supervisor_launcher_opens_the_wall_board_without_typing_a_pas
     assert script.stat().st_mode & 0o777 == 0o700, "the password is in it"
     session = tmux(["sh", str(script)], {"TERM": "xterm-256color"})
     session.wait_for(lambda pane: "Wall-board" in pane and "Boss" in pane)
+
+
+class CountingTmux:
+    """A tmux session that counts the keys the agent presses (literal text: one per letter)."""
+
+    def __init__(self, session: Tmux) -> None:
+        self.session = session
+        self.keys = 0
+
+    def press(self, *keys: str) -> None:
+        """Press each of ``keys`` (tmux key names, or one character each)."""
+        for key in keys:
+            self.session.send(key)
+            self.keys += 1
+
+    def enter_fields(self, lit: str, count: int) -> None:
+        """Enter in each of ``count`` fields, waiting for focus to move on each time."""
+        for field in range(count):
+            assert self.session.focused_field(lit) == field
+            self.press("Enter")
+            deadline = time.monotonic() + 20
+            while self.session.focused_field(lit) == field:
+                assert time.monotonic() < deadline, "Enter did not move on"
+                time.sleep(0.05)
+
+    def type(self, text: str) -> None:
+        """Type ``text`` (one key per character)."""
+        self.session.send("-l", text)
+        self.keys += len(text)
+
+
+def test_one_whole_call_at_80x24_takes_15_keys(
+    desk_api: ThreadedApi, console_in_tmux: Tmux
+) -> None:
+    """Answer (on the phone), read the requests and the ledger, grant points, open a request,
+    wrap up with a code: the keys the agent presses from the ring to the wrap-up."""
+    tmux = console_in_tmux
+    tmux.wait_for(lambda text: "Password" in text)
+    tmux.send("-l", PASSWORD)
+    tmux.send("Enter")
+    tmux.wait_for(lambda text: "Signed out" in text)
+    deadline = time.monotonic() + 10
+    while desk_api.consoles_of("agent1") == 0:
+        assert time.monotonic() < deadline, "the console did not open its WebSocket"
+        time.sleep(0.05)
+    agent = CountingTmux(tmux)
+    desk_api.push("agent1", story_pop(desk_api, None, MEMBER_PHONE, CALL))
+    talking = CallUpdate(CALL, "answered", MEMBER_PHONE, "2026-03-02T09:29:50Z", "hotline",
+                         "agent1")  # fmt: skip
+    desk_api.push("agent1", talking)  # answered on the phone
+    pane = tmux.wait_for(lambda text: "TALKING" in text and "SR-00000001" in text)
+    assert "电子狗无法充电" in pane, "the open requests are on screen without a key"
+
+    agent.press("3")
+    tmux.wait_for(lambda text: "Thermos cup" in text)
+
+    agent.press("g")
+    lit = tmux.form_ready("Grant points")
+    agent.type("100")
+    agent.enter_fields(lit, 2)  # the reason stays "goodwill"
+    tmux.wait_for(lambda text: "Valid 1,350 → 1,450" in text)
+    agent.press("y")
+    tmux.wait_for(lambda text: "+100" in text and "goodwill" in text)  # the ledger panel
+
+    agent.press("s")
+    lit = tmux.form_ready("New service request")
+    agent.enter_fields(lit, 4)  # subject, type, contact phone as offered; no description
+    tmux.wait_for(lambda text: "Service request SR-00000003 opened" in text)
+
+    desk_api.push("agent1", CallUpdate(**{**talking.__dict__, "state": "ended"}))
+    tmux.wait_for(lambda text: "ENDED" in text and "w wrap-up" in text)
+    agent.press("w")
+    tmux.wait_for(lambda text: "SALE" in text)
+    agent.press("Enter")
+    # This test's API mounts no agent routes (no Asterisk): the disposition goes out and the
+    # API's 404 comes back; the keys are the agent's either way.
+    tmux.wait_for(lambda text: "wrap-up failed: POST /api/agent/wrapup" in text)
+    assert agent.keys == 15

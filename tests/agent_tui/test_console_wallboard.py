@@ -42,9 +42,9 @@ async def test_the_wall_board_fills_from_pushes_and_counts_today(desk_api: Threa
         desk_api.broadcast(TelephonyStatus(True), SUPERVISORS)
         await wait_for(pilot, lambda: len(rows(app, "abandoned")) == 1 and rows(app, "calls"))
         assert rows(app, "queues") == [
-            ["hotline", "2", "00:45", "1", "1", "0", "1", "1", "50% ≤20s"]
+            ["hotline", "2", "00:45", "1", "1", "0", "1", "1", "50% ≤20s LOW"]
         ]
-        assert rows(app, "agents") == [["agent1", "on_call", "01:00", "", MEMBER_PHONE, "1"]]
+        assert rows(app, "agents") == [["agent1", "on_call", "01:00", MEMBER_PHONE, "1"]]
         assert rows(app, "calls") == [[MEMBER_PHONE, "answered", "hotline", "agent1", "00:15"]]
         assert rows(app, "abandoned")[0][1:] == ["13900000009", "-", "01:30", "hotline"]
 

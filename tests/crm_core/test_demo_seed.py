@@ -15,6 +15,7 @@ from crm_core.db.migrate import upgrade
 from crm_core.db.types import utcnow
 from crm_core.io.bulk import bulk_phone, seed_bulk
 from crm_core.io.demo import DatabaseNotEmptyError, DemoSummary, seed_demo
+from crm_core.io.demo_desk import FRESH_POINTS, seed_demo_desk
 from crm_core.loyalty.models import PointsEntry
 from crm_core.members.models import Member, MemberCard, MemberChange, MemberPhone
 from crm_core.orders.models import Order
@@ -208,3 +209,22 @@ def test_cli_upgrade_seed_and_summary(tmp_path: Path, monkeypatch: pytest.Monkey
     assert "金卡 Gold card" in out
     assert "jewellery" in out
     assert "500" in out
+
+
+async def test_the_demo_callers_have_valid_points_calls_and_requests_today(tmp_path: Path) -> None:
+    """The desk's first demo member (its oldest, whose replayed lots expired) pops with
+    valid points, the next amount to expire, a call and an open request."""
+    crm = await fresh_crm(tmp_path / "crm.db")
+    try:
+        now = utcnow().replace(hour=9, minute=0, second=0, microsecond=0)
+        await seed_demo(crm, members=20, now=now)
+        async with crm.db.read() as session:
+            numbers = list(await session.scalars(select(Member.number).order_by(Member.id)))
+        desk = await seed_demo_desk(crm, members=numbers, now=now)
+        first = await crm.member360.view(desk.pin_members[0])
+        assert first.points.valid >= sum(points for points, _ in FRESH_POINTS)
+        assert first.points.expiring_soon[0].points == FRESH_POINTS[0][0]
+        assert first.last_calls and first.open_requests
+        assert await crm.points.check_invariants() == []
+    finally:
+        await crm.close()

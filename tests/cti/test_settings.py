@@ -130,13 +130,13 @@ def test_inbound_media_bad_toml_in_env() -> None:
 
 
 def test_unknown_key_in_file_names_key_and_file(tmp_path: Path) -> None:
-    config = write(tmp_path / "site.toml", '[ami]\nprotocol = "tcp"\n[wallboard]\nrate = 3\n')
+    config = write(tmp_path / "site.toml", '[ami]\nprotocol = "tcp"\n[billboard]\nrate = 3\n')
     with pytest.raises(SettingsError) as caught:
         load_settings(config, environ={})
     lines = str(caught.value).splitlines()
     assert lines == [
         f"ami.protocol: unknown key (from {config})",
-        f"wallboard: unknown section (from {config})",
+        f"billboard: unknown section (from {config})",
     ]
 
 

@@ -2,11 +2,16 @@
 
 from __future__ import annotations
 
+import io
 from collections.abc import Callable
 from datetime import datetime
 
+from rich.console import Console
+from rich.text import Text
+from textual.content import Content
 from textual.pilot import Pilot
-from textual.widgets import DataTable
+from textual.widget import Widget
+from textual.widgets import DataTable, Static
 
 from agent_tui.app import ConsoleApp
 from agent_tui.screens.desk import DeskScreen
@@ -86,9 +91,20 @@ async def at_desk(pilot: Pilot[None]) -> ConsoleApp:
 
 
 def text_of(app: ConsoleApp, selector: str) -> str:
-    """What a widget of the desk (or the login screen) shows, dialogs open or not."""
+    """What a widget of the desk (or the login screen) shows, dialogs open or not (a table
+    as a wide terminal would print it, so no cell is cut short)."""
     screens = [s for s in app.screen_stack if isinstance(s, DeskScreen | LoginScreen)]
-    return str(screens[-1].query_one(selector).render())
+    return shown_text(screens[-1].query_one(selector))
+
+
+def shown_text(widget: Widget) -> str:
+    """What ``widget`` shows, as plain text (a table printed at full width)."""
+    content = widget.content if isinstance(widget, Static) else None
+    if content is None or isinstance(content, str | Text | Content):
+        return str(widget.render())
+    console = Console(width=400, record=True, file=io.StringIO())
+    console.print(content)
+    return console.export_text()
 
 
 async def member_on_call(pilot: Pilot[None], api: ThreadedApi) -> ConsoleApp:
@@ -113,3 +129,10 @@ def board_rows(app: ConsoleApp, table_id: str) -> list[list[str]]:
     screen = next(s for s in app.screen_stack if isinstance(s, WallBoardScreen))
     table = screen.query_one(f"#{table_id}", DataTable)
     return [[str(cell) for cell in table.get_row_at(i)] for i in range(table.row_count)]
+
+
+def settle_charts(app: ConsoleApp) -> None:
+    """Draw the wall-board's charts from the board as it is now (they follow counted calls
+    and the clock's tick, which tests stop): a snapshot then shows the final figures."""
+    screen = next(s for s in app.screen_stack if isinstance(s, WallBoardScreen))
+    screen.draw_charts()

@@ -1,0 +1,109 @@
+"""Today's charts on the wall-board, drawn with textual-plotext: axes, ticks, labels, values.
+
+- calls offered, answered and abandoned per 30 minutes (bars side by side, a legend);
+- the wait distribution, each bucket labelled (``≤10s`` … ``>300s``), its count on top;
+- the service level per 30 minutes against the target (a line and the target's line).
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from textual_plotext import PlotextPlot
+
+from agent_tui.board_state import INTERVAL_MINUTES, WAIT_BUCKETS, BoardState
+
+BUCKET_LABELS = [f"≤{bound}s" for bound in WAIT_BUCKETS] + [f">{WAIT_BUCKETS[-1]}s"]
+
+
+def interval_label(board: BoardState, interval: int) -> str:
+    """``HH:MM``, the start of an interval in local time."""
+    start = board.day_start + timedelta(minutes=INTERVAL_MINUTES * interval)
+    return start.astimezone().strftime("%H:%M")
+
+
+def _hours(labels: list[str]) -> tuple[list[float], list[str]]:
+    """Tick positions and labels on the hours (every interval's label would not fit; a
+    rule that does not hang on the widget's size draws the same before and after layout)."""
+    picked = [i for i, label in enumerate(labels) if label.endswith(":00")] or [0]
+    return [float(i + 1) for i in picked], [labels[i] for i in picked]
+
+
+def _counts(top: int) -> tuple[list[float], list[str]]:
+    """Whole-number ticks from 0 to ``top`` (at most about five)."""
+    step = max(1, -(-top // 5))
+    ticks = list(range(0, max(top, 1) + 1, step))
+    return [float(tick) for tick in ticks], [str(tick) for tick in ticks]
+
+
+class BoardChart(PlotextPlot):
+    """A chart in plotext's own dark theme: the "auto" theme is registered per process on
+    first mount, so a chart drawn before that would come out in other colours."""
+
+    def on_mount(self) -> None:
+        self.theme = "dark"
+
+
+class CallsChart(BoardChart):
+    """Calls offered, answered and abandoned per interval today."""
+
+    def draw(self, board: BoardState, now: datetime) -> None:
+        """Redraw from the board's counts up to ``now``."""
+        plt = self.plt
+        plt.clear_figure()
+        intervals = board.intervals_today(now)[-24:]
+        labels = [interval_label(board, i) for i in intervals]
+        series = [
+            [board.per_interval[i] for i in intervals],
+            [board.answered_per_interval[i] for i in intervals],
+            [board.abandoned_per_interval[i] for i in intervals],
+        ]
+        # plotext takes ``labels`` (one per series); textual-plotext's stub only knows ``label``.
+        legend = ["offered", "answered", "abandoned"]
+        plt.multiple_bar(labels, series, labels=legend)  # type: ignore[call-arg]
+        plt.xticks(*_hours(labels))
+        plt.yticks(*_counts(max((max(values, default=0) for values in series), default=0)))
+        plt.title(f"Calls per {INTERVAL_MINUTES} min")
+        plt.ylabel("calls")
+        self.refresh()
+
+
+class WaitsChart(BoardChart):
+    """How long today's callers waited, per bucket, with the count on each bar."""
+
+    def draw(self, board: BoardState) -> None:
+        """Redraw from the board's wait buckets."""
+        plt = self.plt
+        plt.clear_figure()
+        counts = board.wait_series()
+        plt.bar(BUCKET_LABELS, counts, width=0.6)
+        for position, count in enumerate(counts, start=1):
+            plt.text(f"{count:.0f}", position, count, alignment="center")
+        plt.yticks(*_counts(int(max(counts, default=0))))
+        plt.title("Wait before answer or hang-up")
+        plt.ylabel("calls")
+        self.refresh()
+
+
+class ServiceLevelChart(BoardChart):
+    """The service level per interval today against the target."""
+
+    def draw(self, board: BoardState, now: datetime, target: float) -> None:
+        """Redraw the level per interval (intervals without calls left out) and the target."""
+        plt = self.plt
+        plt.clear_figure()
+        intervals = board.intervals_today(now)[-24:]
+        levels = board.service_level_series(intervals)
+        points = [(n, level * 100) for n, level in enumerate(levels, start=1) if level is not None]
+        if points:
+            plt.plot([x for x, _ in points], [y for _, y in points], marker="dot", label="level")
+        plt.hline(target * 100, "red")
+        plt.xticks(*_hours([interval_label(board, i) for i in intervals]))
+        plt.xlim(0.5, max(len(intervals), 1) + 0.5)
+        plt.ylim(0, 105)
+        plt.yticks([0.0, 20.0, 40.0, 60.0, 80.0, 100.0], ["0", "20", "40", "60", "80", "100"])
+        plt.title(f"Service level % (red: target {target:.0%})")
+        self.refresh()
+
+
+__all__ = ["BUCKET_LABELS", "CallsChart", "ServiceLevelChart", "WaitsChart", "interval_label"]
