@@ -18,11 +18,11 @@ from textual.app import ComposeResult
 from textual.binding import Binding
 from textual.containers import Horizontal
 from textual.widgets import DataTable, Input, Label, Static
-from textual_plotext import PlotextPlot
 
 from agent_tui.plain import plain_cells
 from agent_tui.screens.base import ConsoleScreen
 from agent_tui.stats_client import StatsClient, export_csv
+from agent_tui.widgets.chart import TickedChart, Ticks
 from cti.protocol import StatsAgentRow, StatsQueueRow
 
 KEYS = "Enter: show the days   e: export to the file   Esc: back"
@@ -57,6 +57,11 @@ def periods(rows: Sequence[StatsQueueRow]) -> list[str]:
     return [start[11:16] if same_day else start[5:10] for start in starts]
 
 
+def _periods(labels: list[str]) -> Ticks:
+    """One tick per period at positions 1, 2, …; the chart keeps those its width allows."""
+    return Ticks([float(n) for n in range(1, len(labels) + 1)], labels, 0, len(labels) + 1)
+
+
 def _table(table_id: str, columns: Sequence[tuple[str, int]]) -> DataTable[str]:
     table: DataTable[str] = DataTable(id=table_id, cursor_type="row", zebra_stripes=True)
     for label, width in columns:
@@ -88,8 +93,8 @@ class StatisticsScreen(ConsoleScreen):
             yield Label("File")
             yield Input(f"ctidesk-stats-{today}.csv", id="stats-file")
         with Horizontal(id="stats-charts"):
-            yield PlotextPlot(id="chart-volume")
-            yield PlotextPlot(id="chart-sl")
+            yield TickedChart(id="chart-volume")
+            yield TickedChart(id="chart-sl")
         yield _table("stats-queues", QUEUE_COLUMNS)
         yield _table("stats-agents", AGENT_COLUMNS)
         yield Static("", id="stats-message", markup=False)
@@ -150,7 +155,7 @@ class StatisticsScreen(ConsoleScreen):
 
     def _draw_volume(self) -> None:
         """Offered and answered per period across the queues, each bar's value on it."""
-        widget = self.query_one("#chart-volume", PlotextPlot)
+        widget = self.query_one("#chart-volume", TickedChart)
         plt = widget.plt
         plt.clear_data()
         plt.clear_figure()
@@ -166,11 +171,12 @@ class StatisticsScreen(ConsoleScreen):
             plt.multiple_bar(labels, [offered, answered], labels=["offered", "answered"])  # type: ignore[call-arg]
             for number, (count, took) in enumerate(zip(offered, answered, strict=True), start=1):
                 plt.text(f"{took}/{count}", x=number, y=count, alignment="center")
+        widget.set_ticks(x=_periods(labels))
         widget.refresh()
 
     def _draw_service_level(self) -> None:
         """Each queue's SL % per period (a period with nothing to count is left out)."""
-        widget = self.query_one("#chart-sl", PlotextPlot)
+        widget = self.query_one("#chart-sl", TickedChart)
         plt = widget.plt
         plt.clear_data()
         plt.clear_figure()
@@ -188,8 +194,7 @@ class StatisticsScreen(ConsoleScreen):
                             marker="●")  # fmt: skip
                 for x, y in points:
                     plt.text(f"{y:.0f}", x=x, y=y, alignment="left")
-        if labels:
-            plt.xticks(list(range(1, len(labels) + 1)), labels)
+        widget.set_ticks(x=_periods(labels))
         widget.refresh()
 
     def action_export(self) -> None:

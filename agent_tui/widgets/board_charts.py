@@ -9,9 +9,8 @@ from __future__ import annotations
 
 from datetime import datetime, timedelta
 
-from textual_plotext import PlotextPlot
-
 from agent_tui.board_state import INTERVAL_MINUTES, WAIT_BUCKETS, BoardState
+from agent_tui.widgets.chart import TickedChart, Ticks
 
 BUCKET_LABELS = [f"≤{bound}s" for bound in WAIT_BUCKETS] + [f">{WAIT_BUCKETS[-1]}s"]
 
@@ -22,29 +21,25 @@ def interval_label(board: BoardState, interval: int) -> str:
     return start.astimezone().strftime("%H:%M")
 
 
-def _hours(labels: list[str]) -> tuple[list[float], list[str]]:
-    """Tick positions and labels on the hours (every interval's label would not fit; a
-    rule that does not hang on the widget's size draws the same before and after layout)."""
+def _hours(labels: list[str], low: float, high: float) -> Ticks:
+    """Ticks on the hours of the intervals at positions 1, 2, …: the chart then keeps as
+    many as its width allows."""
     picked = [i for i, label in enumerate(labels) if label.endswith(":00")] or [0]
-    return [float(i + 1) for i in picked], [labels[i] for i in picked]
+    return Ticks([float(i + 1) for i in picked], [labels[i] for i in picked], low, high)
 
 
-def _counts(top: int) -> tuple[list[float], list[str]]:
-    """Whole-number ticks from 0 to ``top`` (at most about five)."""
+def _counts(top: int) -> Ticks:
+    """Whole-number ticks from 0 to ``top`` (at most about five), over an axis a fifth
+    taller than ``top`` (room for the values written on the bars); a chart sets it as its
+    ``ylim``, so the ticks kept are those that fit that axis."""
     step = max(1, -(-top // 5))
     ticks = list(range(0, max(top, 1) + 1, step))
-    return [float(tick) for tick in ticks], [str(tick) for tick in ticks]
+    return Ticks(
+        [float(tick) for tick in ticks], [str(tick) for tick in ticks], 0, max(top, 1) * 1.2
+    )
 
 
-class BoardChart(PlotextPlot):
-    """A chart in plotext's own dark theme: the "auto" theme is registered per process on
-    first mount, so a chart drawn before that would come out in other colours."""
-
-    def on_mount(self) -> None:
-        self.theme = "dark"
-
-
-class CallsChart(BoardChart):
+class CallsChart(TickedChart):
     """Calls offered, answered and abandoned per interval today."""
 
     def draw(self, board: BoardState, now: datetime) -> None:
@@ -61,14 +56,16 @@ class CallsChart(BoardChart):
         # plotext takes ``labels`` (one per series); textual-plotext's stub only knows ``label``.
         legend = ["offered", "answered", "abandoned"]
         plt.multiple_bar(labels, series, labels=legend)  # type: ignore[call-arg]
-        plt.xticks(*_hours(labels))
-        plt.yticks(*_counts(max((max(values, default=0) for values in series), default=0)))
+        top = max((max(values, default=0) for values in series), default=0)
+        counts = _counts(top)
+        self.set_ticks(x=_hours(labels, 0, len(labels) + 1), y=counts)
+        plt.ylim(counts.low, counts.high)
         plt.title(f"Calls per {INTERVAL_MINUTES} min")
         plt.ylabel("calls")
         self.refresh()
 
 
-class WaitsChart(BoardChart):
+class WaitsChart(TickedChart):
     """How long today's callers waited, per bucket, with the count on each bar."""
 
     def draw(self, board: BoardState) -> None:
@@ -79,13 +76,17 @@ class WaitsChart(BoardChart):
         plt.bar(BUCKET_LABELS, counts, width=0.6)
         for position, count in enumerate(counts, start=1):
             plt.text(f"{count:.0f}", position, count, alignment="center")
-        plt.yticks(*_counts(int(max(counts, default=0))))
+        positions = [float(n) for n in range(1, len(counts) + 1)]
+        buckets = Ticks(positions, BUCKET_LABELS, 0, len(counts) + 1)
+        calls = _counts(int(max(counts, default=0)))
+        self.set_ticks(x=buckets, y=calls)
+        plt.ylim(calls.low, calls.high)
         plt.title("Wait before answer or hang-up")
         plt.ylabel("calls")
         self.refresh()
 
 
-class ServiceLevelChart(BoardChart):
+class ServiceLevelChart(TickedChart):
     """The service level per interval today against the target."""
 
     def draw(self, board: BoardState, now: datetime, target: float) -> None:
@@ -98,10 +99,13 @@ class ServiceLevelChart(BoardChart):
         if points:
             plt.plot([x for x, _ in points], [y for _, y in points], marker="dot", label="level")
         plt.hline(target * 100, "red")
-        plt.xticks(*_hours([interval_label(board, i) for i in intervals]))
-        plt.xlim(0.5, max(len(intervals), 1) + 0.5)
+        right = max(len(intervals), 1) + 0.5
+        labels = [interval_label(board, i) for i in intervals]
+        tens = range(0, 101, 20)
+        percents = Ticks([float(ten) for ten in tens], [str(ten) for ten in tens], 0, 105)
+        self.set_ticks(x=_hours(labels, 0.5, right), y=percents)
+        plt.xlim(0.5, right)
         plt.ylim(0, 105)
-        plt.yticks([0.0, 20.0, 40.0, 60.0, 80.0, 100.0], ["0", "20", "40", "60", "80", "100"])
         plt.title(f"Service level % (red: target {target:.0%})")
         self.refresh()
 

@@ -73,8 +73,8 @@ async def test_a_real_call_pops_is_worked_wrapped_up_and_seen_on_the_wall_board(
             await wait_for(
                 board,
                 lambda: (
-                    ["agent1", "lunch"]
-                    in [[row[0], row[3]] for row in board_rows(board_app, "agents")]
+                    ["agent1", "paused (lunch)"]
+                    in [[row[0], row[1]] for row in board_rows(board_app, "agents")]
                 ),
                 within=15,
             )
