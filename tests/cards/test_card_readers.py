@@ -94,6 +94,7 @@ def tapping(pcscd: PcscDaemon, desk_api: ThreadedApi) -> Iterator[Heard]:
         yield lines
     finally:
         watcher.stop()
+        api.close()
 
 
 def crm_of(api: ThreadedApi) -> Crm:
