@@ -279,8 +279,8 @@ def until_empty(reader: str, within_ms: int = 30_000) -> None:
 
 def _receive(sock: socket.socket) -> bytes | None:
     # vpcd writes a power-on (which has no answer) then the next command at once; with
-    # Nagle on its socket that command waits for the card's ACK, which Linux delays up
-    # to 40 ms: the card acknowledges at once, as a reader on a USB bus has no such wait
+    # Nagle on its socket that command waits for the card's ACK, which Linux delays by
+    # 40 ms or more: the card acknowledges at once (a reader on USB has no such wait)
     sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
     header = _exactly(sock, 2)
     if header is None:
