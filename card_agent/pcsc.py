@@ -6,6 +6,12 @@ the ``\\\\?PnP?\\Notification`` pseudo-reader), in one thread of its own, becaus
 monitors are process-wide singletons whose threads end for good, with a traceback, the
 first time pcscd goes away. This one says so in words and reconnects when pcscd is back.
 
+Readers come and go two ways, and both are said (``ReaderAdded``/``ReaderRemoved``): a
+USB reader plugged in or out while pcscd runs (pcscd's PnP notification wakes the wait,
+and the reader list is read again), and a reader list that differs after pcscd comes
+back (a reader set up in ``reader.conf.d``, or unplugged while pcscd was away): the
+watcher remembers the readers it last saw across reconnections.
+
 A card put on a reader is asked its UID with the contactless pseudo-APDU
 ``FF CA 00 00 00``: ``UID + 90 00`` is a tap; any other status words mean the reader or
 card does not support it; a card gone before it answered pops nothing.
@@ -90,6 +96,7 @@ class ReaderWatcher:
         self._wait_ms = int(wait_seconds * 1000)
         self._stopping = threading.Event()
         self._context: int | None = None
+        self._known: tuple[str, ...] | None = None  # the readers last seen, across connections
         self._thread = threading.Thread(target=self._run, name="card-readers", daemon=True)
 
     def start(self) -> ReaderWatcher:
@@ -144,9 +151,19 @@ class ReaderWatcher:
         except Exception:
             log.exception("card readers: reporting %s failed", event)
 
+    def _reconnected(self, readers: list[str]) -> None:
+        """Say pcscd is reached, and which readers came or went while it was away."""
+        self._say(ServiceReady(tuple(readers)))
+        if self._known is not None:
+            for reader in [r for r in self._known if r not in readers]:
+                self._say(ReaderRemoved(reader))
+            for reader in [r for r in readers if r not in self._known]:
+                self._say(ReaderAdded(reader))
+        self._known = tuple(readers)
+
     def _watch(self, context: int) -> None:
         first = self._readers(context)
-        self._say(ServiceReady(tuple(first)))
+        self._reconnected(first)
         states = dict.fromkeys(first, scard.SCARD_STATE_UNAWARE)
         pnp = scard.SCARD_STATE_UNAWARE
         while not self._stopping.is_set():
@@ -158,6 +175,7 @@ class ReaderWatcher:
             for reader in [r for r in readers if r not in states]:
                 states[reader] = scard.SCARD_STATE_UNAWARE
                 self._say(ReaderAdded(reader))
+            self._known = tuple(states)
             asked = [(reader, state) for reader, state in states.items()] + [(PNP, pnp)]
             code, changed = scard.SCardGetStatusChange(context, self._wait_ms, asked)
             if code in (scard.SCARD_E_TIMEOUT, scard.SCARD_E_UNKNOWN_READER):

@@ -13,16 +13,17 @@ import re
 from dataclasses import dataclass
 from datetime import datetime, timedelta
 
-from sqlalchemy import select
+from sqlalchemy import bindparam, insert, select
 from sqlalchemy.orm import Session
 
 from crm_core.activities.models import Activity, ActivityKind
 from crm_core.db.engine import Database
+from crm_core.db.statements import StatementRunner
 from crm_core.db.types import utcnow
 from crm_core.errors import InvalidInputError
 from crm_core.loyalty.services import Clock
-from crm_core.members.cards import card_view, chip_uid
-from crm_core.members.models import CardEvent, CardStatus, MemberCard
+from crm_core.members.cards import chip_uid
+from crm_core.members.models import CardEvent, CardStatus, Member, MemberCard
 from crm_core.members.schemas import CardView
 from crm_core.staff.audit import AccessAction
 from crm_core.staff.models import AccessEvent
@@ -54,32 +55,69 @@ class CardTap:
     card: CardView | None
 
 
-def _record(
-    session: Session, uid: str, reader: str, actor: str, address: str | None, at: datetime
-) -> CardTap:
-    card = session.scalars(select(MemberCard).where(MemberCard.chip_uid == uid)).one_or_none()
-    detail = f"reader {reader}"
-    if card is not None:
-        detail = f"card {card.card_number} ({card.status.value}), reader {reader}"
-        session.add(
-            CardEvent(card_id=card.id, action=TAPPED, member_id=card.member_id,
-                      actor=actor, note=f"reader {reader}", created_at=at)
-        )  # fmt: skip
-        if card.member_id is not None:
-            session.add(
-                Activity(member_id=card.member_id, kind=ActivityKind.VISIT,
-                         subject="card presented",
-                         body=f"card {card.card_number} presented at counter, reader {reader}"
-                         + ("" if card.status is CardStatus.ACTIVE
-                            else f" (the card is {card.status.value})"),
-                         channel=reader, created_by=actor, created_at=at)
-            )  # fmt: skip
-    session.add(
-        AccessEvent(at=at, actor=actor[:64], action=AccessAction.CARD_TAPPED.value,
-                    address=address[:64] if address else None, subject=uid, detail=detail[:300])
+_TABLES = MemberCard.metadata.tables
+_CARDS = _TABLES[MemberCard.__tablename__]
+_MEMBERS = _TABLES[Member.__tablename__]
+_REPLACEMENTS = _CARDS.alias("replacement")
+_CARD_OF_UID = (
+    select(
+        _CARDS.c.id, _CARDS.c.member_id, _CARDS.c.card_number, _CARDS.c.chip_uid,
+        _CARDS.c.card_type, _CARDS.c.status, _MEMBERS.c.number,
+        _REPLACEMENTS.c.card_number, _CARDS.c.issued_at, _CARDS.c.status_changed_at,
+    )
+    .select_from(_CARDS)
+    .outerjoin(_MEMBERS, _MEMBERS.c.id == _CARDS.c.member_id)
+    .outerjoin(_REPLACEMENTS, _REPLACEMENTS.c.id == _CARDS.c.replaced_by_id)
+    .where(_CARDS.c.chip_uid == bindparam("uid"))
+)  # fmt: skip
+_INSERT_CARD_EVENT = insert(_TABLES[CardEvent.__tablename__])
+_INSERT_ACTIVITY = insert(_TABLES[Activity.__tablename__])
+_INSERT_ACCESS_EVENT = insert(_TABLES[AccessEvent.__tablename__])
+
+
+def _card_of_uid(run: StatementRunner, uid: str) -> tuple[int, int | None, CardView] | None:
+    """The card with chip ``uid`` (its row id, its member's row id, its view), or None."""
+    row = run.one_or_none(_CARD_OF_UID, {"uid": uid})
+    if row is None:
+        return None
+    card_id, member_id, number, chip, card_type, status, member_number, replaced_by = row[:8]
+    view = CardView(
+        card_number=number, chip_uid=chip, card_type=card_type, status=CardStatus(status),
+        member_number=member_number, replaced_by=replaced_by,
+        issued_at=row[8], status_changed_at=row[9],
     )  # fmt: skip
-    session.flush()
-    return CardTap(uid, reader, actor, at, card_view(session, card) if card is not None else None)
+    return card_id, member_id, view
+
+
+def _record(
+    run: StatementRunner, uid: str, reader: str, actor: str, address: str | None, at: datetime
+) -> CardTap:
+    """The tap's three rows with prebuilt statements (it is on the path of every pop)."""
+    found = _card_of_uid(run, uid)
+    detail = f"reader {reader}"
+    card = None
+    if found is not None:
+        card_id, member_id, card = found
+        detail = f"card {card.card_number} ({card.status.value}), reader {reader}"
+        run.execute_many(_INSERT_CARD_EVENT, [
+            {"card_id": card_id, "action": TAPPED, "member_id": member_id, "actor": actor,
+             "note": f"reader {reader}", "created_at": at},
+        ])  # fmt: skip
+        if member_id is not None:
+            body = f"card {card.card_number} presented at counter, reader {reader}" + (
+                "" if card.status is CardStatus.ACTIVE else f" (the card is {card.status.value})"
+            )
+            run.execute_many(_INSERT_ACTIVITY, [
+                {"member_id": member_id, "kind": ActivityKind.VISIT.value,
+                 "subject": "card presented", "body": body, "channel": reader,
+                 "template_id": None, "call_id": None, "call_linked_id": None,
+                 "created_by": actor, "created_at": at},
+            ])  # fmt: skip
+    run.execute_many(_INSERT_ACCESS_EVENT, [
+        {"at": at, "actor": actor[:64], "action": AccessAction.CARD_TAPPED.value,
+         "address": address[:64] if address else None, "subject": uid, "detail": detail[:300]},
+    ])  # fmt: skip
+    return CardTap(uid, reader, actor, at, card)
 
 
 def card_tap_verifies(
@@ -118,18 +156,15 @@ class CardTaps:
         """Record a tap of ``uid`` on ``reader`` at ``actor``'s desk (known card or not)."""
         uid, reader = chip_uid(uid), reader_name(reader)
         at = self.clock()
-        return await self._db.run_write(
-            lambda session: _record(session, uid, reader, actor, address, at)
+        return await self._db.run_statements(
+            lambda run: _record(run, uid, reader, actor, address, at)
         )
 
     async def find(self, uid: str) -> CardView | None:
         """The card with chip ``uid`` whatever its status, or ``None`` for an unknown UID."""
         uid = chip_uid(uid)
-        async with self._db.read() as session:
-            card = (
-                await session.scalars(select(MemberCard).where(MemberCard.chip_uid == uid))
-            ).one_or_none()
-            return None if card is None else await session.run_sync(card_view, card)
+        found = await self._db.run_read(lambda run: _card_of_uid(run, uid))
+        return None if found is None else found[2]
 
 
 __all__ = ["TAPPED", "CardTap", "CardTaps", "card_tap_verifies", "reader_name"]

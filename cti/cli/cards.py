@@ -157,6 +157,7 @@ def watch(
     try:
         api.log_in()
     except TapRefused as error:
+        api.close()
         fail(f"cannot log in as {user}: {error}")
     console.print(f"watching the card readers for {escape(user)} at {escape(address)}")
     watcher = watcher_for(api, lambda line: console.print(escape(line))).start()
@@ -166,3 +167,4 @@ def watch(
         pass
     finally:
         watcher.stop()
+        api.close()

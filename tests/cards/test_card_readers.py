@@ -19,6 +19,8 @@ from card_agent.events import (
     CardGone,
     CardRead,
     CardUnsupported,
+    ReaderAdded,
+    ReaderRemoved,
     ServiceLost,
     ServiceReady,
     WatchEvent,
@@ -29,7 +31,7 @@ from crm_core.staff.audit import AccessAction
 from crm_core.wiring import Crm
 from tests.support.console_app import frozen, wait_for
 from tests.support.desk_api import PASSWORD, ThreadedApi
-from tests.support.pcsc import READERS, PcscDaemon
+from tests.support.pcsc import COUNTER_READERS, READERS, PcscDaemon
 
 UID, OTHER_UID, NEW_UID = "04A1B2C3D4E5F6", "04FFEEDDCCBBAA", "0411223344556677"
 WITHIN = 30.0
@@ -72,6 +74,16 @@ def heard(pcscd: PcscDaemon) -> Iterator[Heard]:
 
 
 @pytest.fixture
+def counter_readers(pcscd: PcscDaemon) -> Iterator[PcscDaemon]:
+    """The session's pcscd, given back with its own readers only whatever the test did."""
+    try:
+        yield pcscd
+    finally:
+        if pcscd.readers != READERS:
+            pcscd.restart(counter_readers=False)
+
+
+@pytest.fixture
 def tapping(pcscd: PcscDaemon, desk_api: ThreadedApi) -> Iterator[Heard]:
     """``ctidesk cards watch`` as agent1 against the API: its lines, once pcscd is reached."""
     lines = Heard()
@@ -82,6 +94,7 @@ def tapping(pcscd: PcscDaemon, desk_api: ThreadedApi) -> Iterator[Heard]:
         yield lines
     finally:
         watcher.stop()
+        api.close()
 
 
 def crm_of(api: ThreadedApi) -> Crm:
@@ -220,3 +233,59 @@ def test_pcscd_stopped_and_restarted_while_watching_is_said_and_reconnected(
     read: WatchEvent = heard.next(CardRead)  # type: ignore[assignment]
     card.remove()
     assert read == CardRead(READERS[0], UID)
+
+
+# A reader cannot be plugged into a running pcscd on these machines (no USB in their
+# kernel; pcscd reads reader.conf.d only at start): the nearest real thing is pcscd
+# restarted with one more vpcd driver, whose readers the watcher must take up.
+
+
+async def test_a_reader_that_comes_with_pcscd_back_pops_its_cards_on_the_console(
+    counter_readers: PcscDaemon, desk_api: ThreadedApi
+) -> None:
+    bind_card(desk_api)
+    agent = ConsoleApp(desk_api.base, user="agent1", password=PASSWORD, clock=frozen,
+                       tick_seconds=0, card_readers="auto")  # fmt: skip
+    card = counter_readers.counter_card(0, UID)
+    async with agent.run_test(size=(100, 30)) as pilot:
+        await wait_for(pilot, lambda: (agent.last_info or "").startswith("connected to pcscd"))
+        counter_readers.restart(counter_readers=True)
+        last_added = f"reader {COUNTER_READERS[-1]} connected"
+        await wait_for(pilot, lambda: agent.last_info == last_added, within=WITHIN)
+        card.insert()
+        await wait_for(pilot, lambda: isinstance(agent.screen, CardPopScreen), within=WITHIN)
+        pop = agent.screen
+        assert isinstance(pop, CardPopScreen) and pop.pop.member is not None
+        assert pop.pop.member.number == desk_api.member_number
+        assert pop.pop.card is not None and pop.pop.card.reader == COUNTER_READERS[0]
+        card.remove()
+
+
+def test_readers_gained_and_lost_while_pcscd_was_away_are_said_and_the_others_keep_working(
+    counter_readers: PcscDaemon, heard: Heard
+) -> None:
+    counter_readers.restart(counter_readers=True)
+    ready = heard.next(ServiceReady)  # after "pcscd stopped", if it was away long enough
+    assert isinstance(ready, ServiceReady)
+    assert set(ready.readers) == {*READERS, *COUNTER_READERS}  # reader.conf.d is read unsorted
+    added = [heard.next(), heard.next()]
+    assert added == [ReaderAdded(reader) for reader in COUNTER_READERS]
+    assert added[0].text == f"reader {COUNTER_READERS[0]} connected"  # type: ignore[attr-defined]
+    card = counter_readers.counter_card(1, UID).insert()
+    assert heard.next(CardRead) == CardRead(COUNTER_READERS[1], UID)
+    card.remove()
+
+    counter_readers.restart(counter_readers=False)
+    ready = heard.next(ServiceReady)
+    assert isinstance(ready, ServiceReady) and set(ready.readers) == set(READERS)
+    removed = [heard.next(), heard.next()]
+    assert removed == [ReaderRemoved(reader) for reader in COUNTER_READERS]
+    assert removed[0].text == f"reader {COUNTER_READERS[0]} removed"  # type: ignore[attr-defined]
+    first, second = counter_readers.card(0, UID).insert(), counter_readers.card(1, OTHER_UID)
+    second.insert()
+    assert {heard.next(CardRead), heard.next(CardRead)} == {
+        CardRead(READERS[0], UID),
+        CardRead(READERS[1], OTHER_UID),
+    }
+    first.remove()
+    second.remove()

@@ -238,6 +238,11 @@ class ThreadedApi:
             await site.stop()
         await hub_of(self.app).close()
 
+    async def close_connections(self) -> None:
+        """Close every client's kept-alive connection (as the service does when they idle)."""
+        assert self._runner is not None and self._runner.server is not None
+        await self._runner.server.shutdown(1)
+
     async def resume_service(self) -> None:
         """Listen again on the same port after :meth:`pause_service`."""
         assert self._runner is not None

@@ -8,6 +8,12 @@ process) find the socket through ``PCSCLITE_CSOCK_NAME``. Its vpcd readers liste
 free pair of TCP ports (``Virtual PCD 00 00`` on the first, ``00 01`` on the next). It
 is started in the foreground and stopped by pid. Needs root (the mount namespace).
 
+A reader cannot be plugged into a running pcscd here: the kernel of these machines has
+no USB at all, and pcscd reads ``reader.conf.d`` only when it starts (its ``--hotplug``
+signal, SIGUSR1, re-reads nothing when pcscd is built with libudev, as Debian's is). The
+nearest real thing is :meth:`PcscDaemon.restart` with a second vpcd driver in
+``reader.conf.d`` (its two readers, :data:`COUNTER_READERS`), or without it again.
+
 A :class:`VirtualCard` is vpcd's TCP client: connecting inserts it in the reader of that
 port, closing removes it. Framing: a 2-byte big-endian length, then the bytes; a 1-byte
 message is a control code (0 off, 1 on, 2 reset, 4 "send your ATR"), a longer one an
@@ -35,6 +41,8 @@ SETUP_HINT = "run `scripts/setup.sh --with-cards` (as root) to install pcscd and
 ATR = bytes.fromhex("3B8F8001804F0CA000000306030001000000006A")  # a contactless card's
 GET_UID = bytes.fromhex("FFCA000000")
 READERS = ("Virtual PCD 00 00", "Virtual PCD 00 01")
+COUNTER_READERS = ("Counter PCD 00 00", "Counter PCD 00 01")
+"""The readers of the second vpcd driver :meth:`PcscDaemon.restart` can add."""
 
 
 def missing() -> str | None:
@@ -46,13 +54,14 @@ def missing() -> str | None:
     return None
 
 
-def _free_port_pair() -> int:
-    """A port P with P and P+1 both free on the loopback and any address (vpcd binds both)."""
+def _free_port_pair(taken: tuple[int, ...] = ()) -> int:
+    """A port P with P and P+1 both free on the loopback and any address (vpcd binds both),
+    neither of them in ``taken``."""
     for _ in range(50):
         with socket.socket() as first:
             first.bind(("0.0.0.0", 0))  # vpcd listens on every address
             port = first.getsockname()[1]
-            if port >= 65535:
+            if port >= 65535 or {port, port + 1} & set(taken):
                 continue
             with socket.socket() as second:
                 try:
@@ -70,14 +79,18 @@ class PcscDaemon:
         self.root = Path(tempfile.mkdtemp(prefix="ctidesk-pcscd-"))
         self.socket_path = self.root / "run" / "pcscd.comm"
         self.port = _free_port_pair()
+        self.counter_port = _free_port_pair((self.port, self.port + 1))
+        self.readers = READERS
+        """The readers pcscd is set up with (it lists exactly these once started)."""
         self.process: subprocess.Popen[bytes] | None = None
-        conf = self.root / "reader.conf.d"
-        conf.mkdir()
+        self.conf = self.root / "reader.conf.d"
+        self.conf.mkdir()
         (self.root / "run").mkdir()
-        (conf / "vpcd").write_text(
-            f'FRIENDLYNAME "Virtual PCD"\nDEVICENAME /dev/null:{self.port}\n'
-            f"LIBPATH {DRIVER}\nCHANNELID {self.port}\n"
-        )
+        (self.conf / "vpcd").write_text(_reader_conf("Virtual PCD", self.port, DRIVER))
+        # vpcd keeps its readers' sockets in the library's globals, per slot: a second
+        # driver is a copy of the library under another path, so pcscd loads it apart
+        self.counter_driver = self.root / "libifdvpcd-counter.so"
+        shutil.copyfile(DRIVER, self.counter_driver)
 
     @property
     def pid(self) -> int | None:
@@ -100,8 +113,20 @@ class PcscDaemon:
         self._until_readers()
         return self
 
+    def restart(self, *, counter_readers: bool) -> PcscDaemon:
+        """Stop pcscd, set up the second driver's readers (or none), start it again."""
+        self.stop()
+        counter = self.conf / "vpcd-counter"
+        if counter_readers:
+            counter.write_text(_reader_conf("Counter PCD", self.counter_port, self.counter_driver))
+            self.readers = READERS + COUNTER_READERS
+        else:
+            counter.unlink(missing_ok=True)
+            self.readers = READERS
+        return self.start()
+
     def _until_readers(self) -> None:
-        """Poll pcscd (a new context each time) until it lists both vpcd readers."""
+        """Poll pcscd (a new context each time) until it lists exactly its readers."""
         from smartcard import scard
 
         deadline = 200
@@ -111,10 +136,10 @@ class PcscDaemon:
             if code == scard.SCARD_S_SUCCESS:
                 code, readers = scard.SCardListReaders(context, [])
                 scard.SCardReleaseContext(context)
-                if code == scard.SCARD_S_SUCCESS and set(READERS) <= set(readers):
+                if code == scard.SCARD_S_SUCCESS and set(self.readers) == set(readers):
                     return
             threading.Event().wait(0.05)
-        raise RuntimeError(f"pcscd did not list the vpcd readers: {self.log()}")
+        raise RuntimeError(f"pcscd did not list {self.readers}: {self.log()}")
 
     def stop(self) -> None:
         """Stop pcscd by its pid (SIGTERM, then SIGKILL) and wait for it. Idempotent."""
@@ -141,6 +166,10 @@ class PcscDaemon:
         """A virtual card for reader ``slot`` (0: ``Virtual PCD 00 00``, 1: ``… 00 01``)."""
         return VirtualCard(self.port + slot, uid, status=status, vanish=vanish,
                            reader=READERS[slot])  # fmt: skip
+
+    def counter_card(self, slot: int, uid: str) -> VirtualCard:
+        """A virtual card for the second driver's reader ``slot`` (``Counter PCD 00 0x``)."""
+        return VirtualCard(self.counter_port + slot, uid, reader=COUNTER_READERS[slot])
 
     def log(self) -> str:
         """pcscd's output so far."""
@@ -217,6 +246,13 @@ class VirtualCard:
                 sock.sendall(struct.pack(">H", len(reply)) + reply)
 
 
+def _reader_conf(name: str, port: int, driver: Path) -> str:
+    """A ``reader.conf.d`` entry for a vpcd driver whose readers listen from ``port``."""
+    return (
+        f'FRIENDLYNAME "{name}"\nDEVICENAME /dev/null:{port}\nLIBPATH {driver}\nCHANNELID {port}\n'
+    )
+
+
 def until_empty(reader: str, within_ms: int = 30_000) -> None:
     """Wait (on pcscd's own state-change wait) until ``reader`` holds no card.
 
@@ -242,6 +278,10 @@ def until_empty(reader: str, within_ms: int = 30_000) -> None:
 
 
 def _receive(sock: socket.socket) -> bytes | None:
+    # vpcd writes a power-on (which has no answer) then the next command at once; with
+    # Nagle on its socket that command waits for the card's ACK, which Linux delays by
+    # 40 ms or more: the card acknowledges at once (a reader on USB has no such wait)
+    sock.setsockopt(socket.IPPROTO_TCP, socket.TCP_QUICKACK, 1)
     header = _exactly(sock, 2)
     if header is None:
         return None
@@ -258,4 +298,13 @@ def _exactly(sock: socket.socket, size: int) -> bytes | None:
     return data
 
 
-__all__ = ["ATR", "READERS", "SETUP_HINT", "PcscDaemon", "VirtualCard", "missing", "until_empty"]
+__all__ = [
+    "ATR",
+    "COUNTER_READERS",
+    "READERS",
+    "SETUP_HINT",
+    "PcscDaemon",
+    "VirtualCard",
+    "missing",
+    "until_empty",
+]
