@@ -231,10 +231,26 @@ class AmiClient:
                     return event
             return None
 
-        await self.wait_for(lambda: found() is not None, seconds)
+        try:
+            await self.wait_for(lambda: found() is not None, seconds)
+        except TimeoutError:
+            raise AssertionError(self._not_seen(name, seconds, match)) from None
         event = found()
         assert event is not None
         return event
+
+    def _not_seen(self, name: str, seconds: float, match: dict[str, str]) -> str:
+        """What a timed-out wait says: the event wanted, then the last events of the channel
+        it names (or the last events at all), so a rare failure can be read from its log."""
+        channel = match.get("Channel")
+        mine = [e for e in self.events if channel is None or e.get("Channel") == channel]
+        shown = [
+            f"  {e.event} {e.get('Channel', '')} {e.get('BridgeUniqueid', '')}"
+            f" {e.get('Cause-txt', '')}".rstrip()
+            for e in mine[-25:]
+            if e.event not in ("VarSet", "Newexten")
+        ]
+        return f"no {name} {match} within {seconds} s; last events:\n" + "\n".join(shown)
 
     async def wait_for(self, condition: Callable[[], bool], seconds: float = 15) -> None:
         """Poll ``condition()`` each time an event arrives, until true or timeout."""
