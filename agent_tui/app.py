@@ -10,7 +10,7 @@ from __future__ import annotations
 
 import contextlib
 from collections.abc import Iterator
-from datetime import UTC, datetime
+from datetime import UTC, datetime, timedelta
 from typing import TYPE_CHECKING, Protocol, runtime_checkable
 
 from textual import on, work
@@ -21,6 +21,7 @@ from agent_tui.campaign_client import CampaignClient
 from agent_tui.card_client import CardClient
 from agent_tui.card_desk import CardDesk
 from agent_tui.client import ApiFailure, CallControlClient, DeskClient, Session
+from agent_tui.commands import ScreenKeys
 from agent_tui.context import Clock, ConsoleContext
 from agent_tui.desk_state import DeskState
 from agent_tui.feed import LiveFeed
@@ -49,11 +50,17 @@ class LiveScreen(Protocol):
         ...
 
 
+CALLBACKS_EVERY = timedelta(minutes=1)
+"""How often an agent's desk reads its call-back list again: tasks left during the day
+(a caller's voicemail, a colleague's call-back) come in without a reconnect."""
+
+
 class ConsoleApp(App[None]):
     """``ctidesk console``: one agent's or supervisor's desk over the service's API."""
 
     CSS_PATH = "styles/app.tcss"
     TITLE = "ctidesk"
+    COMMANDS = App.COMMANDS | {ScreenKeys}
 
     def __init__(
         self,
@@ -81,6 +88,7 @@ class ConsoleApp(App[None]):
         self.last_error: str | None = None
         self.last_info: str | None = None
         self._looked_up: set[str] = set()
+        self._callbacks_read_at: datetime | None = None
         self.card_readers = card_readers
         """``auto``: watch this desk's card readers after login ([cards] readers)."""
         self.cards = CardDesk(
@@ -205,8 +213,7 @@ class ConsoleApp(App[None]):
                 self.board.apply(message, now)
             self.look_up_unpopped()
             if not self.session.supervisor:
-                self.desk.callbacks = await self.client.callbacks()
-                self.announce()
+                await self.read_callbacks()
             if self.session.supervisor:
                 since = self.board.day_start.isoformat()
                 self.board.load_records(
@@ -214,6 +221,28 @@ class ConsoleApp(App[None]):
                 )
                 self.board.load_campaigns(await self.campaigns.campaigns())
         self.redraw_all()
+
+    async def read_callbacks(self) -> None:
+        """The agent's open call-backs from the service; those now due are announced."""
+        self._callbacks_read_at = self.clock()
+        self.desk.callbacks = await self.client.callbacks()
+        self.announce()
+
+    @work(group="callbacks", exclusive=True, exit_on_error=False)
+    async def reread_callbacks(self) -> None:
+        """Read the call-back list again (the clock's tick asks once a minute)."""
+        with self.reporting("call-backs"):
+            await self.read_callbacks()
+
+    def _callbacks_stale(self) -> bool:
+        read = self._callbacks_read_at
+        return (
+            read is not None
+            and self.desk.connected
+            and self.client.session is not None
+            and not self.session.supervisor
+            and self.clock() - read >= CALLBACKS_EVERY
+        )
 
     def redraw_all(self) -> None:
         """Redraw every screen on the stack that shows live state (after a resync).
@@ -228,9 +257,12 @@ class ConsoleApp(App[None]):
                 screen.redraw()
 
     def redraw_timers(self) -> None:
-        """The clock ticked: call-backs may be due, the screens redraw their timers."""
+        """The clock ticked: call-backs may be due (the list is read again once a minute),
+        the screens redraw their timers."""
         if not self.is_running:
             return
+        if self._callbacks_stale():
+            self.reread_callbacks()
         self.announce()
         for screen in self.screen_stack:
             if isinstance(screen, LiveScreen):

@@ -62,3 +62,27 @@ async def test_call_backs_due_are_notified_once_at_the_desk(desk_api: ThreadedAp
         await wait_for(pilot, lambda: due in notified(app))
         app.redraw_timers()  # the next tick: already announced
         assert notified(app).count(due) == 1
+
+
+async def test_a_call_back_left_during_the_day_is_notified_within_a_minute(
+    desk_api: ThreadedApi,
+) -> None:
+    now = [NOW]
+    app = ConsoleApp(desk_api.base, user="agent1", password=PASSWORD, clock=lambda: now[0],
+                     tick_seconds=0)  # fmt: skip
+    async with app.run_test(size=(80, 24)) as pilot:
+        await at_desk(pilot)
+        await wait_for(pilot, lambda: not any(w.group == "resync" for w in app.workers))
+        fetch(desk_api, lambda crm: crm.selfservice.leave_callback(
+            caller="13900000006", member_number=None, mailbox="1000@ctidesk", message="msg0002",
+            due_at=NOW,
+        ))  # fmt: skip
+        due = "Call-back due: 13900000006 (13900000006): msg0002"
+        now[0] = NOW + timedelta(seconds=30)
+        app.redraw_timers()  # a tick within the minute: the list is not read again yet
+        await pilot.pause()
+        assert due not in notified(app)
+        now[0] = NOW + timedelta(seconds=61)
+        app.redraw_timers()
+        await wait_for(pilot, lambda: due in notified(app))
+        assert notified(app).count(due) == 1
