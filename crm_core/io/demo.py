@@ -12,7 +12,6 @@ import random
 from collections.abc import Callable
 from dataclasses import dataclass
 from datetime import UTC, date, datetime, timedelta
-from decimal import Decimal
 from functools import partial
 from typing import Any
 
@@ -21,32 +20,22 @@ from sqlalchemy.orm import Session
 
 from crm_core.errors import ConflictError, CrmError, InvalidInputError
 from crm_core.io.demo_data import (
-    CARD_PREFIX,
-    CATEGORIES,
-    CHANNELS,
-    CITIES,
-    CITY_WEIGHTS,
-    EDUCATION,
-    GIVEN_NAMES,
-    INCOME,
-    JOBS,
-    LATIN_NAMES,
-    LEVEL_WEIGHTS,
     MEMBER_TYPES,
-    MOBILE_PREFIXES,
-    ORG_TRADES,
-    ORG_WORDS,
     OWNERS,
-    PRODUCTS,
     REWARDS,
-    STORES,
-    SURNAMES,
     TYPE_BY_LEVEL,
+)
+from crm_core.io.demo_people import (
+    CardOp,
+    MemberPlan,
+    between,
+    order_fields,
+    plan_cards,
+    plan_members,
 )
 from crm_core.loyalty.ledger import PostingRequest
 from crm_core.loyalty.models import Operation, PointsEntry, PointsLot, PointsRule
 from crm_core.members.models import CardStatus, Member, MemberCard, MemberKind
-from crm_core.members.phones import InvalidPhoneError, normalise
 from crm_core.members.schemas import MemberCreate, MemberUpdate
 from crm_core.orders.models import Order
 from crm_core.orders.services import OrderIn
@@ -57,7 +46,6 @@ Progress = Callable[[int, int], None]
 
 DEMO_NOW = datetime(2026, 11, 22, 9, 0, tzinfo=UTC)
 DEMO_SEED = 20261122
-HISTORY_DAYS = 800
 STEPS_PER_TRANSACTION = 200
 OPERATOR = "demo-seed"
 
@@ -86,17 +74,6 @@ class DemoSummary:
     rules: int
 
 
-@dataclass
-class _MemberPlan:
-    index: int
-    registered_at: datetime
-    kind: MemberKind
-    level: int
-    fields: dict[str, Any]
-    phones: list[str]
-    referrer: int | None = None
-
-
 Step = Callable[[Session], None]
 
 
@@ -116,7 +93,7 @@ class _Replay:
             self.moment = at
             step(session)
 
-    def create(self, session: Session, *, plan: _MemberPlan) -> None:
+    def create(self, session: Session, *, plan: MemberPlan) -> None:
         referred_by = self.numbers[plan.referrer] if plan.referrer is not None else None
         fields = MemberCreate.model_validate({**plan.fields, "referred_by": referred_by})
         view = self.crm.members.create_in(
@@ -198,131 +175,8 @@ class _Replay:
         return int(total or 0)
 
 
-@dataclass(frozen=True)
-class _CardOp:
-    at: datetime
-    action: str  # issue, bind, lost, replace, cancel
-    card: str
-    member: int | None = None
-    uid: str | None = None
-    card_type: str | None = None
-    new_card: str | None = None
-
-
-def _between(rng: random.Random, start: datetime, end: datetime) -> datetime:
-    seconds = max(0, int((end - start).total_seconds()))
-    return start + timedelta(seconds=rng.randrange(seconds + 1))
-
-
-def _phone(rng: random.Random, taken: set[str], *, area_code: str | None = None) -> str:
-    """A fresh valid phone as people write it: a mobile, or a landline in ``area_code``."""
-    while True:
-        if area_code is None:
-            digits = f"{rng.choice(MOBILE_PREFIXES)}{rng.randrange(10**8):08d}"
-            raw = rng.choice((digits, f"{digits[:3]} {digits[3:7]} {digits[7:]}"))
-        else:
-            raw = f"0{area_code}-{rng.choice('2345678')}{rng.randrange(10**7):07d}"
-        try:
-            e164 = normalise(raw, "CN")
-        except InvalidPhoneError:
-            continue
-        if e164 not in taken:
-            taken.add(e164)
-            return raw
-
-
-def _person(rng: random.Random, taken: set[str]) -> tuple[dict[str, Any], int]:
-    province, city, region, area, streets = rng.choices(CITIES, CITY_WEIGHTS)[0]
-    if rng.random() < 0.08:
-        given, family, gender, language = rng.choice(LATIN_NAMES)
-        name, handle = f"{given} {family}", f"{given}.{family}".lower()
-    else:
-        (surname, surname_py), (given_cn, given_py, gender) = (
-            rng.choice(SURNAMES),
-            rng.choice(GIVEN_NAMES),
-        )
-        name, handle, language = surname + given_cn, f"{given_py}.{surname_py}", "zh"
-    level = rng.choices((1, 2, 3, 4, 5), LEVEL_WEIGHTS)[0]
-    phones = [_phone(rng, taken)]
-    if rng.random() < 0.25:
-        phones.append(_phone(rng, taken, area_code=area))
-    fields: dict[str, Any] = {
-        "name": name, "gender": gender, "language": language, "level": level,
-        "birthday": date(rng.randint(1958, 2003), rng.randint(1, 12), rng.randint(1, 28)),
-        "phones": phones, "province": province, "city": city, "region": region,
-        "address": f"{city}{rng.choice(streets)} {rng.randint(1, 1800)} 号",
-        "education": rng.choice(EDUCATION), "income_band": rng.choice(INCOME),
-        "job_title": rng.choice(JOBS), "owner": rng.choice(OWNERS),
-        "customer_category": rng.choice(("retail", "retail", "vip")),
-        "product_interest": rng.choice(CATEGORIES),
-        "custom_fields": {
-            "wechat": f"wxid_{handle.replace('.', '')}{rng.randint(10, 9999)}",
-            "preferred_store": rng.choice(STORES), "newsletter": rng.random() < 0.6,
-        },
-    }  # fmt: skip
-    if rng.random() < 0.6:
-        domain = rng.choice(("qq.com", "163.com", "126.com", "gmail.com", "outlook.com"))
-        fields["email"] = f"{handle}{rng.randint(1, 99)}@{domain}"
-    return fields, level
-
-
-def _organisation(rng: random.Random, taken: set[str]) -> tuple[dict[str, Any], int]:
-    province, city, region, area, streets = rng.choices(CITIES, CITY_WEIGHTS)[0]
-    name = f"{city.removesuffix('市')}{rng.choice(ORG_WORDS)}{rng.choice(ORG_TRADES)}有限公司"
-    contact = rng.choice(SURNAMES)[0] + rng.choice(GIVEN_NAMES)[0]
-    level = rng.choices((1, 2, 3, 4, 5), (20, 30, 25, 15, 10))[0]
-    credit_code = "91" + "".join(rng.choice("0123456789ABCDEFGHJKLMNPQRTUWXY") for _ in range(16))
-    fields: dict[str, Any] = {
-        "kind": MemberKind.ORGANISATION.value, "name": name, "level": level,
-        "phones": [_phone(rng, taken, area_code=area), _phone(rng, taken)],
-        "province": province, "city": city, "region": region,
-        "address": f"{city}{rng.choice(streets)} {rng.randint(1, 999)} 号 {rng.randint(2, 30)} 楼",
-        "owner": rng.choice(OWNERS), "customer_category": "corporate",
-        "product_interest": rng.choice(CATEGORIES), "purchase_intent": "年度员工福利采购",
-        "custom_fields": {"credit_code": credit_code, "contact_person": contact},
-    }  # fmt: skip
-    return fields, level
-
-
-def _plan_members(rng: random.Random, count: int, now: datetime) -> list[_MemberPlan]:
-    taken: set[str] = set()
-    start = now - timedelta(days=HISTORY_DAYS)
-    moments = sorted(_between(rng, start, now - timedelta(days=3)) for _ in range(count))
-    plans = []
-    for index, registered_at in enumerate(moments):
-        organisation = rng.random() < 0.1
-        fields, level = _organisation(rng, taken) if organisation else _person(rng, taken)
-        fields["member_type"] = TYPE_BY_LEVEL[level]
-        if rng.random() < 0.3:
-            fields["external_ref"] = f"POS-{index + 1:06d}"
-        referrer = rng.randrange(index) if index > 5 and rng.random() < 0.12 else None
-        kind = MemberKind.ORGANISATION if organisation else MemberKind.INDIVIDUAL
-        phones = [normalise(raw, "CN") for raw in fields["phones"]]
-        plans.append(_MemberPlan(index, registered_at, kind, level, fields, phones, referrer))
-    return plans
-
-
-def _order(rng: random.Random, plan: _MemberPlan, at: datetime, ref: str) -> dict[str, Any]:
-    favourite = plan.fields.get("product_interest")
-    lines = []
-    for _ in range(rng.choices((1, 2, 3), (60, 30, 10))[0]):
-        pool = [p for p in PRODUCTS if p[2] == favourite] if rng.random() < 0.5 else PRODUCTS
-        code, name, category, price = rng.choice(pool)
-        quantity = 1 if rng.random() < 0.8 else rng.randint(2, 4)
-        if plan.kind is MemberKind.ORGANISATION:
-            quantity *= rng.choice((1, 5, 10))
-        discount = rng.choice((100, 100, 100, 95, 90, 88))
-        amount = Decimal(price * 100 * quantity * discount // 100).scaleb(-2)
-        lines.append(
-            {"product_code": code, "product_name": name, "category": category,
-             "quantity": quantity, "amount": str(amount)}
-        )  # fmt: skip
-    channel = rng.choice(CHANNELS)
-    return {"order_ref": ref, "ordered_at": at, "lines": lines, "channel": channel}
-
-
 def _plan_history(
-    rng: random.Random, replay: _Replay, plans: list[_MemberPlan], now: datetime
+    rng: random.Random, replay: _Replay, plans: list[MemberPlan], now: datetime
 ) -> list[tuple[datetime, int, Step]]:
     """Every ledger-touching step of every member, in time order."""
     steps: list[tuple[datetime, int, Step]] = []
@@ -339,19 +193,19 @@ def _plan_history(
             lower = plan.level - 1
             plan.fields.update(level=lower, member_type=TYPE_BY_LEVEL[lower])
             upgrade = {"level": plan.level, "member_type": TYPE_BY_LEVEL[plan.level]}
-            at = _between(rng, start + timedelta(days=30), end)
+            at = between(rng, start + timedelta(days=30), end)
             add(at, replay.change, member=member, changes=upgrade, actor=owner)
         add(plan.registered_at, replay.create, plan=plan)
         count = rng.choices((0, 1, 2, 3, 4, 6, 9), (12, 18, 20, 18, 14, 10, 8))[0]
         count += 2 if plan.kind is MemberKind.ORGANISATION else 0
         for _ in range(count):
-            at = _between(rng, start, end)
+            at = between(rng, start, end)
             orders += 1
-            order = _order(rng, plan, at, f"SO{at:%Y%m%d}{orders:05d}")
+            order = order_fields(rng, plan, at, f"SO{at:%Y%m%d}{orders:05d}")
             add(at, replay.order, member=member, order=order)
         if count and start + timedelta(days=20) < end and rng.random() < 0.4:
             for attempt in range(rng.randint(1, 3)):
-                at = _between(rng, start + timedelta(days=20), end)
+                at = between(rng, start + timedelta(days=20), end)
                 rewards, key = rng.sample(REWARDS, 3), f"demo:redeem:{member}:{attempt}"
                 add(at, replay.redeem, member=member, rewards=rewards, key=key, operator=owner)
         grant = partial(add, action=replay.grant, member=member)
@@ -365,8 +219,8 @@ def _plan_history(
                     gift(at, points=500 * plan.level, key=key, reason=reason)
         if plan.kind is MemberKind.ORGANISATION and rng.random() < 0.5:
             key, reason = f"demo:partner:{member}", "年度合作伙伴奖励 Partner reward"
-            gift(_between(rng, start, end), points=20_000, key=key, reason=reason)
-        fix, at = rng.random(), _between(rng, start, end)
+            gift(between(rng, start, end), points=20_000, key=key, reason=reason)
+        fix, at = rng.random(), between(rng, start, end)
         if fix < 0.05:
             points, reason = rng.choice((200, 500, 1200, 3000)), "补录积分 Receipt entered late"
             key = f"demo:late:{member}"
@@ -375,64 +229,12 @@ def _plan_history(
             points = rng.choice((500, 1000, 2000))
             add(at, replay.take_back, member=member, points=points, key=f"demo:reverse:{member}")
         if rng.random() < 0.06:
-            changes, at = {"owner": rng.choice(OWNERS)}, _between(rng, start, end)
+            changes, at = {"owner": rng.choice(OWNERS)}, between(rng, start, end)
             add(at, replay.change, member=member, changes=changes, actor="主管 supervisor")
     return sorted(steps, key=lambda step: (step[0], step[1]))
 
 
-def _chip_uid(rng: random.Random, taken: set[str]) -> str:
-    """A 7-byte NXP UID (starts 04) or a 4-byte one, never seen before."""
-    while True:
-        size = 7 if rng.random() < 0.6 else 4
-        head = "04" if size == 7 else ""
-        uid = head + "".join(f"{rng.randrange(256):02X}" for _ in range(size - len(head) // 2))
-        if uid not in taken:
-            taken.add(uid)
-            return uid
-
-
-def _plan_cards(rng: random.Random, plans: list[_MemberPlan], now: datetime) -> list[_CardOp]:
-    """Cards for most members; some lost, some replaced; blank stock, two misprints."""
-    uids: set[str] = set()
-    serial = 100
-    ops: list[_CardOp] = []
-
-    def new_card(card_type: str) -> tuple[str, str]:
-        nonlocal serial
-        serial += rng.randint(1, 3)
-        return f"{CARD_PREFIX[card_type]}-{serial:06d}", _chip_uid(rng, uids)
-
-    for plan in plans:
-        if rng.random() < 0.1:
-            continue
-        card_type = plan.fields["member_type"]
-        number, uid = new_card(card_type)
-        bound = plan.registered_at + timedelta(minutes=rng.randint(5, 90))
-        issued = bound - timedelta(days=rng.randint(1, 20))
-        ops.append(_CardOp(issued, "issue", number, uid=uid, card_type=card_type))
-        ops.append(_CardOp(bound, "bind", number, member=plan.index))
-        fate, latest = rng.random(), now - timedelta(days=12)
-        if fate < 0.10 and bound + timedelta(days=10) < latest:
-            at = _between(rng, bound + timedelta(days=10), latest)
-            new_number, new_uid = new_card(card_type)
-            if fate < 0.07:
-                ops.append(_CardOp(at, "lost", number))
-                if rng.random() < 0.6:
-                    at += timedelta(days=rng.randint(1, 10))
-                    ops.append(_CardOp(at, "replace", number, uid=new_uid, new_card=new_number))
-            else:  # damaged: replaced while still active
-                ops.append(_CardOp(at, "replace", number, uid=new_uid, new_card=new_number))
-    for blank in range(12):
-        card_type = rng.choice(("standard", "silver", "gold"))
-        number, uid = new_card(card_type)
-        at = now - timedelta(days=rng.randint(2, 40), minutes=rng.randint(0, 600))
-        ops.append(_CardOp(at, "issue", number, uid=uid, card_type=card_type))
-        if blank < 2:  # misprinted
-            ops.append(_CardOp(at + timedelta(hours=1), "cancel", number))
-    return sorted(ops, key=lambda op: op.at)
-
-
-async def _run_card_op(crm: Crm, replay: _Replay, op: _CardOp) -> None:
+async def _run_card_op(crm: Crm, replay: _Replay, op: CardOp) -> None:
     actor = "前台 front desk"
     if op.action == "issue":
         assert op.uid is not None
@@ -559,10 +361,10 @@ async def seed_demo(
         raise InvalidInputError("`now` needs a time zone")
     await _refuse_unless_empty(crm)
     rng = random.Random(seed)
-    plans = _plan_members(rng, members, now)
+    plans = plan_members(rng, members, now)
     replay = _Replay(crm, now)
     steps = _plan_history(rng, replay, plans, now)
-    card_ops = _plan_cards(rng, plans, now)
+    card_ops = plan_cards(rng, plans, now)
     total, done = len(steps) + len(card_ops) + 2, 0
     report = progress or (lambda _done, _total: None)
     report(0, total)
