@@ -1,0 +1,129 @@
+"""``ctidesk console --web``: what it serves, and the options it refuses, each named.
+
+Serving itself, in a real browser on the real sandbox, is tests/agent_tui/test_console_web.py.
+"""
+
+from __future__ import annotations
+
+import shlex
+import sys
+from pathlib import Path
+
+import pytest
+from typer.testing import CliRunner
+
+from cti.cli import app
+from cti.cli.console_web import WebOptionError, check_host, check_public_url, web_console
+
+SERVICE = "http://127.0.0.1:8280"
+
+
+def served(
+    *,
+    address: str = SERVICE,
+    host: str = "127.0.0.1",
+    port: int = 8281,
+    public_url: str | None = None,
+    config_file: Path | None = None,
+    user: str | None = None,
+    environment: dict[str, str] | None = None,
+) -> tuple[str, int, str, list[str]]:
+    """What ``web_console`` serves: host, port, public URL and the session's command line
+    split as the shell splits it."""
+    web = web_console(
+        address=address, host=host, port=port, public_url=public_url,
+        config_file=config_file, user=user, environment=environment or {},
+    )  # fmt: skip
+    return web.host, web.port, web.public_url, shlex.split(web.session_command)
+
+
+def invoke(*args: str, env: dict[str, str] | None = None) -> tuple[int, str]:
+    result = CliRunner().invoke(
+        app, ["console", *args], env={"COLUMNS": "200", **(env or {})}, catch_exceptions=False
+    )
+    return result.exit_code, result.output
+
+
+def test_each_browser_session_runs_the_console_for_the_same_service_without_a_secret() -> None:
+    host, port, public_url, command = served()
+    assert (host, port, public_url) == ("127.0.0.1", 8281, "http://127.0.0.1:8281")
+    assert command == [
+        "CTIDESK_CARDS_READERS=off", sys.executable, "-m", "cti.cli", "console", "--url", SERVICE
+    ]  # fmt: skip
+
+
+def test_the_sessions_read_the_same_settings_file(
+    tmp_path: Path, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.chdir(tmp_path)
+    (tmp_path / "site.toml").write_text("")
+    *_, command = served(config_file=Path("site.toml"))
+    assert command[4:6] == ["--config", str(tmp_path / "site.toml")]
+    assert command[6:] == ["console", "--url", SERVICE]
+
+
+def test_a_public_url_is_what_the_page_is_reached_by() -> None:
+    _, _, public_url, _ = served(public_url="https://desk.example.com/console")
+    assert public_url == "https://desk.example.com/console"
+    _, _, public_url, _ = served(host="::1", port=9000)
+    assert public_url == "http://[::1]:9000"
+
+
+@pytest.mark.parametrize(
+    ("url", "problem"),
+    [
+        ("desk.example.com", "http:// or https://"),
+        ("ftp://desk.example.com", "http:// or https://"),
+        ("https://", "no host"),
+        ("https://desk.example.com/console/", "must not end with '/'"),
+        ("https://desk.example.com/", "must not end with '/'"),
+        ("https://desk.example.com/?a=1", "no query"),
+        ("https://desk.example.com#top", "no query or fragment"),
+        ("https://me:pw@desk.example.com", "user or password"),
+        ("https://desk.example.com:99999", "port"),
+        ("https://desk.example.com/my console", "spaces"),
+    ],
+)
+def test_a_public_url_browsers_cannot_use_is_refused(url: str, problem: str) -> None:
+    with pytest.raises(WebOptionError, match="--public-url") as refused:
+        check_public_url(url)
+    assert problem in str(refused.value)
+
+
+@pytest.mark.parametrize("host", ["", "desk example", "-desk", "desk..example", "désk", "a" * 64])
+def test_a_host_that_is_no_address_or_name_is_refused(host: str) -> None:
+    with pytest.raises(WebOptionError, match="--host"):
+        check_host(host)
+
+
+@pytest.mark.parametrize("host", ["127.0.0.1", "0.0.0.0", "::", "::1", "localhost", "desk-1.lan"])
+def test_addresses_and_host_names_are_accepted(host: str) -> None:
+    assert check_host(host) == host
+
+
+def test_a_login_or_a_password_for_every_session_is_refused() -> None:
+    with pytest.raises(WebOptionError, match="--user"):
+        served(user="agent1")
+    with pytest.raises(WebOptionError, match="CTIDESK_CONSOLE_PASSWORD"):
+        served(environment={"CTIDESK_CONSOLE_PASSWORD": "secret"})
+    with pytest.raises(WebOptionError, match="--url"):
+        served(address="http://agent1:secret@127.0.0.1:8280")
+
+
+def test_the_command_refuses_bad_web_options_naming_them() -> None:
+    code, output = invoke("--web", "--user", "agent1")
+    assert code == 1 and "--user cannot be used with --web" in output
+    code, output = invoke("--web", "--public-url", "https://desk.example.com/")
+    assert code == 1 and "--public-url" in output
+    code, output = invoke("--web", "--host", "desk example")
+    assert code == 1 and "--host" in output
+    code, output = invoke("--web", env={"CTIDESK_CONSOLE_PASSWORD": "secret"})
+    assert code == 1 and "CTIDESK_CONSOLE_PASSWORD is set" in output
+    code, output = invoke("--web", "--port", "0")
+    assert code == 2 and "--port" in output
+
+
+def test_web_options_without_web_are_refused() -> None:
+    for option, value in (("--host", "0.0.0.0"), ("--port", "8281"), ("--public-url", "https://x")):
+        code, output = invoke(option, value)
+        assert code == 1 and f"{option} is an option of --web" in output
