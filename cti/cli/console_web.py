@@ -136,10 +136,10 @@ def web_console(
 
 
 def serve(web: WebConsole) -> None:
-    """Serve ``web`` until interrupted (Ctrl+C or SIGTERM)."""
-    from textual_serve.server import Server
+    """Serve ``web`` until interrupted (Ctrl+C or SIGTERM, which end the open sessions)."""
+    from cti.cli.console_web_server import ConsoleServer
 
-    Server(
+    ConsoleServer(
         web.session_command,
         host=web.host,
         port=web.port,
