@@ -149,7 +149,7 @@ async def test_a_call_pops_in_the_browser_on_the_page_the_agent_logged_in_on(
         pop = await agent.wait_for_text("李娜", member_number, within=30)
         assert "1,200" in pop
         screenshot = await agent.screenshot(tmp_path / "console-web-pop.png")
-        print(f"screenshot of the pop in the browser: {screenshot}")
+        print(f"screenshots of the pages: {tmp_path}/console-web-*.png")
         assert screenshot.read_bytes().startswith(b"\x89PNG\r\n\x1a\n")
         await board.wait_for_text(MEMBER_PHONE, "agent1", within=30)
         await board.screenshot(tmp_path / "console-web-board.png")
