@@ -4,7 +4,7 @@ The command serves the console on a free loopback port; headless Chromium (Debia
 package) opens the page, an agent logs in by typing on the page as in a terminal, and a
 real queue call from a member pops on that page while a supervisor's page, a console of
 its own in a second tab, shows the call on the wall-board. The page's text is read from
-xterm.js's buffer (tests/support/devtools.py says how); a screenshot of the pop is kept.
+xterm.js's buffer (tests/support/devtools.py says how); screenshots of both are kept.
 """
 
 from __future__ import annotations
@@ -12,9 +12,6 @@ from __future__ import annotations
 import asyncio
 import json
 import os
-import signal
-import subprocess
-import sys
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -24,7 +21,6 @@ from cti.service import CtiService
 from tests.support.asterisk import AmiClient
 from tests.support.chromium import Chromium
 from tests.support.devtools import DevToolsPage
-from tests.support.nats import free_port
 from tests.support.telephony import (
     MEMBER_PHONE,
     PASSWORD,
@@ -34,52 +30,10 @@ from tests.support.telephony import (
     originate,
     seed_member,
 )
+from tests.support.web_console import WebConsole
 
 #: The page asks Google for its web font; the test runs offline, so that fails at once.
 WEB_FONTS = ["*://fonts.googleapis.com/*", "*://fonts.gstatic.com/*"]
-_STOP_TIMEOUT_S = 10.0
-
-
-class WebConsole:
-    """A ``ctidesk console --web`` process for one service, stopped by pid."""
-
-    def __init__(self, service_url: str, log: Path) -> None:
-        self.port = free_port()
-        self.url = f"http://127.0.0.1:{self.port}/"
-        self.log = log
-        environment = {k: v for k, v in os.environ.items() if k != "CTIDESK_CONSOLE_PASSWORD"}
-        command = [sys.executable, "-m", "cti.cli", "console", "--web",
-                   "--port", str(self.port), "--url", service_url]  # fmt: skip
-        with log.open("wb") as output:
-            self.process = subprocess.Popen(
-                command, stdin=subprocess.DEVNULL, stdout=output, stderr=output, env=environment
-            )
-
-    async def listening(self, within: float = 30) -> None:
-        """Return once the server accepts connections (AssertionError with its log if not)."""
-        async with asyncio.timeout(within):
-            while True:
-                assert self.process.poll() is None, f"it stopped:\n{self.log.read_text()}"
-                try:
-                    _, writer = await asyncio.open_connection("127.0.0.1", self.port)
-                except OSError:
-                    await asyncio.sleep(0.05)
-                    continue
-                writer.close()
-                await writer.wait_closed()
-                return
-
-    async def stop(self) -> int:
-        """Stop the server by pid (SIGTERM: it ends its sessions, then exits); its exit code.
-        The wait leaves the event loop free: the service in it answers the consoles' last
-        requests."""
-        if self.process.poll() is None:
-            os.kill(self.process.pid, signal.SIGTERM)
-            try:
-                return await asyncio.to_thread(self.process.wait, timeout=_STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                os.kill(self.process.pid, signal.SIGKILL)
-        return await asyncio.to_thread(self.process.wait, timeout=_STOP_TIMEOUT_S)
 
 
 @pytest.fixture

@@ -9,13 +9,16 @@ import shlex
 import sys
 from pathlib import Path
 
+import aiohttp
 import pytest
 from typer.testing import CliRunner
 
 from cti.cli import app
 from cti.cli.console_web import WebOptionError, check_host, check_public_url, web_console
+from tests.support.web_console import WebConsole
 
 SERVICE = "http://127.0.0.1:8280"
+PROXIED = "https://desk.example.com/console"
 
 
 def served(
@@ -127,3 +130,20 @@ def test_web_options_without_web_are_refused() -> None:
     for option, value in (("--host", "0.0.0.0"), ("--port", "8281"), ("--public-url", "https://x")):
         code, output = invoke(option, value)
         assert code == 1 and f"{option} is an option of --web" in output
+
+
+async def test_behind_a_proxy_the_page_asks_for_its_scripts_and_websocket_at_the_public_url(
+    tmp_path: Path,
+) -> None:
+    web = WebConsole(SERVICE, tmp_path / "console-web.log", "--public-url", PROXIED)
+    try:
+        await web.listening()
+        async with aiohttp.ClientSession() as http, http.get(web.url) as response:
+            page = await response.text()
+        assert response.status == 200
+        assert 'data-session-websocket-url="wss://desk.example.com/console/ws"' in page
+        assert 'src="https://desk.example.com/console/static/js/textual.js"' in page
+        assert "ctidesk console" in page
+        assert "--url" not in page and "CTIDESK" not in page, "no command line in the page"
+    finally:
+        assert await web.stop() == 0
