@@ -9,6 +9,7 @@ never holds one.
 from __future__ import annotations
 
 import ipaddress
+import os
 import shlex
 import sys
 from dataclasses import dataclass
@@ -88,15 +89,18 @@ def check_public_url(url: str) -> str:
     return url
 
 
-def session_command(address: str, config_file: Path | None) -> str:
+def session_command(address: str, config_file: Path | None, server_pid: int) -> str:
     """The shell command textual-serve runs for each browser session: this Python's
-    ``ctidesk console`` for ``address``, with the same settings file; the server's card
-    readers are not the browser user's, so the session does not watch them."""
-    command = [sys.executable, "-m", "cti.cli"]
+    ``ctidesk console`` for ``address``, with the same settings file, as a process that
+    ends with the server ``server_pid`` (cti/cli/web_session.py; ``exec`` makes the server
+    its parent). The server's card readers are not the browser user's: it does not watch
+    them."""
+    command = ["exec", "env", "CTIDESK_CARDS_READERS=off"]
+    command += [sys.executable, "-m", "cti.cli.web_session", str(server_pid)]
     if config_file is not None:
         command += ["--config", str(config_file.resolve())]
     command += ["console", "--url", address]
-    return "CTIDESK_CARDS_READERS=off " + shlex.join(command)
+    return shlex.join(command)
 
 
 def web_console(
@@ -132,7 +136,8 @@ def web_console(
         public_url = f"http://{shown}:{port}"
     else:
         public_url = check_public_url(public_url)
-    return WebConsole(host, port, public_url, session_command(address, config_file))
+    command = session_command(address, config_file, os.getpid())
+    return WebConsole(host, port, public_url, command)
 
 
 def serve(web: WebConsole) -> None:

@@ -12,6 +12,7 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import signal
 from collections.abc import AsyncIterator
 from pathlib import Path
 
@@ -151,6 +152,16 @@ SESSION_ENDED = """new Promise((done) => {
 })"""
 
 
+async def console_processes(page: DevToolsPage, web: WebConsole) -> list[int]:
+    """Open the console's page and wait for its login screen; pidfds of the processes the
+    server started for the session (held open, so their ids go to no other process)."""
+    await page.open_console(web.url, blocked=WEB_FONTS)
+    await page.wait_for_text("ctidesk — log in")
+    consoles = [os.pidfd_open(pid) for pid in descendants(web.process.pid)]
+    assert consoles, "the session's console runs under the server"
+    return consoles
+
+
 async def test_stopping_the_server_ends_its_browser_sessions_and_their_consoles(
     service: CtiService,
     web_console: WebConsole,
@@ -159,15 +170,29 @@ async def test_stopping_the_server_ends_its_browser_sessions_and_their_consoles(
 ) -> None:
     page = await DevToolsPage.open(chromium.endpoint(""))
     pages.append(page)
-    await page.open_console(web_console.url, blocked=WEB_FONTS)
-    await page.wait_for_text("ctidesk — log in")
-    # Held open from now on, so the ids cannot go to other processes meanwhile.
-    consoles = [os.pidfd_open(pid) for pid in descendants(web_console.process.pid)]
-    assert consoles, "the session's console runs under the server"
+    consoles = await console_processes(page, web_console)
     try:
         assert await web_console.stop() == 0
         assert await page.evaluate(SESSION_ENDED, within=15) is True
         async with asyncio.timeout(15):  # no session's console outlives the server
+            await asyncio.gather(*(exited(pidfd) for pidfd in consoles))
+    finally:
+        for pidfd in consoles:
+            os.close(pidfd)
+
+
+async def test_a_session_console_ends_when_its_server_is_killed(
+    service: CtiService,
+    web_console: WebConsole,
+    chromium: Chromium,
+    pages: list[DevToolsPage],
+) -> None:
+    page = await DevToolsPage.open(chromium.endpoint(""))
+    pages.append(page)
+    consoles = await console_processes(page, web_console)
+    try:
+        assert await web_console.kill() == -signal.SIGKILL
+        async with asyncio.timeout(15):  # not left running with nobody at it
             await asyncio.gather(*(exited(pidfd) for pidfd in consoles))
     finally:
         for pidfd in consoles:

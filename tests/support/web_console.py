@@ -12,6 +12,7 @@ from pathlib import Path
 from tests.support.nats import free_port
 
 _STOP_TIMEOUT_S = 10.0
+CTIDESK = str(Path(sys.executable).with_name("ctidesk"))
 
 
 class WebConsole:
@@ -22,7 +23,7 @@ class WebConsole:
         self.url = f"http://127.0.0.1:{self.port}/"
         self.log = log
         environment = {k: v for k, v in os.environ.items() if k != "CTIDESK_CONSOLE_PASSWORD"}
-        command = [sys.executable, "-m", "cti.cli", "console", "--web",
+        command = [CTIDESK, "console", "--web",
                    "--port", str(self.port), "--url", service_url, *options]  # fmt: skip
         with log.open("wb") as output:
             self.process = subprocess.Popen(
@@ -53,6 +54,11 @@ class WebConsole:
                 return await asyncio.to_thread(self.process.wait, timeout=_STOP_TIMEOUT_S)
             except subprocess.TimeoutExpired:
                 os.kill(self.process.pid, signal.SIGKILL)
+        return await asyncio.to_thread(self.process.wait, timeout=_STOP_TIMEOUT_S)
+
+    async def kill(self) -> int:
+        """Kill the server by pid (SIGKILL: it can tell no session); its exit code."""
+        os.kill(self.process.pid, signal.SIGKILL)
         return await asyncio.to_thread(self.process.wait, timeout=_STOP_TIMEOUT_S)
 
 

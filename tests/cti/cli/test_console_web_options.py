@@ -5,6 +5,7 @@ Serving itself, in a real browser on the real sandbox, is tests/agent_tui/test_c
 
 from __future__ import annotations
 
+import os
 import shlex
 import sys
 from pathlib import Path
@@ -51,7 +52,8 @@ def test_each_browser_session_runs_the_console_for_the_same_service_without_a_se
     host, port, public_url, command = served()
     assert (host, port, public_url) == ("127.0.0.1", 8281, "http://127.0.0.1:8281")
     assert command == [
-        "CTIDESK_CARDS_READERS=off", sys.executable, "-m", "cti.cli", "console", "--url", SERVICE
+        "exec", "env", "CTIDESK_CARDS_READERS=off", sys.executable, "-m", "cti.cli.web_session",
+        str(os.getpid()), "console", "--url", SERVICE,
     ]  # fmt: skip
 
 
@@ -61,8 +63,7 @@ def test_the_sessions_read_the_same_settings_file(
     monkeypatch.chdir(tmp_path)
     (tmp_path / "site.toml").write_text("")
     *_, command = served(config_file=Path("site.toml"))
-    assert command[4:6] == ["--config", str(tmp_path / "site.toml")]
-    assert command[6:] == ["console", "--url", SERVICE]
+    assert command[-5:] == ["--config", str(tmp_path / "site.toml"), "console", "--url", SERVICE]
 
 
 def test_a_public_url_is_what_the_page_is_reached_by() -> None:
