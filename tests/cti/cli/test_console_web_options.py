@@ -7,6 +7,7 @@ from __future__ import annotations
 
 import os
 import shlex
+import subprocess
 import sys
 from pathlib import Path
 
@@ -148,3 +149,25 @@ async def test_behind_a_proxy_the_page_asks_for_its_scripts_and_websocket_at_the
         assert "--url" not in page and "CTIDESK" not in page, "no command line in the page"
     finally:
         assert await web.stop() == 0
+
+
+def test_a_session_whose_server_is_gone_does_not_start() -> None:
+    not_the_parent = str(os.getpid() + 1_000_000)
+    done = subprocess.run(
+        [sys.executable, "-m", "cti.cli.web_session", not_the_parent, "console", "--help"],
+        capture_output=True, text=True, timeout=60, check=False,
+    )  # fmt: skip
+    assert done.returncode == 1
+    assert "the server of this session is gone" in done.stderr
+    assert "Usage" not in done.stdout, "the console did not start"
+
+
+def test_a_session_runs_ctidesk_under_its_server() -> None:
+    # This test's process is the parent, as the server is a session's.
+    done = subprocess.run(
+        [sys.executable, "-m", "cti.cli.web_session", str(os.getpid()), "console", "--help"],
+        capture_output=True, text=True, timeout=60, check=False,
+        env={**os.environ, "COLUMNS": "200"},
+    )  # fmt: skip
+    assert done.returncode == 0, done.stderr
+    assert "--public-url" in done.stdout
