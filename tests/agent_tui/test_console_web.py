@@ -22,6 +22,7 @@ from cti.service import CtiService
 from tests.support.asterisk import AmiClient
 from tests.support.chromium import Chromium
 from tests.support.devtools import DevToolsPage
+from tests.support.nats import free_port
 from tests.support.telephony import (
     MEMBER_PHONE,
     PASSWORD,
@@ -41,6 +42,18 @@ WEB_FONTS = ["*://fonts.googleapis.com/*", "*://fonts.gstatic.com/*"]
 async def web_console(service: CtiService, tmp_path: Path) -> AsyncIterator[WebConsole]:
     """``ctidesk console --web`` for the test's service, listening on a free loopback port."""
     web = WebConsole(f"http://127.0.0.1:{service.port}", tmp_path / "console-web.log")
+    try:
+        await web.listening()
+        yield web
+    finally:
+        await web.stop()
+
+
+@pytest.fixture
+async def login_only_console(tmp_path: Path) -> AsyncIterator[WebConsole]:
+    """``ctidesk console --web`` for a service address where nothing listens: enough for
+    pages that go no further than the login screen (no Asterisk needed)."""
+    web = WebConsole(f"http://127.0.0.1:{free_port()}", tmp_path / "console-web.log")
     try:
         await web.listening()
         yield web
@@ -163,16 +176,15 @@ async def console_processes(page: DevToolsPage, web: WebConsole) -> list[int]:
 
 
 async def test_stopping_the_server_ends_its_browser_sessions_and_their_consoles(
-    service: CtiService,
-    web_console: WebConsole,
+    login_only_console: WebConsole,
     chromium: Chromium,
     pages: list[DevToolsPage],
 ) -> None:
     page = await DevToolsPage.open(chromium.endpoint(""))
     pages.append(page)
-    consoles = await console_processes(page, web_console)
+    consoles = await console_processes(page, login_only_console)
     try:
-        assert await web_console.stop() == 0
+        assert await login_only_console.stop() == 0
         assert await page.evaluate(SESSION_ENDED, within=15) is True
         async with asyncio.timeout(15):  # no session's console outlives the server
             await asyncio.gather(*(exited(pidfd) for pidfd in consoles))
@@ -182,16 +194,15 @@ async def test_stopping_the_server_ends_its_browser_sessions_and_their_consoles(
 
 
 async def test_a_session_console_ends_when_its_server_is_killed(
-    service: CtiService,
-    web_console: WebConsole,
+    login_only_console: WebConsole,
     chromium: Chromium,
     pages: list[DevToolsPage],
 ) -> None:
     page = await DevToolsPage.open(chromium.endpoint(""))
     pages.append(page)
-    consoles = await console_processes(page, web_console)
+    consoles = await console_processes(page, login_only_console)
     try:
-        assert await web_console.kill() == -signal.SIGKILL
+        assert await login_only_console.kill() == -signal.SIGKILL
         async with asyncio.timeout(15):  # not left running with nobody at it
             await asyncio.gather(*(exited(pidfd) for pidfd in consoles))
     finally:
