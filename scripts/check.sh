@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # The fast check for contributors, without root or servers: ruff, ruff format, mypy,
-# import-linter and the tests that need no Asterisk, PostgreSQL, nats-server or tmux.
+# import-linter and the tests that need no Asterisk, PostgreSQL, nats-server, tmux or browser.
 # No apt-get and no servers: setup.sh without flags only creates or updates .venv (it
 # installs Debian's python3-venv only where no Python 3.11+ with venv exists, as root).
 # Arguments are passed to pytest, e.g. scripts/check.sh tests/cti/model -x
@@ -31,7 +31,7 @@ section "lint-imports"
 section "pytest (no servers) $*"
 # `python -m pytest` puts the repo root on sys.path, so tests can import tests.support.*
 status=0
-"$BIN/python" -m pytest -m "not asterisk and not postgres and not tmux and not nats and not pcsc" "$@" || status=$?
+"$BIN/python" -m pytest -m "not asterisk and not postgres and not tmux and not nats and not pcsc and not browser" "$@" || status=$?
 if [ "$status" -eq 5 ]; then
     printf '\nFAIL: pytest collected no tests (exit code 5); a test run must run tests.\n' >&2
     exit 1

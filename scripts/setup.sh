@@ -6,6 +6,7 @@
 #   scripts/setup.sh --with-asterisk   ... and mmdebstrap, which builds the Asterisk sandbox tree
 #   scripts/setup.sh --with-nats       ... and nats-server, the bus between service nodes (Debian package)
 #   scripts/setup.sh --with-cards      ... and pcscd, the vpcd virtual reader, and what pyscard builds with
+#   scripts/setup.sh --with-browser    ... and chromium (Debian package), the web console's test browser
 #
 # Installing system packages (apt-get) needs root; without root the script says what to install.
 # The tests start their own throwaway PostgreSQL server (tests/support/postgres.py); the default
@@ -21,19 +22,21 @@ log() { printf '[setup] %s\n' "$*"; }
 die() { printf '[setup] ERROR: %s\n' "$*" >&2; exit 1; }
 
 usage() {
-    sed -n '2,11s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
+    sed -n '2,12s/^# \{0,1\}//p' "${BASH_SOURCE[0]}"
 }
 
 with_postgres=0
 with_asterisk=0
 with_nats=0
 with_cards=0
+with_browser=0
 for arg in "$@"; do
     case "$arg" in
         --with-postgres) with_postgres=1 ;;
         --with-asterisk) with_asterisk=1 ;;
         --with-nats) with_nats=1 ;;
         --with-cards) with_cards=1 ;;
+        --with-browser) with_browser=1 ;;
         -h|--help) usage; exit 0 ;;
         *) usage >&2; die "unknown argument: $arg" ;;
     esac
@@ -184,6 +187,19 @@ if [ "$with_cards" -eq 1 ]; then
         log "pcscd, vpcd, the PC/SC headers and swig present"
     else
         apt_install pcscd vsmartcard-vpcd libpcsclite-dev swig
+    fi
+fi
+
+# ---------------------------------------------------------------------------- browser
+# `ctidesk console --web` is tested in a real browser: Debian's chromium, headless
+# (tests/support/chromium.py runs it with --headless=new --no-sandbox, as the tests run as
+# root), driven over its DevTools port. No browser is downloaded when the tests run.
+if [ "$with_browser" -eq 1 ]; then
+    if command -v chromium >/dev/null; then
+        log "chromium present: $(command -v chromium)"
+    else
+        apt_install chromium
+        command -v chromium >/dev/null || die "apt-get install chromium did not provide chromium"
     fi
 fi
 

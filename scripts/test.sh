@@ -1,5 +1,5 @@
 #!/usr/bin/env bash
-# The full check: setup (with PostgreSQL, mmdebstrap for the Asterisk sandbox, nats-server, pcscd for the card readers), ruff, ruff format, mypy, import-linter, pytest.
+# The full check: setup (with PostgreSQL, mmdebstrap for the Asterisk sandbox, nats-server, pcscd for the card readers, chromium for the web console), ruff, ruff format, mypy, import-linter, pytest.
 # Fails fast. Arguments are passed to pytest, e.g. scripts/test.sh tests/cti/model -x
 set -euo pipefail
 
@@ -10,7 +10,7 @@ BIN="$ROOT/.venv/bin"
 section() { printf '\n==== %s ====\n' "$*"; }
 
 section "setup"
-bash "$ROOT/scripts/setup.sh" --with-postgres --with-asterisk --with-nats --with-cards
+bash "$ROOT/scripts/setup.sh" --with-postgres --with-asterisk --with-nats --with-cards --with-browser
 
 section "ruff check"
 "$BIN/ruff" check .

@@ -6,8 +6,8 @@ started once per session, when a test first asks for one, and stopped by pid.
 
 Tests that need a server get its marker from the fixtures they use (see
 ``pytest_collection_modifyitems``), so
-``-m "not asterisk and not postgres and not tmux and not nats and not pcsc"`` selects the
-tests that run without root and without servers.
+``-m "not asterisk and not postgres and not tmux and not nats and not pcsc and not browser"``
+selects the tests that run without root and without servers.
 """
 
 from __future__ import annotations
@@ -27,6 +27,7 @@ from crm_core.wiring import Crm, build_crm
 from cti.service import CtiService
 from tests.support.asterisk import AmiClient, AsteriskServer
 from tests.support.campaigns import Running, start_campaign
+from tests.support.chromium import Chromium
 from tests.support.desk_api import ThreadedApi
 from tests.support.nats import NatsServer
 from tests.support.postgres import PostgresServer
@@ -40,6 +41,7 @@ MARKER_FIXTURES = {
     "tmux": frozenset({"tmux"}),
     "nats": frozenset({"nats"}),
     "pcsc": frozenset({"pcscd"}),
+    "browser": frozenset({"chromium"}),
 }
 
 
@@ -204,6 +206,18 @@ async def service(asterisk: AsteriskServer, sqlite_url: str) -> AsyncIterator[Ct
     """The whole service over a fresh database, online to the sandbox; stopped at the end."""
     async with running_service(asterisk, sqlite_url) as running:
         yield running
+
+
+# -- a browser ------------------------------------------------------------------------
+@pytest.fixture
+def chromium() -> Iterator[Chromium]:
+    """Headless Chromium (Debian's package) with a profile of its own, driven over its
+    DevTools port (tests/support/devtools.py); stopped by pid at the end of the test."""
+    browser = Chromium().start()
+    try:
+        yield browser
+    finally:
+        browser.stop()
 
 
 # -- the console's API ---------------------------------------------------------------
