@@ -8,6 +8,7 @@ message on to the screens, which redraw what it changed.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 from collections.abc import Iterator
 from datetime import UTC, datetime, timedelta
@@ -292,8 +293,12 @@ class ConsoleApp(App[None]):
         self.notify(text, timeout=5, markup=False)
 
     async def on_unmount(self) -> None:
-        """Close the HTTP session when the app ends (the token is forgotten)."""
+        """The app ends however it ends (``q``, a closed browser tab, a signal): log out
+        while the service answers within a second, so the token dies with the console,
+        then close the HTTP session."""
         self.cards.stop_watching()
+        with contextlib.suppress(ApiFailure, TimeoutError):
+            await asyncio.wait_for(self.client.logout(), timeout=1)
         await self.client.close()
 
     async def action_quit(self) -> None:
