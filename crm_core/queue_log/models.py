@@ -49,6 +49,10 @@ class QueueLogPosition(Base):
     inode: Mapped[int] = mapped_column(BigInteger)
     offset: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reconcile_after: Mapped[int | None] = mapped_column(BigInteger)
+    """Set at a service's start to the last line of the server stored before it: the
+    calls whose lines after it end them get their call records made from the lines (they
+    ended while no service read), then it is cleared."""
 
 
 class QueueStint(Base):
