@@ -4,56 +4,9 @@ reconciled; a further restart adds none."""
 
 from __future__ import annotations
 
-import contextlib
-from collections.abc import AsyncIterator
-
-from cti.service import CtiService
-from cti.settings import StatsSettings
-from tests.support.asterisk import AmiClient, AmiMessage, AsteriskServer
-from tests.support.control import agent_complete
-from tests.support.telephony import AGENT_PHONE, hang_up_everything, originate, settings_for
-
-
-@contextlib.asynccontextmanager
-async def reading(asterisk: AsteriskServer, database_url: str) -> AsyncIterator[CtiService]:
-    """The service reading the sandbox's queue_log, its start's reconciling done."""
-    queue_log = asterisk.sandbox.layout.root / "var" / "log" / "asterisk" / "queue_log"
-    stats = StatsSettings(queue_log=str(queue_log), server="sandbox", poll_seconds=0.2)
-    base = settings_for(asterisk, database_url)
-    service = CtiService(base.model_copy(update={"stats": stats}))
-    await service.start(online_within=15)
-    try:
-        assert service.statistics.reconciler is not None and service.statistics.tailer
-        await service.statistics.tailer.caught_up.wait()
-        await service.statistics.reconciler.done.wait()
-        yield service
-    finally:
-        await service.stop()
-
-
-async def answered_and_ended(ami: AmiClient) -> AmiMessage:
-    """A hotline call answered by phone 6001 (a member added over AMI, no service) and
-    ended by the caller: its ``AgentConnect``, once Asterisk logged its completion."""
-    added = await ami.action("QueueAdd", Queue="hotline", Interface=AGENT_PHONE,
-                             MemberName="Agent1")  # fmt: skip
-    assert added["Response"] == "Success", added
-    try:
-        await originate(ami, '"Reconciled" <13900000051>')
-        connect = await ami.wait_for_event("AgentConnect")
-        await ami.action("Hangup", Channel=connect["Channel"])
-        await agent_complete(ami, connect)
-    finally:
-        await ami.action("QueueRemove", Queue="hotline", Interface=AGENT_PHONE)
-    return connect
-
-
-async def abandoned(ami: AmiClient) -> AmiMessage:
-    """A hotline call nobody answers, hung up by its caller: its ``QueueCallerJoin``."""
-    await originate(ami, '"Impatient" <13900000052>')
-    joined = await ami.wait_for_event("QueueCallerJoin", CallerIDNum="13900000052")
-    await ami.action("Hangup", Channel=joined["Channel"])
-    await ami.wait_for_event("QueueCallerAbandon", Uniqueid=joined["Uniqueid"])
-    return joined
+from tests.support.asterisk import AmiClient, AsteriskServer
+from tests.support.stats import abandoned, answered_and_ended, reading
+from tests.support.telephony import hang_up_everything
 
 
 async def test_calls_handled_while_the_service_was_stopped_are_recorded_once(
