@@ -136,7 +136,8 @@ class QueueLogStore:
             )
             before = session.scalar(count) or 0
             dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-            insert = dialect.insert(QueueLogEntry).on_conflict_do_nothing(index_elements=["digest"])
+            table = QueueLogEntry.metadata.tables["queue_log"]  # core: one executemany a chunk
+            insert = dialect.insert(table).on_conflict_do_nothing(index_elements=["digest"])
             total, source, calls = 0, iter(lines), set()
             while chunk := [_row(server, line) for line in itertools.islice(source, CHUNK)]:
                 session.execute(insert, chunk)

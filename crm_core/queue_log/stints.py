@@ -25,6 +25,7 @@ from crm_core.queue_log.models import QueueLogEntry, QueueStint
 SLOT = 900
 """Seconds of a stored stint's slot: a quarter hour."""
 IDS_PER_QUERY = 500
+STINTS = QueueStint.metadata.tables["queue_stints"]
 OUTCOMES = ("answered", "abandoned", "timed_out", "key_exit", "exit_empty", "withdrawn", "failed")
 REASONS = ("full", "empty", "closed", "divert")
 
@@ -62,6 +63,18 @@ Rebuild = Callable[[Sequence[CallLines]], list[StintRow]]
 """A call's stints from all its lines, in the order written."""
 
 
+def call_lines(session: Session, server: str, call_ids: Collection[str]) -> list[CallLines]:
+    """The stored lines of ``call_ids`` of ``server`` in the order written (time, then the
+    order stored). Sorted here: ordered by the database, SQLite would read every line of
+    the server in time order rather than the calls' lines by their index."""
+    q = QueueLogEntry
+    query = select(q.time, q.id, q.call_id, q.queue, q.agent, q.event, q.data).where(
+        q.server == server, q.call_id.in_(call_ids)
+    )
+    rows = sorted(session.execute(query), key=lambda row: (row[0], row[1]))
+    return [CallLines(time, *rest) for time, _id, *rest in rows]
+
+
 def restint(session: Session, server: str, call_ids: Collection[str], rebuild: Rebuild) -> None:
     """Rebuild the stored stints of ``call_ids`` of ``server`` from their stored lines, and
     the totals of the quarter hours they were and are in."""
@@ -73,19 +86,13 @@ def restint(session: Session, server: str, call_ids: Collection[str], rebuild: R
             QueueStint.server == server, QueueStint.call_id.in_(chunk)
         )
         slots.update(session.scalars(were))
-        query = (
-            select(QueueLogEntry.time, QueueLogEntry.call_id, QueueLogEntry.queue,
-                   QueueLogEntry.agent, QueueLogEntry.event, QueueLogEntry.data)
-            .where(QueueLogEntry.server == server, QueueLogEntry.call_id.in_(chunk))
-            .order_by(QueueLogEntry.time, QueueLogEntry.id)
-        )  # fmt: skip
-        lines = [CallLines(*row) for row in session.execute(query)]
+        lines = call_lines(session, server, chunk)
         session.execute(
             delete(QueueStint).where(QueueStint.server == server, QueueStint.call_id.in_(chunk))
         )
         rows = [_row(server, stint) for stint in rebuild(lines)]
         if rows:
-            session.execute(insert(QueueStint), rows)
+            session.execute(insert(STINTS), rows)  # core: one executemany, nulls and all
         slots.update(int(row["slot"]) for row in rows)
     totals.refresh(session, slots)
 
@@ -258,6 +265,7 @@ __all__ = [
     "SlotTotals",
     "StintRow",
     "StintStore",
+    "call_lines",
     "restint",
     "touched_calls",
 ]

@@ -20,7 +20,7 @@ from sqlalchemy.orm import Session
 from crm_core.calls.models import CallLogOutbox, CallRecord
 from crm_core.db.engine import Database
 from crm_core.queue_log.models import QueueLogEntry, QueueLogPosition
-from crm_core.queue_log.stints import CallLines
+from crm_core.queue_log.stints import IDS_PER_QUERY, CallLines, call_lines
 
 
 class UnrecordedCalls:
@@ -66,13 +66,13 @@ class UnrecordedCalls:
             .where(~exists().where(CallLogOutbox.linked_id == q.call_id))
             .distinct()
         )
-        query = (
-            select(q.time, q.call_id, q.queue, q.agent, q.event, q.data)
-            .where(q.server == server, q.call_id.in_(ended))
-            .order_by(q.time, q.id)
-        )
         async with self._db.read() as session:
-            return [CallLines(*row) for row in await session.execute(query)]
+            ids = list(await session.scalars(ended))
+            lines: list[CallLines] = []
+            for start in range(0, len(ids), IDS_PER_QUERY):
+                chunk = ids[start : start + IDS_PER_QUERY]
+                lines += await session.run_sync(call_lines, server, chunk)
+        return sorted(lines, key=lambda line: line.time)  # stable: written order kept
 
 
 __all__ = ["UnrecordedCalls"]
