@@ -23,12 +23,13 @@ def upgrade() -> None:
     """Add ``call_records.reconciled`` (false for every record written so far),
     ``queue_log_positions.reconcile_after`` (none: nothing waits to be reconciled), the
     index of stints by wait and ``queue_slot_totals`` filled from the stored stints."""
-    with op.batch_alter_table("call_records") as batch:
-        batch.add_column(
-            sa.Column("reconciled", sa.Boolean(), nullable=False, server_default=sa.false())
-        )
-    with op.batch_alter_table("queue_log_positions") as batch:
-        batch.add_column(sa.Column("reconcile_after", sa.BigInteger(), nullable=True))
+    # ADD COLUMN in place (a batch copy of call_records would trip the foreign keys of the
+    # rows that point at it on SQLite).
+    op.add_column(
+        "call_records",
+        sa.Column("reconciled", sa.Boolean(), nullable=False, server_default=sa.false()),
+    )
+    op.add_column("queue_log_positions", sa.Column("reconcile_after", sa.BigInteger()))
     op.create_index(
         "ix_queue_stints_wait", "queue_stints", ["outcome", "wait", "slot", "queue"], unique=False
     )
