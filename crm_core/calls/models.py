@@ -16,6 +16,7 @@ from sqlalchemy import (
     Integer,
     String,
     UniqueConstraint,
+    false,
 )
 from sqlalchemy.orm import Mapped, mapped_column
 
@@ -101,6 +102,9 @@ class CallRecord(Base):
     disposition_note: Mapped[str | None] = mapped_column(String(2000))
     recording_ref: Mapped[str | None] = mapped_column(String(200))
     created_at: Mapped[datetime] = mapped_column(UTCDateTime, default=utcnow)
+    reconciled: Mapped[bool] = mapped_column(Boolean, server_default=false())
+    """Made from queue_log at the service's start (the call ended while it was down), not
+    written live; a live write of the call replaces it."""
 
 
 class CallLogOutbox(Base):

@@ -36,6 +36,12 @@ class ParkedCall:
     updated_at: datetime
 
 
+def is_parked(session: Session, linked_id: str) -> bool:
+    """Whether a record of call ``linked_id`` waits in the outbox."""
+    query = select(CallLogOutbox.id).where(CallLogOutbox.linked_id == linked_id).limit(1)
+    return session.scalar(query) is not None
+
+
 def as_json(data: dict[str, Any]) -> dict[str, Any]:
     """``data`` with its dates and times as ISO strings (the rest is JSON already)."""
     return {
@@ -99,4 +105,13 @@ def note_failure(session: Session, parked_id: int, error: str, at: datetime) -> 
         session.flush()
 
 
-__all__ = ["ParkedCall", "as_json", "note_failure", "park", "parked", "parked_view", "take"]
+__all__ = [
+    "ParkedCall",
+    "as_json",
+    "is_parked",
+    "note_failure",
+    "park",
+    "parked",
+    "parked_view",
+    "take",
+]

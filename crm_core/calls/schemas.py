@@ -223,6 +223,8 @@ class CallRecordView:
     created_at: datetime
     activities: tuple[CallActivity, ...] = ()
     service_requests: tuple[CallServiceRequest, ...] = ()
+    reconciled: bool = False
+    """Made from queue_log at the service's start (the call ended while it was down)."""
 
 
 @dataclass(frozen=True)

@@ -24,7 +24,7 @@ from crm_core.calls.exceptions import (
 from crm_core.calls.links import NO_LINKS, link_pending, links_in, lock_call
 from crm_core.calls.merge import FIELDS, merge, new_call
 from crm_core.calls.models import CallRecord
-from crm_core.calls.outbox import ParkedCall, note_failure, park, parked, take
+from crm_core.calls.outbox import ParkedCall, is_parked, note_failure, park, parked, take
 from crm_core.calls.queries import call_view, calls_with_names, search_calls
 from crm_core.calls.schemas import CallIn, CallPage, CallQuery, CallRecordView, DispositionChoice
 from crm_core.db.engine import Database
@@ -75,6 +75,24 @@ def _names(session: Session, record: CallRecord) -> tuple[str | None, str | None
     return login, number
 
 
+def _written(
+    session: Session, call: CallIn, caller_e164: str | None, record: CallRecord
+) -> CallRecord:
+    """``record`` (new, or a reconciled one replaced) holding exactly what ``call`` says."""
+    values = new_call(call.model_dump(include=set(FIELDS)))
+    agent_id = _agent(session, call.agent_login).id if call.agent_login else None
+    member_id = _member_id(session, call.member_number) if call.member_number else None
+    if call.disposition_code is not None:
+        check_code_for_queue(session, call.disposition_code, call.queue)
+    for name in NAMES:
+        del values[name]
+    for name, value in values.items():
+        setattr(record, name, value)
+    record.linked_id, record.caller_e164 = call.linked_id, caller_e164
+    record.agent_id, record.member_id, record.reconciled = agent_id, member_id, False
+    return record
+
+
 def _linked_view(
     session: Session, record: CallRecord, login: str | None, number: str | None, *, new: bool
 ) -> CallRecordView:
@@ -111,25 +129,14 @@ class CallLogService:
         incoming = call.model_dump(include=set(FIELDS))
         lock_call(session, call.linked_id)
         record = _locked(session, call.linked_id)
-        if record is None:
-            values = new_call(incoming)
-            agent_id = _agent(session, call.agent_login).id if call.agent_login else None
-            member_id = _member_id(session, call.member_number) if call.member_number else None
-            if call.disposition_code is not None:
-                check_code_for_queue(session, call.disposition_code, call.queue)
-            for name in NAMES:
-                del values[name]
-            record = CallRecord(
-                linked_id=call.linked_id,
-                caller_e164=caller_e164,
-                agent_id=agent_id,
-                member_id=member_id,
-                created_at=self.clock(),
-                **values,
-            )
-            session.add(record)
+        if record is None or record.reconciled:  # a live write replaces a reconciled record
+            fresh = record is None
+            record = _written(session, call, caller_e164, record or CallRecord())
+            if fresh:
+                record.created_at = self.clock()
+                session.add(record)
             session.flush()
-            return _linked_view(session, record, call.agent_login, call.member_number, new=True)
+            return _linked_view(session, record, call.agent_login, call.member_number, new=fresh)
         login, number = _names(session, record)
         stored = {name: getattr(record, name) for name in FIELDS if name not in NAMES}
         stored.update(agent_login=login, member_number=number, abandoned=record.abandoned)
@@ -152,6 +159,27 @@ class CallLogService:
         return _linked_view(
             session, record, agent_login or login, member_number or number, new=False
         )
+
+    async def reconcile(self, data: CallIn | dict[str, Any]) -> CallRecordView | None:
+        """Record a call that ended while the service was down, marked reconciled; None
+        (nothing written) when the call has a record already or one waits in the outbox."""
+        call = parse(CallIn, data)
+        caller_e164 = caller_number_to_e164(call.caller, self.default_region)
+
+        def work(session: Session) -> CallRecordView | None:
+            lock_call(session, call.linked_id)
+            if _locked(session, call.linked_id) is not None or is_parked(session, call.linked_id):
+                return None
+            record = _written(session, call, caller_e164, CallRecord(created_at=self.clock()))
+            record.reconciled = True
+            session.add(record)
+            session.flush()
+            return _linked_view(session, record, call.agent_login, call.member_number, new=True)
+
+        try:
+            return await self._db.run_write(work)
+        except IntegrityError:  # a live write of the call came first: it stands
+            return None
 
     # -- the outbox: records that could not be written ------------------------------------
     async def park(self, data: dict[str, Any], error: str) -> ParkedCall:

@@ -49,6 +49,10 @@ class QueueLogPosition(Base):
     inode: Mapped[int] = mapped_column(BigInteger)
     offset: Mapped[int] = mapped_column(BigInteger)
     updated_at: Mapped[datetime] = mapped_column(UTCDateTime)
+    reconcile_after: Mapped[int | None] = mapped_column(BigInteger)
+    """Set at a service's start to the last line of the server stored before it: the
+    calls whose lines after it end them get their call records made from the lines (they
+    ended while no service read), then it is cleared."""
 
 
 class QueueStint(Base):
@@ -73,6 +77,8 @@ class QueueStint(Base):
             "transferred",
         ),
         Index("ix_queue_stints_server_call", "server", "call_id"),
+        # The counts of waits in a band (a threshold other than the totals' own).
+        Index("ix_queue_stints_wait", "outcome", "wait", "slot", "queue"),
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
@@ -92,3 +98,28 @@ class QueueStint(Base):
     agent: Mapped[str | None] = mapped_column(String(128))
     transferred: Mapped[bool] = mapped_column(Boolean, default=False)
     inferred: Mapped[bool] = mapped_column(Boolean, default=False)
+
+
+class QueueSlotTotal(Base):
+    """The stints of one queue that entered in one quarter hour (``slot``) with one
+    outcome (``""``: still waiting) or blocking reason (``""``: not blocked), summed over
+    every server: what a report adds up, kept up to date in the transaction that stores
+    the stints. ``within`` counts waits of at most ``BASE_LEVEL`` seconds
+    (``crm_core.queue_log.totals``); a report with another threshold corrects it from
+    the stints whose wait lies between the two."""
+
+    __tablename__ = "queue_slot_totals"
+
+    queue: Mapped[str] = mapped_column(String(128), primary_key=True)
+    slot: Mapped[int] = mapped_column(Integer, primary_key=True)
+    outcome: Mapped[str] = mapped_column(String(16), primary_key=True)
+    blocked: Mapped[str] = mapped_column(String(16), primary_key=True)
+    stints: Mapped[int] = mapped_column(Integer)
+    waits: Mapped[int] = mapped_column(Integer)
+    wait_sum: Mapped[int] = mapped_column(BigInteger)
+    wait_max: Mapped[int | None] = mapped_column(Integer)
+    within: Mapped[int] = mapped_column(Integer)
+    talks: Mapped[int] = mapped_column(Integer)
+    talk_sum: Mapped[int] = mapped_column(BigInteger)
+    handle_sum: Mapped[int] = mapped_column(BigInteger)
+    transfers: Mapped[int] = mapped_column(Integer)

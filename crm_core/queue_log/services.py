@@ -23,6 +23,7 @@ from crm_core.errors import InvalidInputError
 from crm_core.loyalty.services import Clock
 from crm_core.queue_log.models import QueueLogEntry, QueueLogPosition
 from crm_core.queue_log.stints import Rebuild, StintStore, restint, touched_calls
+from crm_core.queue_log.unrecorded import UnrecordedCalls
 
 SERVER_NAME = 64
 CHUNK = 5000
@@ -101,6 +102,8 @@ class QueueLogStore:
         self.clock = clock
         self.stints = StintStore(db=db)
         """The stints computed from the lines (see :meth:`add`'s ``rebuild``)."""
+        self.unrecorded = UnrecordedCalls(db=db)
+        """The calls of the lines that the call log has no record of."""
 
     async def position(self, server: str, path: str) -> Position | None:
         """Where reading ``path`` of ``server`` stopped, if it was ever read."""
@@ -133,7 +136,8 @@ class QueueLogStore:
             )
             before = session.scalar(count) or 0
             dialect = postgresql if session.get_bind().dialect.name == "postgresql" else sqlite
-            insert = dialect.insert(QueueLogEntry).on_conflict_do_nothing(index_elements=["digest"])
+            table = QueueLogEntry.metadata.tables["queue_log"]  # core: one executemany a chunk
+            insert = dialect.insert(table).on_conflict_do_nothing(index_elements=["digest"])
             total, source, calls = 0, iter(lines), set()
             while chunk := [_row(server, line) for line in itertools.islice(source, CHUNK)]:
                 session.execute(insert, chunk)

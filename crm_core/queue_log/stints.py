@@ -4,7 +4,9 @@ The statistics compute a call's stints from its lines (the definitions are their
 in as ``rebuild``); whenever a line of a call is stored, that call's stints are rebuilt
 from all its stored lines in the same transaction, so they never disagree with the lines.
 A report then asks for :class:`SlotTotals`: counts, sums and maxima per queue and quarter
-hour, which add up into any longer period.
+hour, which add up into any longer period; they are kept summed as the stints change
+(``crm_core.queue_log.totals``), and summed from the stints for a window that does not
+begin and end on a quarter hour.
 """
 
 from __future__ import annotations
@@ -17,11 +19,13 @@ from sqlalchemy import case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from crm_core.db.engine import Database
+from crm_core.queue_log import totals
 from crm_core.queue_log.models import QueueLogEntry, QueueStint
 
 SLOT = 900
 """Seconds of a stored stint's slot: a quarter hour."""
 IDS_PER_QUERY = 500
+STINTS = QueueStint.metadata.tables["queue_stints"]
 OUTCOMES = ("answered", "abandoned", "timed_out", "key_exit", "exit_empty", "withdrawn", "failed")
 REASONS = ("full", "empty", "closed", "divert")
 
@@ -59,24 +63,38 @@ Rebuild = Callable[[Sequence[CallLines]], list[StintRow]]
 """A call's stints from all its lines, in the order written."""
 
 
+def call_lines(session: Session, server: str, call_ids: Collection[str]) -> list[CallLines]:
+    """The stored lines of ``call_ids`` of ``server`` in the order written (time, then the
+    order stored). Sorted here: ordered by the database, SQLite would read every line of
+    the server in time order rather than the calls' lines by their index."""
+    q = QueueLogEntry
+    query = select(q.time, q.id, q.call_id, q.queue, q.agent, q.event, q.data).where(
+        q.server == server, q.call_id.in_(call_ids)
+    )
+    rows = sorted(session.execute(query), key=lambda row: (row[0], row[1]))
+    return [CallLines(time, *rest) for time, _id, *rest in rows]
+
+
 def restint(session: Session, server: str, call_ids: Collection[str], rebuild: Rebuild) -> None:
-    """Rebuild the stored stints of ``call_ids`` of ``server`` from their stored lines."""
+    """Rebuild the stored stints of ``call_ids`` of ``server`` from their stored lines, and
+    the totals of the quarter hours they were and are in."""
     ids = sorted(call_ids)
+    slots: set[int] = set()
     for start in range(0, len(ids), IDS_PER_QUERY):
         chunk = ids[start : start + IDS_PER_QUERY]
-        query = (
-            select(QueueLogEntry.time, QueueLogEntry.call_id, QueueLogEntry.queue,
-                   QueueLogEntry.agent, QueueLogEntry.event, QueueLogEntry.data)
-            .where(QueueLogEntry.server == server, QueueLogEntry.call_id.in_(chunk))
-            .order_by(QueueLogEntry.time, QueueLogEntry.id)
-        )  # fmt: skip
-        lines = [CallLines(*row) for row in session.execute(query)]
+        were = select(QueueStint.slot).where(
+            QueueStint.server == server, QueueStint.call_id.in_(chunk)
+        )
+        slots.update(session.scalars(were))
+        lines = call_lines(session, server, chunk)
         session.execute(
             delete(QueueStint).where(QueueStint.server == server, QueueStint.call_id.in_(chunk))
         )
         rows = [_row(server, stint) for stint in rebuild(lines)]
         if rows:
-            session.execute(insert(QueueStint), rows)
+            session.execute(insert(STINTS), rows)  # core: one executemany, nulls and all
+        slots.update(int(row["slot"]) for row in rows)
+    totals.refresh(session, slots)
 
 
 def _row(server: str, stint: StintRow) -> dict[str, Any]:
@@ -190,6 +208,14 @@ class StintStore:
         per queue and quarter hour; ``levels`` the service level of each queue (else
         ``default_level``), ``short_abandons`` the short-abandon threshold of the queues
         that have one, ``asterisk_abandons`` the outcomes Asterisk counts as abandoned."""
+        if since % SLOT == 0 and until % SLOT == 0:  # whole quarter hours: the totals
+            async with self._db.read() as session:
+                cached = await session.run_sync(
+                    totals.slot_rows, first=int(since // SLOT), end=int(until // SLOT),
+                    levels=levels, default_level=default_level,
+                    short_abandons=short_abandons, queue=queue,
+                )  # fmt: skip
+            return _fold(cached, asterisk_abandons)
         s = QueueStint
         query = (
             select(*_totals_columns(levels, default_level, short_abandons))
@@ -204,14 +230,10 @@ class StintStore:
         return _fold(rows, asterisk_abandons)
 
     async def queues(self, *, since: float, until: float) -> list[str]:
-        """The queues with a stored stint in ``[since, until)``."""
-        s = QueueStint
-        query = (
-            select(s.queue).distinct()
-            .where(s.slot >= int(since // SLOT), s.slot <= int(until // SLOT))
-        )  # fmt: skip
+        """The queues with a stored stint in the quarter hours of ``[since, until)``."""
+        first, end = int(since // SLOT), -int(-until // SLOT)
         async with self._db.read() as session:
-            return sorted(await session.scalars(query))
+            return await session.run_sync(totals.queues, first, end)
 
     async def rebuild_all(self, server: str, rebuild: Rebuild) -> int:
         """Rebuild every stored stint of ``server`` from its lines; the calls rebuilt."""
@@ -243,6 +265,7 @@ __all__ = [
     "SlotTotals",
     "StintRow",
     "StintStore",
+    "call_lines",
     "restint",
     "touched_calls",
 ]

@@ -21,7 +21,11 @@ from cti.kpi.stints import CallView, Outcome
 
 @dataclass(frozen=True, slots=True)
 class CallerFigures:
-    """The calls that began in one period (``start`` local to the report's zone)."""
+    """The calls that began in one period (``start`` local to the report's zone).
+
+    Its fields, in order, are the JSON contract of the calls report (docs/statistics.md):
+    ``GET /api/stats/calls`` and ``ctidesk stats calls`` give them as they are.
+    """
 
     start: datetime
     calls: int

@@ -73,6 +73,15 @@ class QueueFigures:
         return _pct(self.answered, self.offered - self.waiting)
 
 
+OUTCOMES = tuple(Outcome)
+REASONS = tuple(Blocking)
+"""The members of the enumerations, listed once (iterating an enumeration is slow, and
+reports fold thousands of totals)."""
+_SUMMED = ("waits", "wait_sum", "answer_waits", "answer_wait_sum", "within", "shorts",
+           "ended", "talk_sum", "handle_sum", "transfers", "asterisk_abandoned",
+           "asterisk_within")  # fmt: skip
+
+
 def _pct(part: int, whole: int) -> float | None:
     return None if whole <= 0 else round(100.0 * part / whole, 2)
 
@@ -83,8 +92,8 @@ class Totals:
     stints and periods (so stored stints can be summed by the database, then merged)."""
 
     offered: int = 0
-    outcomes: dict[Outcome, int] = field(default_factory=lambda: dict.fromkeys(Outcome, 0))
-    blocked: dict[str, int] = field(default_factory=lambda: dict.fromkeys(Blocking, 0))
+    outcomes: dict[Outcome, int] = field(default_factory=lambda: dict.fromkeys(OUTCOMES, 0))
+    blocked: dict[str, int] = field(default_factory=lambda: dict.fromkeys(REASONS, 0))
     waits: int = 0
     wait_sum: int = 0
     wait_max: int | None = None
@@ -112,9 +121,7 @@ class Totals:
             self.blocked[reason] += count
         if other.wait_max is not None:
             self.wait_max = max(self.wait_max or 0, other.wait_max)
-        for name in ("waits", "wait_sum", "answer_waits", "answer_wait_sum", "within", "shorts",
-                     "ended", "talk_sum", "handle_sum", "transfers", "asterisk_abandoned",
-                     "asterisk_within"):  # fmt: skip
+        for name in _SUMMED:
             setattr(self, name, getattr(self, name) + getattr(other, name))
 
 
@@ -177,7 +184,7 @@ def figures_from(queue: str, start: datetime, totals: Totals, rules: QueueRules)
         withdrawn=count[Outcome.WITHDRAWN],
         failed=count[Outcome.FAILED],
         waiting=waiting,
-        blocked={reason.value: totals.blocked[reason] for reason in Blocking},
+        blocked={str(reason): totals.blocked[reason] for reason in REASONS},
         short_abandons=totals.shorts,
         answered_within_sl=totals.within,
         sl_pct=_pct(totals.within, totals.offered - waiting - totals.shorts),

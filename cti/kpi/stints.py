@@ -125,7 +125,11 @@ def _seconds(event: str, data: Sequence[str], number: int) -> int:
 
 def _wait_and_talk(event: str, data: Sequence[str]) -> tuple[int, int]:
     """(wait, talk) from a completing line, wherever its form puts them."""
-    if event.startswith("COMPLETE"):
+    if event[0] == "C":  # COMPLETECALLER, COMPLETEAGENT
+        if len(data) > 1:
+            wait, talk = data[0], data[1]
+            if wait.isdigit() and talk.isdigit() and wait.isascii() and talk.isascii():
+                return int(wait), int(talk)  # the everyday case, without a call
         return _seconds(event, data, 1), _seconds(event, data, 2)
     if event == "BLINDTRANSFER":
         return _seconds(event, data, 3), _seconds(event, data, 4)
@@ -172,7 +176,8 @@ class StintBook:
         if stint is None and key in self._ended:
             return None  # a second ending of a stint that has its outcome
         if event == "CONNECT":
-            waited = _seconds(event, data, 1)
+            first = data[0] if data else ""  # the everyday case first, without a call
+            waited = int(first) if first.isdigit() and first.isascii() else _seconds(event, data, 1)
             stint = stint or self._inferred(at - waited, key)
             if stint.outcome is None:
                 stint.outcome, stint.wait, stint.agent = Outcome.ANSWERED, waited, agent
@@ -214,7 +219,7 @@ class StintBook:
         earlier = self._open.pop(key, None)
         if earlier is not None and earlier.outcome is None:
             earlier.outcome, earlier.ended_at = Outcome.FAILED, at
-        stint = Stint(key[0], key[1], at, caller=caller)
+        stint = Stint(key[0], key[1], at, caller)
         self._open[key] = stint
         self.stints.append(stint)
         return stint

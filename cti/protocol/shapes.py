@@ -252,6 +252,8 @@ class LoggedCall:
     answered_at: str | None
     wait_seconds: int
     abandoned: bool
+    reconciled: bool = False
+    """Made from queue_log at the service's start: the call ended while it was down."""
 
 
 @dataclass(frozen=True)

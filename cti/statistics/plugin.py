@@ -15,16 +15,19 @@ from cti.kpi import QueueRules
 from cti.model import CallCentreModel
 from cti.statistics.http import stats_routes
 from cti.statistics.metrics import LiveCollector, metrics_routes
+from cti.statistics.reconcile import CallLogReconciler
 from cti.statistics.tailer import QueueLogTailer
 from cti.statistics.today import TodayBook
 
 
 @dataclass(frozen=True)
 class StatisticsDomain:
-    """The queue_log reader (None when not set) and today's live figures it feeds."""
+    """The queue_log reader (None when not set), today's live figures it feeds and the
+    reconciling of the call log at start (None without a reader)."""
 
     tailer: QueueLogTailer | None
     today: TodayBook
+    reconciler: CallLogReconciler | None = None
 
 
 @dataclass(frozen=True)
@@ -55,7 +58,8 @@ def live_rules(model: CallCentreModel, default: int) -> Callable[[str], QueueRul
 
 def load(wiring: Wiring) -> StatisticsDomain:
     """Serve the statistics routes (and ``/metrics`` with ``[stats] metrics_token``); read
-    ``[stats] queue_log`` into the store and today's figures while the service runs."""
+    ``[stats] queue_log`` into the store and today's figures while the service runs, and
+    give the calls that ended while it was down their call records."""
     wiring.add_routes(stats_routes(wiring.settings))
     settings = wiring.settings.stats
     zone = ZoneInfo(wiring.settings.ivr.timezone)
@@ -75,8 +79,10 @@ def load(wiring: Wiring) -> StatisticsDomain:
         poll_seconds=settings.poll_seconds,
         on_lines=today.feed,
     )
+    reconciler = CallLogReconciler(crm=wiring.crm, tailer=tailer)
+    wiring.run(reconciler)  # before the reader: it notes where the last service stopped
     wiring.run(tailer)
-    return StatisticsDomain(tailer=tailer, today=today)
+    return StatisticsDomain(tailer=tailer, today=today, reconciler=reconciler)
 
 
 __all__ = ["StatisticsDomain", "live_rules", "load"]

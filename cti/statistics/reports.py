@@ -116,28 +116,10 @@ class AgentRow:
     occupancy_pct: float | None
 
 
-@dataclass(frozen=True)
-class CallRow:
-    """The calls that began in one period, each counted once across the queues it visited:
-    the JSON contract's names (docs/statistics.md)."""
-
-    start: datetime
-    calls: int
-    answered: int
-    abandoned: int
-    timed_out: int
-    key_exits: int
-    exit_empty: int
-    withdrawn: int
-    failed: int
-    waiting: int
-    moved: int
-    stints: int
-    answer_pct: float | None
-    asa_s: float | None
-    avg_wait_s: float | None
-    max_wait_s: int | None
-    talk_s: int
+CallRow = CallerFigures
+"""The calls that began in one period, each counted once across the queues it visited:
+the caller view's figures are the JSON contract's row as they are (docs/statistics.md),
+so one type serves both; its fields are the contract's names, in order."""
 
 
 @dataclass(frozen=True)
@@ -162,7 +144,7 @@ class CallReport:
 
 
 QUEUE_FIELDS = tuple(QueueRow.__dataclass_fields__)
-CALL_FIELDS = tuple(CallRow.__dataclass_fields__)
+CALL_FIELDS = tuple(CallerFigures.__dataclass_fields__)
 AGENT_FIELDS = tuple(AgentRow.__dataclass_fields__)
 
 
@@ -174,11 +156,6 @@ def queue_row(figures: QueueFigures) -> QueueRow:
 def agent_row(figures: AgentFigures) -> AgentRow:
     """The contract's row of an agent's figures."""
     return AgentRow(**{name: getattr(figures, name) for name in AGENT_FIELDS})
-
-
-def call_row(figures: CallerFigures) -> CallRow:
-    """The contract's row of the calls of one period."""
-    return CallRow(**{name: getattr(figures, name) for name in CALL_FIELDS})
 
 
 async def _books(crm: Crm, since: float, until: float) -> tuple[StintBook, AgentBook]:
@@ -254,7 +231,7 @@ async def call_report(
     views = [view for view in calls(stints.stints) if since <= view.stints[0].entered_at < until
              and (queue is None or any(s.queue == queue for s in view.stints))]  # fmt: skip
     figures = caller_figures(views, interval=interval, zone=window.zone)
-    return CallReport(tuple(call_row(row) for row in figures))
+    return CallReport(tuple(figures))
 
 
 __all__ = [

@@ -19,15 +19,13 @@ from zoneinfo import ZoneInfo
 from crm_core.queue_log.stints import SLOT, CallLines, SlotTotals, StintRow
 from cti.kpi import (
     AgentBook,
-    Blocking,
     Interval,
-    Outcome,
     QueueLogError,
     QueueLogLine,
     StintBook,
     period_start,
 )
-from cti.kpi.figures import QueueRules, Totals
+from cti.kpi.figures import OUTCOMES, REASONS, QueueRules, Totals
 from cti.kpi.stints import ASTERISK_ABANDONS
 
 log = logging.getLogger(__name__)
@@ -66,8 +64,8 @@ def totals(slot: SlotTotals) -> Totals:
     """One queue's quarter hour as :class:`Totals`."""
     return Totals(
         offered=slot.offered,
-        outcomes={outcome: slot.outcomes[outcome.value] for outcome in Outcome},
-        blocked={reason: slot.blocked[reason.value] for reason in Blocking},
+        outcomes={outcome: slot.outcomes[outcome] for outcome in OUTCOMES},
+        blocked={reason: slot.blocked[reason] for reason in REASONS},
         waits=slot.waits, wait_sum=slot.wait_sum, wait_max=slot.wait_max,
         answer_waits=slot.answer_waits, answer_wait_sum=slot.answer_wait_sum,
         within=slot.within, shorts=slot.shorts, ended=slot.ended, talk_sum=slot.talk_sum,

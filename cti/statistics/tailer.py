@@ -70,6 +70,8 @@ class QueueLogTailer:
         self._task: asyncio.Task[None] | None = None
         self.steps = 0
         """Reads done (tests wait on it)."""
+        self.caught_up = asyncio.Event()
+        """Set once the first read took everything written before it (or failed)."""
 
     async def start(self) -> None:
         """Read what is there, then keep reading every ``poll_seconds``."""
@@ -89,6 +91,7 @@ class QueueLogTailer:
                 await self.read()
             except OSError as error:
                 log.warning("queue_log %s: %s", self.path, error)
+            self.caught_up.set()
             await asyncio.sleep(self.poll_seconds)
 
     async def read(self) -> Step:

@@ -236,6 +236,10 @@ def test_the_fast_path_reading_text_makes_the_same_stints_as_parsed_lines() -> N
         (f"{T0}|1.1|hotline|NONE|ABANDON|1|1|3\r", "control character"),
         ("", "1 fields"),
         ("١٢٣|1.1|hotline|NONE|ENTERQUEUE||1|1", "time is not epoch seconds"),
+        (f"{T0}|8.1|hotline|PJSIP/6001|CONNECT|seven|1.5|2", "data1 is not a number"),
+        (f"{T0}|8.1|hotline|PJSIP/6001|COMPLETECALLER|7|٣|1", "data2 is not a number"),
+        (f"{T0}|1.1|hotline|NONE|PAUSE|" + "x" * 5000, "longer than"),
+        (f"{T0}|1.1|hotline|NONE|ENTERQUEUE\x00||1|1", "control character"),
     ],
 )
 def test_the_fast_path_refuses_what_parsing_refuses(text: str, reason: str) -> None:

@@ -80,6 +80,25 @@ async def test_stored_stints_report_what_the_lines_report(any_crm: Crm, interval
     assert only_vip.rows == tuple(r for r in from_lines.rows if r.queue == "vip")
 
 
+@pytest.mark.parametrize("level", [0, 7, 20, 45, 3600])
+async def test_the_kept_totals_give_the_stints_figures_under_any_service_level(
+    any_crm: Crm, level: int
+) -> None:
+    """The totals count waits up to 20 s; other levels are corrected from the stints."""
+    texts = a_morning(300, seed=11)
+    await store(any_crm, texts[::2])  # the lines in two reads, each call cut anywhere
+    await store(any_crm, texts[1::2])
+
+    def chosen(queue: str) -> QueueRules:
+        return QueueRules(service_level=level if queue == "vip" else 30, short_abandon=level)
+
+    window = Window(DAY, DAY, SHANGHAI)
+    for interval in (Interval.MIN15, Interval.DAY):
+        from_stints = await queue_report(any_crm, window, interval, chosen)
+        assert from_stints == await queue_report_from_lines(any_crm, window, interval, chosen)
+        assert len(from_stints.rows) >= 2
+
+
 async def test_a_line_with_bad_numbers_leaves_the_other_stints_intact(any_crm: Crm) -> None:
     await store(any_crm, [
         f"{T0}|1|hotline|NONE|ENTERQUEUE||13800000001|1",
