@@ -147,8 +147,9 @@ class CtiService:
         recording = recordings_plugin.load(wiring, callers=popping.callers)
         self.recorder, self.archive = recording.recorder, recording.archive
         self.call_log = call_log_plugin.load(
-            wiring, callers=popping.callers, recording_of=self.recorder.reference
-        )
+            wiring, callers=popping.callers, recording_of=self.recorder.reference,
+            server=self._server,
+        )  # fmt: skip
         self.statistics = statistics_plugin.load(wiring)
         today = self.statistics.today if self.statistics.tailer is not None else None
         watching = live_plugin.load(wiring, today=today)
@@ -176,6 +177,10 @@ class CtiService:
     def is_edge(self) -> bool:
         """Whether this node talks to Asterisk (a single node always does)."""
         return self.cluster is None or self.cluster.is_edge
+
+    def _server(self) -> str:
+        """The edge's Asterisk (its systemname) that keys call records; "" for one node."""
+        return (self.cluster.system if self.cluster is not None else None) or ""
 
     async def _learn_agents(self) -> None:
         """Know the user of every agent Asterisk reported, so live views name them."""

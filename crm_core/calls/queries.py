@@ -64,6 +64,7 @@ def call_view(
         created_at=record.created_at,
         activities=links.activities.get(record.id, ()) if links else (),
         service_requests=links.service_requests.get(record.id, ()) if links else (),
+        server=record.server,
     )
 
 
