@@ -33,6 +33,7 @@ from cti.cards import plugin as cards_plugin
 from cti.cards.http import card_routes
 from cti.cards.notifier import CardNotifier
 from cti.cards.services import CardDesk
+from cti.cluster.jobs import worker_jobs
 from cti.cluster.node import ClusterNode
 from cti.cluster.topology import check_topology
 from cti.crm import plugin as crm_plugin
@@ -131,7 +132,8 @@ class CtiService:
         # One node of several (a [nats] url): the domains push onto the bus, and the
         # consoles of this node get their messages back from it like any other node's.
         self.cluster = (
-            ClusterNode(settings=settings, hub=hub, leases=self.crm.leases)
+            ClusterNode(settings=settings, hub=hub, leases=self.crm.leases,
+                        jobs=worker_jobs(self.crm, sla_scan_seconds=settings.node.sla_scan_seconds))
             if settings.nats.url else None
         )  # fmt: skip
         wiring = Wiring(

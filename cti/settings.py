@@ -428,6 +428,10 @@ class NodeSettings(_Section):
     heartbeat_seconds: float = Field(
         2.0, gt=0, le=60, description="Seconds between the node's heartbeats on the bus."
     )
+    sla_scan_seconds: float = Field(
+        60.0, gt=0, le=3600,
+        description="A worker's SLA scan: seconds between notes of missed service deadlines.",
+    )  # fmt: skip
 
     @field_validator("roles", mode="before")
     @classmethod

@@ -3,7 +3,8 @@
 
 It connects the bus, learns which consoles are open where (presence), and by role: as an
 edge, claims its Asterisk (``systemname`` and lease) and answers control requests for its
-calls; as a gateway, follows its consoles' subjects. Every node answers status requests
+calls; as a gateway, follows its consoles' subjects; as a worker, contends for the
+singletons and runs those it holds. Every node answers status requests
 and sends heartbeats. The domains push through :attr:`ClusterNode.pushes`.
 """
 
@@ -28,6 +29,7 @@ from cti.cluster.gateway import GatewayRelay
 from cti.cluster.lease import HeldLease
 from cti.cluster.presence import Presence
 from cti.cluster.pushes import BusPushes
+from cti.cluster.singletons import SingletonJob, Singletons
 from cti.cluster.status import NodeStatus, service_version
 from cti.http.hub import WebSocketHub
 from cti.settings import Settings
@@ -38,7 +40,14 @@ log = logging.getLogger(__name__)
 class ClusterNode:
     """The node's bus, presence, edge claim, control answers, gateway relay and heartbeats."""
 
-    def __init__(self, *, settings: Settings, hub: WebSocketHub, leases: NodeLeases) -> None:
+    def __init__(
+        self,
+        *,
+        settings: Settings,
+        hub: WebSocketHub,
+        leases: NodeLeases,
+        jobs: list[SingletonJob] | None = None,
+    ) -> None:
         self.settings = settings
         self.name = settings.node.name or socket.gethostname()
         self.instance = f"{self.name}:{secrets.token_hex(4)}"
@@ -55,6 +64,11 @@ class ClusterNode:
         self.system: str | None = None
         self.edge_lease: HeldLease | None = None
         self.responder: ControlResponder | None = None
+        self.singletons = (
+            Singletons(leases=leases, holder=self.instance, jobs=jobs or [],
+                       lease_seconds=settings.node.lease_seconds)
+            if "worker" in self.roles else None
+        )  # fmt: skip
         self._started_at = time.time()
         self._heartbeat: asyncio.Task[None] | None = None
 
@@ -87,12 +101,17 @@ class ClusterNode:
             await self.responder.start()
         if self.relay is not None:
             await self.relay.start()
+        if self.singletons is not None:
+            await self.singletons.start()
         self._heartbeat = asyncio.create_task(self._beat_forever(), name="node-heartbeat")
         log.info("node %s joined the bus as %s%s", self.name, ", ".join(sorted(self.roles)),
                  f" of Asterisk {self.system}" if self.system else "")  # fmt: skip
 
     async def stop(self) -> None:
-        """Leave the bus: stop answering, give up the lease, publish what is queued."""
+        """Leave the bus: stop the singletons and answering, give up the leases, publish
+        what is queued."""
+        if self.singletons is not None:
+            await self.singletons.stop()
         heartbeat, self._heartbeat = self._heartbeat, None
         if heartbeat is not None:
             heartbeat.cancel()
