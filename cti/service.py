@@ -44,7 +44,7 @@ from cti.http.routes import Route
 from cti.ivr import plugin as ivr_plugin
 from cti.ivr.http import IVR_ROUTES
 from cti.live import plugin as live_plugin
-from cti.live.http import live_routes
+from cti.live.http import LIVE_PATHS, gathered_live_routes, live_routes
 from cti.live.state import LiveState
 from cti.model import CallCentreModel
 from cti.recordings import plugin as recordings_plugin
@@ -158,6 +158,10 @@ class CtiService:
         self.live_state, self.notifier, self.updates = (
             watching.state, watching.notifier, watching.updates,
         )  # fmt: skip
+        if self.cluster is not None and self.cluster.views is not None:
+            # A gateway's live views are every Asterisk's, merged, not its own edge's alone.
+            wiring.routes[:] = [r for r in wiring.routes if (r.method, r.path) not in LIVE_PATHS]
+            wiring.add_routes(gathered_live_routes(self.cluster.views))
         self.calls = calls_plugin.load(wiring, pops=popping.service)
         agenting = agents_plugin.load(wiring)
         self.agents, self.wrapup = agenting.service, agenting.wrapup
@@ -209,7 +213,9 @@ class CtiService:
         self._runner = await start_site(self.app, port=api.port, host=api.host)
         if self.cluster is not None:
             try:
-                await self.cluster.start(api_url=self._api_url, lease_lost=self._lease_lost)
+                await self.cluster.start(
+                    api_url=self._api_url, lease_lost=self._lease_lost, live_state=self.live_state
+                )
             except BaseException:
                 await self.cluster.stop()
                 await self._runner.cleanup()

@@ -31,6 +31,7 @@ from cti.cluster.presence import Presence
 from cti.cluster.pushes import BusPushes
 from cti.cluster.singletons import SingletonJob, Singletons
 from cti.cluster.status import NodeStatus, service_version
+from cti.cluster.views import ClusterViews, EdgeDirectory, LiveReader, SnapshotResponder
 from cti.http.hub import WebSocketHub
 from cti.settings import Settings
 
@@ -69,6 +70,11 @@ class ClusterNode:
                        lease_seconds=settings.node.lease_seconds)
             if "worker" in self.roles else None
         )  # fmt: skip
+        self.edges = EdgeDirectory(stale_after=3 * heartbeat)
+        self.views = ClusterViews(
+            bus=self.bus, edges=self.edges, within=min(settings.nats.request_timeout, 2.0)
+        ) if "gateway" in self.roles else None  # fmt: skip
+        self._repairs: set[asyncio.Task[int]] = set()
         self._started_at = time.time()
         self._heartbeat: asyncio.Task[None] | None = None
 
@@ -82,13 +88,22 @@ class ClusterNode:
         return forwarding_middleware(bus=self.bus, own_system=lambda: self.system)
 
     async def start(
-        self, *, api_url: Callable[[], str], lease_lost: Callable[[], Awaitable[None]]
+        self,
+        *,
+        api_url: Callable[[], str],
+        lease_lost: Callable[[], Awaitable[None]],
+        live_state: LiveReader | None = None,
     ) -> None:
         """Join the bus; as an edge, claim the Asterisk first (:class:`EdgeClaimError`,
-        :class:`LeaseLostError`: another edge has it)."""
+        :class:`LeaseLostError`: another edge has it) and answer snapshots of
+        ``live_state``; as a gateway, repair its supervisors' views after each gap."""
         await self.bus.start()
         await self.bus.subscribe(subjects.PRESENCE, self.presence.heard)
         await self.bus.subscribe(subjects.NODE_STATUS, self._answer_status)
+        await self.bus.subscribe(subjects.HEARTBEAT, self._heard_beat)
+        if self.views is not None:
+            self.bus.on_status(lambda online: self._repair() if online else None)
+            self.bus.on_gap(self._repair)
         if self.is_edge:
             ami = self.settings.ami
             self.system = await system_name_of(ami, within=ami.connect_timeout * 2)
@@ -99,6 +114,8 @@ class ClusterNode:
             await self.edge_lease.take()
             self.responder = ControlResponder(bus=self.bus, system=self.system, api_url=api_url)
             await self.responder.start()
+            if live_state is not None:
+                await SnapshotResponder(bus=self.bus, system=self.system, state=live_state).start()
         if self.relay is not None:
             await self.relay.start()
         if self.singletons is not None:
@@ -134,6 +151,17 @@ class ClusterNode:
             consoles=sum(self._hub.consoles().values()), published=self.bus.published,
             dropped=self.bus.dropped, sent_at=time.time(),
         )  # fmt: skip
+
+    def _repair(self) -> None:
+        """A gap in the live events: gather the edges' snapshots for the consoles here."""
+        if self.views is not None:
+            task = asyncio.create_task(self.views.repair(self._hub), name="views-repair")
+            self._repairs.add(task)
+            task.add_done_callback(self._repairs.discard)
+
+    async def _heard_beat(self, message: Msg) -> None:
+        with contextlib.suppress(ValueError):
+            self.edges.heard(NodeStatus.decode(message.data).asterisk)
 
     async def _answer_status(self, message: Msg) -> None:
         if message.reply:

@@ -105,3 +105,43 @@ async def test_one_console_pops_and_controls_calls_on_either_asterisk(
         assert sorted((c.server, c.linked_id) for c in page.calls) == sorted(
             [(on_pbx1.server, on_pbx1.linked_id), (on_pbx2.server, on_pbx2.linked_id)]
         )
+
+
+@pytest.fixture
+def own_nats() -> Iterator[NatsServer]:
+    """A nats-server of this test's own (it is restarted)."""
+    server = NatsServer().start()
+    try:
+        yield server
+    finally:
+        server.stop()
+
+
+async def test_a_queue_on_both_asterisks_is_one_queue_on_the_gateway_and_is_repaired_after_a_gap(
+    pbx1: AsteriskServer, second_asterisk: AsteriskServer, postgres_url: str,
+    own_nats: NatsServer, ami: AmiClient, second_ami: AmiClient,
+) -> None:  # fmt: skip
+    async with two_edges(pbx1, second_asterisk, postgres_url, own_nats) as (a, _b):
+        await add_user(a, "boss", "supervisor", None)
+        await add_user(a, "agent1", "agent", None, ("hotline",))
+        async with agent_console(a, "boss") as boss, agent_console(a, "agent1") as agent:
+            try:
+                await originate(ami, '"Caller" <13900000001>')  # nobody signed in: they wait
+                await originate(second_ami, '"Caller" <13900000002>')
+                await boss.next_matching("queue_update", queue="hotline", waiting=1)
+                queues = (await boss.get("/api/queues"))["queues"]
+                assert [q["waiting"] for q in queues if q["queue"] == "hotline"] == [2]
+                calls = (await boss.get("/api/calls"))["calls"]
+                assert sorted(c["call_id"].split("-")[0] for c in calls) == ["pbx1", "pbx2"]
+                seen_by_agent = (await agent.get("/api/queues"))["queues"]
+                assert [q["queue"] for q in seen_by_agent] == ["hotline"]  # their own queue
+
+                assert a.cluster is not None and a.cluster.views is not None
+                gathered = a.cluster.views.gathered
+                own_nats.restart()
+                await boss.next_matching("telephony_status", online=True)
+                repaired = await boss.next_matching("queue_update", queue="hotline", waiting=2)
+                assert repaired["waiting"] == 2 and a.cluster.views.gathered > gathered
+            finally:
+                await hang_up_everything(ami)
+                await hang_up_everything(second_ami)
