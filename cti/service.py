@@ -34,6 +34,7 @@ from cti.cards.http import card_routes
 from cti.cards.notifier import CardNotifier
 from cti.cards.services import CardDesk
 from cti.cluster.jobs import worker_jobs
+from cti.cluster.metrics import NodeCollector
 from cti.cluster.node import ClusterNode
 from cti.cluster.topology import check_topology
 from cti.crm import plugin as crm_plugin
@@ -142,6 +143,8 @@ class CtiService:
             agents=self.agent_directory, legs=CallLegs(client=self.client, model=self.model),
         )  # fmt: skip
         self._wiring = wiring
+        if self.cluster is not None:
+            wiring.collectors.append(NodeCollector(self.cluster))
 
         # The domains, each after those it needs.
         popping = screen_pop_plugin.load(wiring)

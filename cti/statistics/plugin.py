@@ -64,7 +64,9 @@ def load(wiring: Wiring) -> StatisticsDomain:
     if settings.metrics_token is not None:
         collector = LiveCollector(model=wiring.model, today=today)
         token = settings.metrics_token.get_secret_value()
-        wiring.add_routes(metrics_routes(token=token, collector=collector))
+        wiring.add_routes(
+            metrics_routes(token=token, collector=collector, others=wiring.collectors)
+        )
     if not settings.queue_log:
         return StatisticsDomain(tailer=None, today=today)
     wiring.run(_TodayLoader(today=today, store=wiring.crm.queue_log, server=settings.server))
