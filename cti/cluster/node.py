@@ -79,6 +79,11 @@ class ClusterNode:
         self._heartbeat: asyncio.Task[None] | None = None
 
     @property
+    def hub(self) -> WebSocketHub:
+        """This node's consoles."""
+        return self._hub
+
+    @property
     def is_edge(self) -> bool:
         """Whether this node is the edge of an Asterisk."""
         return "edge" in self.roles
