@@ -122,9 +122,15 @@ async def gateways(
             await node.stop()
 
 
-async def open_consoles(http: aiohttp.ClientSession, nodes: list[CtiService],
-                        logins: list[str]) -> list[Console]:  # fmt: skip
-    """One console per login, round robin over the gateways."""
+async def open_consoles(
+    http: aiohttp.ClientSession,
+    nodes: list[CtiService],
+    logins: list[str],
+    arrived: asyncio.Event,
+    readers: list[asyncio.Task[None]],
+) -> list[Console]:
+    """One console per login, round robin over the gateways, each read from the start
+    (a socket not read does not answer the server's pings and is closed)."""
     consoles = []
     for index, login in enumerate(logins):
         gateway = index % len(nodes)
@@ -136,7 +142,9 @@ async def open_consoles(http: aiohttp.ClientSession, nodes: list[CtiService],
         await socket.send_json({"type": "authenticate", "token": token})
         ready = await socket.receive_json()
         assert ready["type"] == "session_ready", ready
-        consoles.append(Console(login, gateway, socket))
+        console = Console(login, gateway, socket)
+        readers.append(asyncio.create_task(read_forever(console, arrived)))
+        consoles.append(console)
     return consoles
 
 
@@ -191,13 +199,15 @@ async def bench(args: argparse.Namespace) -> None:
             await crm.users.add({"login": login, "display_name": login, "role": "agent",
                                  "queues": [{"queue": "hotline"}]}, password=PASSWORD)  # fmt: skip
         await crm.close()
+        print(f"{len(logins)} agent users added", file=sys.stderr)
         async with (
             gateways(args.gateways, database_url, nats) as nodes,
-            aiohttp.ClientSession() as http,
+            aiohttp.ClientSession(connector=aiohttp.TCPConnector(limit=0)) as http,
         ):
-            consoles = await open_consoles(http, nodes, logins)
             arrived = asyncio.Event()
-            readers = [asyncio.create_task(read_forever(c, arrived)) for c in consoles]
+            readers: list[asyncio.Task[None]] = []
+            consoles = await open_consoles(http, nodes, logins, arrived, readers)
+            print(f"{len(consoles)} consoles open", file=sys.stderr)
             publishers = []
             for index in range(args.edges):
                 bus = Bus(settings=NatsSettings(url=nats.url), node=f"edge-{index}")
@@ -207,9 +217,17 @@ async def bench(args: argparse.Namespace) -> None:
                 edges.append(bus)
                 publishers.append((bus, presence, BusPushes(bus=bus, presence=presence)))
             for _bus, presence, _pushes in publishers:  # every edge knows every console
-                while any(presence.connections_of(login) == 0 for login in logins):
-                    presence.learnt.clear()
-                    await presence.learnt.wait()
+                with contextlib.suppress(TimeoutError):
+                    async with asyncio.timeout(30):
+                        while any(presence.connections_of(login) == 0 for login in logins):
+                            presence.learnt.clear()
+                            await presence.learnt.wait()
+                unseen = [login for login in logins if presence.connections_of(login) == 0]
+                if unseen:
+                    print(f"an edge does not see {len(unseen)} consoles, e.g. {unseen[:3]}; "
+                          f"open on the gateways: {[len(n.cluster.hub.consoles()) for n in nodes]}",
+                          file=sys.stderr)  # type: ignore[union-attr]  # fmt: skip
+                    return
 
             def over_bus(console: Console, call_id: str) -> None:
                 random.choice(publishers)[2].send_to_user(console.login, pop_for(call_id))
