@@ -119,7 +119,8 @@ async def gateways(
         yield nodes
     finally:
         for node in nodes:
-            await node.stop()
+            with contextlib.suppress(Exception):  # stop every node even if one fails to
+                await node.stop()
 
 
 async def open_consoles(
@@ -265,7 +266,8 @@ async def bench(args: argparse.Namespace) -> None:
             await asyncio.gather(*readers, return_exceptions=True)
     finally:
         for bus in edges:
-            await bus.stop()
+            with contextlib.suppress(Exception):  # a bus that does not close cleanly: stop the rest
+                await bus.stop()
         if postgres is not None:
             postgres.stop()
         nats.stop()
