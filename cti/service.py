@@ -33,6 +33,8 @@ from cti.cards import plugin as cards_plugin
 from cti.cards.http import card_routes
 from cti.cards.notifier import CardNotifier
 from cti.cards.services import CardDesk
+from cti.cluster.jobs import worker_jobs
+from cti.cluster.metrics import NodeCollector
 from cti.cluster.node import ClusterNode
 from cti.cluster.topology import check_topology
 from cti.crm import plugin as crm_plugin
@@ -43,7 +45,7 @@ from cti.http.routes import Route
 from cti.ivr import plugin as ivr_plugin
 from cti.ivr.http import IVR_ROUTES
 from cti.live import plugin as live_plugin
-from cti.live.http import live_routes
+from cti.live.http import LIVE_PATHS, gathered_live_routes, live_routes
 from cti.live.state import LiveState
 from cti.model import CallCentreModel
 from cti.recordings import plugin as recordings_plugin
@@ -131,7 +133,8 @@ class CtiService:
         # One node of several (a [nats] url): the domains push onto the bus, and the
         # consoles of this node get their messages back from it like any other node's.
         self.cluster = (
-            ClusterNode(settings=settings, hub=hub, leases=self.crm.leases)
+            ClusterNode(settings=settings, hub=hub, leases=self.crm.leases,
+                        jobs=worker_jobs(self.crm, sla_scan_seconds=settings.node.sla_scan_seconds))
             if settings.nats.url else None
         )  # fmt: skip
         wiring = Wiring(
@@ -140,6 +143,8 @@ class CtiService:
             agents=self.agent_directory, legs=CallLegs(client=self.client, model=self.model),
         )  # fmt: skip
         self._wiring = wiring
+        if self.cluster is not None:
+            wiring.collectors.append(NodeCollector(self.cluster))
 
         # The domains, each after those it needs.
         popping = screen_pop_plugin.load(wiring)
@@ -147,14 +152,19 @@ class CtiService:
         recording = recordings_plugin.load(wiring, callers=popping.callers)
         self.recorder, self.archive = recording.recorder, recording.archive
         self.call_log = call_log_plugin.load(
-            wiring, callers=popping.callers, recording_of=self.recorder.reference
-        )
-        self.statistics = statistics_plugin.load(wiring)
+            wiring, callers=popping.callers, recording_of=self.recorder.reference,
+            server=self._server,
+        )  # fmt: skip
+        self.statistics = statistics_plugin.load(wiring, server=self._server)
         today = self.statistics.today if self.statistics.tailer is not None else None
         watching = live_plugin.load(wiring, today=today)
         self.live_state, self.notifier, self.updates = (
             watching.state, watching.notifier, watching.updates,
         )  # fmt: skip
+        if self.cluster is not None and self.cluster.views is not None:
+            # A gateway's live views are every Asterisk's, merged, not its own edge's alone.
+            wiring.routes[:] = [r for r in wiring.routes if (r.method, r.path) not in LIVE_PATHS]
+            wiring.add_routes(gathered_live_routes(self.cluster.views))
         self.calls = calls_plugin.load(wiring, pops=popping.service)
         agenting = agents_plugin.load(wiring)
         self.agents, self.wrapup = agenting.service, agenting.wrapup
@@ -176,6 +186,10 @@ class CtiService:
     def is_edge(self) -> bool:
         """Whether this node talks to Asterisk (a single node always does)."""
         return self.cluster is None or self.cluster.is_edge
+
+    def _server(self) -> str:
+        """The edge's Asterisk (its systemname) that keys call records; "" for one node."""
+        return (self.cluster.system if self.cluster is not None else None) or ""
 
     async def _learn_agents(self) -> None:
         """Know the user of every agent Asterisk reported, so live views name them."""
@@ -202,7 +216,9 @@ class CtiService:
         self._runner = await start_site(self.app, port=api.port, host=api.host)
         if self.cluster is not None:
             try:
-                await self.cluster.start(api_url=self._api_url, lease_lost=self._lease_lost)
+                await self.cluster.start(
+                    api_url=self._api_url, lease_lost=self._lease_lost, live_state=self.live_state
+                )
             except BaseException:
                 await self.cluster.stop()
                 await self._runner.cleanup()

@@ -39,11 +39,12 @@ from ivr.hours import DAYS, parse_span
 
 ENV_PREFIX = "CTIDESK_"
 CONFIG_ENV = "CTIDESK_CONFIG"
-#: CTIDESK_ variables that are not settings: the sandbox tree and its Debian mirror, and
-#: the console's password.
+#: CTIDESK_ variables that are not settings: the sandbox trees (the tests' second one too)
+#: and their Debian mirror, and the console's password.
 NOT_SETTINGS = frozenset(
-    {CONFIG_ENV, "CTIDESK_SANDBOX_DIR", "CTIDESK_SANDBOX_MIRROR", "CTIDESK_CONSOLE_PASSWORD"}
-)
+    {CONFIG_ENV, "CTIDESK_SANDBOX_DIR", "CTIDESK_SANDBOX_DIR_2", "CTIDESK_SANDBOX_MIRROR",
+     "CTIDESK_CONSOLE_PASSWORD"}
+)  # fmt: skip
 DEFAULT_SOURCE = "default"
 SECRET_KEYS = frozenset({"ami.secret", "agi.secret", "database.password", "stats.metrics_token"})
 MASK = "********"
@@ -427,6 +428,10 @@ class NodeSettings(_Section):
     heartbeat_seconds: float = Field(
         2.0, gt=0, le=60, description="Seconds between the node's heartbeats on the bus."
     )
+    sla_scan_seconds: float = Field(
+        60.0, gt=0, le=3600,
+        description="A worker's SLA scan: seconds between notes of missed service deadlines.",
+    )  # fmt: skip
 
     @field_validator("roles", mode="before")
     @classmethod

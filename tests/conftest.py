@@ -36,7 +36,7 @@ from tests.support.telephony import running_service
 START = datetime(2026, 3, 2, 9, 0, tzinfo=UTC)
 #: Marker → the fixtures whose use means a test needs that server or program.
 MARKER_FIXTURES = {
-    "asterisk": frozenset({"asterisk"}),
+    "asterisk": frozenset({"asterisk", "second_asterisk"}),
     "postgres": frozenset({"postgres"}),
     "tmux": frozenset({"tmux"}),
     "nats": frozenset({"nats"}),

@@ -23,6 +23,12 @@ class CallNotFoundError(NotFoundError):
     error_id = "call-not-found"
 
 
+class AmbiguousCallError(ConflictError):
+    """A linked id recorded on several Asterisks (only servers without a systemname can)."""
+
+    error_id = "ambiguous-call"
+
+
 class UnknownAgentError(InvalidInputError):
     """A call names an agent login that no user has."""
 

@@ -61,7 +61,8 @@ class DispositionCode(Base):
 
 
 class CallRecord(Base):
-    """One call from first ring to hang-up; Asterisk's linked id makes it unique."""
+    """One call from first ring to hang-up; its Asterisk (``server``) and Asterisk's linked
+    id make it unique."""
 
     __tablename__ = "call_records"
     __table_args__ = (
@@ -70,6 +71,8 @@ class CallRecord(Base):
         Index("ix_call_records_queue_started", "queue", "started_at"),
         Index("ix_call_records_started", "started_at"),
         Index("ix_call_records_caller", "caller_e164"),
+        Index("ix_call_records_linked_id", "linked_id"),
+        UniqueConstraint("server", "linked_id", name="uq_call_records_server_linked_id"),
         CheckConstraint(
             "wait_seconds >= 0 AND talk_seconds >= 0 AND hold_seconds >= 0 AND wrapup_seconds >= 0",
             name="durations_not_negative",
@@ -77,7 +80,9 @@ class CallRecord(Base):
     )
 
     id: Mapped[int] = mapped_column(primary_key=True)
-    linked_id: Mapped[str] = mapped_column(String(64), unique=True)
+    server: Mapped[str] = mapped_column(String(64), server_default="")
+    """The systemname of the call's Asterisk; "" for the calls of a single node."""
+    linked_id: Mapped[str] = mapped_column(String(64))
     direction: Mapped[Direction] = mapped_column(_enum(Direction, "call_direction"))
     caller: Mapped[str] = mapped_column(String(64))
     caller_e164: Mapped[str | None] = mapped_column(String(16))

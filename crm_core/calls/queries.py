@@ -65,6 +65,7 @@ def call_view(
         activities=links.activities.get(record.id, ()) if links else (),
         service_requests=links.service_requests.get(record.id, ()) if links else (),
         reconciled=record.reconciled,
+        server=record.server,
     )
 
 

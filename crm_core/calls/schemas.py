@@ -24,6 +24,7 @@ from crm_core.service_desk.workflow import RequestStatus
 
 CONTROL = re.compile(r"[\x00-\x1f\x7f]")
 LINKED_ID = r"^[A-Za-z0-9][A-Za-z0-9._:-]{0,63}$"
+SERVER = r"^[A-Za-z0-9_-]{0,64}$"
 QUEUE = r"^[\w.-]{1,64}$"
 LOGIN = r"^[A-Za-z0-9][A-Za-z0-9._-]{0,31}$"
 MEMBER_NUMBER = r"^[A-Z]-\d{8}$"
@@ -86,6 +87,7 @@ class CallIn(_Input):
     call record yet, the dialer validates them against its campaign.
     """
 
+    server: str = Field("", pattern=SERVER, description="the Asterisk's systemname; '' alone")
     linked_id: str = Field(pattern=LINKED_ID, description="Asterisk's LinkedID")
     direction: Direction
     caller: Text = Field(min_length=1, max_length=64, description="caller number as delivered")
@@ -225,6 +227,8 @@ class CallRecordView:
     service_requests: tuple[CallServiceRequest, ...] = ()
     reconciled: bool = False
     """Made from queue_log at the service's start (the call ended while it was down)."""
+    server: str = ""
+    """The systemname of the call's Asterisk ("" for a single node's calls)."""
 
 
 @dataclass(frozen=True)

@@ -16,6 +16,7 @@ from sqlalchemy.orm import Session
 
 from crm_core.calls.dispositions import check_code_for_queue
 from crm_core.calls.exceptions import (
+    AmbiguousCallError,
     CallNotFoundError,
     NotYourCallError,
     UnknownAgentError,
@@ -55,10 +56,34 @@ def _member_id(session: Session, number: str) -> int:
     return member_id
 
 
-def _locked(session: Session, linked_id: str) -> CallRecord | None:
+def _locked(session: Session, server: str, linked_id: str) -> CallRecord | None:
     return session.scalars(
-        select(CallRecord).where(CallRecord.linked_id == linked_id).with_for_update()
+        select(CallRecord)
+        .where(CallRecord.server == server, CallRecord.linked_id == linked_id)
+        .with_for_update()
     ).one_or_none()
+
+
+def _check_one(linked_id: str, servers: list[str]) -> None:
+    """Linked ids name their Asterisk by its systemname, so one id is one call: none is
+    not found, and two servers' calls sharing one is an error, never a guess."""
+    if not servers:
+        raise CallNotFoundError(f"no call {linked_id!r}", linked_id=linked_id)
+    if len(servers) > 1:
+        raise AmbiguousCallError(
+            f"call {linked_id!r} is recorded on several Asterisks {sorted(servers)}: give "
+            "each its own systemname",
+            linked_id=linked_id, servers=sorted(servers),
+        )  # fmt: skip
+
+
+def _one_by_linked_id(session: Session, linked_id: str) -> CallRecord:
+    """The record of call ``linked_id`` whatever its server, locked."""
+    records = session.scalars(
+        select(CallRecord).where(CallRecord.linked_id == linked_id).with_for_update()
+    ).all()
+    _check_one(linked_id, [record.server for record in records])
+    return records[0]
 
 
 def _names(session: Session, record: CallRecord) -> tuple[str | None, str | None]:
@@ -88,7 +113,7 @@ def _written(
         del values[name]
     for name, value in values.items():
         setattr(record, name, value)
-    record.linked_id, record.caller_e164 = call.linked_id, caller_e164
+    record.server, record.linked_id, record.caller_e164 = call.server, call.linked_id, caller_e164
     record.agent_id, record.member_id, record.reconciled = agent_id, member_id, False
     return record
 
@@ -115,7 +140,7 @@ class CallLogService:
 
     # -- writing ----------------------------------------------------------------------
     async def record(self, data: CallIn | dict[str, Any]) -> CallRecordView:
-        """Create or merge forward the record of a call, by its linked id."""
+        """Create or merge forward the record of a call, by its server and linked id."""
         call = parse(CallIn, data)
         caller_e164 = caller_number_to_e164(call.caller, self.default_region)
         work = partial(self._record, call=call, caller_e164=caller_e164)
@@ -128,7 +153,7 @@ class CallLogService:
     def _record(self, session: Session, *, call: CallIn, caller_e164: str | None) -> CallRecordView:
         incoming = call.model_dump(include=set(FIELDS))
         lock_call(session, call.linked_id)
-        record = _locked(session, call.linked_id)
+        record = _locked(session, call.server, call.linked_id)
         if record is None or record.reconciled:  # a live write replaces a reconciled record
             fresh = record is None
             record = _written(session, call, caller_e164, record or CallRecord())
@@ -168,7 +193,8 @@ class CallLogService:
 
         def work(session: Session) -> CallRecordView | None:
             lock_call(session, call.linked_id)
-            if _locked(session, call.linked_id) is not None or is_parked(session, call.linked_id):
+            known = _locked(session, call.server, call.linked_id) is not None
+            if known or is_parked(session, call.linked_id):
                 return None
             record = _written(session, call, caller_e164, CallRecord(created_at=self.clock()))
             record.reconciled = True
@@ -236,9 +262,7 @@ class CallLogService:
         )
 
         def work(session: Session) -> CallRecordView:
-            record = _locked(session, choice.linked_id)
-            if record is None:
-                raise CallNotFoundError(f"no call {choice.linked_id!r}", linked_id=choice.linked_id)
+            record = _one_by_linked_id(session, choice.linked_id)
             user = _agent(session, choice.agent_login)
             if user.role is Role.AGENT and record.agent_id not in (None, user.id):
                 raise NotYourCallError(
@@ -257,12 +281,11 @@ class CallLogService:
     async def get(self, linked_id: str) -> CallRecordView:
         """The call with this linked id."""
         async with self._db.read() as session:
-            row = (
+            rows = (
                 await session.execute(calls_with_names().where(CallRecord.linked_id == linked_id))
-            ).one_or_none()
-            if row is None:
-                raise CallNotFoundError(f"no call {linked_id!r}", linked_id=linked_id)
-            record, login, number = row
+            ).all()
+            _check_one(linked_id, [row[0].server for row in rows])
+            record, login, number = rows[0]
             return call_view(record, login, number, await session.run_sync(links_in, [record.id]))
 
     async def search(self, query: CallQuery | dict[str, Any] | None = None) -> CallPage:

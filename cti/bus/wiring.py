@@ -11,7 +11,7 @@ from __future__ import annotations
 
 from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
-from typing import Protocol
+from typing import Any, Protocol
 
 from crm_core.wiring import Crm
 from cti.ami import AmiClient
@@ -58,6 +58,8 @@ class Wiring:
     routes: list[Route] = field(default_factory=list)
     running: list[Running] = field(default_factory=list)
     drains: list[Callable[[], Awaitable[None]]] = field(default_factory=list)
+    collectors: list[Any] = field(default_factory=list)
+    """Prometheus collectors ``/metrics`` reads besides the statistics' own (the node's)."""
 
     @property
     def model(self) -> CallCentreModel:

@@ -30,12 +30,18 @@ class ParkedReplay:
 
 
 def load(
-    wiring: Wiring, *, callers: Callers, recording_of: Callable[[str], str | None]
+    wiring: Wiring,
+    *,
+    callers: Callers,
+    recording_of: Callable[[str], str | None],
+    server: Callable[[], str] = lambda: "",
 ) -> CallLogWriter:
-    """Write every call's record (with its member and first recording) when it ends."""
+    """Write every call's record (with its member and first recording) when it ends, under
+    ``server()``, the systemname of the edge's Asterisk ("" on a single node)."""
     writer = CallLogWriter(
-        crm=wiring.crm, callers=callers, agents=wiring.agents, recording_of=recording_of
-    )
+        crm=wiring.crm, callers=callers, agents=wiring.agents, recording_of=recording_of,
+        server=server,
+    )  # fmt: skip
     wiring.listen(writer)
     wiring.drain(writer.drain)
     wiring.run(ParkedReplay(writer))

@@ -74,8 +74,10 @@ class CallLogWriter:
         agents: AgentDirectory,
         recording_of: Callable[[str], str | None] = lambda _call_id: None,
         backoff: Backoff | None = None,
+        server: Callable[[], str] = lambda: "",
     ) -> None:
         self._crm = crm
+        self._server = server  # the Asterisk's systemname on an edge of several; "" alone
         self._recording_of = recording_of
         self._callers = callers
         self._agents = agents
@@ -245,6 +247,7 @@ class CallLogWriter:
         else:
             direction = "inbound" if ended.did or ended.queue else "internal"
         return {
+            "server": self._server(),
             "linked_id": ended.call_id,
             "direction": direction,
             "caller": ended.caller_number or UNKNOWN_CALLER,

@@ -10,6 +10,7 @@ import typer
 from rich.markup import escape
 
 from cti.cli.common import app_context, console, fail
+from cti.cluster.edge import SYSTEM_NAME
 from cti.sandbox import NeedsRootError, Sandbox, SandboxError, SandboxState
 from cti.sandbox.layout import RECORDINGS_IN_TREE, SandboxLayout
 
@@ -19,9 +20,12 @@ app = typer.Typer(
 )
 
 
-def _sandbox(ctx: typer.Context, sip_port: int = 5060, mirror: str | None = None) -> Sandbox:
+def _sandbox(
+    ctx: typer.Context, sip_port: int = 5060, mirror: str | None = None, system_name: str = ""
+) -> Sandbox:
     ami = app_context(ctx).settings.ami
-    return Sandbox(ami_port=ami.port, ami_username=ami.username, sip_port=sip_port, mirror=mirror)
+    return Sandbox(ami_port=ami.port, ami_username=ami.username, sip_port=sip_port, mirror=mirror,
+                   system_name=system_name)  # fmt: skip
 
 
 def _describe(state: SandboxState) -> None:
@@ -51,10 +55,19 @@ def up(
             "else the first Debian archive in /etc/apt's sources, else mmdebstrap's own).",
         ),
     ] = None,
+    system_name: Annotated[
+        str,
+        typer.Option(
+            help="asterisk.conf's systemname (several Asterisks, several nodes: each its own; "
+            "letters, digits, _ and -); empty: none.",
+        ),
+    ] = "",
 ) -> None:
     """Start the sandbox (building the Asterisk tree the first time); harmless when up."""
+    if system_name and not SYSTEM_NAME.match(system_name):
+        fail(f"--system-name {system_name!r}: use only letters, digits, _ and -")
     try:
-        result = _sandbox(ctx, sip_port, mirror).up()
+        result = _sandbox(ctx, sip_port, mirror, system_name).up()
     except NeedsRootError as error:
         fail(escape(str(error)), code=3)
     except SandboxError as error:

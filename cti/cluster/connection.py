@@ -20,6 +20,7 @@ from nats.aio.client import Client
 from nats.aio.msg import Msg
 from nats.aio.subscription import Subscription
 from nats.errors import Error as NatsError
+from nats.errors import SlowConsumerError
 
 from cti.settings import NatsSettings
 
@@ -50,6 +51,8 @@ class Bus:
         )
         self._writer: asyncio.Task[None] | None = None
         self._listeners: list[StatusListener] = []
+        self._gap_listeners: list[Callable[[], None]] = []
+        self.slow_consumer_cuts = 0
         self.online = False
         self._closing = False
         self.published = 0
@@ -65,6 +68,10 @@ class Bus:
     def on_status(self, listener: StatusListener) -> None:
         """Call ``listener(online)`` each time the bus is lost or reached again."""
         self._listeners.append(listener)
+
+    def on_gap(self, listener: Callable[[], None]) -> None:
+        """Call ``listener()`` when the server cut messages to this node (slow consumer)."""
+        self._gap_listeners.append(listener)
 
     async def start(self) -> None:
         """Connect (a clear error when no server answers), then reconnect forever."""
@@ -176,6 +183,10 @@ class Bus:
 
     async def _failed(self, error: Exception) -> None:
         log.warning("NATS bus error on node %s: %s", self.node, error)
+        if isinstance(error, SlowConsumerError):
+            self.slow_consumer_cuts += 1
+            for listener in self._gap_listeners:
+                listener()
 
 
 __all__ = ["Bus", "BusUnavailableError", "Handler", "NoAnswerInTimeError", "StatusListener"]

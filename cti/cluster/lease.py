@@ -40,6 +40,8 @@ class HeldLease:
         self._renewer: asyncio.Task[None] | None = None
         self.lost = asyncio.Event()
         """Set once the lease was lost and ``on_lost`` has finished."""
+        self.turned = asyncio.Event()
+        """Set after each turn of the renewer (whoever waits clears it)."""
 
     async def take(self) -> NodeLeaseView:
         """Take the lease and keep renewing it; :class:`LeaseLostError` naming who has it."""
@@ -72,12 +74,28 @@ class HeldLease:
             except Exception:  # the database away: try again; the lease may yet lapse
                 log.warning("could not renew lease %s; trying again", self.name, exc_info=True)
                 continue
-            if not renewed:
+            if not renewed and not await self._taken_again():
                 log.error("lease %s lost (epoch %s): stopping what it guards", self.name,
                           self.epoch)  # fmt: skip
                 self.epoch = None
                 await self._on_lost()
                 self.lost.set()
+            self.turned.set()
+
+    async def _taken_again(self) -> bool:
+        """A lease that lapsed while nobody else took it (the database was away longer
+        than its life) is taken again, at a new epoch; False when another holder has it."""
+        try:
+            taken = await self._leases.acquire(self.name, self.holder, self._ttl)
+        except Exception:  # the database away again: the next renewal tries once more
+            log.warning("could not take lease %s again", self.name, exc_info=True)
+            return True
+        if taken is None:
+            return False
+        log.warning("lease %s lapsed and nobody took it: held again at epoch %d (was %s)",
+                    self.name, taken.epoch, self.epoch)  # fmt: skip
+        self.epoch = taken.epoch
+        return True
 
 
 __all__ = ["HeldLease", "LeaseLostError"]

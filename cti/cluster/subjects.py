@@ -19,6 +19,8 @@ PRESENCE = f"{ROOT}.presence"
 """Each gateway's open consoles by login (full lists, on each change and each heartbeat)."""
 NODE_STATUS = f"{ROOT}.node.status"
 """A request every node answers with its status (``ctidesk nodes``)."""
+SNAPSHOT_ALL = f"{ROOT}.snapshot"
+"""Requests every edge answers with its Asterisk's live state (a gateway merging views)."""
 HEARTBEAT = f"{ROOT}.node.heartbeat"
 """Every node's status, every ``[node] heartbeat_seconds``."""
 
@@ -69,6 +71,7 @@ __all__ = [
     "NODE_STATUS",
     "PRESENCE",
     "ROOT",
+    "SNAPSHOT_ALL",
     "broadcast",
     "control",
     "owner_of",

@@ -21,11 +21,6 @@ def check_topology(settings: Settings) -> None:
             f"node.roles = {list(node.roles)}: a node with only some roles needs the bus; "
             'set nats.url, or node.roles = "all" for a single node'
         )
-    if node.roles == ("worker",):
-        raise TopologyError(
-            "node.roles = ['worker']: the singletons still run on the edges (docs/scale-out.md), "
-            "so a worker alone would do nothing; give edge or gateway too"
-        )
     if nats.url and settings.database.connect_url().startswith("sqlite"):
         raise TopologyError(
             "database.url: several nodes share one PostgreSQL database; SQLite serves a "

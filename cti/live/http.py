@@ -2,15 +2,15 @@
 
 from __future__ import annotations
 
-from collections.abc import Callable
-from typing import Any
+from collections.abc import Callable, Collection
+from typing import Any, Protocol
 
 from crm_core.staff.schemas import UserView
 from cti.http.auth import STAFF, SUPERVISORS
 from cti.http.routes import Caller, Route, Services
 from cti.http.serialisers import Serialiser
 from cti.live.state import LiveState
-from cti.protocol import AgentList, CallList, QueueList
+from cti.protocol import AgentList, AgentState, CallList, CallUpdate, QueueList, QueueUpdate
 
 QUEUE_LIST = Serialiser(QueueList, "QueueList")
 AGENT_LIST = Serialiser(AgentList, "AgentList")
@@ -48,4 +48,49 @@ def live_routes(live_state: LiveState) -> tuple[Route, ...]:
     )  # fmt: skip
 
 
-__all__ = ["live_routes", "visible_queues"]
+class GatheredLiveState(Protocol):
+    """Live state read with I/O: several Asterisks' views gathered and merged (the
+    composition root hands a gateway's over the bus)."""
+
+    async def queues(self, visible_queues: Collection[str] | None) -> list[QueueUpdate]:
+        """Counters of every queue visible."""
+        ...
+
+    async def agents(self, visible_queues: Collection[str] | None) -> list[AgentState]:
+        """Agents signed in to a visible queue."""
+        ...
+
+    async def calls(self, visible_queues: Collection[str] | None) -> list[CallUpdate]:
+        """Calls in progress in a visible queue."""
+        ...
+
+
+LIVE_PATHS = frozenset({("GET", "/api/queues"), ("GET", "/api/agents"), ("GET", "/api/calls")})
+"""The live routes' (method, path)."""
+
+
+def gathered_live_routes(views: GatheredLiveState) -> tuple[Route, ...]:
+    """The live routes of :func:`live_routes` (same paths, shapes, visibility) over
+    ``views``, for a gateway that shows every Asterisk's state."""
+
+    async def queues(_services: Services, caller: Caller) -> QueueList:
+        return QueueList(tuple(await views.queues(visible_queues(caller.staff))))
+
+    async def agents(_services: Services, caller: Caller) -> AgentList:
+        return AgentList(tuple(await views.agents(visible_queues(caller.staff))))
+
+    async def calls(_services: Services, caller: Caller) -> CallList:
+        return CallList(tuple(await views.calls(visible_queues(caller.staff))))
+
+    return (
+        Route("GET", "/api/queues", queues, "Live queue counters (every Asterisk's, merged)",
+              roles=STAFF, response=QUEUE_LIST),
+        Route("GET", "/api/agents", agents, "Live agent states (every Asterisk's)",
+              roles=STAFF, response=AGENT_LIST),
+        Route("GET", "/api/calls", calls, "Calls in progress (every Asterisk's)", roles=STAFF,
+              response=CALL_LIST),
+    )  # fmt: skip
+
+
+__all__ = ["LIVE_PATHS", "GatheredLiveState", "gathered_live_routes", "live_routes",
+           "visible_queues"]  # fmt: skip

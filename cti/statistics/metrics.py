@@ -149,10 +149,15 @@ class LiveCollector(Collector):
         yield from _agent_metrics(self._model, self._today, at)
 
 
-def metrics_routes(*, token: str, collector: Collector) -> tuple[Route, ...]:
-    """``GET /metrics`` for a scraper that sends ``token`` as its bearer token."""
+def metrics_routes(
+    *, token: str, collector: Collector, others: Iterable[Collector] = ()
+) -> tuple[Route, ...]:
+    """``GET /metrics`` for a scraper that sends ``token`` as its bearer token: the live
+    figures, and ``others`` (a node's own figures when it is one of several)."""
     registry = CollectorRegistry(auto_describe=False)
     registry.register(collector)
+    for other in others:
+        registry.register(other)
     expected = f"Bearer {token}".encode()
 
     async def metrics(_services: Services, caller: Caller) -> Any:

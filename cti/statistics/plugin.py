@@ -56,10 +56,11 @@ def live_rules(model: CallCentreModel, default: int) -> Callable[[str], QueueRul
     return rules
 
 
-def load(wiring: Wiring) -> StatisticsDomain:
+def load(wiring: Wiring, server: Callable[[], str] = lambda: "") -> StatisticsDomain:
     """Serve the statistics routes (and ``/metrics`` with ``[stats] metrics_token``); read
     ``[stats] queue_log`` into the store and today's figures while the service runs, and
-    give the calls that ended while it was down their call records."""
+    give the calls that ended while it was down their call records, under ``server()`` as
+    the call log's live records are (the edge's systemname; "" on a single node)."""
     wiring.add_routes(stats_routes(wiring.settings))
     settings = wiring.settings.stats
     zone = ZoneInfo(wiring.settings.ivr.timezone)
@@ -68,7 +69,9 @@ def load(wiring: Wiring) -> StatisticsDomain:
     if settings.metrics_token is not None:
         collector = LiveCollector(model=wiring.model, today=today)
         token = settings.metrics_token.get_secret_value()
-        wiring.add_routes(metrics_routes(token=token, collector=collector))
+        wiring.add_routes(
+            metrics_routes(token=token, collector=collector, others=wiring.collectors)
+        )
     if not settings.queue_log:
         return StatisticsDomain(tailer=None, today=today)
     wiring.run(_TodayLoader(today=today, store=wiring.crm.queue_log, server=settings.server))
@@ -79,7 +82,7 @@ def load(wiring: Wiring) -> StatisticsDomain:
         poll_seconds=settings.poll_seconds,
         on_lines=today.feed,
     )
-    reconciler = CallLogReconciler(crm=wiring.crm, tailer=tailer)
+    reconciler = CallLogReconciler(crm=wiring.crm, tailer=tailer, server=server)
     wiring.run(reconciler)  # before the reader: it notes where the last service stopped
     wiring.run(tailer)
     return StatisticsDomain(tailer=tailer, today=today, reconciler=reconciler)

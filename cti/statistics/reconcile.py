@@ -16,6 +16,7 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
+from collections.abc import Callable
 from datetime import UTC, datetime
 from typing import Any
 
@@ -46,11 +47,13 @@ def _utc(at: float | None) -> datetime | None:
     return None if at is None else datetime.fromtimestamp(at, UTC)
 
 
-def record_of(view: CallView, agent_login: str | None) -> dict[str, Any]:
-    """The call log's record (``crm.calls`` input) of an ended call, from its stints."""
+def record_of(view: CallView, agent_login: str | None, server: str = "") -> dict[str, Any]:
+    """The call log's record (``crm.calls`` input) of an ended call, from its stints, on
+    Asterisk ``server`` (its systemname; "" on a single node)."""
     first, last = view.stints[0], view.stints[-1]
     answered = last.outcome is Outcome.ANSWERED
     return {
+        "server": server,
         "linked_id": view.call_id,
         "direction": "inbound",
         "caller": first.caller or UNKNOWN_CALLER,
@@ -68,9 +71,12 @@ def record_of(view: CallView, agent_login: str | None) -> dict[str, Any]:
 class CallLogReconciler:
     """At start, once ``tailer`` caught up: records for the calls that ended meanwhile."""
 
-    def __init__(self, *, crm: Crm, tailer: QueueLogTailer) -> None:
+    def __init__(
+        self, *, crm: Crm, tailer: QueueLogTailer, server: Callable[[], str] = lambda: ""
+    ) -> None:
         self._crm = crm
         self._tailer = tailer
+        self._server = server
         self._task: asyncio.Task[int] | None = None
         self.done = asyncio.Event()
         """Set when this start's reconciling is over (tests wait on it)."""
@@ -137,7 +143,7 @@ class CallLogReconciler:
             with contextlib.suppress(CrmError):
                 user = await self._crm.users.user_by_interface(agent)
                 login = user.login if user is not None else None
-        return await self._crm.calls.reconcile(record_of(view, login))
+        return await self._crm.calls.reconcile(record_of(view, login, self._server()))
 
 
 __all__ = ["ENDINGS", "CallLogReconciler", "ended_at", "record_of"]

@@ -225,6 +225,20 @@ class PostgresServer:
                 shutil.rmtree(self._dir, ignore_errors=True)
                 self._dir = None
 
+    def halt(self) -> None:
+        """Stop the server (fast shutdown: clients are cut off) keeping its data and port."""
+        self._run_pg(["pg_ctl", "-D", str(self.data_dir), "-m", "fast", "-w", "-t",
+                      str(_STOP_TIMEOUT_S), "stop"], timeout=_STOP_TIMEOUT_S + 10)  # fmt: skip
+        self._pid = None
+
+    def resume(self) -> None:
+        """Start a halted server again on the same port, with the same data."""
+        options = f"-p {self.port} -k {self.base_dir} -c listen_addresses=127.0.0.1 -c fsync=off"
+        self._run_pg(["pg_ctl", "-D", str(self.data_dir), "-o", options, "-l",
+                      str(self.log_path), "-w", "-t", str(_START_TIMEOUT_S), "start"],
+                     timeout=_START_TIMEOUT_S + 10)  # fmt: skip
+        self._pid = self._read_pid()
+
     def __enter__(self) -> Self:
         return self.start()
 

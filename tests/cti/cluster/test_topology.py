@@ -55,12 +55,13 @@ def test_some_roles_without_a_bus_are_refused() -> None:
         check_topology(settings)
 
 
-def test_a_worker_alone_is_refused_while_the_singletons_run_on_the_edges() -> None:
+def test_a_worker_alone_is_accepted_it_runs_the_singletons() -> None:
     settings = Settings(
-        node=NodeSettings(roles=("worker",)), nats=NatsSettings(url="nats://127.0.0.1:4222")
+        node=NodeSettings(roles=("worker",)),
+        nats=NatsSettings(url="nats://127.0.0.1:4222"),
+        database=DatabaseSettings(url="postgresql+asyncpg://ctidesk@127.0.0.1/ctidesk"),
     )
-    with pytest.raises(TopologyError, match=r"a worker alone would do nothing"):
-        check_topology(settings)
+    check_topology(settings)
 
 
 def test_several_nodes_on_sqlite_are_refused() -> None:

@@ -1,0 +1,96 @@
+"""``ctidesk serve`` nodes in processes of their own, for the tests that kill or pause one.
+
+Each node gets its settings from the environment (the shared database and bus, its name
+and roles, short leases), writes its log to a file, and is signalled and stopped by pid.
+"""
+
+from __future__ import annotations
+
+import asyncio
+import contextlib
+import os
+import signal
+import subprocess
+import sys
+import time
+from collections.abc import Awaitable, Callable, Mapping
+from pathlib import Path
+
+CTIDESK = str(Path(sys.executable).with_name("ctidesk"))
+_STOP_WITHIN_S = 15.0
+
+
+class NodeProcess:
+    """One ``ctidesk serve --role ...`` process; see the module docstring."""
+
+    def __init__(self, *, name: str, roles: str, log_dir: Path, env: Mapping[str, str]) -> None:
+        self.name = name
+        self.log_path = log_dir / f"{name}.log"
+        self._env = {
+            **os.environ, "CTIDESK_NODE_NAME": name, "CTIDESK_API_PORT": "0",
+            "CTIDESK_AGI_PORT": "0", **env,
+        }  # fmt: skip
+        self._roles = roles
+        self._process: subprocess.Popen[bytes] | None = None
+
+    @property
+    def pid(self) -> int:
+        """The node's process id."""
+        if self._process is None:
+            raise RuntimeError(f"node {self.name} is not started")
+        return self._process.pid
+
+    def start(self) -> NodeProcess:
+        """Start the node (it runs in the background; wait on what it does)."""
+        with self.log_path.open("ab") as log:
+            self._process = subprocess.Popen(
+                [CTIDESK, "serve", "--role", self._roles], env=self._env,
+                stdin=subprocess.DEVNULL, stdout=log, stderr=subprocess.STDOUT,
+            )  # fmt: skip
+        return self
+
+    def signal(self, signum: signal.Signals) -> None:
+        """Send ``signum`` to the node (SIGKILL, SIGSTOP, SIGCONT)."""
+        os.kill(self.pid, signum)
+
+    def log_text(self) -> str:
+        """What the node logged so far."""
+        with contextlib.suppress(OSError):
+            return self.log_path.read_text(errors="replace")
+        return ""
+
+    def stop(self) -> None:
+        """Stop the node by pid (SIGCONT in case it is paused, SIGTERM, then SIGKILL)."""
+        process, self._process = self._process, None
+        if process is None or process.poll() is not None:
+            return
+        with contextlib.suppress(ProcessLookupError):
+            os.kill(process.pid, signal.SIGCONT)
+            os.kill(process.pid, signal.SIGTERM)
+        try:
+            process.wait(timeout=_STOP_WITHIN_S)
+        except subprocess.TimeoutExpired:
+            process.kill()
+            process.wait(timeout=_STOP_WITHIN_S)
+
+    def wait_gone(self) -> int:
+        """Wait for the process to end (after SIGKILL); its exit status."""
+        if self._process is None:
+            raise RuntimeError(f"node {self.name} is not started")
+        return self._process.wait(timeout=_STOP_WITHIN_S)
+
+
+async def until(
+    condition: Callable[[], Awaitable[bool]], *, within: float, every: float = 0.1
+) -> float:
+    """Poll ``condition()`` (state in another process: nothing to wait on) until true;
+    the seconds it took. ``TimeoutError`` after ``within`` seconds."""
+    started = time.monotonic()
+    async with asyncio.timeout(within):
+        # Another process's state (a lease row, its log) sends no event to wait on.
+        while not await condition():  # noqa: ASYNC110
+            await asyncio.sleep(every)
+    return time.monotonic() - started
+
+
+__all__ = ["CTIDESK", "NodeProcess", "until"]
