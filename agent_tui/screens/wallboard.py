@@ -1,54 +1,71 @@
 """The supervisor's wall-board: queues, campaigns, agents, calls, abandoned callers, charts.
 
 Everything is drawn from the app's :class:`BoardState`, which the WebSocket pushes keep
-current; each :class:`LiveFeed` message redraws the tables it changes, nothing here polls.
+current; nothing here polls. A :class:`LiveFeed` message marks the rows it changes, and
+the pushes that arrive together are applied in one pass after them: each changed row is
+put in place (:class:`LiveTable`), so a push costs the rows it touches, not the table.
+The clock's tick redraws the times of the rows on screen and the charts.
 The keys come from :data:`agent_tui.keys.BOARD_KEYS`. Supervisor actions go through
 :class:`CallControlClient`.
 """
 
 from __future__ import annotations
 
+from dataclasses import dataclass, field
+
 from rich.text import Text
-from textual import events, work
+from textual import events
 from textual.app import ComposeResult
 from textual.containers import Horizontal, Vertical
 from textual.widgets import DataTable, Static
 
-from agent_tui.board_state import BoardState
 from agent_tui.feed import LiveFeed
 from agent_tui.keys import BOARD_KEYS
-from agent_tui.screens.base import FramedScreen, bindings_of
-from agent_tui.screens.desk import DeskScreen
-from agent_tui.screens.dialogs import ChoiceScreen, Field, FormScreen
-from agent_tui.screens.statistics import StatisticsScreen
+from agent_tui.screens.base import bindings_of
+from agent_tui.screens.board_actions import SupervisorActions
 from agent_tui.widgets.board_charts import CallsChart, ServiceLevelChart, WaitsChart
 from agent_tui.widgets.board_rows import (
     SORTS,
-    Row,
+    abandoned_order,
     abandoned_row,
     abandoned_shown,
+    agent_order,
     agent_row,
     agents_shown,
+    call_order,
     call_row,
     calls_shown,
     campaign_cells,
     queue_row,
+    shows_abandoned,
+    shows_agent,
+    shows_call,
 )
+from agent_tui.widgets.live_table import LiveTable, Placed
 from agent_tui.widgets.softphone import keys_text
 
 NARROW = 120
 
 
-def _table(table_id: str, title: str, *columns: tuple[str, int]) -> DataTable[Text]:
+@dataclass
+class _Changed:
+    """The rows that pushes changed, by table (names and keys; empty strings are none)."""
+
+    queues: set[str] = field(default_factory=set)
+    agents: set[str] = field(default_factory=set)
+    calls: set[str] = field(default_factory=set)
+
+
+def _table(table_id: str, title: str, *columns: tuple[str, int]) -> LiveTable:
     """A titled table with fixed column widths, so a value seen once does not widen it for good."""
-    table: DataTable[Text] = DataTable(id=table_id, cursor_type="row", zebra_stripes=True)
+    table = LiveTable(id=table_id)
     table.border_title = title
     for label, width in columns:
         table.add_column(label, width=width, key=label)
     return table
 
 
-class WallBoardScreen(FramedScreen):
+class WallBoardScreen(SupervisorActions):
     """Live queues, agents and calls for a supervisor."""
 
     KEYS = BOARD_KEYS
@@ -57,6 +74,11 @@ class WallBoardScreen(FramedScreen):
     """The queue selected in the queues panel: agents, calls and abandoned callers of it."""
     sort = "name"
     """The agents' and calls' order (``o`` cycles: name, state, time)."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self._call_agents: dict[str, str] = {}
+        """The agent each live call was last drawn with (whose row shows it in its Call cell)."""
 
     def compose(self) -> ComposeResult:
         yield from self.frame("board-status")
@@ -138,11 +160,6 @@ class WallBoardScreen(FramedScreen):
             keys = keys_text(BOARD_KEYS, None, self.size.width)
             self.query_one("#board-keys", Static).update(keys)
 
-    @property
-    def board(self) -> BoardState:
-        """The app's wall-board state."""
-        return self.console.board
-
     def status_line(self) -> Text:
         """The supervisor's name, telephony, the filter and order, and the notice."""
         board = self.board
@@ -170,42 +187,65 @@ class WallBoardScreen(FramedScreen):
         self.draw_calls()
 
     def redraw_timers(self) -> None:
-        """The clock moved: the agents' and calls' times, the charts' current interval."""
+        """The clock moved: the times of the agents and calls on screen, the charts (rows
+        out of view get theirs at the first tick that finds them on screen)."""
         self.draw_frame()
-        self.draw_agents()
-        self.draw_calls()
-        self.draw_charts()
+        if self.drawable:
+            self._put_agents(*self._live("agents").visible_keys())
+            self._put_calls(*self._live("calls").visible_keys())
+            self.draw_charts()
 
     # -- live messages ----------------------------------------------------------------------
-    def on_live_feed_queue_updated(self, _: LiveFeed.QueueUpdated) -> None:
-        """A queue's counters changed."""
-        self.draw_queues()
+    _changed: _Changed | None = None
+    """The rows pushes changed since the last pass (None: no pass is due)."""
+    _abandoned_drawn = 0
+    """How many of today's abandoned callers the abandoned table has been drawn from."""
+    _charts_counted = -1
+    """How many calls the board had counted when the charts were drawn."""
+
+    def _marked(self) -> _Changed:
+        """The rows to put in the next pass, the pass called once the pending messages ran."""
+        if self._changed is None:
+            self._changed = _Changed()
+            self.call_later(self.apply_changes)
+        return self._changed
+
+    def on_live_feed_queue_updated(self, event: LiveFeed.QueueUpdated) -> None:
+        """A queue's counters changed: its row."""
+        self._marked().queues.add(event.update.queue)
 
     def on_live_feed_campaign_updated(self, _: LiveFeed.CampaignUpdated) -> None:
         """A campaign's figures moved."""
         self.draw_campaigns()
 
     def on_live_feed_agent_state_changed(self, event: LiveFeed.AgentStateChanged) -> None:
-        """An agent changed state: its row in place when the order allows, else the table."""
-        if not self._update_agents(event.agent.login):
-            self.draw_agents()
+        """An agent changed state: its row (moved if the order or the filter says so)."""
+        self._marked().agents.add(event.agent.login)
 
     def on_live_feed_call_updated(self, event: LiveFeed.CallUpdated) -> None:
-        """A call moved on: its row, its queue's figures, its agent's call; the charts when
-        it was counted. Rows move in place when the order allows, else their table redraws."""
-        call = event.update
+        """A call moved on: its row, its queue's figures, its agents' rows; the charts when
+        it was counted."""
+        call, changed = event.update, self._marked()
+        changed.calls.add(call.call_id)
+        changed.queues.add(call.queue or "")
+        changed.agents.add(call.agent or "")
+
+    def apply_changes(self) -> None:
+        """Put every row the pushes since the last pass changed, in one pass."""
+        changed, self._changed = self._changed or _Changed(), None
+        if not self.drawable:
+            return
+        for call_id in changed.calls:  # the agent it was shown with loses it
+            changed.agents.add(self._call_agents.pop(call_id, ""))
+            call = self.board.calls.get(call_id)
+            if call is not None and call.agent:
+                self._call_agents[call_id] = call.agent
+        self._put_queues(*changed.queues)
+        self._put_agents(*changed.agents)
+        self._put_calls(*changed.calls)
+        self._put_abandoned()
         if self.board.calls_counted != self._charts_counted:
             self.draw_charts()
-        if not self._update_row("queues", call.queue or "", self._queue_cells(call.queue)):
-            self.draw_queues()
-        agents = [login for login in (call.agent, *self._agents_of_call(call.call_id)) if login]
-        if not self._update_agents(*agents):
-            self.draw_agents()
-        if not self._update_call(call.call_id):
-            self.draw_calls()
-
-    _charts_counted = -1
-    """How many calls the board had counted when the charts were drawn."""
 
     def on_data_table_row_selected(self, event: DataTable.RowSelected) -> None:
         """A queue selected (Enter) filters the agents, calls and abandoned; again: all."""
@@ -221,23 +261,40 @@ class WallBoardScreen(FramedScreen):
         self.redraw()
 
     # -- drawing --------------------------------------------------------------------------------
+    def _live(self, table_id: str) -> LiveTable:
+        return self.query_one(f"#{table_id}", LiveTable)
+
     def draw_queues(self) -> None:
         """The queues table: live counters and today's figures, marked past the limits."""
-        if not self.drawable:
-            return
-        thresholds = self.console.thresholds
-        queues = sorted(self.board.queues.values(), key=lambda q: q.queue)
-        self._fill("queues", [queue_row(self.board, q, thresholds) for q in queues])
+        if self.drawable:
+            self._live("queues").show(self._queue_row(name) for name in self.board.queues)
+
+    def _queue_row(self, name: str) -> Placed:
+        _, cells = queue_row(self.board, self.board.queues[name], self.console.thresholds)
+        return name, cells, (name,)
+
+    def _put_queues(self, *names: str) -> None:
+        table = self._live("queues")
+        for name in names:
+            if name in self.board.queues:
+                table.put(*self._queue_row(name))
+            else:
+                table.drop(name)
 
     def draw_campaigns(self) -> None:
         """The campaign panel: one row per campaign (hidden while there is none)."""
         if not self.drawable:
             return
-        campaigns = sorted(self.board.campaigns.values(), key=lambda c: c.campaign_id)
-        self.query_one("#campaigns", DataTable).display = bool(campaigns)
-        self._fill(
-            "campaigns",
-            [(str(c.campaign_id), [Text(cell) for cell in campaign_cells(c)]) for c in campaigns],
+        campaigns = self.board.campaigns.values()
+        table = self._live("campaigns")
+        table.display = bool(campaigns)
+        table.show(
+            (
+                str(c.campaign_id),
+                [Text(cell) for cell in campaign_cells(c)],
+                (f"{c.campaign_id:012d}",),
+            )
+            for c in campaigns
         )
 
     def draw_agents(self) -> None:
@@ -246,62 +303,62 @@ class WallBoardScreen(FramedScreen):
             return
         board, now, thresholds = self.board, self.console.clock(), self.console.thresholds
         agents = agents_shown(board, self.queue_filter, self.sort)
-        self._fill("agents", [agent_row(board, a, now, thresholds) for a in agents])
+        self._live("agents").show(
+            (a.login, agent_row(board, a, now, thresholds)[1], agent_order(a, self.sort))
+            for a in agents
+        )
 
-    def _update_agents(self, *logins: str) -> bool:
-        """Redraw agents' rows where they are; whether each could be (else: the table)."""
+    def _put_agents(self, *logins: str) -> None:
         board, now, thresholds = self.board, self.console.clock(), self.console.thresholds
+        table = self._live("agents")
         for login in logins:
             agent = board.agents.get(login)
-            cells = agent_row(board, agent, now, thresholds)[1] if agent else []
-            if not self._update_row("agents", login, cells):
-                return False
-        return True
-
-    def _update_call(self, call_id: str) -> bool:
-        """Redraw a call's row where it is, or drop an ended one; whether it could be."""
-        call = self.board.calls.get(call_id)
-        if call is None:
-            return False
-        _, cells = call_row(call, self.console.clock(), self.console.thresholds)
-        return self._update_row("calls", call_id, cells)
-
-    def _agents_of_call(self, call_id: str) -> list[str]:
-        """The agent the calls table last showed on ``call_id`` (its row's agent cell)."""
-        if not self.drawable:
-            return []
-        table = self.query_one("#calls", DataTable)
-        if call_id not in table.rows:
-            return []
-        return [str(table.get_cell(call_id, "Agent"))]
-
-    def _queue_cells(self, queue: str | None) -> list[Text]:
-        live = self.board.queues.get(queue or "")
-        return queue_row(self.board, live, self.console.thresholds)[1] if live else []
-
-    def _update_row(self, table_id: str, key: str, cells: list[Text]) -> bool:
-        """Cells of a row in place (by name, no filter, the row there); whether they were.
-
-        Only the row changes: the table repaints what is visible, whatever its length.
-        """
-        if not self.drawable or self.sort != "name" or self.queue_filter is not None:
-            return False
-        table = self.query_one(f"#{table_id}", DataTable)
-        if not cells or key not in table.rows:
-            return False
-        for column, cell in zip(table.columns, cells, strict=True):
-            table.update_cell(key, column, cell)
-        return True
+            if agent is None or not shows_agent(agent, self.queue_filter):
+                table.drop(login)
+            else:
+                cells = agent_row(board, agent, now, thresholds)[1]
+                table.put(login, cells, agent_order(agent, self.sort))
 
     def draw_calls(self) -> None:
-        """The live calls, today's abandoned callers and the charts."""
+        """The live calls and today's abandoned callers."""
         if not self.drawable:
             return
         board, now, thresholds = self.board, self.console.clock(), self.console.thresholds
         calls = calls_shown(board, self.queue_filter, self.sort)
-        self._fill("calls", [call_row(c, now, thresholds) for c in calls])
-        abandoned = abandoned_shown(board, self.queue_filter)
-        self._fill("abandoned", [abandoned_row(i, a) for i, a in abandoned])
+        self._live("calls").show(
+            (c.call_id, call_row(c, now, thresholds)[1], call_order(c, self.sort)) for c in calls
+        )
+        self._call_agents = {c.call_id: c.agent for c in board.calls.values() if c.agent}
+        self._live("abandoned").show(
+            (str(i), abandoned_row(i, a)[1], abandoned_order(i))
+            for i, a in abandoned_shown(board, self.queue_filter)
+        )
+        self._abandoned_drawn = len(board.abandoned)
+
+    def _put_calls(self, *call_ids: str) -> None:
+        board, now, thresholds = self.board, self.console.clock(), self.console.thresholds
+        table = self._live("calls")
+        for call_id in call_ids:
+            call = board.calls.get(call_id)
+            if call is None or not shows_call(call, self.queue_filter):
+                table.drop(call_id)
+            else:
+                cells = call_row(call, now, thresholds)[1]
+                table.put(call_id, cells, call_order(call, self.sort))
+
+    def _put_abandoned(self) -> None:
+        """The abandoned callers added since the table was drawn, at the top."""
+        listed = self.board.abandoned
+        if len(listed) < self._abandoned_drawn:  # a new day's list
+            self.draw_calls()
+            return
+        table = self._live("abandoned")
+        for index in range(self._abandoned_drawn, len(listed)):
+            if shows_abandoned(listed[index], self.queue_filter):
+                table.put(
+                    str(index), abandoned_row(index, listed[index])[1], abandoned_order(index)
+                )
+        self._abandoned_drawn = len(listed)
 
     def draw_charts(self) -> None:
         """Today's charts (the service level against the selected queue's target)."""
@@ -313,100 +370,6 @@ class WallBoardScreen(FramedScreen):
         self.query_one(CallsChart).draw(board, now)
         self.query_one(WaitsChart).draw(board)
         self.query_one(ServiceLevelChart).draw(board, now, target)
-
-    def _fill(self, table_id: str, rows: list[Row]) -> None:
-        table = self.query_one(f"#{table_id}", DataTable)
-        row = table.cursor_row
-        table.clear()
-        for key, cells in rows:
-            table.add_row(*cells, key=key)
-        if rows:
-            table.move_cursor(row=min(row, len(rows) - 1))
-
-    def _selected(self, table_id: str) -> str | None:
-        table = self.query_one(f"#{table_id}", DataTable)
-        if table.row_count == 0:
-            return None
-        key = table.coordinate_to_cell_key(table.cursor_coordinate).row_key.value
-        return str(key) if key is not None else None
-
-    # -- supervisor actions -------------------------------------------------------------------
-    @work(group="supervise")
-    async def action_spy(self, mode: str) -> None:
-        """Listen, whisper or barge on the selected call."""
-        call_id = self._selected("calls")
-        if call_id is None:
-            self.console.show_error(f"{mode}: select a call first")
-            return
-        with self.console.reporting(mode):
-            await self.console.calls.spy(call_id, mode)
-            self.console.show_info(f"{mode.title()} on {call_id}: your phone rings")
-
-    @work(group="supervise")
-    async def action_release(self) -> None:
-        if (call_id := self._selected("calls")) is not None:
-            with self.console.reporting("force-release"):
-                await self.console.calls.release(call_id)
-
-    @work(group="supervise")
-    async def action_intercept(self) -> None:
-        if (call_id := self._selected("calls")) is not None:
-            with self.console.reporting("intercept"):
-                await self.console.calls.intercept(call_id)
-
-    @work(group="supervise")
-    async def action_force_sign_out(self) -> None:
-        if (login := self._selected("agents")) is not None:
-            with self.console.reporting(f"sign out {login}"):
-                await self.console.calls.force_sign_out(login)
-
-    @work(group="supervise")
-    async def action_force_pause(self) -> None:
-        login = self._selected("agents")
-        form = await self.app.push_screen_wait(
-            FormScreen(f"Pause {login}", [Field("reason", "Reason", "supervisor")])
-        )
-        if login is not None and form is not None:
-            with self.console.reporting(f"pause {login}"):
-                await self.console.calls.force_pause(login, form["reason"])
-
-    @work(group="supervise")
-    async def action_notice(self) -> None:
-        form = await self.app.push_screen_wait(
-            FormScreen(
-                "Broadcast notice",
-                [Field("text", "Notice"), Field("queue", "Queue (empty: everyone)")],
-            )
-        )
-        if form is not None and form["text"]:
-            with self.console.reporting("notice"):
-                await self.console.calls.notice(form["text"], form["queue"] or None)
-
-    @work(group="supervise")
-    async def action_call_back(self) -> None:
-        """Dial the selected abandoned caller from a chosen agent's phone."""
-        selected = self._selected("abandoned")
-        if selected is None:
-            self.console.show_error("call back: select an abandoned call first")
-            return
-        abandoned = self.board.abandoned[int(selected)]
-        agents = [(login, f"{login} ({a.state})") for login, a in sorted(self.board.agents.items())]
-        agent = await self.app.push_screen_wait(
-            ChoiceScreen(
-                f"Call back {abandoned.number} from",
-                agents or [(self.console.session.login, "my phone")],
-            )
-        )
-        if agent is not None:
-            with self.console.reporting("call back"):
-                await self.console.calls.dial(abandoned.number, agent=agent)
-                self.console.show_info(f"Calling back {abandoned.number} from {agent}")
-
-    def action_desk(self) -> None:
-        self.app.push_screen(DeskScreen())
-
-    def action_statistics(self) -> None:
-        self.app.push_screen(StatisticsScreen())
 
 
 __all__ = ["WallBoardScreen"]

@@ -8,7 +8,6 @@ the abandoned callers (of it).
 
 from __future__ import annotations
 
-from collections.abc import Callable
 from datetime import datetime
 
 from rich.text import Text
@@ -140,38 +139,75 @@ def abandoned_row(index: int, abandoned: Abandoned) -> Row:
     ]
 
 
-def _order(sort: str, name: Callable[[str], str], state: str, since: str) -> tuple[str, ...]:
-    key = {"name": (name(""),), "state": (state, name("")), "time": (since, name(""))}
-    return key[sort]
+def agent_order(agent: AgentState, sort: str) -> tuple[str, ...]:
+    """Where an agent's row goes in ``sort`` order (``time``: longest in state first)."""
+    return _order(sort, agent.login, agent.state, agent.since, agent.login)
+
+
+def call_order(call: CallUpdate, sort: str) -> tuple[str, ...]:
+    """Where a call's row goes in ``sort`` order (``name``: by the caller)."""
+    return _order(sort, call.caller, call.state, call.since, call.call_id)
+
+
+def _order(sort: str, name: str, state: str, since: str, key: str) -> tuple[str, ...]:
+    """The sort's fields, then the name and the row's key so that no two rows tie."""
+    first = {"name": (), "state": (state,), "time": (since,)}[sort]
+    return (*first, name, key)
+
+
+def shows_agent(agent: AgentState, queue: str | None) -> bool:
+    """Whether the agents table shows ``agent`` with ``queue`` selected (all for ``None``)."""
+    return queue is None or queue in agent.queues
+
+
+def shows_call(call: CallUpdate, queue: str | None) -> bool:
+    """Whether the calls table shows ``call`` with ``queue`` selected (all for ``None``)."""
+    return queue is None or call.queue == queue
+
+
+def shows_abandoned(abandoned: Abandoned, queue: str | None) -> bool:
+    """Whether the abandoned table shows ``abandoned`` with ``queue`` selected."""
+    return queue is None or abandoned.queue == queue
 
 
 def agents_shown(board: BoardState, queue: str | None, sort: str) -> list[AgentState]:
     """The agents in ``queue`` (all for ``None``), in ``sort`` order (``time``: longest first)."""
-    agents = [a for a in board.agents.values() if queue is None or queue in a.queues]
-    return sorted(agents, key=lambda a: _order(sort, lambda _: a.login, a.state, a.since))
+    agents = [a for a in board.agents.values() if shows_agent(a, queue)]
+    return sorted(agents, key=lambda a: agent_order(a, sort))
 
 
 def calls_shown(board: BoardState, queue: str | None, sort: str) -> list[CallUpdate]:
     """The live calls of ``queue`` (all for ``None``), in ``sort`` order (name: the caller)."""
-    calls = [c for c in board.calls.values() if queue is None or c.queue == queue]
-    return sorted(calls, key=lambda c: _order(sort, lambda _: c.caller, c.state, c.since))
+    calls = [c for c in board.calls.values() if shows_call(c, queue)]
+    return sorted(calls, key=lambda c: call_order(c, sort))
+
+
+def abandoned_order(index: int) -> tuple[str, ...]:
+    """Where an abandoned caller's row goes: newest first (``index`` in the day's list)."""
+    return (f"{999_999_999 - index:09d}",)
 
 
 def abandoned_shown(board: BoardState, queue: str | None) -> list[tuple[int, Abandoned]]:
     """Today's abandoned callers of ``queue``, newest first, with their index in the day's list."""
     listed = list(enumerate(board.abandoned))
-    return [(i, a) for i, a in reversed(listed) if queue is None or a.queue == queue]
+    return [(i, a) for i, a in reversed(listed) if shows_abandoned(a, queue)]
 
 
 __all__ = [
     "SORTS",
     "Row",
+    "abandoned_order",
     "abandoned_row",
     "abandoned_shown",
+    "agent_order",
     "agent_row",
     "agents_shown",
+    "call_order",
     "call_row",
     "calls_shown",
     "campaign_cells",
     "queue_row",
+    "shows_abandoned",
+    "shows_agent",
+    "shows_call",
 ]
