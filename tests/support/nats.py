@@ -18,9 +18,7 @@ from __future__ import annotations
 import atexit
 import contextlib
 import json
-import os
 import shutil
-import signal
 import socket
 import subprocess
 import tempfile
@@ -29,7 +27,7 @@ import urllib.request
 from pathlib import Path
 from typing import Any, Self
 
-from cti.sandbox.process import process_exists
+from tests.support.processes import stop_by_pid
 
 SETUP_HINT = "run `scripts/setup.sh --with-nats` (as root) to install it"
 _READY_TIMEOUT_S = 15.0
@@ -121,15 +119,8 @@ class NatsServer:
         """Stop the server by pid (SIGTERM, then SIGKILL) and remove its files; idempotent."""
         atexit.unregister(self.stop)
         process, self._process = self._process, None
-        if process is not None and process_exists(process.pid):
-            os.kill(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=_STOP_TIMEOUT_S)
-            except subprocess.TimeoutExpired:
-                os.kill(process.pid, signal.SIGKILL)
-                process.wait(timeout=_STOP_TIMEOUT_S)
-        elif process is not None:
-            process.wait(timeout=_STOP_TIMEOUT_S)
+        if process is not None:
+            stop_by_pid(process, _STOP_TIMEOUT_S)
         if self._dir is not None:
             shutil.rmtree(self._dir, ignore_errors=True)
             self._dir = None

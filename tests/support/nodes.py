@@ -16,6 +16,8 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
+from tests.support.processes import stop_by_pid
+
 CTIDESK = str(Path(sys.executable).with_name("ctidesk"))
 _STOP_WITHIN_S = 15.0
 
@@ -62,16 +64,8 @@ class NodeProcess:
     def stop(self) -> None:
         """Stop the node by pid (SIGCONT in case it is paused, SIGTERM, then SIGKILL)."""
         process, self._process = self._process, None
-        if process is None or process.poll() is not None:
-            return
-        with contextlib.suppress(ProcessLookupError):
-            os.kill(process.pid, signal.SIGCONT)
-            os.kill(process.pid, signal.SIGTERM)
-        try:
-            process.wait(timeout=_STOP_WITHIN_S)
-        except subprocess.TimeoutExpired:
-            process.kill()
-            process.wait(timeout=_STOP_WITHIN_S)
+        if process is not None:
+            stop_by_pid(process, _STOP_WITHIN_S, resume=True)
 
     def wait_gone(self) -> int:
         """Wait for the process to end (after SIGKILL); its exit status."""

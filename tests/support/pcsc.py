@@ -26,7 +26,6 @@ import atexit
 import contextlib
 import os
 import shutil
-import signal
 import socket
 import struct
 import subprocess
@@ -34,7 +33,7 @@ import tempfile
 import threading
 from pathlib import Path
 
-from cti.sandbox.process import process_exists
+from tests.support.processes import stop_by_pid
 
 DRIVER = Path("/usr/lib/pcsc/drivers/serial/libifdvpcd.so")
 SETUP_HINT = "run `scripts/setup.sh --with-cards` (as root) to install pcscd and vpcd"
@@ -145,15 +144,8 @@ class PcscDaemon:
         """Stop pcscd by its pid (SIGTERM, then SIGKILL) and wait for it. Idempotent."""
         atexit.unregister(self.stop)
         process, self.process = self.process, None
-        if process is None:
-            return
-        if process.poll() is None and process_exists(process.pid):
-            os.kill(process.pid, signal.SIGTERM)
-            try:
-                process.wait(timeout=10)
-            except subprocess.TimeoutExpired:
-                os.kill(process.pid, signal.SIGKILL)
-                process.wait(timeout=10)
+        if process is not None:
+            stop_by_pid(process)
 
     def remove(self) -> None:
         """Stop, then delete the daemon's directory."""
