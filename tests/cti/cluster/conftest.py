@@ -12,6 +12,7 @@ import pytest
 
 from cti.sandbox.layout import SandboxLayout
 from tests.support.asterisk import AmiClient, AsteriskServer
+from tests.support.asterisk_names import NAMED_SYSTEM
 
 SECOND_DIR_ENV = "CTIDESK_SANDBOX_DIR_2"
 """The tree of the second sandbox; by default beside the first, its name ending ``-2``."""
@@ -40,6 +41,16 @@ def copy_of_first(second: SandboxLayout) -> SandboxLayout:
                    check=True, timeout=600)  # fmt: skip
     partial.rename(second.root)
     return second
+
+
+@pytest.fixture(scope="module")
+def named_asterisk(asterisk: AsteriskServer) -> Iterator[AsteriskServer]:
+    """The session's Asterisk with a systemname for this module, then without again."""
+    asterisk.restart(system_name=NAMED_SYSTEM)
+    try:
+        yield asterisk
+    finally:
+        asterisk.restart(system_name="")
 
 
 @pytest.fixture(scope="session")

@@ -31,18 +31,6 @@ from tests.support.telephony import (
     seed_member,
 )
 
-SYSTEM = "pbx2"
-
-
-@pytest.fixture(scope="module")
-def named_asterisk(asterisk: AsteriskServer) -> Iterator[AsteriskServer]:
-    """The session's Asterisk with a systemname for this module, then without again."""
-    asterisk.restart(system_name=SYSTEM)
-    try:
-        yield asterisk
-    finally:
-        asterisk.restart(system_name="")
-
 
 @pytest.fixture
 def own_nats() -> Iterator[NatsServer]:

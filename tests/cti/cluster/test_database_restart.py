@@ -4,9 +4,6 @@ once; the edge keeps its Asterisk (its lease is held again if it lapsed meanwhil
 
 from __future__ import annotations
 
-from collections.abc import Iterator
-
-import pytest
 from sqlalchemy import func, select
 
 from crm_core.calls.models import CallRecord
@@ -24,16 +21,6 @@ from tests.support.telephony import (
     originate,
     seed_member,
 )
-
-
-@pytest.fixture(scope="module")
-def named_asterisk(asterisk: AsteriskServer) -> Iterator[AsteriskServer]:
-    """The session's Asterisk with a systemname for this module, then without again."""
-    asterisk.restart(system_name="pbx2")
-    try:
-        yield asterisk
-    finally:
-        asterisk.restart(system_name="")
 
 
 async def test_a_call_that_ends_while_the_database_is_away_is_recorded_once_it_is_back(

@@ -8,11 +8,9 @@ from __future__ import annotations
 
 import asyncio
 import signal
-from collections.abc import Iterator
 from pathlib import Path
 
 import aiohttp
-import pytest
 
 from crm_core.wiring import build_crm
 from tests.support.asterisk import AmiClient, AsteriskServer
@@ -23,16 +21,6 @@ from tests.support.telephony import PASSWORD, hang_up_everything, originate
 FLOOD_BATCH = 200
 FLOOD_MAX = 60_000  # UserEvents of ~1 KB: far more than loopback's socket buffers hold
 PADDING = "x" * 900
-
-
-@pytest.fixture(scope="module")
-def named_asterisk(asterisk: AsteriskServer) -> Iterator[AsteriskServer]:
-    """The session's Asterisk with a systemname for this module, then without again."""
-    asterisk.restart(system_name="pbx2")
-    try:
-        yield asterisk
-    finally:
-        asterisk.restart(system_name="")
 
 
 def edge_process(asterisk: AsteriskServer, database_url: str, nats: NatsServer, port: int,

@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import asyncio
 import contextlib
-from collections.abc import AsyncIterator, Iterator
+from collections.abc import AsyncIterator
 from datetime import UTC, datetime, timedelta
 
 import pytest
@@ -19,6 +19,7 @@ from cti.cluster.lease import LeaseLostError
 from cti.protocol import Notice
 from cti.service import CtiService
 from tests.support.asterisk import AmiClient, AsteriskServer
+from tests.support.asterisk_names import NAMED_SYSTEM as SYSTEM
 from tests.support.cluster import (
     consoles_seen,
     messages_until_marker,
@@ -35,18 +36,6 @@ from tests.support.telephony import (
     originate,
     seed_member,
 )
-
-SYSTEM = "pbx2"
-
-
-@pytest.fixture(scope="module")
-def named_asterisk(asterisk: AsteriskServer) -> Iterator[AsteriskServer]:
-    """The session's Asterisk with a systemname for this module, then without again."""
-    asterisk.restart(system_name=SYSTEM)
-    try:
-        yield asterisk
-    finally:
-        asterisk.restart(system_name="")
 
 
 @contextlib.asynccontextmanager
