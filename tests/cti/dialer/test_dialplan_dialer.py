@@ -214,7 +214,9 @@ async def test_a_connect_that_lands_after_the_clock_fired_is_refused_and_the_mes
         and e["AppData"] == "im-sorry&all-circuits-busy-now"
     ]  # fmt: skip
     assert len(starts) == 2  # the message began, the Redirect cut it, it began again
-    digits = [i for i, e in enumerate(mine) if e.event == "Newexten" and e["Application"] == "SayDigits"]
+    digits = [
+        i for i, e in enumerate(mine) if e.event == "Newexten" and e["Application"] == "SayDigits"
+    ]
     assert digits and digits[-1] > starts[-1]  # and this time it ran to its end
     assert hangup["Cause"] == "16"
     members = await ami.list_action("ConfbridgeList", Conference=room)

@@ -13,6 +13,7 @@ both replayed offline by ``tests/cti/model/test_model_real_asterisk.py``).
 
 from __future__ import annotations
 
+import asyncio
 import os
 import shutil
 from pathlib import Path
@@ -42,9 +43,22 @@ async def record_answered_call(asterisk: AsteriskServer, ami: AmiClient, path: P
         secret=SecretStr(asterisk.ami_secret),
     )
     seen: list[AmiMessage] = []
+    arrived = asyncio.Event()
+
+    def keep(message: AmiMessage) -> None:
+        seen.append(message)
+        arrived.set()
+
+    async def until_all_seen_hung_up() -> None:
+        # Woken by the recording connection's own events: the test connection may already
+        # have gone quiet when the recording's last Hangup arrives.
+        while not _all_hung_up(seen, linkedid):
+            arrived.clear()
+            await arrived.wait()
+
     with StreamRecorder(path) as recorder:
         recording = CtiAmiClient(settings, on_raw=recorder.write)
-        recording.subscribe(seen.append, name="test-recording")
+        recording.subscribe(keep, name="test-recording")
         await recording.start()
         try:
             await recording.wait_online(within=15)
@@ -66,7 +80,7 @@ async def record_answered_call(asterisk: AsteriskServer, ami: AmiClient, path: P
             # Linkedid is missing when the caller's hangup wins the race: match the member.
             await ami.wait_for_event("AgentComplete", Interface=AGENT_PHONE)
             # The recording connection sees the same events on its own socket: wait for it.
-            await ami.wait_for(lambda: _all_hung_up(seen, linkedid), 10)
+            await asyncio.wait_for(until_all_seen_hung_up(), 10)
         finally:
             await recording.stop()
             await ami.action("QueueRemove", Queue="hotline", Interface=AGENT_PHONE)
