@@ -79,17 +79,24 @@ async def answered_call(
                 assert response["Response"] == "Success", response
             connect = await ami.wait_for_event("AgentConnect")
             call_id = connect["Linkedid"]
-            await wait_model(service, lambda: _has_agent(service, call_id))
+            await wait_model(service, lambda: talking(service, call_id))
             yield console, call_id, connect
         finally:
             await hang_up_everything(ami)
             await console.post("/api/agent/signout")
 
 
-def _has_agent(service: CtiService, call_id: str) -> bool:
-    call = service.model.call(call_id, 0)
-    return call is not None and any(
-        leg.agent is not None and leg.bridge_id is not None for leg in service.model.legs(call_id)
+def talking(service: CtiService, call_id: str) -> bool:
+    """Whether the service's model has an agent's leg of the call bridged with the other
+    party. Asterisk's ``AgentConnect`` (the console's "answered") comes before the bridge's
+    ``BridgeEnter`` events: a hold or transfer sent between the two finds nobody to act on."""
+    if service.model.call(call_id, 0) is None:
+        return False
+    return any(
+        leg.agent is not None
+        and leg.bridge_id is not None
+        and any(peer.agent != leg.agent for peer in service.model.bridge_peers(leg.uniqueid))
+        for leg in service.model.legs(call_id)
     )
 
 
@@ -147,6 +154,7 @@ __all__ = [
     "dialled_to",
     "events",
     "recorder_started",
+    "talking",
     "wait_model",
 ]
 
