@@ -1,7 +1,9 @@
 """The supervisor's statistics: a day (or a range of days) by interval, per queue and agent.
 
-Two charts with axes, labels and values (textual-plotext): calls offered and answered per
-period across the queues, and each queue's service level per period; below them each
+Three charts with axes, labels and values (textual-plotext): calls offered and answered
+per period across the queues, each queue's service level per period, and how long the
+answered and the abandoned callers waited (the report's wait buckets; under 120 columns
+it takes the service level's place while ``w`` is on); below them each
 queue's and each agent's figures per day, as ``GET /api/stats/queues|agents`` give them
 (docs/statistics.md). The days are typed as YYYY-MM-DD (today by default); ``e`` writes
 the tables to the CSV file named beside them. Escape goes back to the wall-board.
@@ -25,7 +27,9 @@ from agent_tui.stats_client import StatsClient, export_csv
 from agent_tui.widgets.chart import TickedChart, Ticks
 from cti.protocol import StatsAgentRow, StatsQueueRow
 
-KEYS = "Enter: show the days   e: export to the file   Esc: back"
+KEYS = "Enter: show the days   e: export to the file   w: waits / service level   Esc: back"
+NARROW = 120
+"""Under this many columns the screen shows two charts, the second chosen with ``w``."""
 QUEUE_COLUMNS = (("Queue", 14), ("Day", 10), ("Offer", 6), ("Answ", 6), ("Aband", 6),
                  ("T/out", 6), ("SL %", 6), ("ASA s", 6), ("Max w", 6), ("AHT s", 6))  # fmt: skip
 AGENT_COLUMNS = (("Agent", 14), ("Day", 10), ("Calls", 6), ("Talk s", 7), ("Wrap s", 7),
@@ -57,6 +61,27 @@ def periods(rows: Sequence[StatsQueueRow]) -> list[str]:
     return [start[11:16] if same_day else start[5:10] for start in starts]
 
 
+def wait_totals(rows: Sequence[StatsQueueRow]) -> tuple[dict[str, int], dict[str, int]]:
+    """The rows' answered and abandoned callers per wait bucket, summed (buckets in the
+    report's order)."""
+    answered: dict[str, int] = {}
+    abandoned: dict[str, int] = {}
+    for row in rows:
+        for bucket, count in row.answered_by_wait.items():
+            answered[bucket] = answered.get(bucket, 0) + count
+        for bucket, count in row.abandoned_by_wait.items():
+            abandoned[bucket] = abandoned.get(bucket, 0) + count
+    return answered, {bucket: abandoned.get(bucket, 0) for bucket in answered}
+
+
+def calls_axis(top: int) -> Ticks:
+    """Whole numbers of calls from 0 to ``top`` (about five ticks), on an axis a quarter
+    taller than ``top``: room above the bars for their values and the legend."""
+    step = max(1, -(-top // 5))
+    ticks = range(0, max(top, 1) + 1, step)
+    return Ticks([float(t) for t in ticks], [str(t) for t in ticks], 0, max(top, 1) * 1.25)
+
+
 def _periods(labels: list[str]) -> Ticks:
     """One tick per period at positions 1, 2, …; the chart keeps those its width allows."""
     return Ticks([float(n) for n in range(1, len(labels) + 1)], labels, 0, len(labels) + 1)
@@ -72,7 +97,11 @@ def _table(table_id: str, columns: Sequence[tuple[str, int]]) -> DataTable[str]:
 class StatisticsScreen(ConsoleScreen):
     """A range of days by interval: charts, and each queue's and agent's figures."""
 
-    BINDINGS = [Binding("escape", "back", "Back"), Binding("e", "export", "Export")]  # noqa: RUF012
+    BINDINGS = [  # noqa: RUF012
+        Binding("escape", "back", "Back"),
+        Binding("e", "export", "Export"),
+        Binding("w", "toggle_waits", "Waits"),
+    ]
 
     def __init__(self) -> None:
         super().__init__()
@@ -95,6 +124,7 @@ class StatisticsScreen(ConsoleScreen):
         with Horizontal(id="stats-charts"):
             yield TickedChart(id="chart-volume")
             yield TickedChart(id="chart-sl")
+            yield TickedChart(id="chart-waits")
         yield _table("stats-queues", QUEUE_COLUMNS)
         yield _table("stats-agents", AGENT_COLUMNS)
         yield Static("", id="stats-message", markup=False)
@@ -104,6 +134,14 @@ class StatisticsScreen(ConsoleScreen):
         """Show today; the keys go to the tables until a field is chosen (Tab or a click)."""
         self.query_one("#stats-queues", DataTable).focus()
         self.load()
+
+    def on_resize(self) -> None:
+        """Two charts under :data:`NARROW` columns, three from there."""
+        self.set_class(self.size.width < NARROW, "-narrow")
+
+    def action_toggle_waits(self) -> None:
+        """On a narrow screen, show the waits chart in the service level's place, or back."""
+        self.toggle_class("-waits")
 
     def _days(self) -> tuple[date, date] | None:
         try:
@@ -146,6 +184,7 @@ class StatisticsScreen(ConsoleScreen):
         self._fill("stats-agents", [agent_cells(row) for row in self.agent_rows])
         self._draw_volume()
         self._draw_service_level()
+        self._draw_waits()
 
     def _fill(self, table_id: str, rows: list[list[str]]) -> None:
         table = self.query_one(f"#{table_id}", DataTable)
@@ -171,7 +210,9 @@ class StatisticsScreen(ConsoleScreen):
             plt.multiple_bar(labels, [offered, answered], labels=["offered", "answered"])  # type: ignore[call-arg]
             for number, (count, took) in enumerate(zip(offered, answered, strict=True), start=1):
                 plt.text(f"{took}/{count}", x=number, y=count, alignment="center")
-        widget.set_ticks(x=_periods(labels))
+        calls = calls_axis(max(offered, default=0))
+        plt.ylim(calls.low, calls.high)
+        widget.set_ticks(x=_periods(labels), y=calls)
         widget.refresh()
 
     def _draw_service_level(self) -> None:
@@ -197,6 +238,28 @@ class StatisticsScreen(ConsoleScreen):
         widget.set_ticks(x=_periods(labels))
         widget.refresh()
 
+    def _draw_waits(self) -> None:
+        """Answered and abandoned callers per wait bucket across the queues and days."""
+        widget = self.query_one("#chart-waits", TickedChart)
+        plt = widget.plt
+        plt.clear_data()
+        plt.clear_figure()
+        plt.title("Waits: answered / abandoned")
+        plt.xlabel("wait, s")
+        plt.ylabel("calls")
+        answered, abandoned = wait_totals(self.queue_rows)
+        buckets = list(answered)
+        if buckets:
+            series = [list(answered.values()), list(abandoned.values())]
+            plt.multiple_bar(buckets, series, labels=["answered", "abandoned"])  # type: ignore[call-arg]
+            for number, (took, lost) in enumerate(zip(*series, strict=True), start=1):
+                if took or lost:
+                    plt.text(f"{took}/{lost}", x=number, y=max(took, lost), alignment="center")
+        calls = calls_axis(max((*answered.values(), *abandoned.values()), default=0))
+        plt.ylim(calls.low, calls.high)
+        widget.set_ticks(x=_periods(buckets), y=calls)
+        widget.refresh()
+
     def action_export(self) -> None:
         """Write the queue and agent tables to the file named in the File field."""
         path = Path(self.query_one("#stats-file", Input).value.strip() or "ctidesk-stats.csv")
@@ -214,4 +277,4 @@ class StatisticsScreen(ConsoleScreen):
         self.app.pop_screen()
 
 
-__all__ = ["StatisticsScreen", "agent_cells", "periods", "queue_cells"]
+__all__ = ["StatisticsScreen", "agent_cells", "periods", "queue_cells", "wait_totals"]

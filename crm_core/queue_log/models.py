@@ -123,3 +123,12 @@ class QueueSlotTotal(Base):
     talk_sum: Mapped[int] = mapped_column(BigInteger)
     handle_sum: Mapped[int] = mapped_column(BigInteger)
     transfers: Mapped[int] = mapped_column(Integer)
+    waits_10: Mapped[int] = mapped_column(Integer, server_default="0")
+    """Of these stints, those with a wait of 0–10 s; the next columns 11–20 s, 21–30 s,
+    31–60 s, 61–120 s, 121–300 s and over 300 s (``crm_core.queue_log.totals``)."""
+    waits_20: Mapped[int] = mapped_column(Integer, server_default="0")
+    waits_30: Mapped[int] = mapped_column(Integer, server_default="0")
+    waits_60: Mapped[int] = mapped_column(Integer, server_default="0")
+    waits_120: Mapped[int] = mapped_column(Integer, server_default="0")
+    waits_300: Mapped[int] = mapped_column(Integer, server_default="0")
+    waits_longer: Mapped[int] = mapped_column(Integer, server_default="0")

@@ -129,6 +129,10 @@ class SlotTotals:
     transfers: int
     asterisk_abandoned: int
     asterisk_within: int
+    answered_by_wait: list[int]
+    """Answered stints per wait bucket (``totals.WAIT_BOUNDS``, then the longer)."""
+    abandoned_by_wait: list[int]
+    """Abandoned stints per wait bucket."""
 
 
 def _totals_columns(
@@ -144,7 +148,7 @@ def _totals_columns(
         func.sum(case((s.wait <= level, 1), else_=0)), func.sum(case((s.wait < short, 1), else_=0)),
         func.count(s.talk), func.coalesce(func.sum(s.talk), 0),
         func.coalesce(func.sum(s.talk + s.wrapup), 0),
-        func.sum(case((s.transferred.is_(True), 1), else_=0)),
+        func.sum(case((s.transferred.is_(True), 1), else_=0)), *totals.wait_buckets(s.wait),
     ]  # fmt: skip
 
 
@@ -152,13 +156,14 @@ def _fold(rows: Iterable[Sequence[Any]], asterisk_abandons: Collection[str]) -> 
     """The groups of one queue and slot (one per outcome or reason) into its totals."""
     slots: dict[tuple[str, int], dict[str, Any]] = {}
     for queue, slot, outcome, blocked, n, waits, wait_sum, wait_max, within, short, *rest in rows:
-        talks, talk_sum, handle_sum, transfers = (int(v) for v in rest)
+        talks, talk_sum, handle_sum, transfers, *by_wait = (int(v) for v in rest)
         t = slots.setdefault((str(queue), int(slot)), {
             "offered": 0, "outcomes": dict.fromkeys(OUTCOMES, 0),
             "blocked": dict.fromkeys(REASONS, 0), "waits": 0, "wait_sum": 0, "wait_max": None,
             "answer_waits": 0, "answer_wait_sum": 0, "within": 0, "shorts": 0, "ended": 0,
             "talk_sum": 0, "handle_sum": 0, "transfers": 0, "asterisk_abandoned": 0,
-            "asterisk_within": 0,
+            "asterisk_within": 0, "answered_by_wait": [0] * len(by_wait),
+            "abandoned_by_wait": [0] * len(by_wait),
         })  # fmt: skip
         if blocked is not None:
             t["blocked"][blocked] += int(n)
@@ -184,6 +189,10 @@ def _fold(rows: Iterable[Sequence[Any]], asterisk_abandons: Collection[str]) -> 
             t["asterisk_within"] += int(within)
         if outcome == "abandoned":
             t["shorts"] += int(short)
+        if outcome in ("answered", "abandoned"):
+            into = t[f"{outcome}_by_wait"]
+            for index, count in enumerate(by_wait):
+                into[index] += count
     return [SlotTotals(queue, slot, **totals) for (queue, slot), totals in slots.items()]
 
 

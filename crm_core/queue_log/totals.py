@@ -17,17 +17,29 @@ from __future__ import annotations
 from collections.abc import Collection, Iterable
 from typing import Any
 
-from sqlalchemy import case, delete, func, insert, select
+from sqlalchemy import and_, case, delete, func, insert, select
 from sqlalchemy.orm import Session
 
 from crm_core.queue_log.models import QueueSlotTotal, QueueStint
 
 BASE_LEVEL = 20
 """The wait (seconds) ``within`` counts up to: the default service level."""
+WAIT_BOUNDS = (10, 20, 30, 60, 120, 300)
+"""The upper ends (seconds, included) of the wait buckets counted per row; one more bucket
+holds the longer waits. The statistics' definition (``cti.kpi.figures.WAIT_BOUNDS``)."""
+WAIT_COLUMNS = (*(f"waits_{bound}" for bound in WAIT_BOUNDS), "waits_longer")
 SLOTS_PER_QUERY = 500
 Row = tuple[Any, ...]
 """queue, slot, outcome, blocked, stints, waits, wait_sum, wait_max, within, short,
-talks, talk_sum, handle_sum, transfers."""
+talks, talk_sum, handle_sum, transfers, then one count per wait bucket."""
+
+
+def wait_buckets(wait: Any) -> list[Any]:
+    """Per wait bucket, the SQL sum counting the rows whose ``wait`` lies in it."""
+    lows = (-1, *WAIT_BOUNDS[:-1])
+    sums = [func.sum(case((and_(wait > low, wait <= high), 1), else_=0))
+            for low, high in zip(lows, WAIT_BOUNDS, strict=True)]  # fmt: skip
+    return [*sums, func.sum(case((wait > WAIT_BOUNDS[-1], 1), else_=0))]
 
 
 def _sums() -> Any:
@@ -37,12 +49,12 @@ def _sums() -> Any:
         func.count(), func.count(s.wait), func.coalesce(func.sum(s.wait), 0), func.max(s.wait),
         func.sum(case((s.wait <= BASE_LEVEL, 1), else_=0)), func.count(s.talk),
         func.coalesce(func.sum(s.talk), 0), func.coalesce(func.sum(s.talk + s.wrapup), 0),
-        func.sum(case((s.transferred.is_(True), 1), else_=0)),
+        func.sum(case((s.transferred.is_(True), 1), else_=0)), *wait_buckets(s.wait),
     ).group_by(s.queue, s.slot, s.outcome, s.blocked)  # fmt: skip
 
 
 _COLUMNS = ("queue", "slot", "outcome", "blocked", "stints", "waits", "wait_sum", "wait_max",
-            "within", "talks", "talk_sum", "handle_sum", "transfers")  # fmt: skip
+            "within", "talks", "talk_sum", "handle_sum", "transfers", *WAIT_COLUMNS)  # fmt: skip
 
 
 def refresh(session: Session, slots: Collection[int]) -> None:
@@ -137,4 +149,12 @@ def queues(session: Session, first: int, end: int) -> list[str]:
     return sorted(found)
 
 
-__all__ = ["BASE_LEVEL", "queues", "refresh", "slot_rows"]
+__all__ = [
+    "BASE_LEVEL",
+    "WAIT_BOUNDS",
+    "WAIT_COLUMNS",
+    "queues",
+    "refresh",
+    "slot_rows",
+    "wait_buckets",
+]

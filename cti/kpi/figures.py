@@ -8,6 +8,8 @@ reports (stdlib only). docs/statistics.md gives the definitions with a worked ex
   per queue, off by default) are reported, and left out of SL % only.
 - **ASA**: mean wait of the answered; **average wait**: of every stint with a known wait;
   **AHT**: mean of talk + wrap-up over answered stints whose call has ended.
+- **Wait distribution**: answered and abandoned stints counted by wait, in the buckets of
+  :data:`WAIT_BUCKETS` (whole seconds, both ends included: ``0-10``, ``11-20`` … ``301+``).
 - Secondary, named as such: Asterisk's ``ServicelevelPerf2`` ((abandoned within T +
   answered within T) ÷ (abandoned + answered), Asterisk's "abandoned" being every
   unanswered outcome but a key exit) and the "QoS" of Wazo (answered within T ÷ answered).
@@ -22,6 +24,31 @@ from zoneinfo import ZoneInfo
 
 from cti.kpi.intervals import Interval, period_start
 from cti.kpi.stints import ASTERISK_ABANDONS, Blocked, Blocking, Outcome, Stint
+
+WAIT_BOUNDS = (10, 20, 30, 60, 120, 300)
+"""The wait buckets' upper ends in seconds (a wait equal to one is in its bucket); one
+more bucket holds the longer waits. The stored totals (``crm_core.queue_log.totals``) and
+the wall-board's live chart use the same ends (tests/cti/kpi checks they agree)."""
+WAIT_BUCKETS = (
+    *(
+        f"{low + 1 if low else 0}-{high}"
+        for low, high in zip((0, *WAIT_BOUNDS[:-1]), WAIT_BOUNDS, strict=True)
+    ),
+    f"{WAIT_BOUNDS[-1] + 1}+",
+)
+"""The buckets' names, as the reports' JSON and exports key them: ``0-10`` … ``301+``."""
+
+
+def wait_bucket(wait: int) -> int:
+    """The index in :data:`WAIT_BUCKETS` of a wait of ``wait`` whole seconds."""
+    for index, bound in enumerate(WAIT_BOUNDS):
+        if wait <= bound:
+            return index
+    return len(WAIT_BOUNDS)
+
+
+def _no_waits() -> list[int]:
+    return [0] * len(WAIT_BUCKETS)
 
 
 @dataclass(frozen=True, slots=True)
@@ -60,6 +87,10 @@ class QueueFigures:
     asterisk_sl2_pct: float | None
     qos_pct: float | None
     service_level_s: int
+    answered_by_wait: dict[str, int]
+    """Answered stints per wait bucket (:data:`WAIT_BUCKETS`, every bucket present)."""
+    abandoned_by_wait: dict[str, int]
+    """Abandoned stints per wait bucket (every bucket present)."""
 
     @property
     def abandon_pct(self) -> float | None:
@@ -111,6 +142,10 @@ class Totals:
     transfers: int = 0
     asterisk_abandoned: int = 0
     asterisk_within: int = 0
+    answered_by_wait: list[int] = field(default_factory=_no_waits)
+    """Answered stints with a known wait, per bucket of :data:`WAIT_BUCKETS`."""
+    abandoned_by_wait: list[int] = field(default_factory=_no_waits)
+    """Abandoned stints with a known wait, per bucket."""
 
     def add(self, other: Totals) -> None:
         """Add ``other``'s stints to these."""
@@ -123,6 +158,10 @@ class Totals:
             self.wait_max = max(self.wait_max or 0, other.wait_max)
         for name in _SUMMED:
             setattr(self, name, getattr(self, name) + getattr(other, name))
+        for index, count in enumerate(other.answered_by_wait):
+            self.answered_by_wait[index] += count
+        for index, count in enumerate(other.abandoned_by_wait):
+            self.abandoned_by_wait[index] += count
 
 
 def totals_of(
@@ -148,6 +187,7 @@ def totals_of(
                 totals.answer_waits += 1
                 totals.answer_wait_sum += wait
                 totals.within += wait <= level
+                totals.answered_by_wait[wait_bucket(wait)] += 1
             if stint.talk is not None:
                 totals.ended += 1
                 totals.talk_sum += stint.talk
@@ -156,8 +196,10 @@ def totals_of(
         elif outcome in ASTERISK_ABANDONS:
             totals.asterisk_abandoned += 1
             totals.asterisk_within += wait is not None and wait <= level
-        if outcome is Outcome.ABANDONED and short is not None and wait is not None:
-            totals.shorts += wait < short
+        if outcome is Outcome.ABANDONED and wait is not None:
+            totals.abandoned_by_wait[wait_bucket(wait)] += 1
+            if short is not None:
+                totals.shorts += wait < short
     for call in blocked:
         totals.blocked[call.reason] += 1
     return totals
@@ -199,6 +241,8 @@ def figures_from(queue: str, start: datetime, totals: Totals, rules: QueueRules)
         ),
         qos_pct=_pct(totals.within, answered),
         service_level_s=rules.service_level,
+        answered_by_wait=dict(zip(WAIT_BUCKETS, totals.answered_by_wait, strict=True)),
+        abandoned_by_wait=dict(zip(WAIT_BUCKETS, totals.abandoned_by_wait, strict=True)),
     )
 
 
@@ -252,4 +296,12 @@ def queue_figures(
     ]
 
 
-__all__ = ["QueueFigures", "QueueRules", "queue_figures", "tally"]
+__all__ = [
+    "WAIT_BOUNDS",
+    "WAIT_BUCKETS",
+    "QueueFigures",
+    "QueueRules",
+    "queue_figures",
+    "tally",
+    "wait_bucket",
+]

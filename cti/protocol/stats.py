@@ -29,6 +29,10 @@ class StatsQueueRow:
     talk_s: int
     aht_s: float | None
     transfers: int
+    answered_by_wait: dict[str, int]
+    """Answered stints per wait bucket, keyed ``0-10`` … ``301+`` (whole seconds)."""
+    abandoned_by_wait: dict[str, int]
+    """Abandoned stints per wait bucket."""
 
 
 @dataclass(frozen=True)

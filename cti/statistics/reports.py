@@ -99,6 +99,10 @@ class QueueRow:
     talk_s: int
     aht_s: float | None
     transfers: int
+    answered_by_wait: dict[str, int]
+    """Answered stints per wait bucket, keyed ``0-10`` … ``301+`` (whole seconds)."""
+    abandoned_by_wait: dict[str, int]
+    """Abandoned stints per wait bucket."""
 
 
 @dataclass(frozen=True)

@@ -15,7 +15,7 @@ from textual.pilot import Pilot
 from textual.widgets import DataTable, Input, Static
 
 from agent_tui.app import ConsoleApp
-from agent_tui.screens.statistics import StatisticsScreen
+from agent_tui.screens.statistics import StatisticsScreen, wait_totals
 from agent_tui.screens.wallboard import WallBoardScreen
 from cti.kpi import parse_line
 from cti.statistics.lines import stored
@@ -81,6 +81,12 @@ async def test_t_on_the_wall_board_shows_todays_queues_and_agents(
             "09:00", "10:00",
         ]  # fmt: skip
 
+        answered, abandoned = wait_totals(screen.queue_rows)
+        none = dict.fromkeys(["0-10", "11-20", "21-30", "31-60", "61-120", "121-300", "301+"], 0)
+        assert answered == none | {"0-10": 1, "21-30": 1}  # calls 1 (5 s) and 3 (25 s)
+        assert abandoned == none | {"31-60": 1}  # call 2 (40 s); the vip time-out is neither
+        assert screen.query_one("#chart-waits").display  # three charts at 160 columns
+
         export = tmp_path / "today.csv"
         screen.query_one("#stats-file", Input).value = str(export)
         await pilot.press("e")
@@ -108,6 +114,19 @@ async def test_a_range_of_days_is_read_by_day_and_a_bad_day_is_named(
         await pilot.press("enter")
         message = screen.query_one("#stats-message", Static)
         await wait_for(pilot, lambda: "YYYY-MM-DD" in str(message.render()))
+
+
+async def test_under_120_columns_w_shows_the_waits_in_the_service_levels_place(
+    stats_api: ThreadedApi,
+) -> None:
+    async with console_for(stats_api, "boss", PASSWORD).run_test(size=(100, 40)) as pilot:
+        screen = await on_statistics(pilot)
+        level, waits = screen.query_one("#chart-sl"), screen.query_one("#chart-waits")
+        assert (level.display, waits.display) == (True, False)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: waits.display and not level.display)
+        await pilot.press("w")
+        await wait_for(pilot, lambda: level.display and not waits.display)
 
 
 def test_statistics_screen(snap_compare: Snap, stats_api: ThreadedApi) -> None:

@@ -2,9 +2,6 @@
 
 from __future__ import annotations
 
-import uuid
-from pathlib import Path
-
 import pytest
 from sqlalchemy import select
 
@@ -17,7 +14,6 @@ from crm_core.db.migrate import upgrade
 from crm_core.errors import InvalidInputError
 from crm_core.wiring import Crm, build_crm
 from tests.conftest import START, Clock
-from tests.support.postgres import PostgresServer
 
 CALL = {"linked_id": "1765000000.12", "direction": "inbound", "caller": "13812345678",
         "started_at": START}  # fmt: skip
@@ -65,15 +61,6 @@ async def test_a_server_that_could_not_name_an_asterisk_is_refused(
 ) -> None:
     with pytest.raises(InvalidInputError, match="server"):
         await calls.record({**CALL, "server": "pbx.1"})
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A database with no schema yet, on SQLite and then on PostgreSQL."""
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path}/old.db"
-    server: PostgresServer = request.getfixturevalue("postgres")
-    return server.create_database(f"crm_before_server_{uuid.uuid4().hex[:12]}")
 
 
 async def test_the_migration_keeps_every_call_and_what_points_at_it(

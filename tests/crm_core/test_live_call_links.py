@@ -9,11 +9,9 @@ from __future__ import annotations
 import asyncio
 import contextlib
 import logging
-import uuid
 from collections.abc import AsyncIterator, Callable
 from datetime import datetime
 from functools import partial
-from pathlib import Path
 from typing import Any, TypeVar
 
 import pytest
@@ -33,7 +31,6 @@ from crm_core.surveys.seed import PHONE_SERVICE_EVALUATION_CODE, ensure_phone_se
 from crm_core.wiring import Crm, build_crm
 from tests.conftest import Clock
 from tests.support.crm import new_member
-from tests.support.postgres import PostgresServer
 
 LIVE = "1763800000.42"
 T = TypeVar("T")
@@ -270,15 +267,6 @@ async def test_a_record_written_while_a_note_is_made_waits_for_it_and_links_it(
         writing = asyncio.create_task(pg_crm.calls.record(ended_call(clock, LIVE, member)))
         await _blocked_on_a_call_lock(pg_crm)
     assert linked(await writing) == ([note_id], [])
-
-
-@pytest.fixture(params=["sqlite", pytest.param("postgres", marks=pytest.mark.postgres)])
-def empty_url(request: pytest.FixtureRequest, tmp_path: Path) -> str:
-    """A database with no schema yet, on SQLite and then on PostgreSQL."""
-    if request.param == "sqlite":
-        return f"sqlite+aiosqlite:///{tmp_path}/old.db"
-    server: PostgresServer = request.getfixturevalue("postgres")
-    return server.create_database(f"crm_before_links_{uuid.uuid4().hex[:12]}")
 
 
 async def test_the_migration_gives_rows_already_on_a_call_its_linked_id(

@@ -7,7 +7,10 @@ from __future__ import annotations
 from datetime import datetime
 from zoneinfo import ZoneInfo
 
+from agent_tui import board_state
+from crm_core.queue_log import totals
 from cti.kpi import Interval, QueueRules, StintBook, parse_line, period_start, queue_figures, tally
+from cti.kpi.figures import WAIT_BOUNDS, WAIT_BUCKETS
 from tests.support.stats import SHANGHAI, T0, docs_example
 
 NEW_YORK = ZoneInfo("America/New_York")
@@ -68,6 +71,28 @@ def test_the_worked_example_of_the_docs() -> None:
     assert figures.qos_pct == 50.0
     assert (figures.abandon_pct, figures.answer_pct) == (33.33, 33.33)
     assert figures.start == datetime(2026, 12, 7, 9, 0, tzinfo=SHANGHAI)
+    none = dict.fromkeys(WAIT_BUCKETS, 0)
+    assert figures.answered_by_wait == none | {"0-10": 1, "21-30": 1}  # waits 5 and 25
+    assert figures.abandoned_by_wait == none | {"0-10": 1, "31-60": 1}  # 3 and 40
+
+
+def test_the_wait_buckets_take_whole_seconds_with_both_ends_included() -> None:
+    waits = (0, 10, 11, 20, 21, 30, 31, 60, 61, 120, 121, 300, 301, 4000)
+    lines = [line for n, wait in enumerate(waits) for line in answered(f"a{n}", T0, wait, 30)]
+    lines += left("b", T0, "ABANDON", 301) + left("c", T0, "EXITWITHTIMEOUT", 15)
+    calls = followed(lines)
+    figures = tally("hotline", datetime(2026, 12, 7, tzinfo=SHANGHAI), calls.stints)
+    assert list(WAIT_BUCKETS) == ["0-10", "11-20", "21-30", "31-60", "61-120", "121-300", "301+"]
+    assert figures.answered_by_wait == {
+        "0-10": 2, "11-20": 2, "21-30": 2, "31-60": 2, "61-120": 2, "121-300": 2, "301+": 2,
+    }  # fmt: skip
+    # Only abandons: a time-out is an unanswered outcome of its own, not in either.
+    assert figures.abandoned_by_wait == dict.fromkeys(WAIT_BUCKETS, 0) | {"301+": 1}
+
+
+def test_the_statistics_the_stored_totals_and_the_wall_board_share_the_wait_buckets() -> None:
+    assert WAIT_BOUNDS == totals.WAIT_BOUNDS == board_state.WAIT_BUCKETS
+    assert len(WAIT_BUCKETS) == len(totals.WAIT_COLUMNS) == len(WAIT_BOUNDS) + 1
 
 
 def test_an_empty_period_has_no_service_level_not_zero() -> None:
