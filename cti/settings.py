@@ -408,7 +408,7 @@ class StatsSettings(_Section):
         "environment or secrets file only; unset: /metrics is not served.",
     )
     queue_log_table_url: str = Field(
-        "", pattern=r"^(postgres(ql)?://[^:@/]*@?[^@]*)?$",
+        "", pattern=r"^(postgres(ql)?://.+)?$",
         description="PostgreSQL URL (postgresql://user@host:port/db, no password) of the "
         "table Asterisk writes queue_log to (queue_log => pgsql), read instead of a file.",
     )  # fmt: skip
@@ -428,6 +428,8 @@ class StatsSettings(_Section):
     def _file_or_table(self) -> StatsSettings:
         if self.queue_log and self.queue_log_table_url:
             raise ValueError("queue_log and queue_log_table_url: read the file or the table")
+        if URL_PASSWORD.match(self.queue_log_table_url) or "password=" in self.queue_log_table_url:
+            raise ValueError("queue_log_table_url: no password in it (queue_log_table_password)")
         IvrSettings._known_zone(self.queue_log_table_timezone)
         return self
 

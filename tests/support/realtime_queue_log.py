@@ -91,6 +91,9 @@ def write_realtime(server: AsteriskServer, *, port: int, database: str) -> None:
     server.cli("module load res_config_pgsql.so")
     server.cli("module reload extconfig")
     server.cli("logger reload")
+    status = server.cli("realtime show pgsql status")
+    if "Connected to" not in status:
+        raise RuntimeError(f"Asterisk's res_config_pgsql is not connected: {status.strip()}")
 
 
 def queue_log_file(server: AsteriskServer) -> Path:

@@ -223,8 +223,11 @@ def test_the_settings_read_a_file_or_a_table_not_both() -> None:
     url = "postgresql://asterisk@db:5432/asterisk"
     with pytest.raises(ValidationError, match="read the file or the table"):
         StatsSettings(queue_log="/var/log/asterisk/queue_log", queue_log_table_url=url)
+    for with_password in ("postgresql://asterisk:pw@db/asterisk", f"{url}?password=pw"):
+        with pytest.raises(ValidationError, match="queue_log_table_url: no password in it"):
+            StatsSettings(queue_log_table_url=with_password)
     with pytest.raises(ValidationError, match="queue_log_table_url"):
-        StatsSettings(queue_log_table_url="postgresql://asterisk:secret@db/asterisk")
+        StatsSettings(queue_log_table_url="mysql://asterisk@db/asterisk")
     with pytest.raises(ValidationError, match="queue_log_table\n"):
         StatsSettings(queue_log_table="queue_log; drop table x")
     with pytest.raises(ValidationError, match="unknown time zone"):
