@@ -211,16 +211,18 @@ class QueueLogTableSource:
         return total
 
     async def _read_batch(self, last: int) -> tuple[Step, int, bool]:
-        """Store the unseen rows after ``last - REREAD_IDS``; what was done, the last id
-        now and whether more rows may follow."""
+        """Store the unseen rows after ``last - REREAD_IDS`` (``BATCH`` at most); what was
+        done, the last id now and whether more rows may follow."""
         assert self._connection is not None
         assert self._shape is not None
         limit = BATCH + REREAD_IDS
         rows = await self._connection.fetch(self._shape.query(), max(last - REREAD_IDS, 0), limit)
         first_read = self._seen is None
         seen = self._seen if self._seen is not None else set()
-        fresh = [row for row in rows if row["id"] not in seen]
-        after = max([last, *(row["id"] for row in rows)])
+        taken = _up_to_batch(rows, seen)
+        fresh = [row for row in taken if row["id"] not in seen]
+        after = max([last, *(row["id"] for row in taken)])
+        more = len(taken) < len(rows) or len(rows) == limit
         if not fresh and after == last:
             self._seen = seen
             return Step(), last, False
@@ -241,7 +243,7 @@ class QueueLogTableSource:
         # service: only rows after it are new to today's figures.
         self.on_lines([line for row_id, line, _ in read if not first_read or row_id > last])
         step = Step(result.added, result.already_stored, len(fresh) - len(read))
-        return step, after, len(rows) == limit
+        return step, after, more
 
     def _text(self, row: Any) -> str | None:
         assert self._shape is not None
@@ -250,6 +252,19 @@ class QueueLogTableSource:
         except QueueLogError as error:
             log.warning("queue_log table %s: row %d left out: %s", self.table, row["id"], error)
             return None
+
+
+def _up_to_batch(rows: Sequence[Any], seen: set[int]) -> list[Any]:
+    """``rows`` (in id order) up to the ``BATCH``-th one not in ``seen``."""
+    taken: list[Any] = []
+    unseen = 0
+    for row in rows:
+        if row["id"] not in seen:
+            if unseen == BATCH:
+                break
+            unseen += 1
+        taken.append(row)
+    return taken
 
 
 def _parsed(row_id: int, text: str) -> QueueLogLine | None:

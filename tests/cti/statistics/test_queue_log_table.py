@@ -7,6 +7,7 @@ stored once; the settings choose a file or a table, never both.
 
 from __future__ import annotations
 
+import asyncio
 import contextlib
 import itertools
 import logging
@@ -171,6 +172,25 @@ async def test_a_restart_resumes_after_the_last_id_with_no_line_twice(
     assert (first.stored, step.stored, step.already_stored) == (3, 3, 3)
     assert len(seen) == 3  # today's figures are told the new lines only
     assert len(await stored_texts(any_crm)) == 6
+
+
+async def test_a_reader_stopped_between_batches_is_resumed_with_every_row_once(
+    table: Table, any_crm: Crm, monkeypatch: pytest.MonkeyPatch
+) -> None:
+    monkeypatch.setattr("cti.statistics.table.BATCH", 2)  # nine rows: five transactions
+    for call in ("1.1", "2.2", "3.3"):
+        await insert_call(table, call)
+    first_batch = asyncio.Event()
+    async with source_of(table, any_crm) as first:
+        first.on_lines = lambda _lines: first_batch.set()
+        await first.start()
+        await first_batch.wait()
+    before = len(await stored_texts(any_crm))
+    async with source_of(table, any_crm) as second:
+        step = await second.read()
+    assert 2 <= before < 9
+    assert step.stored == 9 - before
+    assert len(await stored_texts(any_crm)) == 9
 
 
 async def test_a_row_committed_after_a_later_id_was_read_is_stored_once(
