@@ -46,7 +46,10 @@ NOT_SETTINGS = frozenset(
      "CTIDESK_CONSOLE_PASSWORD"}
 )  # fmt: skip
 DEFAULT_SOURCE = "default"
-SECRET_KEYS = frozenset({"ami.secret", "agi.secret", "database.password", "stats.metrics_token"})
+SECRET_KEYS = frozenset(
+    {"ami.secret", "agi.secret", "database.password", "stats.metrics_token",
+     "stats.queue_log_table_password"}
+)  # fmt: skip
 MASK = "********"
 URL_PASSWORD = re.compile(r"^([\w+.-]+://[^:/@]*:)(.*)(@[^@]*)$")
 """A URL's ``scheme://user:`` (1), password (2) and ``@host…`` (3)."""
@@ -404,6 +407,31 @@ class StatsSettings(_Section):
         description="Bearer token Prometheus sends to read /metrics (24 characters or more); "
         "environment or secrets file only; unset: /metrics is not served.",
     )
+    queue_log_table_url: str = Field(
+        "", pattern=r"^(postgres(ql)?://.+)?$",
+        description="PostgreSQL URL (postgresql://user@host:port/db, no password) of the "
+        "table Asterisk writes queue_log to (queue_log => pgsql), read instead of a file.",
+    )  # fmt: skip
+    queue_log_table_password: SecretStr | None = Field(
+        None, description="Password of queue_log_table_url; environment or secrets file only."
+    )
+    queue_log_table: str = Field(
+        "queue_log", pattern=r"^[a-z_][a-z0-9_]*(\.[a-z_][a-z0-9_]*)?$",
+        description="The table (or schema.table) Asterisk writes queue_log rows to.",
+    )  # fmt: skip
+    queue_log_table_timezone: str = Field(
+        "UTC", description="Zone of the table's times: UTC with logger.conf "
+        "queue_log_realtime_use_gmt = yes, else the Asterisk server's local zone.",
+    )  # fmt: skip
+
+    @model_validator(mode="after")
+    def _file_or_table(self) -> StatsSettings:
+        if self.queue_log and self.queue_log_table_url:
+            raise ValueError("queue_log and queue_log_table_url: read the file or the table")
+        if URL_PASSWORD.match(self.queue_log_table_url) or "password=" in self.queue_log_table_url:
+            raise ValueError("queue_log_table_url: no password in it (queue_log_table_password)")
+        IvrSettings._known_zone(self.queue_log_table_timezone)
+        return self
 
 
 NodeRole = Literal["edge", "gateway", "worker"]

@@ -18,14 +18,13 @@ import contextlib
 import logging
 from collections.abc import Callable
 from datetime import UTC, datetime
-from typing import Any
+from typing import Any, Protocol
 
 from crm_core.errors import CrmError
 from crm_core.wiring import Crm
 from cti.kpi import CallView, Outcome, QueueLogError, QueueLogLine, StintBook, calls
 from cti.kpi.callers import call_wait
 from cti.kpi.stints import COMPLETIONS, EXITS
-from cti.statistics.tailer import QueueLogTailer
 
 log = logging.getLogger(__name__)
 ENDINGS = ("CONNECT", *COMPLETIONS, *EXITS)
@@ -68,11 +67,27 @@ def record_of(view: CallView, agent_login: str | None, server: str = "") -> dict
     }
 
 
+class QueueLogReader(Protocol):
+    """What the reconciling needs of the queue_log reader (the file's or the table's)."""
+
+    @property
+    def server(self) -> str:
+        """The Asterisk server the lines are stored under."""
+
+    @property
+    def path(self) -> object:
+        """What the reader's position is stored under (as text)."""
+
+    @property
+    def caught_up(self) -> asyncio.Event:
+        """Set once the reader's first read is over."""
+
+
 class CallLogReconciler:
     """At start, once ``tailer`` caught up: records for the calls that ended meanwhile."""
 
     def __init__(
-        self, *, crm: Crm, tailer: QueueLogTailer, server: Callable[[], str] = lambda: ""
+        self, *, crm: Crm, tailer: QueueLogReader, server: Callable[[], str] = lambda: ""
     ) -> None:
         self._crm = crm
         self._tailer = tailer
@@ -146,4 +161,4 @@ class CallLogReconciler:
         return await self._crm.calls.reconcile(record_of(view, login, self._server()))
 
 
-__all__ = ["ENDINGS", "CallLogReconciler", "ended_at", "record_of"]
+__all__ = ["ENDINGS", "CallLogReconciler", "QueueLogReader", "ended_at", "record_of"]
