@@ -13,8 +13,6 @@ loaded by the sandbox's modules.conf) is loaded and the logger reloaded.
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from pathlib import Path
 
 import asyncpg
@@ -22,6 +20,7 @@ import asyncpg
 from cti.sandbox.layout import SandboxLayout
 from cti.sandbox.templates import FILE_MODE, chroot_ids
 from tests.support.asterisk import AsteriskServer
+from tests.support.asterisk_trees import copy_of_first
 from tests.support.postgres import DB_USER
 
 SERVER_NAME = "pbx-rt"
@@ -45,18 +44,9 @@ CREATE TABLE {TABLE} (
 
 
 def realtime_layout() -> SandboxLayout:
-    """The tree of this Asterisk, beside the session's (a copy of it made on first use;
-    a half-made copy is never left under the final name)."""
+    """The tree of this Asterisk, beside the session's (a copy of it made on first use)."""
     first = SandboxLayout.from_environ()
-    layout = SandboxLayout(first.root.with_name(first.root.name + "-realtime"))
-    if layout.asterisk_binary.exists() or not first.asterisk_binary.exists():
-        return layout
-    partial = layout.root.with_name(layout.root.name + ".copying")
-    shutil.rmtree(partial, ignore_errors=True)
-    subprocess.run(["cp", "-a", "--one-file-system", str(first.root), str(partial)],
-                   check=True, timeout=600)  # fmt: skip
-    partial.rename(layout.root)
-    return layout
+    return copy_of_first(SandboxLayout(first.root.with_name(first.root.name + "-realtime")))
 
 
 async def create_contrib_table(dsn: str) -> None:

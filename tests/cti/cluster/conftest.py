@@ -3,8 +3,6 @@
 from __future__ import annotations
 
 import os
-import shutil
-import subprocess
 from collections.abc import AsyncIterator, Iterator
 from pathlib import Path
 
@@ -13,6 +11,7 @@ import pytest
 from cti.sandbox.layout import SandboxLayout
 from tests.support.asterisk import AmiClient, AsteriskServer
 from tests.support.asterisk_names import NAMED_SYSTEM
+from tests.support.asterisk_trees import copy_of_first
 
 SECOND_DIR_ENV = "CTIDESK_SANDBOX_DIR_2"
 """The tree of the second sandbox; by default beside the first, its name ending ``-2``."""
@@ -25,22 +24,6 @@ def second_layout() -> SandboxLayout:
         return SandboxLayout(Path(override).absolute())
     first = SandboxLayout.from_environ().root
     return SandboxLayout(first.with_name(first.name + "-2"))
-
-
-def copy_of_first(second: SandboxLayout) -> SandboxLayout:
-    """``second`` with a tree: a copy of the first sandbox's (the same packages; the
-    sandbox writes its own configuration into it at start) when it has none yet, rather
-    than a second download and build. Mounts in the first tree (its procfs while its
-    Asterisk runs) are not copied; a half-made copy is never left under the final name."""
-    first = SandboxLayout.from_environ()
-    if second.asterisk_binary.exists() or not first.asterisk_binary.exists():
-        return second  # already there, or no first tree either: the sandbox builds one
-    partial = second.root.with_name(second.root.name + ".copying")
-    shutil.rmtree(partial, ignore_errors=True)
-    subprocess.run(["cp", "-a", "--one-file-system", str(first.root), str(partial)],
-                   check=True, timeout=600)  # fmt: skip
-    partial.rename(second.root)
-    return second
 
 
 @pytest.fixture(scope="module")

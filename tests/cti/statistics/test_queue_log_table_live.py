@@ -48,8 +48,12 @@ def asterisk_dsn(postgres: PostgresServer) -> str:
 
 
 @pytest.fixture(scope="module")
-def realtime_asterisk(postgres: PostgresServer, asterisk_dsn: str) -> Iterator[AsteriskServer]:
-    """A sandbox Asterisk of this module's own writing queue_log to the table and file."""
+def realtime_asterisk(
+    asterisk: AsteriskServer, postgres: PostgresServer, asterisk_dsn: str
+) -> Iterator[AsteriskServer]:
+    """A sandbox Asterisk of this module's own writing queue_log to the table and file.
+    (After the session's: its tree is copied from that one, built by then, and the module
+    runs on the worker of the Asterisk tests.)"""
     server = AsteriskServer(realtime_layout()).start()
     try:
         write_realtime(server, port=postgres.port, database=DATABASE)
