@@ -70,8 +70,14 @@ class Bus:
         self._listeners.append(listener)
 
     def on_gap(self, listener: Callable[[], None]) -> None:
-        """Call ``listener()`` when the server cut messages to this node (slow consumer)."""
+        """Call ``listener()`` when live messages to this node were lost: the server cut
+        some (slow consumer) or a subscriber found one missing (:meth:`report_gap`)."""
         self._gap_listeners.append(listener)
+
+    def report_gap(self) -> None:
+        """A subscriber found a message missing: tell the gap listeners."""
+        for listener in self._gap_listeners:
+            listener()
 
     async def start(self) -> None:
         """Connect (a clear error when no server answers), then reconnect forever."""
@@ -185,8 +191,7 @@ class Bus:
         log.warning("NATS bus error on node %s: %s", self.node, error)
         if isinstance(error, SlowConsumerError):
             self.slow_consumer_cuts += 1
-            for listener in self._gap_listeners:
-                listener()
+            self.report_gap()
 
 
 __all__ = ["Bus", "BusUnavailableError", "Handler", "NoAnswerInTimeError", "StatusListener"]

@@ -6,7 +6,8 @@ a role's broadcast subject while a console of that role is open, the all-console
 while any is. Each change is followed by this gateway's presence list (after the
 subscriptions, on the same connection, so an edge that sees the console present finds the
 subscription in place). While the bus is away the consoles are told telephony is offline,
-and online again when it is back.
+and online again when it is back. A numbered message that comes after a missing one
+(:mod:`cti.cluster.sequence`) is a gap: the bus's gap listeners repair the views.
 """
 
 from __future__ import annotations
@@ -21,6 +22,7 @@ from nats.aio.subscription import Subscription
 from cti.cluster import subjects
 from cti.cluster.connection import Bus
 from cti.cluster.presence import presence_payload
+from cti.cluster.sequence import GapWatch
 from cti.http.hub import WebSocketHub
 from cti.protocol import TelephonyStatus
 
@@ -39,6 +41,7 @@ class GatewayRelay:
         self._settled = asyncio.Event()
         self._task: asyncio.Task[None] | None = None
         self.delivered = 0
+        self.numbers = GapWatch()
 
     async def start(self) -> None:
         """Follow the hub's consoles and the bus's state."""
@@ -89,6 +92,7 @@ class GatewayRelay:
         wanted = self.wanted()
         for subject in sorted(set(self._subscribed) - wanted):
             await self._subscribed.pop(subject).unsubscribe()
+            self.numbers.forget(subject)
         for subject in sorted(wanted - set(self._subscribed)):
             self._subscribed[subject] = await self._bus.subscribe(subject, self._deliver)
         self.publish_presence()
@@ -96,6 +100,10 @@ class GatewayRelay:
 
     async def _deliver(self, message: Msg) -> None:
         """One message to the consoles its subject names, as the text it came as."""
+        if self.numbers.heard(message.subject, message.headers):
+            log.warning("gateway %s: a live message on %s never came; repairing the views",
+                        self._node, message.subject)  # fmt: skip
+            self._bus.report_gap()
         text = message.data.decode()
         kind, _, rest = message.subject.removeprefix(subjects.ROOT + ".").partition(".")
         if kind == "user":
@@ -109,6 +117,8 @@ class GatewayRelay:
     def _bus_changed(self, online: bool) -> None:
         detail = None if online else "the service bus is unreachable"
         self._hub.broadcast(TelephonyStatus(online=online, detail=detail))
+        if not online:
+            self.numbers.reset()
         if online:
             self._dirty.set()  # publish presence again; NATS restores the subscriptions
 

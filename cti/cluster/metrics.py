@@ -42,6 +42,9 @@ class NodeCollector(Collector):
             yield CounterMetricFamily("ctidesk_gateway_delivered",
                                       "Bus messages handed to this gateway's consoles.",
                                       value=node.relay.delivered)  # fmt: skip
+            yield CounterMetricFamily("ctidesk_gateway_gaps",
+                                      "Live messages found missing by their numbers.",
+                                      value=node.relay.numbers.gaps)  # fmt: skip
         if node.responder is not None:
             yield CounterMetricFamily("ctidesk_edge_control_answered",
                                       "Call-control requests answered for other nodes.",

@@ -59,7 +59,7 @@ class ClusterNode:
         heartbeat = settings.node.heartbeat_seconds
         local = hub.connections_of if "gateway" in self.roles else (lambda _login: 0)
         self.presence = Presence(node=self.name, local=local, stale_after=3 * heartbeat)
-        self.pushes = BusPushes(bus=self.bus, presence=self.presence)
+        self.pushes = BusPushes(bus=self.bus, presence=self.presence, origin=self.instance)
         self.relay = GatewayRelay(bus=self.bus, hub=hub, node=self.name) if (
             "gateway" in self.roles) else None  # fmt: skip
         self.system: str | None = None
@@ -163,6 +163,10 @@ class ClusterNode:
             task = asyncio.create_task(self.views.repair(self._hub), name="views-repair")
             self._repairs.add(task)
             task.add_done_callback(self._repairs.discard)
+
+    async def repaired(self) -> None:
+        """Wait for the repairs of the views under way now (after a gap) to end."""
+        await asyncio.gather(*self._repairs, return_exceptions=True)
 
     async def _heard_beat(self, message: Msg) -> None:
         with contextlib.suppress(ValueError):

@@ -14,6 +14,7 @@ from nats.aio.msg import Msg
 from cti.http.pushes import SUPERVISOR_ROLES
 from cti.protocol import Notice
 from cti.service import CtiService
+from cti.settings import NatsSettings
 from tests.support.cluster import (
     consoles_seen,
     messages_until_marker,
@@ -123,3 +124,35 @@ async def test_an_edge_that_does_not_answer_in_time_is_a_504_that_says_the_actio
         ]
     finally:
         await silent.close()
+
+
+async def test_a_push_the_publishing_node_dropped_is_noticed_by_its_number_and_repaired(
+    postgres_url: str, nats: NatsServer
+) -> None:
+    a_settings = node_settings(None, postgres_url, nats, name="gw-a", roles=("gateway",))
+    b_settings = node_settings(None, postgres_url, nats, name="gw-b", roles=("gateway",))
+    room = 100  # the smallest outbox a node may have
+    outbox = NatsSettings(url=nats.url, request_timeout=5.0, publish_queue=room)
+    b_settings = b_settings.model_copy(update={"nats": outbox})
+    async with running_node(a_settings) as a, running_node(b_settings) as b:
+        await add_user(a, "li.na", "agent", None)
+        assert a.cluster is not None and b.cluster is not None
+        relay, views = a.cluster.relay, a.cluster.views
+        assert relay is not None and views is not None
+        async with agent_console(a, "li.na") as agent:
+            await consoles_seen(b, "li.na", 1)
+            await b.cluster.bus.flush()  # B's outbox empty
+            dropped, gathered = b.cluster.bus.dropped, views.gathered
+            for n in range(room + 1):  # no await between: the last finds the outbox full
+                b.cluster.pushes.send_to_user("li.na", Notice("info", f"m{n}"))
+            assert b.cluster.bus.dropped == dropped + 1
+            await b.cluster.bus.flush()
+            b.cluster.pushes.send_to_user("li.na", Notice("info", "end"))
+
+            heard = await messages_until_marker(agent, "end")
+            assert [m["text"] for m in heard if m["type"] == "notice"] == [
+                f"m{n}" for n in range(room)
+            ]
+            assert relay.numbers.gaps == 1  # "end" came after m99: m100 never did
+            await a.cluster.repaired()
+            assert views.gathered > gathered  # the edges' views were gathered again
