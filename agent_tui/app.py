@@ -90,6 +90,8 @@ class ConsoleApp(App[None]):
         self.last_info: str | None = None
         self._looked_up: set[str] = set()
         self._callbacks_read_at: datetime | None = None
+        self.resyncs = 0
+        """Live state read again so far (after each connect, or when the service asks)."""
         self.card_readers = card_readers
         """``auto``: watch this desk's card readers after login ([cards] readers)."""
         self.cards = CardDesk(
@@ -175,6 +177,11 @@ class ConsoleApp(App[None]):
             self.resync()
         self._hand_on(event)
 
+    def on_live_feed_resync_asked(self, event: LiveFeed.ResyncAsked) -> None:
+        """Pushes were lost on the way (``event.reason`` says where): read the live state
+        again, as after a reconnect."""
+        self.resync()
+
     def _hand_on(self, event: LiveFeed.Pushed | LiveFeed.ConnectionChanged) -> None:
         """Post a feed message to every screen on the stack (not once the app stops)."""
         if not self.is_running:
@@ -221,6 +228,7 @@ class ConsoleApp(App[None]):
                     await self.client.call_records(**{"from": since}, limit=500)
                 )
                 self.board.load_campaigns(await self.campaigns.campaigns())
+        self.resyncs += 1
         self.redraw_all()
 
     async def read_callbacks(self) -> None:

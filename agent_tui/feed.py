@@ -31,6 +31,7 @@ from cti.protocol import (
     Notice,
     ProtocolError,
     QueueUpdate,
+    Resync,
     ScreenPop,
     SessionReady,
     TelephonyStatus,
@@ -102,6 +103,13 @@ class LiveFeed:
         def __init__(self, notice: Notice) -> None:
             super().__init__(notice)
             self.notice = notice
+
+    class ResyncAsked(Pushed, bubble=False):
+        """Pushes to this console were lost on the way: read the live state again."""
+
+        def __init__(self, resync: Resync) -> None:
+            super().__init__(resync)
+            self.reason = resync.reason
 
     class CampaignCallReceived(Pushed, bubble=False):
         """A campaign's callee was connected to this agent: campaign, script, codes."""
@@ -197,6 +205,8 @@ class LiveFeed:
             pushed = self.CampaignCallReceived(message)
         elif isinstance(message, CampaignUpdate):
             pushed = self.CampaignUpdated(message)
+        elif isinstance(message, Resync):
+            pushed = self.ResyncAsked(message)
         else:
             log.warning("ignoring a %s message", message.type)
             return

@@ -7,7 +7,8 @@ while any is. Each change is followed by this gateway's presence list (after the
 subscriptions, on the same connection, so an edge that sees the console present finds the
 subscription in place). While the bus is away the consoles are told telephony is offline,
 and online again when it is back. A numbered message that comes after a missing one
-(:mod:`cti.cluster.sequence`) is a gap: the bus's gap listeners repair the views.
+(:mod:`cti.cluster.sequence`) is a gap: the consoles of its subject are asked to read
+their state again (``resync``) and the bus's gap listeners repair the views.
 """
 
 from __future__ import annotations
@@ -24,7 +25,7 @@ from cti.cluster.connection import Bus
 from cti.cluster.presence import presence_payload
 from cti.cluster.sequence import GapWatch
 from cti.http.hub import WebSocketHub
-from cti.protocol import TelephonyStatus
+from cti.protocol import Resync, TelephonyStatus
 
 log = logging.getLogger(__name__)
 
@@ -100,19 +101,24 @@ class GatewayRelay:
 
     async def _deliver(self, message: Msg) -> None:
         """One message to the consoles its subject names, as the text it came as."""
-        if self.numbers.heard(message.subject, message.headers):
-            log.warning("gateway %s: a live message on %s never came; repairing the views",
-                        self._node, message.subject)  # fmt: skip
-            self._bus.report_gap()
         text = message.data.decode()
         kind, _, rest = message.subject.removeprefix(subjects.ROOT + ".").partition(".")
+        gap = self.numbers.heard(message.subject, message.headers)
+        if gap:
+            log.warning("gateway %s: a live message on %s never came; its consoles read "
+                        "their state again", self._node, message.subject)  # fmt: skip
+            self._bus.report_gap()
         if kind == "user":
-            self.delivered += self._hub.send_text_to_user(subjects.untoken(rest), text)
-        elif message.subject == subjects.BROADCAST_ALL:
-            self.delivered += self._hub.broadcast_text(text)
+            login = subjects.untoken(rest)
+            if gap:
+                self._hub.send_to_user(login, Resync(reason=f"lost on {message.subject}"))
+            self.delivered += self._hub.send_text_to_user(login, text)
         else:
-            role = subjects.untoken(rest.removeprefix("role."))
-            self.delivered += self._hub.broadcast_text(text, roles=(role,))
+            roles = None if message.subject == subjects.BROADCAST_ALL else (
+                subjects.untoken(rest.removeprefix("role.")),)  # fmt: skip
+            if gap:
+                self._hub.broadcast(Resync(reason=f"lost on {message.subject}"), roles=roles)
+            self.delivered += self._hub.broadcast_text(text, roles=roles)
 
     def _bus_changed(self, online: bool) -> None:
         detail = None if online else "the service bus is unreachable"

@@ -239,6 +239,15 @@ class TelephonyStatus:
 
 
 @dataclass(frozen=True)
+class Resync:
+    """Pushes to this console were lost on the way (several nodes: a numbered message
+    never came): read the live state again over REST, as after a reconnect."""
+
+    type: ClassVar[str] = "resync"
+    reason: str
+
+
+@dataclass(frozen=True)
 class SessionReady:
     """The first message on a WebSocket once its token is accepted."""
 
@@ -264,6 +273,7 @@ Message = (
     | CampaignCall
     | Notice
     | TelephonyStatus
+    | Resync
     | SessionReady
     | Authenticate
 )
@@ -278,6 +288,7 @@ MESSAGE_TYPES: dict[str, type[Message]] = {
         CampaignCall,
         Notice,
         TelephonyStatus,
+        Resync,
         SessionReady,
         Authenticate,
     )
@@ -330,6 +341,7 @@ __all__ = [
     "Notice",
     "PopCard",
     "QueueUpdate",
+    "Resync",
     "ScreenPop",
     "SessionReady",
     "TelephonyStatus",

@@ -9,7 +9,7 @@ from agent_tui.app import ConsoleApp
 from agent_tui.feed import LiveFeed
 from agent_tui.screens.desk import DeskScreen
 from agent_tui.screens.wallboard import WallBoardScreen
-from cti.protocol import AgentState, QueueUpdate
+from cti.protocol import AgentState, QueueUpdate, Resync
 from tests.support.console_app import at_desk, connected_on, console_for, text_of, wait_for
 from tests.support.desk_api import PASSWORD, ThreadedApi
 
@@ -53,3 +53,14 @@ async def test_a_queue_push_fills_the_wall_boards_queue_table_through_its_handle
         table = app.screen.query_one("#queues", DataTable)
         await wait_for(pilot, lambda: table.row_count == 1)
         assert [str(cell) for cell in table.get_row_at(0)][:3] == ["hotline", "2", "00:45"]
+
+
+async def test_a_resync_push_makes_the_console_read_its_live_state_again(
+    desk_api: ThreadedApi,
+) -> None:
+    app = console_for(desk_api, "agent1", PASSWORD)
+    async with app.run_test(size=(80, 24)) as pilot:
+        await at_desk(pilot)
+        await wait_for(pilot, lambda: app.resyncs == 1)  # read once when it connected
+        desk_api.push("agent1", Resync(reason="lost on ctidesk.user.agent1"))
+        await wait_for(pilot, lambda: app.resyncs == 2)

@@ -20,6 +20,7 @@ from cti.protocol import (
     PopCard,
     ProtocolError,
     QueueUpdate,
+    Resync,
     ScreenPop,
     SessionReady,
     TelephonyStatus,
@@ -53,6 +54,7 @@ EXAMPLES: list[Message] = [
     CampaignCall("b" * 32, 4, "积分到期", "+8613800000000", None, None, None),
     Notice("warning", "队列已满"),
     TelephonyStatus(online=False, detail="AMI connection lost"),
+    Resync("lost on ctidesk.user.agent7"),
     SessionReady("agent7", "agent"),
     Authenticate("token-text"),
 ]  # fmt: skip

@@ -153,6 +153,8 @@ async def test_a_push_the_publishing_node_dropped_is_noticed_by_its_number_and_r
             assert [m["text"] for m in heard if m["type"] == "notice"] == [
                 f"m{n}" for n in range(room)
             ]
+            # Before "end": the console is asked to read its state again.
+            assert heard[-1] == {"type": "resync", "reason": "lost on ctidesk.user.~6c692e6e61"}
             assert relay.numbers.gaps == 1  # "end" came after m99: m100 never did
             await a.cluster.repaired()
             assert views.gathered > gathered  # the edges' views were gathered again
