@@ -13,6 +13,7 @@ from __future__ import annotations
 
 from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
+from operator import add
 from typing import Any
 
 from sqlalchemy import case, delete, func, insert, select
@@ -156,7 +157,7 @@ def _fold(rows: Iterable[Sequence[Any]], asterisk_abandons: Collection[str]) -> 
     """The groups of one queue and slot (one per outcome or reason) into its totals."""
     slots: dict[tuple[str, int], dict[str, Any]] = {}
     for queue, slot, outcome, blocked, n, waits, wait_sum, wait_max, within, short, *rest in rows:
-        talks, talk_sum, handle_sum, transfers, *by_wait = (int(v) for v in rest)
+        talks, talk_sum, handle_sum, transfers, *by_wait = map(int, rest)
         t = slots.setdefault((str(queue), int(slot)), {
             "offered": 0, "outcomes": dict.fromkeys(OUTCOMES, 0),
             "blocked": dict.fromkeys(REASONS, 0), "waits": 0, "wait_sum": 0, "wait_max": None,
@@ -184,15 +185,13 @@ def _fold(rows: Iterable[Sequence[Any]], asterisk_abandons: Collection[str]) -> 
             t["talk_sum"] += talk_sum
             t["handle_sum"] += handle_sum
             t["transfers"] += transfers
+            t["answered_by_wait"] = list(map(add, t["answered_by_wait"], by_wait))
         elif outcome in asterisk_abandons:
             t["asterisk_abandoned"] += int(n)
             t["asterisk_within"] += int(within)
         if outcome == "abandoned":
             t["shorts"] += int(short)
-        if outcome in ("answered", "abandoned"):
-            into = t[f"{outcome}_by_wait"]
-            for index, count in enumerate(by_wait):
-                into[index] += count
+            t["abandoned_by_wait"] = list(map(add, t["abandoned_by_wait"], by_wait))
     return [SlotTotals(queue, slot, **totals) for (queue, slot), totals in slots.items()]
 
 

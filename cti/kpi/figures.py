@@ -20,6 +20,7 @@ from __future__ import annotations
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass, field
 from datetime import datetime
+from operator import add
 from zoneinfo import ZoneInfo
 
 from cti.kpi.intervals import Interval, period_start
@@ -108,9 +109,6 @@ OUTCOMES = tuple(Outcome)
 REASONS = tuple(Blocking)
 """The members of the enumerations, listed once (iterating an enumeration is slow, and
 reports fold thousands of totals)."""
-_SUMMED = ("waits", "wait_sum", "answer_waits", "answer_wait_sum", "within", "shorts",
-           "ended", "talk_sum", "handle_sum", "transfers", "asterisk_abandoned",
-           "asterisk_within")  # fmt: skip
 
 
 def _pct(part: int, whole: int) -> float | None:
@@ -156,12 +154,20 @@ class Totals:
             self.blocked[reason] += count
         if other.wait_max is not None:
             self.wait_max = max(self.wait_max or 0, other.wait_max)
-        for name in _SUMMED:
-            setattr(self, name, getattr(self, name) + getattr(other, name))
-        for index, count in enumerate(other.answered_by_wait):
-            self.answered_by_wait[index] += count
-        for index, count in enumerate(other.abandoned_by_wait):
-            self.abandoned_by_wait[index] += count
+        self.waits += other.waits
+        self.wait_sum += other.wait_sum
+        self.answer_waits += other.answer_waits
+        self.answer_wait_sum += other.answer_wait_sum
+        self.within += other.within
+        self.shorts += other.shorts
+        self.ended += other.ended
+        self.talk_sum += other.talk_sum
+        self.handle_sum += other.handle_sum
+        self.transfers += other.transfers
+        self.asterisk_abandoned += other.asterisk_abandoned
+        self.asterisk_within += other.asterisk_within
+        self.answered_by_wait = list(map(add, self.answered_by_wait, other.answered_by_wait))
+        self.abandoned_by_wait = list(map(add, self.abandoned_by_wait, other.abandoned_by_wait))
 
 
 def totals_of(

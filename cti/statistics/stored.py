@@ -71,8 +71,7 @@ def totals(slot: SlotTotals) -> Totals:
         within=slot.within, shorts=slot.shorts, ended=slot.ended, talk_sum=slot.talk_sum,
         handle_sum=slot.handle_sum, transfers=slot.transfers,
         asterisk_abandoned=slot.asterisk_abandoned, asterisk_within=slot.asterisk_within,
-        answered_by_wait=list(slot.answered_by_wait),
-        abandoned_by_wait=list(slot.abandoned_by_wait),
+        answered_by_wait=slot.answered_by_wait, abandoned_by_wait=slot.abandoned_by_wait,
     )  # fmt: skip
 
 
