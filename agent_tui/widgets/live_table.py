@@ -7,17 +7,20 @@ with many agents spent a frame or more on each push. :class:`LiveTable` writes a
 cells in place and repaints that row's line; a row that moves to keep the order repaints
 the lines between its old and new place.
 
-Those lines still have to be drawn again, and ``DataTable`` renders each cell through
-Rich's padding and styling (about a millisecond a line), keyed by the row's place: a row
-moved to the top of a full table cost every line below it that much again. A data cell is
-drawn the same wherever its row stands, but for its row and column numbers (the style's
-meta a mouse click reads), so :class:`LiveTable` keeps cells rendered by what they show
-and how (text, styles, width, stripe, cursor) and adds the numbers of the place they are
-drawn at: the lines that only shifted are put together from cells already rendered.
+Those lines still have to be drawn again, and ``DataTable`` keys what it rendered by the
+row's place and renders each cell through Rich's padding and styling (about a millisecond
+a line): a row moved to the top of a full table cost every line below it that much again.
+A row's line is drawn the same wherever the row stands, but for its stripe and its row
+number (the style's meta that a mouse click reads), so :class:`LiveTable` keeps lines
+rendered by what they show and how (cells, stripe, cursor, hover) and gives a kept line
+drawn at another place that place's row number; a line not kept is put together from
+cells rendered once per text, width and cursor style. A line that only shifted costs a
+copy of its segments.
 
 It relies on ``DataTable`` internals of the Textual release the project pins (8.2.8:
-``_data``, ``_row_locations``, ``_render_cell`` and the render caches); the wall-board
-tests compare its rows and its screen with a table built from scratch.
+``_data``, ``_row_locations``, ``_render_line``, ``_render_cell`` and the render caches);
+the wall-board tests compare its rows with a table built from scratch, and its lines, styles
+and row numbers included, with a plain ``DataTable`` holding the same rows.
 """
 
 from __future__ import annotations
@@ -34,6 +37,7 @@ from textual.cache import LRUCache
 from textual.coordinate import Coordinate
 from textual.geometry import Region
 from textual.renderables.styled import Styled
+from textual.strip import Strip
 from textual.widgets import DataTable
 from textual.widgets.data_table import RowKey
 
@@ -45,8 +49,6 @@ CELLS_KEPT = 4096
 """How many rendered cells a table keeps (a few screens' worth, each stripe and cursor)."""
 ROWS_KEPT = 1024
 """How many rendered rows a table keeps (a few screens' worth, each stripe and cursor)."""
-RowLines = tuple[SegmentLines, SegmentLines]
-"""A row's line as ``DataTable`` renders it: the segments of each fixed and scrolling cell."""
 
 
 def same_cell(shown: object, cell: Text) -> bool:
@@ -68,14 +70,20 @@ class LiveTable(DataTable[Text]):
     """A ``DataTable`` of one-line rows kept in their :data:`Order`, changed row by row."""
 
     def __init__(self, *, id: str) -> None:
+        self._drawn_cells: LRUCache[tuple[object, ...], SegmentLines] = LRUCache(CELLS_KEPT)
+        """Data cells rendered without their place, keyed by what they show and how."""
+        self._drawn_rows: LRUCache[tuple[object, ...], tuple[int, Strip]] = LRUCache(ROWS_KEPT)
+        """Rows' lines rendered, keyed by what they show and how, with the row drawn at."""
         super().__init__(id=id, cursor_type="row", zebra_stripes=True)
         self._sorted: list[tuple[Order, str]] = []
         """The rows' orders and keys, as the rows stand (index = row index)."""
         self._orders: dict[str, Order] = {}
-        self._drawn_cells: LRUCache[tuple[object, ...], SegmentLines] = LRUCache(CELLS_KEPT)
-        """Data cells rendered without their place, keyed by what they show and how."""
-        self._drawn_rows: LRUCache[tuple[object, ...], tuple[int, RowLines]] = LRUCache(ROWS_KEPT)
-        """Rows rendered, keyed by what they show and how, with the row number drawn at."""
+
+    def notify_style_update(self) -> None:
+        """The styles changed (a theme, focus): the kept lines and cells are stale."""
+        self._drawn_rows.clear()
+        self._drawn_cells.clear()
+        super().notify_style_update()
 
     @property
     def keys_in_order(self) -> list[str]:
@@ -152,35 +160,35 @@ class LiveTable(DataTable[Text]):
         self._update_count += 1  # row positions changed: DataTable's offsets are stale
         self._repaint(low, high)
 
-    def _render_line_in_row(
-        self,
-        row_key: RowKey,
-        line_no: int,
-        base_style: Style,
-        cursor_location: Coordinate,
-        hover_location: Coordinate,
-    ) -> RowLines:
-        """A row's line as ``DataTable`` renders it, from a row already rendered with the
-        same cells and look (stripe, cursor, hover) at another place, given this place's
-        row number; the header and any row :meth:`_row_look` cannot key go the
+    def _render_line(self, y: int, x1: int, x2: int, base_style: Style) -> Strip:
+        """A line as ``DataTable`` renders it, from the line of a row already rendered with
+        the same cells and look (stripe, cursor, hover) at another place, given this
+        place's row number; the header and any row :meth:`_row_look` cannot key go the
         ``DataTable`` way."""
-        where = (row_key, line_no, base_style, cursor_location, hover_location)
-        look = self._row_look(*where)
+        try:
+            row_key, line_no = self._get_offsets(y)
+        except LookupError:
+            return super()._render_line(y, x1, x2, base_style)
+        cursor, hover = self.cursor_coordinate, self.hover_coordinate
+        look = self._row_look(row_key, line_no, base_style, cursor, hover)
         if look is None:
-            return super()._render_line_in_row(*where)
+            return super()._render_line(y, x1, x2, base_style)
         row_index, drawn_key = look
-        drawn = self._drawn_rows.get(drawn_key)
+        drawn = self._drawn_rows.get((drawn_key, x1, x2))
         if drawn is None:
-            drawn = (row_index, super()._render_line_in_row(*where))
-            self._drawn_rows[drawn_key] = drawn
-        drawn_at, (fixed, scrollable) = drawn
+            drawn = (row_index, super()._render_line(y, x1, x2, base_style))
+            self._drawn_rows[(drawn_key, x1, x2)] = drawn
+        drawn_at, strip = drawn
         if drawn_at == row_index:
-            return fixed, scrollable
+            return strip
         place = Style.from_meta({"row": row_index})  # the row number a click or hover reads
-        return fixed, [
-            [Segment(text, place if style is None else style + place) for text, style, _ in cell]
-            for cell in scrollable
-        ]
+        return Strip(
+            [
+                Segment(text, style + place if style is not None and style._meta else style)
+                for text, style, _ in strip
+            ],
+            strip.cell_length,
+        )
 
     def _row_look(
         self,
