@@ -181,7 +181,9 @@ class LiveTable(DataTable[Text]):
         drawn_at, strip = drawn
         if drawn_at == row_index:
             return strip
-        place = Style.from_meta({"row": row_index})  # the row number a click or hover reads
+        # The row number a click or hover reads; the cells' segments carry one, the padding
+        # DataTable adds to the widget's width does not (and must not)
+        place = Style.from_meta({"row": row_index})
         return Strip(
             [
                 Segment(text, style + place if style is not None and style._meta else style)
