@@ -242,6 +242,11 @@ class RecordingsSettings(_Section):
     campaigns: dict[str, RecordingPolicyName] = Field(
         default_factory=dict, description="Campaign name → all, on_demand or none."
     )
+    retention_days: int = Field(
+        0, ge=0, le=36_500,
+        description="A worker node purges recordings older than this many days "
+        "(0: none; `ctidesk recordings purge` by hand).",
+    )  # fmt: skip
 
     @field_validator("directory", "asterisk_directory")
     @classmethod
@@ -431,6 +436,11 @@ class NodeSettings(_Section):
     sla_scan_seconds: float = Field(
         60.0, gt=0, le=3600,
         description="A worker's SLA scan: seconds between notes of missed service deadlines.",
+    )  # fmt: skip
+    retention_purge_seconds: float = Field(
+        3600.0, gt=0, le=86_400,
+        description="A worker's recordings purge (with [recordings] retention_days): seconds "
+        "between purges.",
     )  # fmt: skip
 
     @field_validator("roles", mode="before")
