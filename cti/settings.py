@@ -244,8 +244,8 @@ class RecordingsSettings(_Section):
     )
     retention_days: int = Field(
         0, ge=0, le=36_500,
-        description="A worker node purges recordings older than this many days "
-        "(0: none; `ctidesk recordings purge` by hand).",
+        description="A worker node (several nodes) purges recordings older than this many "
+        "days; 0: none. One machine purges with `ctidesk recordings purge` (by hand, cron).",
     )  # fmt: skip
 
     @field_validator("directory", "asterisk_directory")
