@@ -23,11 +23,14 @@ takeover waits for the move, and a holder whose lease moved on has its transacti
 refused before it touches a file (:class:`StaleEpochError`, raised to end the round).
 As the worker may not see the recordings' files, a row whose file it cannot find is
 kept (reported as failed) unless the index says the file was missing already, and a
-file another purge has moved aside is left to that purge.
+file another purge has moved aside is left to that purge. What a worker's crash left
+moved aside, the next holder settles first (:func:`recover_set_aside_fenced`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import os
 import stat
@@ -41,7 +44,7 @@ from sqlalchemy.orm import Session
 
 from crm_core.errors import CrmError, NotFoundError
 from crm_core.leases.exceptions import StaleEpochError
-from crm_core.recording_index.models import RecordingStatus
+from crm_core.recording_index.models import Recording, RecordingStatus
 from crm_core.recording_index.schemas import MAX_PAGE, RecordingView
 from crm_core.recording_index.services import delete_recording
 
@@ -216,20 +219,48 @@ async def _on_hold(archive: RecordingArchive, recording_id: int) -> bool:
         return False
 
 
+def _set_aside_files(directory: Path) -> list[tuple[Path, str, int]]:
+    """Every file a purge moved aside under ``directory``: (its path, its own name, the
+    recording's id)."""
+    found = []
+    for aside in sorted(directory.rglob(f"*.wav{ASIDE}*")):
+        name, _, number = aside.name.rpartition(ASIDE)
+        if number.isdigit() and aside.is_file():
+            found.append((aside, name, int(number)))
+    return found
+
+
 async def recover_set_aside(archive: RecordingArchive) -> int:
     """Finish purges a crash interrupted; how many files were removed or put back."""
     handled = 0
-    for aside in sorted(archive.directory.rglob(f"*.wav{ASIDE}*")):
-        name, _, number = aside.name.rpartition(ASIDE)
-        if not number.isdigit() or not aside.is_file():
-            continue
+    for aside, name, recording_id in _set_aside_files(archive.directory):
         try:
-            await archive.index.get(int(number))
+            await archive.index.get(recording_id)
         except NotFoundError:
             aside.unlink(missing_ok=True)
         else:
             _put_back(aside, aside.with_name(name))
         handled += 1
+    return handled
+
+
+async def recover_set_aside_fenced(archive: RecordingArchive, fenced: Fenced) -> int:
+    """:func:`recover_set_aside` for a worker that has just taken the purge's lease: each
+    file is settled in a transaction after the fence, so no other purge is between its
+    move and its commit; how many files were removed or put back."""
+    found = await asyncio.to_thread(_set_aside_files, archive.directory)  # a large tree
+
+    def settle(session: Session, aside: Path, name: str, recording_id: int) -> int:
+        if session.get(Recording, recording_id) is None:
+            aside.unlink(missing_ok=True)
+        else:
+            _put_back(aside, aside.with_name(name))
+        return 1
+
+    handled = 0
+    for aside, name, recording_id in found:
+        handled += await fenced(functools.partial(
+            settle, aside=aside, name=name, recording_id=recording_id))  # fmt: skip
     return handled
 
 
@@ -263,4 +294,7 @@ async def close_interrupted(
     return closed
 
 
-__all__ = ["ASIDE", "Fenced", "PurgeReport", "close_interrupted", "purge", "recover_set_aside"]
+__all__ = [
+    "ASIDE", "Fenced", "PurgeReport", "close_interrupted", "purge", "recover_set_aside",
+    "recover_set_aside_fenced",
+]  # fmt: skip

@@ -49,13 +49,19 @@ def retention_purge_job(
     crm: Crm, *, archive: RecordingArchive, keep: timedelta, every: float
 ) -> SingletonJob:
     """Purge the recordings started more than ``keep`` ago, each row deleted and its file
-    moved aside in one transaction fenced by the epoch (see :mod:`recordings.retention`)."""
+    moved aside in one transaction fenced by the epoch (see :mod:`recordings.retention`);
+    at each new epoch, first settle the files a crashed holder left moved aside."""
     lease = f"singleton-{RETENTION_PURGE}"
+    settled: set[int] = set()
 
     async def run(epoch: int) -> int:
         async def fenced(write: Callable[[Session], int]) -> int:
             return await crm.leases.fenced(lease, epoch, write)
 
+        if epoch not in settled:
+            if handled := await retention.recover_set_aside_fenced(archive, fenced):
+                log.warning("retention purge: settled %d files a purge left moved aside", handled)
+            settled.add(epoch)
         report = await retention.purge(archive, keep, dry_run=False, fenced=fenced)
         if report.deleted or report.failed:
             log.info("retention purge: deleted %d recordings (%d bytes), kept %d on legal "

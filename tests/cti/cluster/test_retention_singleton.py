@@ -139,6 +139,13 @@ async def test_a_worker_keeps_a_row_whose_file_it_cannot_see_and_one_on_legal_ho
     any_crm: Crm, clock: Clock, tmp_path: Path
 ) -> None:
     spool = tmp_path / "spool"
+    job = retention_purge_job(
+        any_crm, archive=RecordingArchive(index=any_crm.recordings, directory=spool, clock=clock),
+        keep=KEEP, every=60,
+    )  # fmt: skip
+    taken = await any_crm.leases.acquire(LEASE, "worker-a:1", TTL)
+    assert taken is not None
+    assert await job.run(taken.epoch) == 0  # its first round: nothing to settle or purge
     past = RecordingArchive(index=any_crm.recordings, directory=spool, clock=Clock(LONG_AGO))
     elsewhere, held, in_flight, plain = await recorded(past, 4)
     never_written = (await past.open(call_id="pbx2-1577000000.9", queue="hotline")).recording.id
@@ -149,15 +156,36 @@ async def test_a_worker_keeps_a_row_whose_file_it_cannot_see_and_one_on_legal_ho
     moving.rename(moving.with_name(f"{moving.name}{ASIDE}{in_flight}"))
     await any_crm.recordings.set_legal_hold(held, hold=True, reason="case 2026-114")
     plain_file = past.path_of(await any_crm.recordings.get(plain))
-    job = retention_purge_job(
-        any_crm, archive=RecordingArchive(index=any_crm.recordings, directory=spool, clock=clock),
-        keep=KEEP, every=60,
-    )  # fmt: skip
-    taken = await any_crm.leases.acquire(LEASE, "worker-a:1", TTL)
-    assert taken is not None
 
     assert await job.run(taken.epoch) == 2  # the plain one and the one never written
     assert await indexed(any_crm) == {elsewhere, in_flight}
     assert (await any_crm.recordings.get(held)).legal_hold
     assert f"{moving.name}{ASIDE}{in_flight}" in files_in(spool)  # left to its purge
     assert not plain_file.exists()
+
+
+async def test_a_new_holder_first_settles_what_a_crashed_purge_left_moved_aside(
+    any_crm: Crm, clock: Clock, tmp_path: Path
+) -> None:
+    spool = tmp_path / "spool"
+    past = RecordingArchive(index=any_crm.recordings, directory=spool, clock=Clock(LONG_AGO))
+    now = RecordingArchive(index=any_crm.recordings, directory=spool, clock=clock)
+    [recent] = await recorded(now, 1)
+    old, forgotten = await recorded(past, 2)
+    recent_file = now.path_of(await any_crm.recordings.get(recent))
+    # The crashed holder moved three files aside: two rows were not deleted yet (its
+    # transactions never committed), one was (it died before unlinking the file).
+    for recording_id in (recent, old, forgotten):
+        path = past.path_of(await any_crm.recordings.get(recording_id))
+        path.rename(path.with_name(f"{path.name}{ASIDE}{recording_id}"))
+    await any_crm.recordings.delete(forgotten)
+    job = retention_purge_job(
+        any_crm, archive=RecordingArchive(index=any_crm.recordings, directory=spool, clock=clock),
+        keep=KEEP, every=60,
+    )  # fmt: skip
+    taken = await any_crm.leases.acquire(LEASE, "worker-b:1", TTL)
+    assert taken is not None
+
+    assert await job.run(taken.epoch) == 1  # the old one, put back and then purged
+    assert await indexed(any_crm) == {recent}
+    assert files_in(spool) == [recent_file.name]  # put back, nothing left aside
