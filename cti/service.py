@@ -134,7 +134,7 @@ class CtiService:
         # consoles of this node get their messages back from it like any other node's.
         self.cluster = (
             ClusterNode(settings=settings, hub=hub, leases=self.crm.leases,
-                        jobs=worker_jobs(self.crm, sla_scan_seconds=settings.node.sla_scan_seconds))
+                        jobs=worker_jobs(self.crm, settings))
             if settings.nats.url else None
         )  # fmt: skip
         wiring = Wiring(

@@ -245,6 +245,11 @@ class RecordingsSettings(_Section):
     campaigns: dict[str, RecordingPolicyName] = Field(
         default_factory=dict, description="Campaign name → all, on_demand or none."
     )
+    retention_days: int = Field(
+        0, ge=0, le=36_500,
+        description="A worker node (several nodes) purges recordings older than this many "
+        "days; 0: none. One machine purges with `ctidesk recordings purge` (by hand, cron).",
+    )  # fmt: skip
 
     @field_validator("directory", "asterisk_directory")
     @classmethod
@@ -459,6 +464,11 @@ class NodeSettings(_Section):
     sla_scan_seconds: float = Field(
         60.0, gt=0, le=3600,
         description="A worker's SLA scan: seconds between notes of missed service deadlines.",
+    )  # fmt: skip
+    retention_purge_seconds: float = Field(
+        3600.0, gt=0, le=86_400,
+        description="A worker's recordings purge (with [recordings] retention_days): seconds "
+        "between purges.",
     )  # fmt: skip
 
     @field_validator("roles", mode="before")

@@ -15,22 +15,38 @@ when its row is still there, by :func:`recover_set_aside` at the next start.
 A recording whose call ended while the service was down stays ``recording`` in the
 index, and purges skip those: :func:`close_interrupted` closes it from what its file
 holds, so it falls under retention like any other.
+
+A worker's purge (:func:`purge` with ``fenced``, one process of the site under its
+lease) deletes each row and moves its file aside in one transaction run after the
+lease's fence: the fence keeps the lease row locked until that transaction ends, so a
+takeover waits for the move, and a holder whose lease moved on has its transaction
+refused before it touches a file (:class:`StaleEpochError`, raised to end the round).
+As the worker may not see the recordings' files, a row whose file it cannot find is
+kept (reported as failed) unless the index says the file was missing already, and a
+file another purge has moved aside is left to that purge. What a worker's crash left
+moved aside, the next holder settles first (:func:`recover_set_aside_fenced`).
 """
 
 from __future__ import annotations
 
+import asyncio
+import functools
 import logging
 import os
 import stat
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 from dataclasses import dataclass, field
 from datetime import UTC, datetime, timedelta
 from pathlib import Path
 from typing import TYPE_CHECKING
 
+from sqlalchemy.orm import Session
+
 from crm_core.errors import CrmError, NotFoundError
-from crm_core.recording_index.models import RecordingStatus
+from crm_core.leases.exceptions import StaleEpochError
+from crm_core.recording_index.models import Recording, RecordingStatus
 from crm_core.recording_index.schemas import MAX_PAGE, RecordingView
+from crm_core.recording_index.services import delete_recording
 
 if TYPE_CHECKING:
     from recordings.archive import RecordingArchive
@@ -38,6 +54,9 @@ if TYPE_CHECKING:
 log = logging.getLogger(__name__)
 ASIDE = ".purging-"
 """Infix of a file moved aside by a purge: ``<name>.purging-<recording id>``."""
+
+Fenced = Callable[[Callable[[Session], int]], Awaitable[int]]
+"""Runs a write in one transaction after a lease's fence (``NodeLeases.fenced``)."""
 
 
 @dataclass(frozen=True)
@@ -109,8 +128,63 @@ async def _count_held(archive: RecordingArchive, before: datetime) -> int:
     return held
 
 
-async def purge(archive: RecordingArchive, older_than: timedelta, *, dry_run: bool) -> PurgeReport:
-    """Delete every recording started more than ``older_than`` ago, never one on legal hold."""
+def _fenced_set_aside(recording: RecordingView, path: Path, aside: Path) -> int:
+    """:func:`_set_aside` for a worker: an :class:`OSError` (the recording kept) when the
+    file is not there unless the index says it was missing, or another purge moved it."""
+    if not os.path.lexists(path):
+        if os.path.lexists(aside):
+            raise FileExistsError(f"{aside}: another purge of this recording is in flight")
+        if recording.status is not RecordingStatus.MISSING:
+            raise FileNotFoundError(f"{path} is not on this node's disk")
+    return _set_aside(path, aside)
+
+
+async def _purge_one_fenced(
+    archive: RecordingArchive, recording: RecordingView, fenced: Fenced
+) -> int | None:
+    """Purge one recording under a lease; the bytes freed, or ``None`` when it was kept.
+    :class:`StaleEpochError` (nothing done) when the lease is no longer this holder's."""
+    path = archive.path_of(recording)
+    aside = path.with_name(f"{path.name}{ASIDE}{recording.id}")
+    moved = False
+
+    def forget(session: Session) -> int:
+        nonlocal moved
+        delete_recording(session, recording.id)
+        size = _fenced_set_aside(recording, path, aside)
+        moved = True
+        return size
+
+    try:
+        size = await fenced(forget)
+    except StaleEpochError:
+        raise  # refused at the fence, before any file was touched
+    except Exception as error:
+        if moved:  # the transaction failed after the move: its row is still there
+            _put_back(aside, path)
+        if isinstance(error, OSError):
+            log.error("recording %d kept: its file could not be removed: %s", recording.id, error)
+        elif isinstance(error, CrmError):  # put on legal hold meanwhile, or purged already
+            log.info("kept recording %d: %s", recording.id, error)
+        else:
+            log.exception("recording %d kept: its row could not be deleted", recording.id)
+        return None
+    try:
+        aside.unlink(missing_ok=True)
+    except OSError as error:
+        log.error("purged recording %d left %s behind (%s)", recording.id, aside, error)
+    return size
+
+
+async def purge(
+    archive: RecordingArchive,
+    older_than: timedelta,
+    *,
+    dry_run: bool,
+    fenced: Fenced | None = None,
+) -> PurgeReport:
+    """Delete every recording started more than ``older_than`` ago, never one on legal
+    hold; with ``fenced``, each under a lease (see above)."""
     before = archive.clock() - older_than
     deleted: list[RecordingView] = []
     failed: list[int] = []
@@ -123,7 +197,11 @@ async def purge(archive: RecordingArchive, older_than: timedelta, *, dry_run: bo
                 deleted.append(recording)
                 freed += recording.size_bytes or 0
                 continue
-            size = await _purge_one(archive, recording)
+            size = await (
+                _purge_one(archive, recording)
+                if fenced is None
+                else _purge_one_fenced(archive, recording, fenced)
+            )
             if size is None:
                 failed.append(recording.id)
             else:
@@ -141,20 +219,48 @@ async def _on_hold(archive: RecordingArchive, recording_id: int) -> bool:
         return False
 
 
+def _set_aside_files(directory: Path) -> list[tuple[Path, str, int]]:
+    """Every file a purge moved aside under ``directory``: (its path, its own name, the
+    recording's id)."""
+    found = []
+    for aside in sorted(directory.rglob(f"*.wav{ASIDE}*")):
+        name, _, number = aside.name.rpartition(ASIDE)
+        if number.isdigit() and aside.is_file():
+            found.append((aside, name, int(number)))
+    return found
+
+
 async def recover_set_aside(archive: RecordingArchive) -> int:
     """Finish purges a crash interrupted; how many files were removed or put back."""
     handled = 0
-    for aside in sorted(archive.directory.rglob(f"*.wav{ASIDE}*")):
-        name, _, number = aside.name.rpartition(ASIDE)
-        if not number.isdigit() or not aside.is_file():
-            continue
+    for aside, name, recording_id in _set_aside_files(archive.directory):
         try:
-            await archive.index.get(int(number))
+            await archive.index.get(recording_id)
         except NotFoundError:
             aside.unlink(missing_ok=True)
         else:
             _put_back(aside, aside.with_name(name))
         handled += 1
+    return handled
+
+
+async def recover_set_aside_fenced(archive: RecordingArchive, fenced: Fenced) -> int:
+    """:func:`recover_set_aside` for a worker that has just taken the purge's lease: each
+    file is settled in a transaction after the fence, so no other purge is between its
+    move and its commit; how many files were removed or put back."""
+    found = await asyncio.to_thread(_set_aside_files, archive.directory)  # a large tree
+
+    def settle(session: Session, aside: Path, name: str, recording_id: int) -> int:
+        if session.get(Recording, recording_id) is None:
+            aside.unlink(missing_ok=True)
+        else:
+            _put_back(aside, aside.with_name(name))
+        return 1
+
+    handled = 0
+    for aside, name, recording_id in found:
+        handled += await fenced(functools.partial(
+            settle, aside=aside, name=name, recording_id=recording_id))  # fmt: skip
     return handled
 
 
@@ -188,4 +294,7 @@ async def close_interrupted(
     return closed
 
 
-__all__ = ["ASIDE", "PurgeReport", "close_interrupted", "purge", "recover_set_aside"]
+__all__ = [
+    "ASIDE", "Fenced", "PurgeReport", "close_interrupted", "purge", "recover_set_aside",
+    "recover_set_aside_fenced",
+]  # fmt: skip

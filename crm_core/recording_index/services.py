@@ -245,18 +245,24 @@ class RecordingIndex:
 
     async def delete(self, recording_id: int) -> RecordingView:
         """Remove a recording from the index; refused while it is on legal hold."""
-
-        def work(session: Session) -> RecordingView:
-            row = _load(session, recording_id)
-            if row.legal_hold:
-                raise LegalHoldError(
-                    f"recording {recording_id} is on legal hold", recording_id=recording_id
-                )
-            view = recording_view(row)
-            session.delete(row)
-            return view
-
-        return await self._db.run_write(work)
+        return await self._db.run_write(lambda session: delete_recording(session, recording_id))
 
 
-__all__ = ["LegalHoldError", "RecordingIndex", "RecordingNotFoundError", "recording_view"]
+def delete_recording(session: Session, recording_id: int) -> RecordingView:
+    """Remove a recording from the index in the caller's transaction (a worker's, fenced by
+    its lease); :class:`LegalHoldError` while it is on legal hold."""
+    row = _load(session, recording_id)
+    if row.legal_hold:
+        raise LegalHoldError(
+            f"recording {recording_id} is on legal hold", recording_id=recording_id
+        )
+    view = recording_view(row)
+    session.delete(row)
+    session.flush()
+    return view
+
+
+__all__ = [
+    "LegalHoldError", "RecordingIndex", "RecordingNotFoundError", "delete_recording",
+    "recording_view",
+]  # fmt: skip
