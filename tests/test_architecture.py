@@ -29,7 +29,8 @@ def test_the_crm_core_loads_without_the_service_or_the_console() -> None:
 
 
 CTI = ROOT / "cti"
-CORE = {"ami", "bus", "cli", "cluster", "demo", "http", "kpi", "model", "protocol", "sandbox"}
+CORE = {"ami", "bus", "cli", "cluster", "demo", "http", "kpi", "model", "protocol", "sandbox",
+        "settings"}  # fmt: skip
 """The shared core (the wire protocol too) and the composition root's helpers: every other
 package is a domain."""
 
