@@ -18,7 +18,6 @@ stores the rows it had not seen (rows seen before a restart are skipped by the s
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 from collections.abc import Awaitable, Callable, Sequence
@@ -32,8 +31,8 @@ import asyncpg
 from crm_core.queue_log.services import Position, QueueLogStore
 from cti.kpi import QueueLogError, QueueLogLine, parse_line
 from cti.statistics.lines import stored
+from cti.statistics.polling import PolledReader, Step
 from cti.statistics.stored import rebuild_stints
-from cti.statistics.tailer import Step
 
 log = logging.getLogger(__name__)
 
@@ -123,8 +122,11 @@ def row_text(row: Any, zone: ZoneInfo, *, split_data: bool) -> str:
     return "|".join([str(_epoch(row["time"], zone)), *named, data])
 
 
-class QueueLogTableSource:
+class QueueLogTableSource(PolledReader):
     """Follows one server's queue_log table into the store (as the file's tailer does)."""
+
+    task_name = "queue-log-table"
+    failures = (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TableError)
 
     def __init__(
         self,
@@ -137,37 +139,27 @@ class QueueLogTableSource:
         poll_seconds: float = 1.0,
         on_lines: Callable[[Sequence[QueueLogLine]], object] = lambda _lines: None,
     ) -> None:
+        super().__init__(poll_seconds=poll_seconds, on_lines=on_lines)
         self._connect: Callable[[], Awaitable[asyncpg.Connection]] = connect
         """Opens an ``asyncpg`` connection to the database (the settings' URL)."""
         self.table = table
         self.server = server
         self.store = store
         self.zone = zone
-        self.poll_seconds = poll_seconds
-        self.on_lines = on_lines
-        """Told each read's new lines once they are stored (the live figures)."""
         self.path = f"table:{table}"
         """The name the position is stored under."""
         self._connection: asyncpg.Connection | None = None
         self._shape: TableShape | None = None
         self._seen: set[int] | None = None
-        self._task: asyncio.Task[None] | None = None
-        self.steps = 0
-        """Reads done (tests wait on it)."""
-        self.caught_up = asyncio.Event()
-        """Set once the first read took every row there before it (or failed)."""
-
-    async def start(self) -> None:
-        """Read what is there, then keep reading every ``poll_seconds``."""
-        self._task = asyncio.create_task(self._run(), name="queue-log-table")
 
     async def stop(self) -> None:
         """Stop reading (a read in progress finishes its transaction first) and close."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
+        await super().stop()
+        await self._close()
+
+    async def failed(self, error: Exception) -> None:
+        """The table could not be read: said, and connected again at the next poll."""
+        log.warning("queue_log table %s: %s", self.table, error)
         await self._close()
 
     async def _close(self) -> None:
@@ -175,16 +167,6 @@ class QueueLogTableSource:
         if connection is not None:
             with contextlib.suppress(Exception):
                 await connection.close(timeout=5)
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.read()
-            except (OSError, asyncpg.PostgresError, asyncpg.InterfaceError, TableError) as error:
-                log.warning("queue_log table %s: %s", self.table, error)
-                await self._close()  # connected again at the next read
-            self.caught_up.set()
-            await asyncio.sleep(self.poll_seconds)
 
     async def read(self) -> Step:
         """Store every row not read yet, ``BATCH`` new rows per transaction."""
@@ -202,8 +184,7 @@ class QueueLogTableSource:
         total = Step()
         while True:
             step, after, full = await self._read_batch(last)
-            total = Step(total.stored + step.stored, total.already_stored + step.already_stored,
-                         total.malformed + step.malformed)  # fmt: skip
+            total = total + step
             last = after
             if not full:
                 break

@@ -13,32 +13,22 @@ again from the start; lines already stored are skipped by the store.
 
 from __future__ import annotations
 
-import asyncio
 import contextlib
 import logging
 import os
 from collections.abc import Callable, Sequence
-from dataclasses import dataclass
 from pathlib import Path
 
 from crm_core.queue_log.services import Position, QueueLogStore, StoreResult
 from cti.kpi import QueueLogError, QueueLogLine, parse_line
 from cti.statistics.lines import stored
+from cti.statistics.polling import PolledReader, Step
 from cti.statistics.stored import rebuild_stints
 
 log = logging.getLogger(__name__)
 
 READ_LIMIT = 8 * 1024 * 1024
 """Bytes read per step at most (a large backlog is taken in several transactions)."""
-
-
-@dataclass(frozen=True)
-class Step:
-    """What one read did: lines stored, lines already there, lines malformed."""
-
-    stored: int = 0
-    already_stored: int = 0
-    malformed: int = 0
 
 
 def _parsed(text: str) -> QueueLogLine | None:
@@ -49,8 +39,10 @@ def _parsed(text: str) -> QueueLogLine | None:
         return None
 
 
-class QueueLogTailer:
+class QueueLogTailer(PolledReader):
     """Follows one server's queue_log file into the store."""
+
+    task_name = "queue-log-tailer"
 
     def __init__(
         self,
@@ -61,38 +53,14 @@ class QueueLogTailer:
         poll_seconds: float = 1.0,
         on_lines: Callable[[Sequence[QueueLogLine]], object] = lambda _lines: None,
     ) -> None:
+        super().__init__(poll_seconds=poll_seconds, on_lines=on_lines)
         self.path = path
         self.server = server
         self.store = store
-        self.poll_seconds = poll_seconds
-        self.on_lines = on_lines
-        """Told each read's lines once they are stored (the live figures)."""
-        self._task: asyncio.Task[None] | None = None
-        self.steps = 0
-        """Reads done (tests wait on it)."""
-        self.caught_up = asyncio.Event()
-        """Set once the first read took everything written before it (or failed)."""
 
-    async def start(self) -> None:
-        """Read what is there, then keep reading every ``poll_seconds``."""
-        self._task = asyncio.create_task(self._run(), name="queue-log-tailer")
-
-    async def stop(self) -> None:
-        """Stop reading (a read in progress finishes its transaction first)."""
-        if self._task is not None:
-            self._task.cancel()
-            with contextlib.suppress(asyncio.CancelledError):
-                await self._task
-            self._task = None
-
-    async def _run(self) -> None:
-        while True:
-            try:
-                await self.read()
-            except OSError as error:
-                log.warning("queue_log %s: %s", self.path, error)
-            self.caught_up.set()
-            await asyncio.sleep(self.poll_seconds)
+    async def failed(self, error: Exception) -> None:
+        """The file could not be read: said, and read again at the next poll."""
+        log.warning("queue_log %s: %s", self.path, error)
 
     async def read(self) -> Step:
         """Take everything new: the rest of a rotated file, then the current one."""
@@ -105,14 +73,14 @@ class QueueLogTailer:
         if saved is not None and saved.inode != current.st_ino:
             rotated = self._rotated(saved.inode)
             if rotated is not None:
-                total = _sum(total, await self._drain(rotated, saved.offset, saved.inode))
+                total = total + await self._drain(rotated, saved.offset, saved.inode)
             saved = None  # the new file is read from its start
         offset = saved.offset if saved is not None else 0
         if offset > current.st_size:
             log.warning("queue_log %s is shorter than where reading stopped: from the start",
                         self.path)  # fmt: skip
             offset = 0
-        total = _sum(total, await self._drain(self.path, offset, current.st_ino))
+        total = total + await self._drain(self.path, offset, current.st_ino)
         self.steps += 1
         return total
 
@@ -121,7 +89,7 @@ class QueueLogTailer:
         total = Step()
         while True:
             step, after = await self._read_file(path, offset, inode)
-            total = _sum(total, step)
+            total = total + step
             if after == offset:
                 return total
             offset = after
@@ -152,10 +120,6 @@ class QueueLogTailer:
         self.on_lines([line for line, _text in read])
         malformed = sum(1 for text in texts if text) - len(read)
         return Step(result.added, result.already_stored, malformed), position.offset
-
-
-def _sum(a: Step, b: Step) -> Step:
-    return Step(a.stored + b.stored, a.already_stored + b.already_stored, a.malformed + b.malformed)
 
 
 __all__ = ["READ_LIMIT", "QueueLogTailer", "Step"]
