@@ -24,7 +24,7 @@ from textual.widgets import DataTable, Input, Label, Static
 from agent_tui.plain import plain_cells
 from agent_tui.screens.base import ConsoleScreen
 from agent_tui.stats_client import StatsClient, export_csv
-from agent_tui.widgets.chart import TickedChart, Ticks
+from agent_tui.widgets.chart import TickedChart, Ticks, count_ticks
 from cti.protocol import StatsAgentRow, StatsQueueRow
 
 KEYS = "Enter: show the days   e: export to the file   w: waits / service level   Esc: back"
@@ -72,14 +72,6 @@ def wait_totals(rows: Sequence[StatsQueueRow]) -> tuple[dict[str, int], dict[str
         for bucket, count in row.abandoned_by_wait.items():
             abandoned[bucket] = abandoned.get(bucket, 0) + count
     return answered, {bucket: abandoned.get(bucket, 0) for bucket in answered}
-
-
-def calls_axis(top: int) -> Ticks:
-    """Whole numbers of calls from 0 to ``top`` (about five ticks), on an axis a quarter
-    taller than ``top``: room above the bars for their values and the legend."""
-    step = max(1, -(-top // 5))
-    ticks = range(0, max(top, 1) + 1, step)
-    return Ticks([float(t) for t in ticks], [str(t) for t in ticks], 0, max(top, 1) * 1.25)
 
 
 def _periods(labels: list[str]) -> Ticks:
@@ -210,7 +202,7 @@ class StatisticsScreen(ConsoleScreen):
             plt.multiple_bar(labels, [offered, answered], labels=["offered", "answered"])  # type: ignore[call-arg]
             for number, (count, took) in enumerate(zip(offered, answered, strict=True), start=1):
                 plt.text(f"{took}/{count}", x=number, y=count, alignment="center")
-        calls = calls_axis(max(offered, default=0))
+        calls = count_ticks(max(offered, default=0), headroom=1.25)
         plt.ylim(calls.low, calls.high)
         widget.set_ticks(x=_periods(labels), y=calls)
         widget.refresh()
@@ -255,7 +247,9 @@ class StatisticsScreen(ConsoleScreen):
             for number, (took, lost) in enumerate(zip(*series, strict=True), start=1):
                 if took or lost:
                     plt.text(f"{took}/{lost}", x=number, y=max(took, lost), alignment="center")
-        calls = calls_axis(max((*answered.values(), *abandoned.values()), default=0))
+        calls = count_ticks(
+            max((*answered.values(), *abandoned.values()), default=0), headroom=1.25
+        )
         plt.ylim(calls.low, calls.high)
         widget.set_ticks(x=_periods(buckets), y=calls)
         widget.refresh()

@@ -10,7 +10,7 @@ from __future__ import annotations
 from datetime import datetime, timedelta
 
 from agent_tui.board_state import INTERVAL_MINUTES, WAIT_BUCKETS, BoardState
-from agent_tui.widgets.chart import TickedChart, Ticks
+from agent_tui.widgets.chart import TickedChart, Ticks, count_ticks
 
 BUCKET_LABELS = [f"≤{bound}s" for bound in WAIT_BUCKETS] + [f">{WAIT_BUCKETS[-1]}s"]
 
@@ -26,17 +26,6 @@ def _hours(labels: list[str], low: float, high: float) -> Ticks:
     many as its width allows."""
     picked = [i for i, label in enumerate(labels) if label.endswith(":00")] or [0]
     return Ticks([float(i + 1) for i in picked], [labels[i] for i in picked], low, high)
-
-
-def _counts(top: int) -> Ticks:
-    """Whole-number ticks from 0 to ``top`` (at most about five), over an axis a fifth
-    taller than ``top`` (room for the values written on the bars); a chart sets it as its
-    ``ylim``, so the ticks kept are those that fit that axis."""
-    step = max(1, -(-top // 5))
-    ticks = list(range(0, max(top, 1) + 1, step))
-    return Ticks(
-        [float(tick) for tick in ticks], [str(tick) for tick in ticks], 0, max(top, 1) * 1.2
-    )
 
 
 class CallsChart(TickedChart):
@@ -57,7 +46,7 @@ class CallsChart(TickedChart):
         legend = ["offered", "answered", "abandoned"]
         plt.multiple_bar(labels, series, labels=legend)  # type: ignore[call-arg]
         top = max((max(values, default=0) for values in series), default=0)
-        counts = _counts(top)
+        counts = count_ticks(top)
         self.set_ticks(x=_hours(labels, 0, len(labels) + 1), y=counts)
         plt.ylim(counts.low, counts.high)
         plt.title(f"Calls per {INTERVAL_MINUTES} min")
@@ -78,7 +67,7 @@ class WaitsChart(TickedChart):
             plt.text(f"{count:.0f}", position, count, alignment="center")
         positions = [float(n) for n in range(1, len(counts) + 1)]
         buckets = Ticks(positions, BUCKET_LABELS, 0, len(counts) + 1)
-        calls = _counts(int(max(counts, default=0)))
+        calls = count_ticks(int(max(counts, default=0)))
         self.set_ticks(x=buckets, y=calls)
         plt.ylim(calls.low, calls.high)
         plt.title("Wait before answer or hang-up")

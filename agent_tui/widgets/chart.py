@@ -85,4 +85,13 @@ class TickedChart(PlotextPlot):
         return super().render()
 
 
-__all__ = ["TickedChart", "Ticks"]
+def count_ticks(top: int, headroom: float = 1.2) -> Ticks:
+    """Whole-number ticks from 0 to ``top`` (at most about five), over an axis ``headroom``
+    times taller than ``top`` (room for the values written on the bars, and the legend); a
+    chart sets it as its ``ylim``, so the ticks kept are those that fit that axis."""
+    step = max(1, -(-top // 5))
+    ticks = range(0, max(top, 1) + 1, step)
+    return Ticks([float(t) for t in ticks], [str(t) for t in ticks], 0, max(top, 1) * headroom)
+
+
+__all__ = ["TickedChart", "Ticks", "count_ticks"]
