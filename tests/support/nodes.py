@@ -16,6 +16,8 @@ import time
 from collections.abc import Awaitable, Callable, Mapping
 from pathlib import Path
 
+from crm_core.leases.schemas import NodeLeaseView
+from crm_core.wiring import Crm
 from tests.support.processes import stop_by_pid
 
 CTIDESK = str(Path(sys.executable).with_name("ctidesk"))
@@ -87,4 +89,29 @@ async def until(
     return time.monotonic() - started
 
 
-__all__ = ["CTIDESK", "NodeProcess", "until"]
+async def lease_named(crm: Crm, name: str) -> NodeLeaseView | None:
+    """The lease row called ``name``, if there is one."""
+    return next((lease for lease in await crm.leases.listed() if lease.name == name), None)
+
+
+def holder_node(lease: NodeLeaseView | None, nodes: list[NodeProcess]) -> NodeProcess | None:
+    """Which of ``nodes`` holds ``lease`` (its holder is the node's instance)."""
+    if lease is None:
+        return None
+    return next((n for n in nodes if lease.holder.startswith(f"{n.name}:")), None)
+
+
+def taken_by(
+    crm: Crm, name: str, after: NodeLeaseView, nodes: list[NodeProcess]
+) -> Callable[[], Awaitable[bool]]:
+    """A condition for :func:`until`: lease ``name`` is held by one of ``nodes`` at an
+    epoch later than ``after``'s."""
+
+    async def taken() -> bool:
+        now = await lease_named(crm, name)
+        return now is not None and now.epoch > after.epoch and holder_node(now, nodes) is not None
+
+    return taken
+
+
+__all__ = ["CTIDESK", "NodeProcess", "holder_node", "lease_named", "taken_by", "until"]

@@ -13,14 +13,13 @@ from pathlib import Path
 
 import pytest
 
-from crm_core.leases.schemas import NodeLeaseView
 from crm_core.wiring import Crm, build_crm
 from cti.cluster.jobs import RETENTION_PURGE
 from recordings.archive import RecordingArchive
 from tests.conftest import Clock
 from tests.recordings.test_recordings_archive import write_wav
 from tests.support.nats import NatsServer
-from tests.support.nodes import NodeProcess, until
+from tests.support.nodes import NodeProcess, holder_node, lease_named, taken_by, until
 
 LEASE_SECONDS = 3.0
 JOB_LEASE = f"singleton-{RETENTION_PURGE}"
@@ -75,18 +74,6 @@ def files_in(directory: Path) -> list[str]:
     return sorted(path.name for path in directory.rglob("*") if path.is_file())
 
 
-async def job_lease(crm: Crm) -> NodeLeaseView | None:
-    """The purge's lease row."""
-    return next((lease for lease in await crm.leases.listed() if lease.name == JOB_LEASE), None)
-
-
-def holder_node(lease: NodeLeaseView | None, nodes: list[NodeProcess]) -> NodeProcess | None:
-    """The node whose instance holds ``lease``."""
-    if lease is None:
-        return None
-    return next((n for n in nodes if lease.holder.startswith(f"{n.name}:")), None)
-
-
 async def test_a_killed_or_paused_worker_hands_the_purge_over_and_nothing_is_lost(
     postgres_url: str, workers: list[NodeProcess], spool: Path
 ) -> None:
@@ -105,7 +92,7 @@ async def test_a_killed_or_paused_worker_hands_the_purge_over_and_nothing_is_los
         for node in first_pair:
             node.start()
         await until(only_kept, within=60)
-        lease = await job_lease(crm)
+        lease = await lease_named(crm, JOB_LEASE)
         holder = holder_node(lease, first_pair)
         assert lease is not None and holder is not None
         other = next(node for node in first_pair if node is not holder)
@@ -114,30 +101,18 @@ async def test_a_killed_or_paused_worker_hands_the_purge_over_and_nothing_is_los
         holder.wait_gone()
         await recorded(past, 2)
 
-        async def taken_over() -> bool:
-            now = await job_lease(crm)
-            return (
-                now is not None
-                and now.epoch > lease.epoch
-                and holder_node(now, [other]) is not None
-            )
+        taken_over = taken_by(crm, JOB_LEASE, lease, [other])
 
         await until(taken_over, within=LEASE_SECONDS + LEASE_SECONDS / 3 + 1)
         await until(only_kept, within=30)
 
         paused = other
-        before = await job_lease(crm)
+        before = await lease_named(crm, JOB_LEASE)
         assert before is not None
         paused.signal(signal.SIGSTOP)
         third = workers[2].start()
 
-        async def third_holds() -> bool:
-            now = await job_lease(crm)
-            return (
-                now is not None
-                and now.epoch > before.epoch
-                and holder_node(now, [third]) is not None
-            )
+        third_holds = taken_by(crm, JOB_LEASE, before, [third])
 
         await until(third_holds, within=60)
         await recorded(past, 2)
@@ -152,6 +127,6 @@ async def test_a_killed_or_paused_worker_hands_the_purge_over_and_nothing_is_los
         assert "was refused" in woke or f"lease {JOB_LEASE} lost" in woke
         await recorded(past, 1)
         await until(only_kept, within=30)
-        assert holder_node(await job_lease(crm), [third]) is not None
+        assert holder_node(await lease_named(crm, JOB_LEASE), [third]) is not None
     finally:
         await crm.close()

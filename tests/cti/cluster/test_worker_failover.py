@@ -12,13 +12,12 @@ from pathlib import Path
 
 import pytest
 
-from crm_core.leases.schemas import NodeLeaseView
 from crm_core.service_desk.breaches import breaches_noted
 from crm_core.wiring import Crm, build_crm
 from tests.conftest import Clock
 from tests.support.crm import new_member
 from tests.support.nats import NatsServer
-from tests.support.nodes import NodeProcess, until
+from tests.support.nodes import NodeProcess, holder_node, lease_named, taken_by, until
 from tests.support.service_desk import desk_with_queues
 
 LEASE_SECONDS = 3.0
@@ -64,18 +63,6 @@ async def noted(crm: Crm) -> list[tuple[int, str]]:
         return await session.run_sync(breaches_noted)
 
 
-async def job_lease(crm: Crm) -> NodeLeaseView | None:
-    """The SLA scan's lease row."""
-    return next((lease for lease in await crm.leases.listed() if lease.name == JOB_LEASE), None)
-
-
-def holder_node(lease: NodeLeaseView | None, nodes: list[NodeProcess]) -> NodeProcess | None:
-    """The node whose instance holds ``lease``."""
-    if lease is None:
-        return None
-    return next((n for n in nodes if lease.holder.startswith(f"{n.name}:")), None)
-
-
 async def test_a_killed_or_paused_worker_hands_its_singleton_over_without_double_work(
     postgres_url: str, workers: list[NodeProcess]
 ) -> None:
@@ -92,7 +79,7 @@ async def test_a_killed_or_paused_worker_hands_its_singleton_over_without_double
             return set(await noted(crm)) == expected
 
         await until(all_noted, within=60)
-        lease = await job_lease(crm)
+        lease = await lease_named(crm, JOB_LEASE)
         holder = holder_node(lease, first_pair)
         assert lease is not None and holder is not None
         other = next(node for node in first_pair if node is not holder)
@@ -101,13 +88,7 @@ async def test_a_killed_or_paused_worker_hands_its_singleton_over_without_double
         holder.wait_gone()
         expected |= await open_overdue_requests(crm, 2)
 
-        async def taken_over() -> bool:
-            now = await job_lease(crm)
-            return (
-                now is not None
-                and now.epoch > lease.epoch
-                and holder_node(now, [other]) is not None
-            )
+        taken_over = taken_by(crm, JOB_LEASE, lease, [other])
 
         # Time-boxed as the issue asks: the lease's life, its renewal third, and a second.
         await until(taken_over, within=LEASE_SECONDS + LEASE_SECONDS / 3 + 1)
@@ -115,18 +96,12 @@ async def test_a_killed_or_paused_worker_hands_its_singleton_over_without_double
 
         # SIGSTOP the new holder past its expiry; a third worker takes over meanwhile.
         paused = other
-        before = await job_lease(crm)
+        before = await lease_named(crm, JOB_LEASE)
         assert before is not None
         paused.signal(signal.SIGSTOP)
         third = workers[2].start()
 
-        async def third_holds() -> bool:
-            now = await job_lease(crm)
-            return (
-                now is not None
-                and now.epoch > before.epoch
-                and holder_node(now, [third]) is not None
-            )
+        third_holds = taken_by(crm, JOB_LEASE, before, [third])
 
         await until(third_holds, within=60)
         expected |= await open_overdue_requests(crm, 2)
@@ -143,7 +118,7 @@ async def test_a_killed_or_paused_worker_hands_its_singleton_over_without_double
         await until(all_noted, within=30)
         everything = await noted(crm)
         assert len(everything) == len(set(everything)) == len(expected)  # nothing twice
-        after = await job_lease(crm)
+        after = await lease_named(crm, JOB_LEASE)
         assert holder_node(after, [third]) is not None
     finally:
         await crm.close()
