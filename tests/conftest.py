@@ -25,7 +25,7 @@ import pytest
 from crm_core.db.migrate import upgrade
 from crm_core.wiring import Crm, build_crm
 from cti.service import CtiService
-from tests.support.asterisk import AmiClient, AsteriskServer
+from tests.support.asterisk import AmiClient, AsteriskServer, observer_session
 from tests.support.campaigns import Running, start_campaign
 from tests.support.chromium import Chromium
 from tests.support.desk_api import ThreadedApi
@@ -194,9 +194,7 @@ def asterisk() -> Iterator[AsteriskServer]:
 async def ami(asterisk: AsteriskServer) -> AsyncIterator[AmiClient]:
     """An AMI connection on the tests' own wide account (the service has its own, least
     privileged: tests/support/asterisk.py OBSERVER says why the tests need more)."""
-    client = await AmiClient.connect(asterisk.ami_host, asterisk.ami_port)
-    response = await client.login(asterisk.observer_username, asterisk.observer_secret)
-    assert response["Response"] == "Success", response
+    client = await observer_session(asterisk)
     yield client
     await client.close()
 

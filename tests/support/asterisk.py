@@ -29,7 +29,14 @@ from cti.ami import Action, AmiActionError, AmiMessage
 from cti.ami.connection import AmiConnection
 from cti.sandbox import Sandbox, SandboxLayout, SandboxState
 
-__all__ = ["SETUP_HINT", "AmiClient", "AmiMessage", "AsteriskServer", "free_port"]
+__all__ = [
+    "SETUP_HINT",
+    "AmiClient",
+    "AmiMessage",
+    "AsteriskServer",
+    "free_port",
+    "observer_session",
+]
 
 SETUP_HINT = "run the tests as root after `scripts/setup.sh --with-asterisk`"
 ANSWER_WITHIN = 10.0
@@ -265,3 +272,11 @@ class AmiClient:
     def _on_event(self, message: AmiMessage) -> None:
         self.events.append(message)
         self._changed.set()
+
+
+async def observer_session(server: AsteriskServer) -> AmiClient:
+    """A new AMI connection to ``server`` on the tests' own account, logged in."""
+    client = await AmiClient.connect(server.ami_host, server.ami_port)
+    response = await client.login(server.observer_username, server.observer_secret)
+    assert response["Response"] == "Success", response
+    return client

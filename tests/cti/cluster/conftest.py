@@ -9,7 +9,7 @@ from pathlib import Path
 import pytest
 
 from cti.sandbox.layout import SandboxLayout
-from tests.support.asterisk import AmiClient, AsteriskServer
+from tests.support.asterisk import AmiClient, AsteriskServer, observer_session
 from tests.support.asterisk_names import NAMED_SYSTEM
 from tests.support.asterisk_trees import copy_of_first
 
@@ -49,10 +49,6 @@ def second_asterisk() -> Iterator[AsteriskServer]:
 @pytest.fixture
 async def second_ami(second_asterisk: AsteriskServer) -> AsyncIterator[AmiClient]:
     """The tests' wide AMI account on the second Asterisk."""
-    client = await AmiClient.connect(second_asterisk.ami_host, second_asterisk.ami_port)
-    response = await client.login(
-        second_asterisk.observer_username, second_asterisk.observer_secret
-    )
-    assert response["Response"] == "Success", response
+    client = await observer_session(second_asterisk)
     yield client
     await client.close()

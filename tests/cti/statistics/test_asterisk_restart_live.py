@@ -18,7 +18,7 @@ from crm_core.queue_log.models import QueueStint
 from cti.kpi import Interval, QueueRules
 from cti.service import CtiService
 from cti.statistics.reports import Window, queue_report, queue_report_from_lines
-from tests.support.asterisk import AmiClient, AsteriskServer
+from tests.support.asterisk import AmiClient, AsteriskServer, observer_session
 from tests.support.fake_ami import eventually
 from tests.support.stats import abandoned, answered_and_ended
 from tests.support.stats import reading as reading_sandbox
@@ -36,10 +36,7 @@ async def reading(asterisk: AsteriskServer, sqlite_url: str) -> AsyncIterator[Ct
 
 async def connected(asterisk: AsteriskServer) -> AmiClient:
     """A new AMI connection on the tests' account (the old one ends with Asterisk)."""
-    client = await AmiClient.connect(asterisk.ami_host, asterisk.ami_port)
-    response = await client.login(asterisk.observer_username, asterisk.observer_secret)
-    assert response["Response"] == "Success", response
-    return client
+    return await observer_session(asterisk)
 
 
 async def read_line(service: CtiService, call_id: str, event: str) -> None:

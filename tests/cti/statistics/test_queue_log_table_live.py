@@ -20,7 +20,7 @@ from cti.service import CtiService
 from cti.settings import Settings, StatsSettings
 from cti.statistics.lines import read_back
 from cti.statistics.table import QueueLogTableSource, TableShape, row_text
-from tests.support.asterisk import AmiClient, AsteriskServer
+from tests.support.asterisk import AmiClient, AsteriskServer, observer_session
 from tests.support.postgres import PostgresServer
 from tests.support.realtime_queue_log import (
     SERVER_NAME,
@@ -65,11 +65,7 @@ def realtime_asterisk(
 @pytest.fixture
 async def realtime_ami(realtime_asterisk: AsteriskServer) -> AsyncIterator[AmiClient]:
     """The tests' wide AMI account on that Asterisk."""
-    client = await AmiClient.connect(realtime_asterisk.ami_host, realtime_asterisk.ami_port)
-    response = await client.login(
-        realtime_asterisk.observer_username, realtime_asterisk.observer_secret
-    )
-    assert response["Response"] == "Success", response
+    client = await observer_session(realtime_asterisk)
     yield client
     await client.close()
 
